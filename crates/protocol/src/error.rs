@@ -1,0 +1,117 @@
+//! The closed set of error codes carried by `error` frames, and the parse errors that
+//! produce the first three of them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why the server refused a frame. Stable strings: clients may match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// The frame is not JSON, or not a JSON object.
+    BadJson,
+    /// The `type` field is missing or names no message of this protocol.
+    UnknownType,
+    /// The type is known but a field is missing or has the wrong shape.
+    InvalidMessage,
+    /// The frame is larger than the server accepts (see [`crate::MAX_FRAME_BYTES`]).
+    FrameTooLarge,
+    /// Binary frames are not part of the protocol.
+    BinaryNotSupported,
+    /// `join` announced a protocol version the server does not speak.
+    UnsupportedVersion,
+    /// The message needs a joined room and this connection has not joined one.
+    NotJoined,
+    /// `join` on a connection that is already in a room.
+    AlreadyJoined,
+    /// The room name breaks the naming rules.
+    InvalidRoom,
+    /// The display name breaks the naming rules.
+    InvalidName,
+    /// The room already holds as many participants as it may.
+    RoomFull,
+    /// `signal` addressed a peer that is not in the sender's room.
+    UnknownPeer,
+    /// Something failed inside the server; the connection stays usable.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (documentation and exhaustive tests use it).
+    pub const ALL: [ErrorCode; 13] = [
+        ErrorCode::BadJson,
+        ErrorCode::UnknownType,
+        ErrorCode::InvalidMessage,
+        ErrorCode::FrameTooLarge,
+        ErrorCode::BinaryNotSupported,
+        ErrorCode::UnsupportedVersion,
+        ErrorCode::NotJoined,
+        ErrorCode::AlreadyJoined,
+        ErrorCode::InvalidRoom,
+        ErrorCode::InvalidName,
+        ErrorCode::RoomFull,
+        ErrorCode::UnknownPeer,
+        ErrorCode::Internal,
+    ];
+
+    /// The wire string of this code, e.g. `"badJson"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadJson => "badJson",
+            ErrorCode::UnknownType => "unknownType",
+            ErrorCode::InvalidMessage => "invalidMessage",
+            ErrorCode::FrameTooLarge => "frameTooLarge",
+            ErrorCode::BinaryNotSupported => "binaryNotSupported",
+            ErrorCode::UnsupportedVersion => "unsupportedVersion",
+            ErrorCode::NotJoined => "notJoined",
+            ErrorCode::AlreadyJoined => "alreadyJoined",
+            ErrorCode::InvalidRoom => "invalidRoom",
+            ErrorCode::InvalidName => "invalidName",
+            ErrorCode::RoomFull => "roomFull",
+            ErrorCode::UnknownPeer => "unknownPeer",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A frame that could not be turned into a message, with the code to answer it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ParseError {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_serializes_to_its_documented_string() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            let back: ErrorCode = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, code);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! steadyrtc: browser calls that stay up.
