@@ -1,0 +1,80 @@
+// Builds everything a user or a test loads:
+//   1. the library for wasm32 (profile wasm-release),
+//   2. wasm-bindgen --target web, then wasm-opt -Oz,
+//   3. pkg/ assembled from pkg-template/ (what `npm publish` would ship),
+//   4. the demo: www/ type-checked against pkg/*.d.ts, bundled with esbuild into www/dist/.
+// Prints the size of the wasm and the JS glue, raw and gzipped.
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+
+function run(cmd, args, what) {
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
+  if (r.error) fail(`${what}: cannot run ${cmd}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${what} failed (exit ${r.status})`);
+  console.log(`build: ${what} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+function fail(message) {
+  console.error(`build: ERROR: ${message}`);
+  process.exit(1);
+}
+
+const cargoToml = readFileSync(join(root, "Cargo.toml"), "utf8");
+const version = /\[workspace\.package\][^[]*?\nversion = "([^"]+)"/.exec(cargoToml)?.[1];
+if (!version) fail("no version in [workspace.package] of Cargo.toml");
+
+// 1. wasm
+run("cargo", ["build", "--quiet", "-p", "steadyrtc", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"], "cargo build (wasm32)");
+
+// 2. bindings + optimisation
+const bindgenOut = join(root, "target", "wasm-bindgen");
+rmSync(bindgenOut, { recursive: true, force: true });
+run("wasm-bindgen", ["--target", "web", "--out-dir", bindgenOut,
+  join(root, "target", "wasm32-unknown-unknown", "wasm-release", "steadyrtc.wasm")], "wasm-bindgen");
+
+const pkg = join(root, "pkg");
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(pkg);
+run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+  "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+  join(bindgenOut, "steadyrtc_bg.wasm"), "-o", join(pkg, "steadyrtc_bg.wasm")], "wasm-opt -Oz");
+
+// 3. pkg/
+for (const f of ["steadyrtc.js", "steadyrtc_bg.wasm.d.ts"]) cpSync(join(bindgenOut, f), join(pkg, f));
+if (existsSync(join(bindgenOut, "snippets"))) cpSync(join(bindgenOut, "snippets"), join(pkg, "snippets"), { recursive: true });
+const generatedTypes = readFileSync(join(bindgenOut, "steadyrtc.d.ts"), "utf8");
+const extraTypes = readFileSync(join(root, "pkg-template", "steadyrtc.extra.d.ts"), "utf8");
+// The generated classes declare `[Symbol.dispose]`; reference the lib that defines it so
+// the types check under any `lib` setting of the consuming project.
+const disposable = '/// <reference lib="esnext.disposable" />\n';
+writeFileSync(join(pkg, "steadyrtc.d.ts"), disposable + generatedTypes + extraTypes);
+cpSync(join(root, "pkg-template", "README.md"), join(pkg, "README.md"));
+const manifest = JSON.parse(readFileSync(join(root, "pkg-template", "package.json"), "utf8"));
+manifest.version = version;
+if (existsSync(join(pkg, "snippets"))) manifest.files.push("snippets/");
+writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+console.log(`build: pkg/ assembled (steadyrtc ${version})`);
+
+// 4. demo
+run(bin("tsc"), ["--noEmit", "-p", join(root, "www", "tsconfig.json")], "tsc --noEmit (www against pkg types)");
+const dist = join(root, "www", "dist");
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+run(bin("esbuild"), [join(root, "www", "src", "main.ts"), "--bundle", "--format=esm", "--target=es2022",
+  "--external:steadyrtc", "--sourcemap", "--log-level=warning", `--outfile=${join(dist, "app.js")}`], "esbuild (www)");
+for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(dist, f));
+
+// sizes
+const size = (file) => {
+  const bytes = readFileSync(file);
+  return `${(statSync(file).size / 1024).toFixed(1)} KiB raw, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KiB gzipped`;
+};
+console.log(`build: size of steadyrtc_bg.wasm: ${size(join(pkg, "steadyrtc_bg.wasm"))}`);
+console.log(`build: size of steadyrtc.js (glue): ${size(join(pkg, "steadyrtc.js"))}`);

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs what steadyrtc needs to build (and, with --test, to test), and nothing that is
+# already there. Idempotent: a second run prints one line and changes nothing.
+#
+#   scripts/setup.sh          wasm32 target, wasm-bindgen-cli (pinned), npm packages
+#   scripts/setup.sh --test   the above plus chromium, chromium-driver, firefox-esr (apt,
+#                             needs root) and geckodriver (cargo)
+#
+# Not on Debian, or not root? Install by hand: Rust with rustup, Node.js >= 20,
+# `rustup target add wasm32-unknown-unknown`, `cargo install wasm-bindgen-cli --version V`
+# (V = the wasm-bindgen version in Cargo.lock), `npm ci`; for tests also Chromium with
+# its chromedriver, Firefox and `cargo install geckodriver`. Point CHROMIUM, CHROMEDRIVER
+# and GECKODRIVER at them if they are not at /usr/bin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+done_any=()
+say() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
+
+command -v cargo >/dev/null || die "cargo not found: install Rust with rustup first"
+command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
+
+# --- Debian packages (tests only) ---------------------------------------------------
+if [ "$want_test" = 1 ]; then
+  missing=()
+  for pkg in chromium chromium-driver firefox-esr; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      die "missing Debian packages: ${missing[*]}. Run as root, or: sudo apt-get install -y ${missing[*]}"
+    fi
+    command -v apt-get >/dev/null || die "no apt-get: install ${missing[*]} by hand (see the top of this script)"
+    say "installing ${missing[*]} (apt)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    done_any+=("${missing[@]}")
+  fi
+fi
+
+# --- Rust: wasm32 target --------------------------------------------------------------
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+  done_any+=(wasm32-target)
+fi
+
+# --- wasm-bindgen-cli, exactly the library's wasm-bindgen version -----------------------
+wb_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock 2>/dev/null || true)
+[ -n "$wb_version" ] || wb_version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+[ -n "$wb_version" ] || die "cannot find the wasm-bindgen version in Cargo.lock or Cargo.toml"
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$wb_version" ]; then
+  say "installing wasm-bindgen-cli $wb_version (have: ${have:-none}; takes a few minutes)"
+  # No --locked: the registry mirror may lack a version the CLI's own lockfile pins.
+  cargo install wasm-bindgen-cli --version "$wb_version" --quiet
+  done_any+=("wasm-bindgen-cli@$wb_version")
+fi
+
+# --- geckodriver (tests only) -----------------------------------------------------------
+if [ "$want_test" = 1 ] && [ -z "${GECKODRIVER:-}" ] && ! command -v geckodriver >/dev/null; then
+  say "installing geckodriver (cargo; takes a few minutes)"
+  cargo install geckodriver --version 0.37.1 --quiet
+  done_any+=(geckodriver)
+fi
+
+# --- npm packages -----------------------------------------------------------------------
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  done_any+=(npm-packages)
+fi
+
+if [ "${#done_any[@]}" -eq 0 ]; then
+  say "nothing to install: everything is already there"
+else
+  say "installed: ${done_any[*]}"
+fi

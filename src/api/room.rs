@@ -1,0 +1,440 @@
+//! `Room`: join a room on a steadyrtc server, connect to every peer in it (mesh),
+//! publish the local camera and microphone, exchange data-channel messages, and leave
+//! cleanly.
+//!
+//! One task per room consumes the signaling socket's and the peer links' events in
+//! order. No `RefCell` borrow is held across an `.await`.
+
+use super::error::to_js;
+use super::events::{EventHub, EventName};
+use crate::browser::js::object;
+use crate::browser::media;
+use crate::browser::peer::{PeerEvent, PeerLink};
+use crate::browser::signaling::{SignalingClient, SignalingEvent};
+use crate::error::{ErrorCode, SteadyError};
+use crate::options::{IceOptions, RoomOptions};
+use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures::future::{select, Either};
+use futures::StreamExt;
+use std::cell::RefCell;
+use std::rc::Rc;
+use steadyrtc_protocol::{ClientMessage, PeerInfo, ServerMessage, SignalData, PROTOCOL_VERSION};
+use wasm_bindgen::prelude::*;
+use web_sys::MediaStream;
+
+/// Largest text `send` accepts, in bytes.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+type PeerEvents = (String, PeerEvent);
+
+/// A joined room. Create it with `Room.join(options)`.
+#[wasm_bindgen]
+pub struct Room {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    events: EventHub,
+    state: RefCell<State>,
+}
+
+struct State {
+    peer_id: String,
+    room: String,
+    ice: IceOptions,
+    local: Option<MediaStream>,
+    signaling: Option<SignalingClient>,
+    peer_tx: Option<UnboundedSender<PeerEvents>>,
+    peers: Vec<Remote>,
+    closed: bool,
+}
+
+struct Remote {
+    info: PeerInfo,
+    link: Rc<PeerLink>,
+    state: String,
+}
+
+#[wasm_bindgen]
+impl Room {
+    /// Joins a room: captures local media, connects to the signaling server, and starts
+    /// connecting to every peer already there. Rejects with a `SteadyError`.
+    pub async fn join(
+        #[wasm_bindgen(unchecked_param_type = "RoomOptions")] options: JsValue,
+    ) -> Result<Room, JsValue> {
+        let options: RoomOptions = serde_wasm_bindgen::from_value(options)
+            .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e.to_string()))?;
+        options.validate()?;
+        let local = media::capture(options.media.audio, options.media.video).await?;
+        match connect(&options).await {
+            Ok((signaling, sig_rx, welcome)) => Ok(Room::start(options, local, signaling, sig_rx, welcome)),
+            Err(e) => {
+                if let Some(stream) = &local {
+                    media::stop(stream);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Registers `handler` for `event`. Unknown event names throw `invalidArgument`.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, event: &str, handler: js_sys::Function) -> Result<(), JsValue> {
+        self.inner.events.on(EventName::parse(event)?, handler);
+        Ok(())
+    }
+
+    /// Removes a handler registered with `on`.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn off(&self, event: &str, handler: js_sys::Function) -> Result<(), JsValue> {
+        self.inner.events.off(EventName::parse(event)?, &handler);
+        Ok(())
+    }
+
+    /// Sends `text` to every peer whose data channel is open; returns how many.
+    /// Throws `notConnected` when nobody is reachable, `invalidArgument` over 64 KiB,
+    /// `roomClosed` after `leave`.
+    pub fn send(&self, text: &str) -> Result<u32, JsValue> {
+        if text.len() > MAX_MESSAGE_BYTES {
+            return Err(SteadyError::new(
+                ErrorCode::InvalidArgument,
+                format!("message is {} bytes; at most {MAX_MESSAGE_BYTES}", text.len()),
+            )
+            .into());
+        }
+        let state = self.inner.state.borrow();
+        if state.closed {
+            return Err(closed_error().into());
+        }
+        let sent = state.peers.iter().filter(|p| p.link.send(text).is_ok()).count();
+        if sent == 0 {
+            return Err(SteadyError::new(ErrorCode::NotConnected, "no peer has an open data channel").into());
+        }
+        Ok(sent as u32)
+    }
+
+    /// The peers in the room now, with their connection state.
+    #[wasm_bindgen(unchecked_return_type = "PeerSummary[]")]
+    pub fn peers(&self) -> js_sys::Array {
+        let state = self.inner.state.borrow();
+        state
+            .peers
+            .iter()
+            .map(|p| {
+                object(&[
+                    ("id", p.info.id.as_str().into()),
+                    ("name", p.info.name.as_str().into()),
+                    ("connectionState", p.state.as_str().into()),
+                ])
+            })
+            .collect()
+    }
+
+    /// This participant's id, as the server assigned it.
+    #[wasm_bindgen(getter, js_name = peerId)]
+    pub fn peer_id(&self) -> String {
+        self.inner.state.borrow().peer_id.clone()
+    }
+
+    /// The room's name.
+    #[wasm_bindgen(getter, js_name = roomName)]
+    pub fn room_name(&self) -> String {
+        self.inner.state.borrow().room.clone()
+    }
+
+    /// The local camera/microphone stream, for a preview; undefined without media.
+    #[wasm_bindgen(getter, js_name = localStream)]
+    pub fn local_stream(&self) -> Option<MediaStream> {
+        self.inner.state.borrow().local.clone()
+    }
+
+    /// Leaves the room: tells the server, closes every peer connection, stops the local
+    /// tracks and drops every handler. Safe to call twice.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn leave(&self) -> js_sys::Promise {
+        self.inner.shutdown();
+        js_sys::Promise::resolve(&JsValue::UNDEFINED)
+    }
+}
+
+/// Opens the socket, sends `join` and waits for `welcome`, within the join timeout.
+async fn connect(
+    options: &RoomOptions,
+) -> Result<(SignalingClient, UnboundedReceiver<SignalingEvent>, ServerMessage), SteadyError> {
+    let (tx, mut rx) = unbounded();
+    let signaling = SignalingClient::connect(&options.url, tx)?;
+    let handshake = async {
+        while let Some(event) = rx.next().await {
+            match event {
+                SignalingEvent::Open => signaling.send(&ClientMessage::Join {
+                    protocol_version: PROTOCOL_VERSION,
+                    room: options.room.clone(),
+                    name: options.name.clone(),
+                })?,
+                SignalingEvent::Message(msg @ ServerMessage::Welcome { .. }) => return Ok(msg),
+                SignalingEvent::Message(ServerMessage::Error { code, message }) => {
+                    return Err(SteadyError::new(ErrorCode::JoinRejected, message).with_server_code(code.as_str()))
+                }
+                SignalingEvent::Message(other) => tracing::debug!(?other, "ignored before welcome"),
+                SignalingEvent::BadFrame(why) => tracing::warn!(%why, "bad frame from server"),
+                SignalingEvent::Closed { was_open: false, .. } => {
+                    return Err(SteadyError::new(
+                        ErrorCode::SignalingUnreachable,
+                        format!("could not connect to {}", options.url),
+                    ))
+                }
+                SignalingEvent::Closed { code, reason, .. } => {
+                    return Err(SteadyError::new(
+                        ErrorCode::SignalingClosed,
+                        format!("the server closed the connection while joining ({code} {reason})"),
+                    ))
+                }
+            }
+        }
+        Err(SteadyError::new(ErrorCode::SignalingClosed, "the signaling socket went away"))
+    };
+    let timeout = gloo_timers::future::TimeoutFuture::new(options.join_timeout_ms);
+    let welcome = match select(Box::pin(handshake), timeout).await {
+        Either::Left((result, _)) => result?,
+        Either::Right(_) => {
+            return Err(SteadyError::new(
+                ErrorCode::SignalingTimeout,
+                format!("no welcome from {} within {} ms", options.url, options.join_timeout_ms),
+            ))
+        }
+    };
+    Ok((signaling, rx, welcome))
+}
+
+fn closed_error() -> SteadyError {
+    SteadyError::new(ErrorCode::RoomClosed, "the room was left; join again with Room.join")
+}
+
+impl Room {
+    fn start(
+        options: RoomOptions,
+        local: Option<MediaStream>,
+        signaling: SignalingClient,
+        sig_rx: UnboundedReceiver<SignalingEvent>,
+        welcome: ServerMessage,
+    ) -> Room {
+        let (peer_id, room, present) = match welcome {
+            ServerMessage::Welcome { peer_id, room, peers, .. } => (peer_id, room, peers),
+            _ => (String::new(), options.room.clone(), Vec::new()),
+        };
+        let (peer_tx, peer_rx) = unbounded();
+        let inner = Rc::new(Inner {
+            events: EventHub::default(),
+            state: RefCell::new(State {
+                peer_id,
+                room,
+                ice: options.ice,
+                local,
+                signaling: Some(signaling),
+                peer_tx: Some(peer_tx),
+                peers: Vec::new(),
+                closed: false,
+            }),
+        });
+        // Links to the peers already present exist before `join` resolves, so `peers()`
+        // lists them at once; `peerJoined` is for later arrivals.
+        let offers: Vec<(String, Rc<PeerLink>)> = present
+            .into_iter()
+            .filter_map(|info| {
+                let id = info.id.clone();
+                inner.add_peer(info).map(|link| (id, link))
+            })
+            .collect();
+        wasm_bindgen_futures::spawn_local(run(inner.clone(), sig_rx, peer_rx, offers));
+        Room { inner }
+    }
+}
+
+enum Input {
+    Signaling(SignalingEvent),
+    Peer(PeerEvents),
+}
+
+async fn run(
+    inner: Rc<Inner>,
+    sig_rx: UnboundedReceiver<SignalingEvent>,
+    peer_rx: UnboundedReceiver<PeerEvents>,
+    offers: Vec<(String, Rc<PeerLink>)>,
+) {
+    for (id, link) in offers {
+        match link.offer().await {
+            Ok(offer) => inner.signal(&id, offer),
+            Err(e) => inner.emit_error(&e, Some(&id)),
+        }
+    }
+    let mut inputs = futures::stream::select(sig_rx.map(Input::Signaling), peer_rx.map(Input::Peer));
+    while let Some(input) = inputs.next().await {
+        if inner.state.borrow().closed {
+            break;
+        }
+        match input {
+            Input::Signaling(event) => inner.on_signaling(event).await,
+            Input::Peer((id, event)) => inner.on_peer(&id, event),
+        }
+    }
+    tracing::debug!("room task ended");
+}
+
+impl Inner {
+    /// Creates the link to `info`, publishing local media on it. Returns it, or `None`
+    /// after emitting an `error` event if the browser refused.
+    fn add_peer(&self, info: PeerInfo) -> Option<Rc<PeerLink>> {
+        let mut state = self.state.borrow_mut();
+        let tx = state.peer_tx.clone()?;
+        let link = match PeerLink::new(&info.id, &state.ice, tx) {
+            Ok(link) => Rc::new(link),
+            Err(e) => {
+                drop(state);
+                self.emit_error(&e, Some(&info.id));
+                return None;
+            }
+        };
+        if let Some(stream) = &state.local {
+            link.add_stream(stream);
+        }
+        state.peers.push(Remote { info, link: link.clone(), state: "new".into() });
+        Some(link)
+    }
+
+    fn link(&self, id: &str) -> Option<Rc<PeerLink>> {
+        self.state.borrow().peers.iter().find(|p| p.info.id == id).map(|p| p.link.clone())
+    }
+
+    fn signal(&self, to: &str, data: SignalData) {
+        let state = self.state.borrow();
+        let Some(signaling) = &state.signaling else { return };
+        let data = match serde_json::to_value(&data) {
+            Ok(v) => v,
+            Err(e) => return tracing::error!(%e, "unserializable signal"),
+        };
+        if let Err(e) = signaling.send(&ClientMessage::Signal { to: to.to_owned(), data }) {
+            tracing::warn!(%e, to, "signal not sent");
+        }
+    }
+
+    async fn on_signaling(&self, event: SignalingEvent) {
+        match event {
+            SignalingEvent::Message(ServerMessage::PeerJoined { peer }) => {
+                let payload = peer_info_js(&peer);
+                if self.add_peer(peer).is_some() {
+                    self.events.emit(EventName::PeerJoined, &payload);
+                }
+            }
+            SignalingEvent::Message(ServerMessage::PeerLeft { peer_id, reason }) => {
+                let removed = {
+                    let mut state = self.state.borrow_mut();
+                    let i = state.peers.iter().position(|p| p.info.id == peer_id);
+                    i.map(|i| state.peers.remove(i))
+                };
+                if let Some(remote) = removed {
+                    remote.link.close();
+                    let reason = match reason {
+                        steadyrtc_protocol::LeaveReason::Left => "left",
+                        steadyrtc_protocol::LeaveReason::Disconnected => "disconnected",
+                    };
+                    let payload = object(&[
+                        ("id", remote.info.id.as_str().into()),
+                        ("name", remote.info.name.as_str().into()),
+                        ("reason", reason.into()),
+                    ]);
+                    self.events.emit(EventName::PeerLeft, &payload);
+                }
+            }
+            SignalingEvent::Message(ServerMessage::Signal { from, data }) => {
+                let signal = match serde_json::from_value::<SignalData>(data) {
+                    Ok(s) => s,
+                    Err(e) => return tracing::warn!(%e, from, "ignored malformed signal"),
+                };
+                let Some(link) = self.link(&from) else {
+                    return tracing::warn!(from, "signal from a peer not in the room");
+                };
+                match link.apply(signal).await {
+                    Ok(Some(reply)) => self.signal(&from, reply),
+                    Ok(None) => {}
+                    Err(e) => self.emit_error(&e, Some(&from)),
+                }
+            }
+            SignalingEvent::Message(ServerMessage::Error { code, message }) => {
+                let err = SteadyError::new(ErrorCode::BrowserError, message).with_server_code(code.as_str());
+                tracing::warn!(%err, "server refused a message");
+                self.emit_error(&err, None);
+            }
+            SignalingEvent::Message(ServerMessage::Welcome { .. }) => {
+                tracing::warn!("unexpected second welcome ignored")
+            }
+            SignalingEvent::BadFrame(why) => tracing::warn!(%why, "bad frame from server"),
+            SignalingEvent::Open => {}
+            SignalingEvent::Closed { code, reason, .. } => {
+                self.state.borrow_mut().signaling = None;
+                // Calls already up keep their media; only new arrivals need the server.
+                let payload = object(&[("code", code.into()), ("reason", reason.into())]);
+                self.events.emit(EventName::Disconnected, &payload);
+            }
+        }
+    }
+
+    fn on_peer(&self, id: &str, event: PeerEvent) {
+        match event {
+            PeerEvent::Signal(data) => self.signal(id, data),
+            PeerEvent::Track { track, stream } => {
+                let stream = stream.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+                let payload = object(&[("peerId", id.into()), ("track", track.into()), ("stream", stream)]);
+                self.events.emit(EventName::Track, &payload);
+            }
+            PeerEvent::ConnectionState(to) => {
+                let from = {
+                    let mut state = self.state.borrow_mut();
+                    let Some(p) = state.peers.iter_mut().find(|p| p.info.id == id) else { return };
+                    std::mem::replace(&mut p.state, to.clone())
+                };
+                if from != to {
+                    let payload = object(&[("peerId", id.into()), ("from", from.into()), ("to", to.into())]);
+                    self.events.emit(EventName::StateChange, &payload);
+                }
+            }
+            PeerEvent::ChannelOpen => tracing::debug!(id, "data channel open"),
+            PeerEvent::ChannelClosed => tracing::debug!(id, "data channel closed"),
+            PeerEvent::Message(text) => {
+                let payload = object(&[("peerId", id.into()), ("text", text.into())]);
+                self.events.emit(EventName::Message, &payload);
+            }
+        }
+    }
+
+    fn emit_error(&self, err: &SteadyError, peer_id: Option<&str>) {
+        tracing::warn!(%err, ?peer_id, "room error");
+        self.events.emit(EventName::Error, &to_js(err, peer_id));
+    }
+
+    fn shutdown(&self) {
+        let (signaling, peers, local) = {
+            let mut state = self.state.borrow_mut();
+            if state.closed {
+                return;
+            }
+            state.closed = true;
+            state.peer_tx = None;
+            (state.signaling.take(), std::mem::take(&mut state.peers), state.local.take())
+        };
+        if let Some(signaling) = signaling {
+            let _ = signaling.send(&ClientMessage::Leave {});
+            signaling.close();
+        }
+        for remote in peers {
+            remote.link.close();
+        }
+        if let Some(stream) = local {
+            media::stop(&stream);
+        }
+        self.events.clear();
+    }
+}
+
+fn peer_info_js(peer: &PeerInfo) -> JsValue {
+    object(&[("id", peer.id.as_str().into()), ("name", peer.name.as_str().into())])
+}

@@ -1,0 +1,44 @@
+//! Small conversions between JS values and Rust types.
+
+use crate::error::{ErrorCode, SteadyError};
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// The `name` of a thrown JS `Error` (e.g. `NotAllowedError`), if it is one.
+pub fn error_name(value: &JsValue) -> Option<String> {
+    value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name()))
+}
+
+/// A readable sentence for any thrown JS value, `Error` or not.
+pub fn error_message(value: &JsValue) -> String {
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        return format!("{}: {}", String::from(e.name()), String::from(e.message()));
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// A browser failure as a `browserError` naming what was attempted.
+pub fn browser_error(what: &str, value: &JsValue) -> SteadyError {
+    SteadyError::new(ErrorCode::BrowserError, format!("{what} failed: {}", error_message(value)))
+}
+
+/// Awaits a promise, mapping a rejection to `browserError` naming `what`.
+pub async fn settle(what: &str, promise: js_sys::Promise) -> Result<JsValue, SteadyError> {
+    JsFuture::from(promise).await.map_err(|e| browser_error(what, &e))
+}
+
+/// Reads a string property, or `None` if it is absent or not a string.
+pub fn get_string(target: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(target, &JsValue::from_str(key)).ok().and_then(|v| v.as_string())
+}
+
+/// Builds a plain JS object from key/value pairs.
+pub fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let obj = Object::new();
+    for (key, value) in entries {
+        // Setting a data property on a fresh plain object cannot throw.
+        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
+    }
+    obj.into()
+}

@@ -1,0 +1,220 @@
+//! The options of `Room.join`, deserialized from the JS object and validated here, in
+//! pure Rust, so that every rule is tested natively. Unknown fields are refused: a typo
+//! such as `iceServer` is an error with a clear message, not a silently ignored option.
+
+use crate::error::{ErrorCode, SteadyError};
+use serde::{Deserialize, Serialize};
+
+/// Default time a join may take: socket open plus the server's welcome.
+pub const DEFAULT_JOIN_TIMEOUT_MS: u32 = 10_000;
+
+/// What `Room.join` accepts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoomOptions {
+    /// WebSocket URL of the signaling endpoint, `ws://` or `wss://`.
+    pub url: String,
+    /// Room to join.
+    pub room: String,
+    /// Display name shown to the others.
+    pub name: String,
+    #[serde(default)]
+    pub media: MediaOptions,
+    #[serde(default)]
+    pub ice: IceOptions,
+    /// How long the join may take before it fails with `signalingTimeout`.
+    #[serde(default = "default_join_timeout")]
+    pub join_timeout_ms: u32,
+}
+
+fn default_join_timeout() -> u32 {
+    DEFAULT_JOIN_TIMEOUT_MS
+}
+
+/// Which local media to capture and publish.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MediaOptions {
+    #[serde(default = "yes")]
+    pub audio: bool,
+    #[serde(default = "yes")]
+    pub video: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for MediaOptions {
+    fn default() -> Self {
+        Self { audio: true, video: true }
+    }
+}
+
+/// ICE configuration. No public STUN server is configured by default: an unreachable one
+/// stalls gathering, and calls on one network need none.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IceOptions {
+    #[serde(default)]
+    pub ice_servers: Vec<IceServer>,
+    #[serde(default)]
+    pub ice_transport_policy: IceTransportPolicy,
+}
+
+/// One STUN or TURN server, as in `RTCIceServer`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IceServer {
+    pub urls: Urls,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// `urls` may be one string or a list, as in the browser's API.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Urls {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Urls {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let slice: &[String] = match self {
+            Urls::One(u) => std::slice::from_ref(u),
+            Urls::Many(v) => v,
+        };
+        slice.iter().map(String::as_str)
+    }
+}
+
+/// `all` uses every candidate; `relay` only TURN relays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum IceTransportPolicy {
+    #[default]
+    All,
+    Relay,
+}
+
+impl RoomOptions {
+    /// Checks every rule and returns the first broken one as `invalidOptions`.
+    pub fn validate(&self) -> Result<(), SteadyError> {
+        let invalid = |msg: String| SteadyError::new(ErrorCode::InvalidOptions, msg);
+        if !(self.url.starts_with("ws://") || self.url.starts_with("wss://")) {
+            return Err(invalid(format!(
+                "url must start with ws:// or wss://, got {:?}",
+                self.url
+            )));
+        }
+        steadyrtc_protocol::validate_room(&self.room)
+            .map_err(|e| invalid(format!("room: {}", e.message)))?;
+        steadyrtc_protocol::validate_name(&self.name)
+            .map_err(|e| invalid(format!("name: {}", e.message)))?;
+        if !(1_000..=120_000).contains(&self.join_timeout_ms) {
+            return Err(invalid("joinTimeoutMs must be between 1000 and 120000".into()));
+        }
+        self.ice.validate().map_err(invalid)
+    }
+}
+
+impl IceOptions {
+    fn validate(&self) -> Result<(), String> {
+        for (i, server) in self.ice_servers.iter().enumerate() {
+            let mut any = false;
+            for url in server.urls.iter() {
+                any = true;
+                let scheme = url.split(':').next().unwrap_or_default();
+                match scheme {
+                    "stun" | "stuns" => {}
+                    "turn" | "turns" => {
+                        if server.username.is_none() || server.credential.is_none() {
+                            return Err(format!(
+                                "ice.iceServers[{i}]: TURN url {url:?} needs username and credential"
+                            ));
+                        }
+                    }
+                    _ => {
+                        return Err(format!(
+                            "ice.iceServers[{i}]: url {url:?} must start with stun:, stuns:, turn: or turns:"
+                        ))
+                    }
+                }
+            }
+            if !any {
+                return Err(format!("ice.iceServers[{i}]: urls is empty"));
+            }
+        }
+        if self.ice_transport_policy == IceTransportPolicy::Relay
+            && !self.ice_servers.iter().any(|s| s.urls.iter().any(|u| u.starts_with("turn")))
+        {
+            return Err("ice.iceTransportPolicy 'relay' needs at least one TURN server".into());
+        }
+        Ok(())
+    }
+}
+
+/// Parses and validates options given as JSON (the API layer parses a JS object with the
+/// same serde rules).
+pub fn parse_options_json(json: &str) -> Result<RoomOptions, SteadyError> {
+    let options: RoomOptions = serde_json::from_str(json)
+        .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e.to_string()))?;
+    options.validate()?;
+    Ok(options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<RoomOptions, SteadyError> {
+        parse_options_json(json)
+    }
+
+    #[test]
+    fn minimal_options_get_documented_defaults() {
+        let o = parse(r#"{"url":"ws://localhost:8080/ws","room":"demo","name":"Ada"}"#).unwrap();
+        assert_eq!(o.media, MediaOptions { audio: true, video: true });
+        assert!(o.ice.ice_servers.is_empty(), "no public STUN default");
+        assert_eq!(o.ice.ice_transport_policy, IceTransportPolicy::All);
+        assert_eq!(o.join_timeout_ms, DEFAULT_JOIN_TIMEOUT_MS);
+    }
+
+    #[test]
+    fn full_options_parse() {
+        let o = parse(
+            r#"{"url":"wss://x/ws","room":"r","name":"n","media":{"video":false},
+               "ice":{"iceServers":[{"urls":"stun:stun.example:3478"},
+                      {"urls":["turn:t:3478","turns:t:5349"],"username":"u","credential":"c"}],
+                      "iceTransportPolicy":"relay"},"joinTimeoutMs":5000}"#,
+        )
+        .unwrap();
+        assert_eq!(o.media, MediaOptions { audio: true, video: false });
+        assert_eq!(o.ice.ice_servers[1].urls.iter().count(), 2);
+        assert_eq!(o.ice.ice_transport_policy, IceTransportPolicy::Relay);
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_invalid_options_with_a_reason() {
+        let cases = [
+            (r#"{"url":"http://x","room":"r","name":"n"}"#, "ws://"),
+            (r#"{"url":"ws://x","room":"a b","name":"n"}"#, "room"),
+            (r#"{"url":"ws://x","room":"r","name":" "}"#, "name"),
+            (r#"{"url":"ws://x","room":"r","name":"n","iceServer":[]}"#, "iceServer"),
+            (r#"{"url":"ws://x","room":"r"}"#, "name"),
+            (r#"{"url":"ws://x","room":"r","name":"n","joinTimeoutMs":5}"#, "joinTimeoutMs"),
+            (r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":"turn:t"}]}}"#, "username"),
+            (r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":"http://t"}]}}"#, "stun:"),
+            (r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":[]}]}}"#, "empty"),
+            (r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceTransportPolicy":"relay"}}"#, "TURN"),
+        ];
+        for (json, needle) in cases {
+            let err = parse(json).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidOptions, "{json}");
+            assert!(err.message.contains(needle), "{json}: {}", err.message);
+        }
+    }
+}

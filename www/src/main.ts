@@ -1,0 +1,193 @@
+// The steadyrtc demo: join a room, see and hear everyone in it, exchange messages,
+// and watch what the library reports. It uses only the public npm package API.
+import init, { Room, isSteadyError, version } from "steadyrtc";
+import type { PeerInfo, RemoteTrackEvent, StateChangeEvent } from "steadyrtc";
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`demo page is missing #${id}`);
+  return el as T;
+};
+
+const ui = {
+  status: $<HTMLSpanElement>("status"),
+  version: $<HTMLSpanElement>("version"),
+  joinForm: $<HTMLFormElement>("join-form"),
+  room: $<HTMLInputElement>("room"),
+  name: $<HTMLInputElement>("name"),
+  audio: $<HTMLInputElement>("audio"),
+  video: $<HTMLInputElement>("video"),
+  join: $<HTMLButtonElement>("join"),
+  leave: $<HTMLButtonElement>("leave"),
+  local: $<HTMLVideoElement>("local"),
+  remotes: $<HTMLDivElement>("remotes"),
+  messages: $<HTMLOListElement>("messages"),
+  messageForm: $<HTMLFormElement>("message-form"),
+  messageText: $<HTMLInputElement>("message-text"),
+  send: $<HTMLButtonElement>("send"),
+  log: $<HTMLOListElement>("log"),
+};
+
+let room: Room | undefined;
+const names = new Map<string, string>();
+
+function setStatus(state: string, text: string): void {
+  ui.status.dataset.state = state;
+  ui.status.textContent = text;
+}
+
+function log(text: string): void {
+  const li = document.createElement("li");
+  li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+  ui.log.prepend(li);
+}
+
+function addMessage(from: string, text: string): void {
+  const li = document.createElement("li");
+  const who = document.createElement("b");
+  who.textContent = `${from}: `;
+  li.append(who, text);
+  ui.messages.append(li);
+  li.scrollIntoView({ block: "nearest" });
+}
+
+function tile(peer: PeerInfo): HTMLElement {
+  const existing = ui.remotes.querySelector<HTMLElement>(`[data-peer-id="${CSS.escape(peer.id)}"]`);
+  if (existing) return existing;
+  const figure = document.createElement("figure");
+  figure.className = "tile";
+  figure.dataset.peerId = peer.id;
+  const video = document.createElement("video");
+  video.autoplay = true;
+  video.playsInline = true;
+  const caption = document.createElement("figcaption");
+  const state = document.createElement("span");
+  state.className = "state";
+  state.textContent = "new";
+  caption.append(peer.name, state);
+  figure.append(video, caption);
+  ui.remotes.append(figure);
+  return figure;
+}
+
+function onTrack({ peerId, stream, track }: RemoteTrackEvent): void {
+  const figure = tile({ id: peerId, name: names.get(peerId) ?? peerId });
+  const video = figure.querySelector("video");
+  if (video && stream && video.srcObject !== stream) video.srcObject = stream;
+  log(`receiving ${track.kind} from ${names.get(peerId) ?? peerId}`);
+}
+
+function onStateChange({ peerId, from, to }: StateChangeEvent): void {
+  const state = ui.remotes.querySelector(`[data-peer-id="${CSS.escape(peerId)}"] .state`);
+  if (state) state.textContent = to;
+  log(`connection to ${names.get(peerId) ?? peerId}: ${from} -> ${to}`);
+}
+
+function setJoined(joined: boolean): void {
+  ui.join.disabled = joined;
+  ui.leave.disabled = !joined;
+  ui.messageText.disabled = !joined;
+  ui.send.disabled = !joined;
+  for (const input of [ui.room, ui.name, ui.audio, ui.video]) input.disabled = joined;
+}
+
+async function join(): Promise<void> {
+  setStatus("joining", "Joining…");
+  ui.join.disabled = true;
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+  try {
+    const joined = await Room.join({
+      url,
+      room: ui.room.value.trim(),
+      name: ui.name.value.trim(),
+      media: { audio: ui.audio.checked, video: ui.video.checked },
+    });
+    room = joined;
+    joined.on("peerJoined", (peer) => {
+      names.set(peer.id, peer.name);
+      tile(peer);
+      log(`${peer.name} joined`);
+    });
+    joined.on("peerLeft", ({ id, name, reason }) => {
+      ui.remotes.querySelector(`[data-peer-id="${CSS.escape(id)}"]`)?.remove();
+      names.delete(id);
+      log(`${name} ${reason === "left" ? "left" : "disconnected"}`);
+    });
+    joined.on("track", onTrack);
+    joined.on("stateChange", onStateChange);
+    joined.on("message", ({ peerId, text }) => addMessage(names.get(peerId) ?? peerId, text));
+    joined.on("disconnected", ({ code }) => {
+      setStatus("disconnected", "Signaling lost: calls in progress continue");
+      log(`signaling connection closed (${code})`);
+    });
+    joined.on("error", (e) => log(`error ${e.code}: ${e.message}`));
+
+    ui.local.srcObject = joined.localStream ?? null;
+    for (const peer of joined.peers()) {
+      names.set(peer.id, peer.name);
+      tile(peer);
+    }
+    setJoined(true);
+    const others = joined.peers().length;
+    setStatus("joined", `In room ${joined.roomName} as ${ui.name.value.trim()}`);
+    log(`joined ${joined.roomName}; ${others} other${others === 1 ? "" : "s"} here`);
+    const params = new URLSearchParams(location.search);
+    params.set("room", joined.roomName);
+    history.replaceState(null, "", `?${params}`);
+  } catch (e) {
+    setJoined(false);
+    const message = isSteadyError(e) ? `${e.code}: ${e.message}` : String(e);
+    setStatus("error", "Could not join");
+    log(`could not join: ${message}`);
+  }
+}
+
+async function leave(): Promise<void> {
+  const current = room;
+  room = undefined;
+  if (!current) return;
+  await current.leave();
+  current.free();
+  ui.local.srcObject = null;
+  ui.remotes.replaceChildren();
+  names.clear();
+  setJoined(false);
+  setStatus("idle", "Not in a room");
+  log("left the room");
+}
+
+function send(): void {
+  const text = ui.messageText.value.trim();
+  if (!room || !text) return;
+  try {
+    room.send(text);
+    addMessage("You", text);
+    ui.messageText.value = "";
+  } catch (e) {
+    log(isSteadyError(e) ? `not sent (${e.code}): ${e.message}` : `not sent: ${String(e)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  await init();
+  ui.version.textContent = `v${version()}`;
+  const params = new URLSearchParams(location.search);
+  ui.room.value = params.get("room") ?? "demo";
+  ui.name.value = params.get("name") ?? `Guest ${Math.floor(100 + Math.random() * 900)}`;
+  ui.joinForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void join();
+  });
+  ui.leave.addEventListener("click", () => void leave());
+  ui.messageForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    send();
+  });
+  addEventListener("pagehide", () => void room?.leave());
+  document.body.dataset.ready = "true";
+}
+
+main().catch((e) => {
+  setStatus("error", "Failed to load");
+  log(`failed to load steadyrtc: ${String(e)}`);
+});
