@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every test layer of steadyrtc and prints, per layer, its runner's pass/fail counts
+# and how long it took. Expects `scripts/setup.sh --test` and `node scripts/build.mjs` to
+# have run (`npm test` does both). Exits non-zero if any layer failed or ran no test.
+#
+#   native            cargo test --workspace (protocol, client logic, server with real sockets)
+#   browser-chromium  wasm-bindgen-test in headless Chromium
+#   browser-firefox   wasm-bindgen-test in headless Firefox
+#   e2e               the real server, the built demo, two Chromium processes (playwright-core)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logs=target/test-logs
+mkdir -p "$logs"
+
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver || true)}
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120}
+
+total_pass=0
+total_fail=0
+failed_layers=()
+summary=()
+
+# Sums "test result: ok. N passed; M failed" lines (cargo) or "# pass N"/"# fail M" (node).
+count() {
+  local log=$1 kind=$2 p f
+  if [ "$kind" = cargo ]; then
+    p=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+    f=$(grep -oE '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+  else
+    p=$(grep -E '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+    f=$(grep -E '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  fi
+  echo "$p $f"
+}
+
+layer() {
+  local name=$1 kind=$2; shift 2
+  local log="$logs/$name.log" start=$SECONDS rc
+  echo "=== layer $name: $*"
+  "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  read -r p f < <(count "$log" "$kind")
+  local took=$((SECONDS - start))
+  total_pass=$((total_pass + p))
+  total_fail=$((total_fail + f))
+  if [ "$rc" != 0 ] || [ "$p" = 0 ]; then
+    failed_layers+=("$name")
+    [ "$p" = 0 ] && [ "$rc" = 0 ] && echo "layer $name ran no test: that is a failure"
+  fi
+  summary+=("$(printf '%-17s %4d passed, %d failed, %4d s%s' "$name:" "$p" "$f" "$took" "$([ "$rc" = 0 ] || echo "  (exit $rc)")")")
+  echo "=== layer $name: $p passed, $f failed in ${took} s (exit $rc)"
+}
+
+need() { [ -x "$1" ] || { echo "test: ERROR: $2 not found at '$1'; run scripts/setup.sh --test" >&2; exit 1; }; }
+need "$CHROMEDRIVER" chromedriver
+need "${GECKODRIVER:-/nonexistent}" geckodriver
+
+layer native cargo cargo test --workspace
+layer browser-chromium cargo env -u GECKODRIVER CHROMEDRIVER="$CHROMEDRIVER" \
+  cargo test --target wasm32-unknown-unknown -p steadyrtc --tests
+layer browser-firefox cargo env -u CHROMEDRIVER GECKODRIVER="$GECKODRIVER" \
+  cargo test --target wasm32-unknown-unknown -p steadyrtc --tests
+layer e2e node bash -c 'cargo build --quiet -p steadyrtc-server && node --test --test-concurrency=1 tests/e2e/*.test.mjs'
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+echo "all layers: $total_pass passed, $total_fail failed"
+if [ "${#failed_layers[@]}" -gt 0 ]; then
+  echo "FAILED layers: ${failed_layers[*]} (logs in $logs/)"
+  exit 1
+fi

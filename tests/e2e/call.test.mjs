@@ -1,0 +1,90 @@
+// End to end: the real server, the built package and demo, two Chromium processes with
+// fake camera and microphone in one room.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { artifactDir, joinDemo, launchBrowser, startServer } from "./harness.mjs";
+
+/** Waits until the first remote video of `page` plays and its decoded frames grow. */
+async function remoteVideoPlays(page) {
+  await page.waitForFunction(() => {
+    const v = document.querySelector("#remotes video");
+    return v instanceof HTMLVideoElement && v.videoWidth > 0;
+  }, null, { timeout: 20_000 });
+  const sample = () => page.evaluate(() => {
+    const v = document.querySelector("#remotes video");
+    return { frames: v.getVideoPlaybackQuality().totalVideoFrames, t: performance.now(), width: v.videoWidth, height: v.videoHeight };
+  });
+  const first = await sample();
+  // Decoded frames must keep growing: at least 10 more within 5 s (the fake camera sends ~30 fps).
+  await page.waitForFunction((f0) => document.querySelector("#remotes video").getVideoPlaybackQuality().totalVideoFrames >= f0 + 10, first.frames, { timeout: 5_000, polling: 100 });
+  const second = await sample();
+  return { width: first.width, height: first.height, fps: ((second.frames - first.frames) * 1000) / (second.t - first.t) };
+}
+
+async function remoteAudioFlows(page) {
+  // A remote track is muted until its first packets arrive.
+  await page.waitForFunction(() => {
+    const s = document.querySelector("#remotes video")?.srcObject;
+    const a = s instanceof MediaStream ? s.getAudioTracks()[0] : undefined;
+    return a !== undefined && a.readyState === "live" && !a.muted;
+  }, null, { timeout: 10_000 });
+}
+
+test("the server reports health as JSON", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const res = await fetch(`${server.url}/health`);
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.status, "ok");
+});
+
+test("two browsers in one room see and hear each other and exchange messages", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const alice = await launchBrowser();
+  t.after(() => alice.close());
+  const bob = await launchBrowser();
+  t.after(() => bob.close());
+  t.after(() => {
+    if (t.passed === false) {
+      console.log("alice console:\n" + alice.consoleLines.join("\n"));
+      console.log("bob console:\n" + bob.consoleLines.join("\n"));
+      console.log("server stderr:\n" + server.stderr());
+    }
+  });
+
+  const room = `e2e-${process.pid}-${Date.now()}`;
+  const t0 = Date.now();
+  await joinDemo(alice.page, server.url, room, "Alice");
+  await joinDemo(bob.page, server.url, room, "Bob");
+
+  const [atAlice, atBob] = await Promise.all([remoteVideoPlays(alice.page), remoteVideoPlays(bob.page)]);
+  console.log(`video both ways ${Date.now() - t0} ms after the first join; Alice sees ${atAlice.width}x${atAlice.height} at ${atAlice.fps.toFixed(1)} fps, Bob sees ${atBob.width}x${atBob.height} at ${atBob.fps.toFixed(1)} fps`);
+  assert.ok(atAlice.fps > 0 && atBob.fps > 0);
+  await Promise.all([remoteAudioFlows(alice.page), remoteAudioFlows(bob.page)]);
+
+  // Names and connection state are shown on each tile.
+  assert.match(await alice.page.innerText("#remotes figcaption"), /Bob\s*connected/);
+  assert.match(await bob.page.innerText("#remotes figcaption"), /Alice\s*connected/);
+
+  // A message crosses each way over the data channel.
+  await alice.page.fill("#message-text", "hello from Alice");
+  await alice.page.click("#send");
+  await bob.page.waitForFunction(() => document.getElementById("messages")?.innerText.includes("Alice: hello from Alice"), null, { timeout: 10_000 });
+  await bob.page.fill("#message-text", "hi Alice");
+  await bob.page.press("#message-text", "Enter");
+  await alice.page.waitForFunction(() => document.getElementById("messages")?.innerText.includes("Bob: hi Alice"), null, { timeout: 10_000 });
+
+  const dir = artifactDir("e2e");
+  await alice.page.screenshot({ path: join(dir, "alice.png") });
+  await bob.page.screenshot({ path: join(dir, "bob.png") });
+
+  // Bob leaves: Alice's page drops his tile and says so.
+  await bob.page.click("#leave");
+  await alice.page.waitForFunction(() => document.querySelectorAll("#remotes figure").length === 0, null, { timeout: 10_000 });
+  assert.match(await alice.page.innerText("#log"), /Bob left/);
+  // Bob's camera is released.
+  assert.equal(await bob.page.evaluate(() => document.getElementById("local").srcObject), null);
+});
