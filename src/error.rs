@@ -80,7 +80,11 @@ pub struct SteadyError {
 
 impl SteadyError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), server_code: None }
+        Self {
+            code,
+            message: message.into(),
+            server_code: None,
+        }
     }
 
     pub fn with_server_code(mut self, server_code: impl Into<String>) -> Self {
@@ -107,7 +111,10 @@ mod tests {
         for code in ErrorCode::ALL {
             let s = code.as_str();
             assert!(seen.insert(s), "duplicate {s}");
-            assert!(s.chars().next().is_some_and(|c| c.is_ascii_lowercase()), "{s}");
+            assert!(
+                s.chars().next().is_some_and(|c| c.is_ascii_lowercase()),
+                "{s}"
+            );
             assert!(s.chars().all(|c| c.is_ascii_alphanumeric()), "{s}");
         }
     }

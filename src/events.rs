@@ -40,13 +40,16 @@ impl EventName {
 
     /// Parses an event name, or says which names exist.
     pub fn parse(name: &str) -> Result<Self, SteadyError> {
-        Self::ALL.into_iter().find(|e| e.as_str() == name).ok_or_else(|| {
-            let known: Vec<_> = Self::ALL.iter().map(|e| e.as_str()).collect();
-            SteadyError::new(
-                ErrorCode::InvalidArgument,
-                format!("unknown event {name:?}; events are {}", known.join(", ")),
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|e| e.as_str() == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = Self::ALL.iter().map(|e| e.as_str()).collect();
+                SteadyError::new(
+                    ErrorCode::InvalidArgument,
+                    format!("unknown event {name:?}; events are {}", known.join(", ")),
+                )
+            })
     }
 }
 
@@ -59,16 +62,27 @@ mod tests {
 
     #[test]
     fn type_definitions_list_every_event() {
-        let events = TYPES.split("export interface RoomEvents").nth(1).unwrap_or_default();
+        let events = TYPES
+            .split("export interface RoomEvents")
+            .nth(1)
+            .unwrap_or_default();
         for e in EventName::ALL {
-            assert!(events.contains(&format!("  {}: ", e.as_str())), "{} missing", e.as_str());
+            assert!(
+                events.contains(&format!("  {}: ", e.as_str())),
+                "{} missing",
+                e.as_str()
+            );
         }
     }
 
     #[test]
     fn type_definitions_list_every_error_code() {
         for code in ErrorCode::ALL {
-            assert!(TYPES.contains(&format!("| \"{}\"", code.as_str())), "{} missing", code.as_str());
+            assert!(
+                TYPES.contains(&format!("| \"{}\"", code.as_str())),
+                "{} missing",
+                code.as_str()
+            );
         }
     }
 
@@ -79,6 +93,10 @@ mod tests {
         }
         let err = EventName::parse("peerjoined").unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidArgument);
-        assert!(err.message.contains("peerJoined, peerLeft"), "{}", err.message);
+        assert!(
+            err.message.contains("peerJoined, peerLeft"),
+            "{}",
+            err.message
+        );
     }
 }

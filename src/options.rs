@@ -47,7 +47,10 @@ fn yes() -> bool {
 
 impl Default for MediaOptions {
     fn default() -> Self {
-        Self { audio: true, video: true }
+        Self {
+            audio: true,
+            video: true,
+        }
     }
 }
 
@@ -115,7 +118,9 @@ impl RoomOptions {
         steadyrtc_protocol::validate_name(&self.name)
             .map_err(|e| invalid(format!("name: {}", e.message)))?;
         if !(1_000..=120_000).contains(&self.join_timeout_ms) {
-            return Err(invalid("joinTimeoutMs must be between 1000 and 120000".into()));
+            return Err(invalid(
+                "joinTimeoutMs must be between 1000 and 120000".into(),
+            ));
         }
         self.ice.validate().map_err(invalid)
     }
@@ -149,7 +154,10 @@ impl IceOptions {
             }
         }
         if self.ice_transport_policy == IceTransportPolicy::Relay
-            && !self.ice_servers.iter().any(|s| s.urls.iter().any(|u| u.starts_with("turn")))
+            && !self
+                .ice_servers
+                .iter()
+                .any(|s| s.urls.iter().any(|u| u.starts_with("turn")))
         {
             return Err("ice.iceTransportPolicy 'relay' needs at least one TURN server".into());
         }
@@ -177,7 +185,13 @@ mod tests {
     #[test]
     fn minimal_options_get_documented_defaults() {
         let o = parse(r#"{"url":"ws://localhost:8080/ws","room":"demo","name":"Ada"}"#).unwrap();
-        assert_eq!(o.media, MediaOptions { audio: true, video: true });
+        assert_eq!(
+            o.media,
+            MediaOptions {
+                audio: true,
+                video: true
+            }
+        );
         assert!(o.ice.ice_servers.is_empty(), "no public STUN default");
         assert_eq!(o.ice.ice_transport_policy, IceTransportPolicy::All);
         assert_eq!(o.join_timeout_ms, DEFAULT_JOIN_TIMEOUT_MS);
@@ -192,7 +206,13 @@ mod tests {
                       "iceTransportPolicy":"relay"},"joinTimeoutMs":5000}"#,
         )
         .unwrap();
-        assert_eq!(o.media, MediaOptions { audio: true, video: false });
+        assert_eq!(
+            o.media,
+            MediaOptions {
+                audio: true,
+                video: false
+            }
+        );
         assert_eq!(o.ice.ice_servers[1].urls.iter().count(), 2);
         assert_eq!(o.ice.ice_transport_policy, IceTransportPolicy::Relay);
     }
@@ -203,13 +223,31 @@ mod tests {
             (r#"{"url":"http://x","room":"r","name":"n"}"#, "ws://"),
             (r#"{"url":"ws://x","room":"a b","name":"n"}"#, "room"),
             (r#"{"url":"ws://x","room":"r","name":" "}"#, "name"),
-            (r#"{"url":"ws://x","room":"r","name":"n","iceServer":[]}"#, "iceServer"),
+            (
+                r#"{"url":"ws://x","room":"r","name":"n","iceServer":[]}"#,
+                "iceServer",
+            ),
             (r#"{"url":"ws://x","room":"r"}"#, "name"),
-            (r#"{"url":"ws://x","room":"r","name":"n","joinTimeoutMs":5}"#, "joinTimeoutMs"),
-            (r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":"turn:t"}]}}"#, "username"),
-            (r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":"http://t"}]}}"#, "stun:"),
-            (r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":[]}]}}"#, "empty"),
-            (r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceTransportPolicy":"relay"}}"#, "TURN"),
+            (
+                r#"{"url":"ws://x","room":"r","name":"n","joinTimeoutMs":5}"#,
+                "joinTimeoutMs",
+            ),
+            (
+                r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":"turn:t"}]}}"#,
+                "username",
+            ),
+            (
+                r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":"http://t"}]}}"#,
+                "stun:",
+            ),
+            (
+                r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":[]}]}}"#,
+                "empty",
+            ),
+            (
+                r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceTransportPolicy":"relay"}}"#,
+                "TURN",
+            ),
         ];
         for (json, needle) in cases {
             let err = parse(json).unwrap_err();

@@ -52,10 +52,13 @@ async fn pump(
     mut done: impl FnMut(&Seen, [&PeerLink; 2]) -> bool,
 ) -> Seen {
     let [rx_a, rx_b] = rx;
-    let mut events = futures::stream::select(rx_a.map(|e| (0usize, e.1)), rx_b.map(|e| (1usize, e.1)));
+    let mut events =
+        futures::stream::select(rx_a.map(|e| (0usize, e.1)), rx_b.map(|e| (1usize, e.1)));
     let mut seen = Seen::default();
     while !done(&seen, links) {
-        let Some((side, event)) = events.next().await else { panic!("event streams ended") };
+        let Some((side, event)) = events.next().await else {
+            panic!("event streams ended")
+        };
         let other = links[1 - side];
         match event {
             PeerEvent::Signal(signal @ SignalData::Candidate { .. }) => {
@@ -72,7 +75,11 @@ async fn pump(
 
 async fn negotiate(a: &PeerLink, b: &PeerLink) {
     let offer = a.offer().await.expect("offer");
-    let answer = b.apply(offer).await.expect("apply offer").expect("an answer");
+    let answer = b
+        .apply(offer)
+        .await
+        .expect("apply offer")
+        .expect("an answer");
     assert!(b.apply(SignalData::EndOfCandidates).await.is_ok());
     assert!(a.apply(answer).await.expect("apply answer").is_none());
 }
@@ -81,9 +88,21 @@ async fn negotiate(a: &PeerLink, b: &PeerLink) {
 async fn two_links_connect_and_exchange_a_data_channel_message() {
     let (a, mut rx_a, b, mut rx_b) = pair();
     negotiate(&a, &b).await;
-    within("both data channels open", pump([&a, &b], [&mut rx_a, &mut rx_b], |s, _| s.open == [true, true])).await;
+    within(
+        "both data channels open",
+        pump([&a, &b], [&mut rx_a, &mut rx_b], |s, _| {
+            s.open == [true, true]
+        }),
+    )
+    .await;
     a.send("hello from a").expect("send");
-    let seen = within("the message arrives", pump([&a, &b], [&mut rx_a, &mut rx_b], |s, _| !s.messages[1].is_empty())).await;
+    let seen = within(
+        "the message arrives",
+        pump([&a, &b], [&mut rx_a, &mut rx_b], |s, _| {
+            !s.messages[1].is_empty()
+        }),
+    )
+    .await;
     assert_eq!(seen.messages[1], vec!["hello from a".to_string()]);
     assert_eq!(a.connection_state(), "connected");
 }
@@ -106,20 +125,37 @@ async fn candidates_delivered_before_the_offer_are_held_and_still_connect() {
     .await;
     assert!(!early.is_empty(), "a gathered no candidates");
     for candidate in early {
-        b.apply(candidate).await.expect("an early candidate is accepted and held");
+        b.apply(candidate)
+            .await
+            .expect("an early candidate is accepted and held");
     }
     let answer = b.apply(offer).await.expect("apply offer").expect("answer");
     a.apply(answer).await.expect("apply answer");
-    within("both data channels open", pump([&a, &b], [&mut rx_a, &mut rx_b], |s, _| s.open == [true, true])).await;
+    within(
+        "both data channels open",
+        pump([&a, &b], [&mut rx_a, &mut rx_b], |s, _| {
+            s.open == [true, true]
+        }),
+    )
+    .await;
 }
 
 #[wasm_bindgen_test]
 async fn published_camera_and_microphone_arrive_as_remote_tracks() {
-    let stream = media::capture(true, true).await.expect("fake media").expect("a stream");
+    let stream = media::capture(true, true)
+        .await
+        .expect("fake media")
+        .expect("a stream");
     let (a, mut rx_a, b, mut rx_b) = pair();
     a.add_stream(&stream);
     negotiate(&a, &b).await;
-    let seen = within("audio and video tracks arrive", pump([&a, &b], [&mut rx_a, &mut rx_b], |s, _| s.tracks[1].len() == 2)).await;
+    let seen = within(
+        "audio and video tracks arrive",
+        pump([&a, &b], [&mut rx_a, &mut rx_b], |s, _| {
+            s.tracks[1].len() == 2
+        }),
+    )
+    .await;
     let mut kinds = seen.tracks[1].clone();
     kinds.sort();
     assert_eq!(kinds, vec!["audio".to_string(), "video".to_string()]);
@@ -138,27 +174,39 @@ fn js_options(json: &str) -> JsValue {
 }
 
 fn code_of(err: &JsValue) -> String {
-    assert!(steadyrtc::api::error::is_steady_error(err), "not a SteadyError: {err:?}");
-    js_sys::Reflect::get(err, &"code".into()).ok().and_then(|c| c.as_string()).unwrap_or_default()
+    assert!(
+        steadyrtc::api::error::is_steady_error(err),
+        "not a SteadyError: {err:?}"
+    );
+    js_sys::Reflect::get(err, &"code".into())
+        .ok()
+        .and_then(|c| c.as_string())
+        .unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
 async fn join_rejects_bad_options_with_a_steady_error() {
-    let err = steadyrtc::api::room::Room::join(js_options(r#"{"url":"http://x","room":"r","name":"n"}"#))
-        .await
-        .err()
-        .expect("join must fail");
+    let err =
+        steadyrtc::api::room::Room::join(js_options(r#"{"url":"http://x","room":"r","name":"n"}"#))
+            .await
+            .err()
+            .expect("join must fail");
     assert_eq!(code_of(&err), "invalidOptions");
-    let message = js_sys::Reflect::get(&err, &"message".into()).ok().and_then(|m| m.as_string());
+    let message = js_sys::Reflect::get(&err, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string());
     assert!(message.unwrap_or_default().contains("ws://"));
 }
 
 #[wasm_bindgen_test]
 async fn join_against_a_closed_port_is_signaling_unreachable() {
     let options = r#"{"url":"ws://127.0.0.1:9/ws","room":"r","name":"n","media":{"audio":false,"video":false}}"#;
-    let err = within("join fails", steadyrtc::api::room::Room::join(js_options(options)))
-        .await
-        .err()
-        .expect("join must fail");
+    let err = within(
+        "join fails",
+        steadyrtc::api::room::Room::join(js_options(options)),
+    )
+    .await
+    .err()
+    .expect("join must fail");
     assert_eq!(code_of(&err), "signalingUnreachable");
 }

@@ -33,6 +33,8 @@ pub fn to_js(err: &SteadyError, peer_id: Option<&str>) -> JsValue {
 /// `true` when `value` is an error thrown or emitted by steadyrtc.
 #[wasm_bindgen(js_name = isSteadyError, skip_typescript)]
 pub fn is_steady_error(value: &JsValue) -> bool {
-    value.dyn_ref::<js_sys::Error>().is_some_and(|e| e.name() == "SteadyError")
+    value
+        .dyn_ref::<js_sys::Error>()
+        .is_some_and(|e| e.name() == "SteadyError")
         && Reflect::get(value, &JsValue::from_str("code")).is_ok_and(|c| c.is_string())
 }

@@ -19,7 +19,10 @@ impl EventHub {
     /// Removes one registration of `handler` for `event`, if present.
     pub fn off(&self, event: EventName, handler: &js_sys::Function) {
         let mut handlers = self.handlers.borrow_mut();
-        if let Some(i) = handlers.iter().position(|(e, h)| *e == event && h == handler) {
+        if let Some(i) = handlers
+            .iter()
+            .position(|(e, h)| *e == event && h == handler)
+        {
             handlers.remove(i);
         }
     }

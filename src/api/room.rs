@@ -67,7 +67,9 @@ impl Room {
         options.validate()?;
         let local = media::capture(options.media.audio, options.media.video).await?;
         match connect(&options).await {
-            Ok((signaling, sig_rx, welcome)) => Ok(Room::start(options, local, signaling, sig_rx, welcome)),
+            Ok((signaling, sig_rx, welcome)) => {
+                Ok(Room::start(options, local, signaling, sig_rx, welcome))
+            }
             Err(e) => {
                 if let Some(stream) = &local {
                     media::stop(stream);
@@ -98,7 +100,10 @@ impl Room {
         if text.len() > MAX_MESSAGE_BYTES {
             return Err(SteadyError::new(
                 ErrorCode::InvalidArgument,
-                format!("message is {} bytes; at most {MAX_MESSAGE_BYTES}", text.len()),
+                format!(
+                    "message is {} bytes; at most {MAX_MESSAGE_BYTES}",
+                    text.len()
+                ),
             )
             .into());
         }
@@ -106,9 +111,17 @@ impl Room {
         if state.closed {
             return Err(closed_error().into());
         }
-        let sent = state.peers.iter().filter(|p| p.link.send(text).is_ok()).count();
+        let sent = state
+            .peers
+            .iter()
+            .filter(|p| p.link.send(text).is_ok())
+            .count();
         if sent == 0 {
-            return Err(SteadyError::new(ErrorCode::NotConnected, "no peer has an open data channel").into());
+            return Err(SteadyError::new(
+                ErrorCode::NotConnected,
+                "no peer has an open data channel",
+            )
+            .into());
         }
         Ok(sent as u32)
     }
@@ -160,7 +173,14 @@ impl Room {
 /// Opens the socket, sends `join` and waits for `welcome`, within the join timeout.
 async fn connect(
     options: &RoomOptions,
-) -> Result<(SignalingClient, UnboundedReceiver<SignalingEvent>, ServerMessage), SteadyError> {
+) -> Result<
+    (
+        SignalingClient,
+        UnboundedReceiver<SignalingEvent>,
+        ServerMessage,
+    ),
+    SteadyError,
+> {
     let (tx, mut rx) = unbounded();
     let signaling = SignalingClient::connect(&options.url, tx)?;
     let handshake = async {
@@ -173,11 +193,14 @@ async fn connect(
                 })?,
                 SignalingEvent::Message(msg @ ServerMessage::Welcome { .. }) => return Ok(msg),
                 SignalingEvent::Message(ServerMessage::Error { code, message }) => {
-                    return Err(SteadyError::new(ErrorCode::JoinRejected, message).with_server_code(code.as_str()))
+                    return Err(SteadyError::new(ErrorCode::JoinRejected, message)
+                        .with_server_code(code.as_str()))
                 }
                 SignalingEvent::Message(other) => tracing::debug!(?other, "ignored before welcome"),
                 SignalingEvent::BadFrame(why) => tracing::warn!(%why, "bad frame from server"),
-                SignalingEvent::Closed { was_open: false, .. } => {
+                SignalingEvent::Closed {
+                    was_open: false, ..
+                } => {
                     return Err(SteadyError::new(
                         ErrorCode::SignalingUnreachable,
                         format!("could not connect to {}", options.url),
@@ -191,7 +214,10 @@ async fn connect(
                 }
             }
         }
-        Err(SteadyError::new(ErrorCode::SignalingClosed, "the signaling socket went away"))
+        Err(SteadyError::new(
+            ErrorCode::SignalingClosed,
+            "the signaling socket went away",
+        ))
     };
     let timeout = gloo_timers::future::TimeoutFuture::new(options.join_timeout_ms);
     let welcome = match select(Box::pin(handshake), timeout).await {
@@ -199,7 +225,10 @@ async fn connect(
         Either::Right(_) => {
             return Err(SteadyError::new(
                 ErrorCode::SignalingTimeout,
-                format!("no welcome from {} within {} ms", options.url, options.join_timeout_ms),
+                format!(
+                    "no welcome from {} within {} ms",
+                    options.url, options.join_timeout_ms
+                ),
             ))
         }
     };
@@ -207,7 +236,10 @@ async fn connect(
 }
 
 fn closed_error() -> SteadyError {
-    SteadyError::new(ErrorCode::RoomClosed, "the room was left; join again with Room.join")
+    SteadyError::new(
+        ErrorCode::RoomClosed,
+        "the room was left; join again with Room.join",
+    )
 }
 
 impl Room {
@@ -219,7 +251,12 @@ impl Room {
         welcome: ServerMessage,
     ) -> Room {
         let (peer_id, room, present) = match welcome {
-            ServerMessage::Welcome { peer_id, room, peers, .. } => (peer_id, room, peers),
+            ServerMessage::Welcome {
+                peer_id,
+                room,
+                peers,
+                ..
+            } => (peer_id, room, peers),
             _ => (String::new(), options.room.clone(), Vec::new()),
         };
         let (peer_tx, peer_rx) = unbounded();
@@ -267,7 +304,8 @@ async fn run(
             Err(e) => inner.emit_error(&e, Some(&id)),
         }
     }
-    let mut inputs = futures::stream::select(sig_rx.map(Input::Signaling), peer_rx.map(Input::Peer));
+    let mut inputs =
+        futures::stream::select(sig_rx.map(Input::Signaling), peer_rx.map(Input::Peer));
     while let Some(input) = inputs.next().await {
         if inner.state.borrow().closed {
             break;
@@ -297,22 +335,36 @@ impl Inner {
         if let Some(stream) = &state.local {
             link.add_stream(stream);
         }
-        state.peers.push(Remote { info, link: link.clone(), state: "new".into() });
+        state.peers.push(Remote {
+            info,
+            link: link.clone(),
+            state: "new".into(),
+        });
         Some(link)
     }
 
     fn link(&self, id: &str) -> Option<Rc<PeerLink>> {
-        self.state.borrow().peers.iter().find(|p| p.info.id == id).map(|p| p.link.clone())
+        self.state
+            .borrow()
+            .peers
+            .iter()
+            .find(|p| p.info.id == id)
+            .map(|p| p.link.clone())
     }
 
     fn signal(&self, to: &str, data: SignalData) {
         let state = self.state.borrow();
-        let Some(signaling) = &state.signaling else { return };
+        let Some(signaling) = &state.signaling else {
+            return;
+        };
         let data = match serde_json::to_value(&data) {
             Ok(v) => v,
             Err(e) => return tracing::error!(%e, "unserializable signal"),
         };
-        if let Err(e) = signaling.send(&ClientMessage::Signal { to: to.to_owned(), data }) {
+        if let Err(e) = signaling.send(&ClientMessage::Signal {
+            to: to.to_owned(),
+            data,
+        }) {
             tracing::warn!(%e, to, "signal not sent");
         }
     }
@@ -360,7 +412,8 @@ impl Inner {
                 }
             }
             SignalingEvent::Message(ServerMessage::Error { code, message }) => {
-                let err = SteadyError::new(ErrorCode::BrowserError, message).with_server_code(code.as_str());
+                let err = SteadyError::new(ErrorCode::BrowserError, message)
+                    .with_server_code(code.as_str());
                 tracing::warn!(%err, "server refused a message");
                 self.emit_error(&err, None);
             }
@@ -383,17 +436,27 @@ impl Inner {
             PeerEvent::Signal(data) => self.signal(id, data),
             PeerEvent::Track { track, stream } => {
                 let stream = stream.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
-                let payload = object(&[("peerId", id.into()), ("track", track.into()), ("stream", stream)]);
+                let payload = object(&[
+                    ("peerId", id.into()),
+                    ("track", track.into()),
+                    ("stream", stream),
+                ]);
                 self.events.emit(EventName::Track, &payload);
             }
             PeerEvent::ConnectionState(to) => {
                 let from = {
                     let mut state = self.state.borrow_mut();
-                    let Some(p) = state.peers.iter_mut().find(|p| p.info.id == id) else { return };
+                    let Some(p) = state.peers.iter_mut().find(|p| p.info.id == id) else {
+                        return;
+                    };
                     std::mem::replace(&mut p.state, to.clone())
                 };
                 if from != to {
-                    let payload = object(&[("peerId", id.into()), ("from", from.into()), ("to", to.into())]);
+                    let payload = object(&[
+                        ("peerId", id.into()),
+                        ("from", from.into()),
+                        ("to", to.into()),
+                    ]);
                     self.events.emit(EventName::StateChange, &payload);
                 }
             }
@@ -419,7 +482,11 @@ impl Inner {
             }
             state.closed = true;
             state.peer_tx = None;
-            (state.signaling.take(), std::mem::take(&mut state.peers), state.local.take())
+            (
+                state.signaling.take(),
+                std::mem::take(&mut state.peers),
+                state.local.take(),
+            )
         };
         if let Some(signaling) = signaling {
             let _ = signaling.send(&ClientMessage::Leave {});
@@ -436,5 +503,8 @@ impl Inner {
 }
 
 fn peer_info_js(peer: &PeerInfo) -> JsValue {
-    object(&[("id", peer.id.as_str().into()), ("name", peer.name.as_str().into())])
+    object(&[
+        ("id", peer.id.as_str().into()),
+        ("name", peer.name.as_str().into()),
+    ])
 }

@@ -7,7 +7,9 @@ use wasm_bindgen_futures::JsFuture;
 
 /// The `name` of a thrown JS `Error` (e.g. `NotAllowedError`), if it is one.
 pub fn error_name(value: &JsValue) -> Option<String> {
-    value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.name()))
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.name()))
 }
 
 /// A readable sentence for any thrown JS value, `Error` or not.
@@ -20,17 +22,24 @@ pub fn error_message(value: &JsValue) -> String {
 
 /// A browser failure as a `browserError` naming what was attempted.
 pub fn browser_error(what: &str, value: &JsValue) -> SteadyError {
-    SteadyError::new(ErrorCode::BrowserError, format!("{what} failed: {}", error_message(value)))
+    SteadyError::new(
+        ErrorCode::BrowserError,
+        format!("{what} failed: {}", error_message(value)),
+    )
 }
 
 /// Awaits a promise, mapping a rejection to `browserError` naming `what`.
 pub async fn settle(what: &str, promise: js_sys::Promise) -> Result<JsValue, SteadyError> {
-    JsFuture::from(promise).await.map_err(|e| browser_error(what, &e))
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| browser_error(what, &e))
 }
 
 /// Reads a string property, or `None` if it is absent or not a string.
 pub fn get_string(target: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(target, &JsValue::from_str(key)).ok().and_then(|v| v.as_string())
+    Reflect::get(target, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_string())
 }
 
 /// Builds a plain JS object from key/value pairs.

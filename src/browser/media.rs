@@ -14,7 +14,10 @@ pub async fn capture(audio: bool, video: bool) -> Result<Option<MediaStream>, St
     let unavailable = |msg: String| SteadyError::new(ErrorCode::MediaUnavailable, msg);
     let window = web_sys::window().ok_or_else(|| unavailable("no window".into()))?;
     let devices = window.navigator().media_devices().map_err(|_| {
-        unavailable("navigator.mediaDevices is missing: pages must be served over https or from localhost".into())
+        unavailable(
+            "navigator.mediaDevices is missing: pages must be served over https or from localhost"
+                .into(),
+        )
     })?;
     let constraints = MediaStreamConstraints::new();
     constraints.set_audio(&JsValue::from_bool(audio));
@@ -23,10 +26,9 @@ pub async fn capture(audio: bool, video: bool) -> Result<Option<MediaStream>, St
         .get_user_media_with_constraints(&constraints)
         .map_err(|e| unavailable(error_message(&e)))?;
     match wasm_bindgen_futures::JsFuture::from(promise).await {
-        Ok(stream) => stream
-            .dyn_into::<MediaStream>()
-            .map(Some)
-            .map_err(|_| unavailable("getUserMedia returned something that is not a MediaStream".into())),
+        Ok(stream) => stream.dyn_into::<MediaStream>().map(Some).map_err(|_| {
+            unavailable("getUserMedia returned something that is not a MediaStream".into())
+        }),
         Err(e) => Err(classify(&e)),
     }
 }
@@ -42,7 +44,11 @@ fn classify(e: &JsValue) -> SteadyError {
 
 /// The tracks of a stream, typed.
 pub fn tracks(stream: &MediaStream) -> Vec<MediaStreamTrack> {
-    stream.get_tracks().iter().filter_map(|t| t.dyn_into::<MediaStreamTrack>().ok()).collect()
+    stream
+        .get_tracks()
+        .iter()
+        .filter_map(|t| t.dyn_into::<MediaStreamTrack>().ok())
+        .collect()
 }
 
 /// Stops every track, releasing the camera and microphone.

@@ -33,7 +33,10 @@ pub enum PeerEvent {
     /// A negotiation message to relay to the remote peer.
     Signal(SignalData),
     /// A remote track arrived.
-    Track { track: MediaStreamTrack, stream: Option<MediaStream> },
+    Track {
+        track: MediaStreamTrack,
+        stream: Option<MediaStream>,
+    },
     /// `connectionState` changed to this value.
     ConnectionState(String),
     ChannelOpen,
@@ -75,7 +78,9 @@ impl PeerLink {
         {
             let emit = emit.clone();
             listeners.push(EventListener::new(&pc, "icecandidate", move |event| {
-                let Some(event) = event.dyn_ref::<RtcPeerConnectionIceEvent>() else { return };
+                let Some(event) = event.dyn_ref::<RtcPeerConnectionIceEvent>() else {
+                    return;
+                };
                 match event.candidate() {
                     None => emit(PeerEvent::Signal(SignalData::EndOfCandidates)),
                     Some(c) if c.candidate().is_empty() => {}
@@ -91,29 +96,45 @@ impl PeerLink {
         {
             let emit = emit.clone();
             listeners.push(EventListener::new(&pc, "track", move |event| {
-                let Some(event) = event.dyn_ref::<RtcTrackEvent>() else { return };
+                let Some(event) = event.dyn_ref::<RtcTrackEvent>() else {
+                    return;
+                };
                 let stream = event.streams().get(0).dyn_into::<MediaStream>().ok();
-                emit(PeerEvent::Track { track: event.track(), stream });
+                emit(PeerEvent::Track {
+                    track: event.track(),
+                    stream,
+                });
             }));
         }
         {
             let emit = emit.clone();
             let target = pc.clone();
-            listeners.push(EventListener::new(&pc, "connectionstatechange", move |_| {
-                let state = get_string(&target, "connectionState").unwrap_or_default();
-                emit(PeerEvent::ConnectionState(state));
+            listeners.push(EventListener::new(
+                &pc,
+                "connectionstatechange",
+                move |_| {
+                    let state = get_string(&target, "connectionState").unwrap_or_default();
+                    emit(PeerEvent::ConnectionState(state));
+                },
+            ));
+        }
+        {
+            let emit = emit.clone();
+            listeners.push(EventListener::new(&channel, "open", move |_| {
+                emit(PeerEvent::ChannelOpen)
             }));
         }
         {
             let emit = emit.clone();
-            listeners.push(EventListener::new(&channel, "open", move |_| emit(PeerEvent::ChannelOpen)));
-        }
-        {
-            let emit = emit.clone();
-            listeners.push(EventListener::new(&channel, "close", move |_| emit(PeerEvent::ChannelClosed)));
+            listeners.push(EventListener::new(&channel, "close", move |_| {
+                emit(PeerEvent::ChannelClosed)
+            }));
         }
         listeners.push(EventListener::new(&channel, "message", move |event| {
-            if let Some(text) = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+            if let Some(text) = event
+                .dyn_ref::<MessageEvent>()
+                .and_then(|m| m.data().as_string())
+            {
                 emit(PeerEvent::Message(text));
             }
         }));
@@ -157,7 +178,12 @@ impl PeerLink {
                 self.set_remote(RtcSdpType::Answer, &sdp).await?;
                 Ok(None)
             }
-            SignalData::Candidate { candidate, sdp_mid, sdp_m_line_index, username_fragment } => {
+            SignalData::Candidate {
+                candidate,
+                sdp_mid,
+                sdp_m_line_index,
+                username_fragment,
+            } => {
                 let init = RtcIceCandidateInit::new(&candidate);
                 init.set_sdp_mid(sdp_mid.as_deref());
                 init.set_sdp_m_line_index(sdp_m_line_index);
@@ -178,7 +204,10 @@ impl PeerLink {
     /// Sends a text message on the data channel.
     pub fn send(&self, text: &str) -> Result<(), SteadyError> {
         if self.channel.ready_state() != RtcDataChannelState::Open {
-            return Err(SteadyError::new(ErrorCode::NotConnected, "the data channel is not open"));
+            return Err(SteadyError::new(
+                ErrorCode::NotConnected,
+                "the data channel is not open",
+            ));
         }
         self.channel
             .send_with_str(text)
@@ -211,7 +240,11 @@ impl PeerLink {
     async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), SteadyError> {
         let desc = RtcSessionDescriptionInit::new(kind);
         desc.set_sdp(sdp);
-        settle("setRemoteDescription", self.pc.set_remote_description(&desc)).await?;
+        settle(
+            "setRemoteDescription",
+            self.pc.set_remote_description(&desc),
+        )
+        .await?;
         self.remote_description_set.set(true);
         let pending = std::mem::take(&mut *self.pending_candidates.borrow_mut());
         for init in pending {
@@ -221,7 +254,9 @@ impl PeerLink {
     }
 
     async fn add_candidate(&self, init: &RtcIceCandidateInit) -> Result<(), SteadyError> {
-        let promise = self.pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(init));
+        let promise = self
+            .pc
+            .add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(init));
         settle("addIceCandidate", promise).await.map(|_| ())
     }
 }

@@ -19,7 +19,11 @@ pub enum SignalingEvent {
     /// A frame from the server that is not a protocol message (logged, then ignored).
     BadFrame(String),
     /// The socket closed (after an error too: browsers always follow `error` with `close`).
-    Closed { code: u16, reason: String, was_open: bool },
+    Closed {
+        code: u16,
+        reason: String,
+        was_open: bool,
+    },
 }
 
 /// An open or opening signaling socket.
@@ -30,7 +34,10 @@ pub struct SignalingClient {
 
 impl SignalingClient {
     /// Starts connecting to `url`; events arrive on `events`.
-    pub fn connect(url: &str, events: UnboundedSender<SignalingEvent>) -> Result<Self, SteadyError> {
+    pub fn connect(
+        url: &str,
+        events: UnboundedSender<SignalingEvent>,
+    ) -> Result<Self, SteadyError> {
         let socket = WebSocket::new(url).map_err(|e| {
             SteadyError::new(
                 ErrorCode::SignalingUnreachable,
@@ -70,20 +77,30 @@ impl SignalingClient {
                     .dyn_ref::<CloseEvent>()
                     .map(|c| (c.code(), c.reason()))
                     .unwrap_or((1006, String::new()));
-                let _ = tx.unbounded_send(SignalingEvent::Closed { code, reason, was_open: opened.get() });
+                let _ = tx.unbounded_send(SignalingEvent::Closed {
+                    code,
+                    reason,
+                    was_open: opened.get(),
+                });
             })
         };
-        Ok(Self { socket, _listeners: [open, message, close] })
+        Ok(Self {
+            socket,
+            _listeners: [open, message, close],
+        })
     }
 
     /// Sends one message. Fails with `signalingClosed` when the socket is not open.
     pub fn send(&self, message: &ClientMessage) -> Result<(), SteadyError> {
         if self.socket.ready_state() != WebSocket::OPEN {
-            return Err(SteadyError::new(ErrorCode::SignalingClosed, "the signaling socket is not open"));
+            return Err(SteadyError::new(
+                ErrorCode::SignalingClosed,
+                "the signaling socket is not open",
+            ));
         }
-        self.socket.send_with_str(&message.to_json()).map_err(|e| {
-            SteadyError::new(ErrorCode::SignalingClosed, super::js::error_message(&e))
-        })
+        self.socket
+            .send_with_str(&message.to_json())
+            .map_err(|e| SteadyError::new(ErrorCode::SignalingClosed, super::js::error_message(&e)))
     }
 
     /// Closes the socket normally.

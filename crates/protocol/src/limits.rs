@@ -61,7 +61,11 @@ mod tests {
     #[test]
     fn room_names_reject_empty_long_and_foreign_characters() {
         for bad in ["", "a b", "ümlaut", "x/y", "<script>"] {
-            assert_eq!(validate_room(bad).unwrap_err().code, ErrorCode::InvalidRoom, "{bad:?}");
+            assert_eq!(
+                validate_room(bad).unwrap_err().code,
+                ErrorCode::InvalidRoom,
+                "{bad:?}"
+            );
         }
         assert!(validate_room(&"r".repeat(MAX_ROOM_CHARS + 1)).is_err());
     }
@@ -70,7 +74,11 @@ mod tests {
     fn display_names_accept_any_script_and_reject_blank_or_control() {
         assert!(validate_name("Zoë 山田").is_ok());
         for bad in ["", "   ", "tab\there", "nl\n"] {
-            assert_eq!(validate_name(bad).unwrap_err().code, ErrorCode::InvalidName, "{bad:?}");
+            assert_eq!(
+                validate_name(bad).unwrap_err().code,
+                ErrorCode::InvalidName,
+                "{bad:?}"
+            );
         }
         assert!(validate_name(&"n".repeat(MAX_NAME_CHARS + 1)).is_err());
         assert!(validate_name(&"é".repeat(MAX_NAME_CHARS)).is_ok());

@@ -25,10 +25,18 @@ pub enum LeaveReason {
 
 /// Client to server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum ClientMessage {
     /// Enter a room. The first message of every connection.
-    Join { protocol_version: u32, room: String, name: String },
+    Join {
+        protocol_version: u32,
+        room: String,
+        name: String,
+    },
     /// Relay `data` to the peer `to` in the same room. The server does not read `data`;
     /// clients put a [`crate::SignalData`] there.
     Signal { to: PeerId, data: Value },
@@ -38,14 +46,26 @@ pub enum ClientMessage {
 
 /// Server to client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum ServerMessage {
     /// The answer to `join`: who you are and who is already there.
-    Welcome { protocol_version: u32, room: String, peer_id: PeerId, peers: Vec<PeerInfo> },
+    Welcome {
+        protocol_version: u32,
+        room: String,
+        peer_id: PeerId,
+        peers: Vec<PeerInfo>,
+    },
     /// Someone entered your room.
     PeerJoined { peer: PeerInfo },
     /// Someone left your room.
-    PeerLeft { peer_id: PeerId, reason: LeaveReason },
+    PeerLeft {
+        peer_id: PeerId,
+        reason: LeaveReason,
+    },
     /// A relayed signal from `from`, a peer of your room.
     Signal { from: PeerId, data: Value },
     /// A frame of yours was refused; the connection stays usable.
@@ -82,7 +102,10 @@ impl ServerMessage {
 
     /// An `error` frame.
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
-        ServerMessage::Error { code, message: message.into() }
+        ServerMessage::Error {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -98,14 +121,25 @@ fn parse_tagged<T: for<'de> Deserialize<'de>>(text: &str, types: &[&str]) -> Res
     let value: Value = serde_json::from_str(text)
         .map_err(|e| ParseError::new(ErrorCode::BadJson, format!("not JSON: {e}")))?;
     let Some(object) = value.as_object() else {
-        return Err(ParseError::new(ErrorCode::BadJson, "a message must be a JSON object"));
+        return Err(ParseError::new(
+            ErrorCode::BadJson,
+            "a message must be a JSON object",
+        ));
     };
     match object.get("type").and_then(Value::as_str) {
-        None => return Err(ParseError::new(ErrorCode::UnknownType, "missing string field 'type'")),
+        None => {
+            return Err(ParseError::new(
+                ErrorCode::UnknownType,
+                "missing string field 'type'",
+            ))
+        }
         Some(t) if !types.contains(&t) => {
             return Err(ParseError::new(
                 ErrorCode::UnknownType,
-                format!("unknown message type {t:?}; expected one of {}", types.join(", ")),
+                format!(
+                    "unknown message type {t:?}; expected one of {}",
+                    types.join(", ")
+                ),
             ))
         }
         Some(_) => {}
@@ -121,8 +155,15 @@ mod tests {
 
     fn client_examples() -> Vec<ClientMessage> {
         vec![
-            ClientMessage::Join { protocol_version: 1, room: "demo".into(), name: "Ada".into() },
-            ClientMessage::Signal { to: "p1".into(), data: json!({"kind": "offer", "sdp": "v=0"}) },
+            ClientMessage::Join {
+                protocol_version: 1,
+                room: "demo".into(),
+                name: "Ada".into(),
+            },
+            ClientMessage::Signal {
+                to: "p1".into(),
+                data: json!({"kind": "offer", "sdp": "v=0"}),
+            },
             ClientMessage::Leave {},
         ]
     }
@@ -133,11 +174,25 @@ mod tests {
                 protocol_version: 1,
                 room: "demo".into(),
                 peer_id: "p2".into(),
-                peers: vec![PeerInfo { id: "p1".into(), name: "Ada".into() }],
+                peers: vec![PeerInfo {
+                    id: "p1".into(),
+                    name: "Ada".into(),
+                }],
             },
-            ServerMessage::PeerJoined { peer: PeerInfo { id: "p3".into(), name: "Bo".into() } },
-            ServerMessage::PeerLeft { peer_id: "p3".into(), reason: LeaveReason::Disconnected },
-            ServerMessage::Signal { from: "p1".into(), data: json!({"kind": "answer", "sdp": "v=0"}) },
+            ServerMessage::PeerJoined {
+                peer: PeerInfo {
+                    id: "p3".into(),
+                    name: "Bo".into(),
+                },
+            },
+            ServerMessage::PeerLeft {
+                peer_id: "p3".into(),
+                reason: LeaveReason::Disconnected,
+            },
+            ServerMessage::Signal {
+                from: "p1".into(),
+                data: json!({"kind": "answer", "sdp": "v=0"}),
+            },
             ServerMessage::error(ErrorCode::UnknownPeer, "no such peer"),
         ]
     }
@@ -162,12 +217,19 @@ mod tests {
 
     #[test]
     fn wire_format_is_type_tagged_camel_case() {
-        let join = ClientMessage::Join { protocol_version: 1, room: "r".into(), name: "n".into() };
+        let join = ClientMessage::Join {
+            protocol_version: 1,
+            room: "r".into(),
+            name: "n".into(),
+        };
         assert_eq!(
             serde_json::to_value(&join).unwrap(),
             json!({"type": "join", "protocolVersion": 1, "room": "r", "name": "n"})
         );
-        let left = ServerMessage::PeerLeft { peer_id: "p".into(), reason: LeaveReason::Left };
+        let left = ServerMessage::PeerLeft {
+            peer_id: "p".into(),
+            reason: LeaveReason::Left,
+        };
         assert_eq!(
             serde_json::to_value(&left).unwrap(),
             json!({"type": "peerLeft", "peerId": "p", "reason": "left"})
@@ -182,13 +244,23 @@ mod tests {
         assert_eq!(code(r#"{"room":"x"}"#), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":"welcome"}"#), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":7}"#), ErrorCode::UnknownType);
-        assert_eq!(code(r#"{"type":"join","room":"x"}"#), ErrorCode::InvalidMessage);
-        assert_eq!(code(r#"{"type":"signal","to":5,"data":{}}"#), ErrorCode::InvalidMessage);
+        assert_eq!(
+            code(r#"{"type":"join","room":"x"}"#),
+            ErrorCode::InvalidMessage
+        );
+        assert_eq!(
+            code(r#"{"type":"signal","to":5,"data":{}}"#),
+            ErrorCode::InvalidMessage
+        );
     }
 
     #[test]
     fn unknown_type_error_lists_the_known_types() {
         let err = ClientMessage::parse(r#"{"type":"dance"}"#).unwrap_err();
-        assert!(err.message.contains("join, signal, leave"), "{}", err.message);
+        assert!(
+            err.message.contains("join, signal, leave"),
+            "{}",
+            err.message
+        );
     }
 }

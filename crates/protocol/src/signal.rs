@@ -5,7 +5,11 @@ use serde::{Deserialize, Serialize};
 
 /// One negotiation step between two peers, tagged by `kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum SignalData {
     /// An SDP offer.
     Offer { sdp: String },
@@ -33,8 +37,12 @@ mod tests {
     #[test]
     fn every_signal_round_trips() {
         let all = [
-            SignalData::Offer { sdp: "v=0\r\n".into() },
-            SignalData::Answer { sdp: "v=0\r\n".into() },
+            SignalData::Offer {
+                sdp: "v=0\r\n".into(),
+            },
+            SignalData::Answer {
+                sdp: "v=0\r\n".into(),
+            },
             SignalData::Candidate {
                 candidate: "candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host".into(),
                 sdp_mid: Some("0".into()),

@@ -1,0 +1,215 @@
+//! Starting and stopping: bind the listener, serve the router, shut down gracefully.
+//!
+//! This module decides the lifecycle: binding is separate from serving so the caller
+//! learns the real address (port 0) before any request arrives, and shutdown first tells
+//! every WebSocket to close (code 1001) and then waits a bounded time for them. It never
+//! prints to stdout; the binary does that once it has the address.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::router::router;
+use crate::state::AppState;
+use crate::static_files;
+
+/// How long shutdown waits for open WebSockets to finish their goodbye.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The listening socket could not be created (address in use, bad host, no permission).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: io::Error,
+    },
+    /// Serving failed after the listener was bound.
+    #[error("server failed: {0}")]
+    Serve(#[source] io::Error),
+}
+
+/// A bound, not yet serving, server.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: Arc<AppState>,
+}
+
+impl Server {
+    /// Binds `config.host:config.port` (port 0 picks a free port) and prepares the state.
+    /// Warns about missing static directories. Serves nothing until [`Server::run_until`].
+    pub async fn bind(config: Config) -> Result<Self, ServerError> {
+        static_files::warn_if_missing(&config);
+        let shown = display_addr(&config.host, config.port);
+        let bind_error = |source| ServerError::Bind {
+            addr: shown.clone(),
+            source,
+        };
+        let listener = TcpListener::bind((config.host.as_str(), config.port))
+            .await
+            .map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        Ok(Self {
+            listener,
+            addr,
+            state: Arc::new(AppState::new(config)),
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://IP:PORT` of the bound address.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The shared state (counts, configuration).
+    pub fn state(&self) -> Arc<AppState> {
+        Arc::clone(&self.state)
+    }
+
+    /// Serves until `shutdown` completes, then closes every WebSocket with code 1001
+    /// ("going away") and waits up to a few seconds for them.
+    pub async fn run_until<F>(self, shutdown: F) -> Result<(), ServerError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let Self {
+            listener,
+            addr,
+            state,
+        } = self;
+        let token = state.shutdown.clone();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            token.cancel();
+        };
+        tracing::info!(%addr, "serving");
+        let served = axum::serve(listener, router(Arc::clone(&state)))
+            .with_graceful_shutdown(signal)
+            .await;
+        state.shutdown.cancel();
+        state.connections.close();
+        if tokio::time::timeout(DRAIN_TIMEOUT, state.connections.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                left = state.connections.len(),
+                "some connections did not close in time"
+            );
+        }
+        served.map_err(ServerError::Serve)
+    }
+}
+
+/// The line the binary prints on stdout once it listens, e.g.
+/// `steadyrtc-server listening on http://127.0.0.1:8080`.
+pub fn listening_line(addr: SocketAddr) -> String {
+    format!("steadyrtc-server listening on http://{addr}")
+}
+
+/// A future that completes on Ctrl-C (SIGINT) or SIGTERM.
+///
+/// On Unix the handlers are installed when this function is called, not when the future
+/// is first polled, so a signal that arrives right after the listening line is printed
+/// still shuts the server down gracefully. Call it inside the Tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            let wait = |installed: io::Result<tokio::signal::unix::Signal>, name: &'static str| async move {
+                match installed {
+                    Ok(mut stream) => {
+                        stream.recv().await;
+                        tracing::info!(signal = name, "received");
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, signal = name, "cannot listen for signal");
+                        std::future::pending::<()>().await;
+                    }
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt, "SIGINT") => {}
+                () = wait(terminate, "SIGTERM") => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// `host:port`, with brackets around an IPv6 host.
+fn display_addr(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_line_has_the_documented_shape() {
+        let addr: SocketAddr = "127.0.0.1:4321".parse().unwrap();
+        assert_eq!(
+            listening_line(addr),
+            "steadyrtc-server listening on http://127.0.0.1:4321"
+        );
+        let v6: SocketAddr = "[::1]:80".parse().unwrap();
+        assert_eq!(
+            listening_line(v6),
+            "steadyrtc-server listening on http://[::1]:80"
+        );
+    }
+
+    #[test]
+    fn bind_errors_show_the_address_with_ipv6_brackets() {
+        assert_eq!(display_addr("127.0.0.1", 80), "127.0.0.1:80");
+        assert_eq!(display_addr("::1", 80), "[::1]:80");
+    }
+
+    #[tokio::test]
+    async fn binding_a_taken_port_is_an_error_naming_the_address() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let config = Config {
+            port,
+            ..Config::default()
+        };
+        let err = Server::bind(config).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("cannot listen on 127.0.0.1:{port}: ")),
+            "{text}"
+        );
+        assert!(!text.contains('\n'));
+    }
+}
