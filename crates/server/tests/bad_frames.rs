@@ -55,11 +55,7 @@ async fn missing_or_mistyped_field_is_invalid_message_and_the_socket_stays_usabl
 #[tokio::test]
 async fn oversize_text_frame_is_frame_too_large_and_the_socket_stays_usable() {
     let server = TestServer::start(|_| {}).await;
-    let mut ada = server.client().await;
-    let mut bo = server.client().await;
-    ada.join("demo", "Ada").await;
-    let (bo_id, _) = bo.join("demo", "Bo").await;
-    ada.recv().await; // peerJoined
+    let (mut ada, _, mut bo, bo_id) = server.pair("Ada", "Bo").await;
 
     let big = json!({"type": "signal", "to": bo_id, "data": {"kind": "offer", "sdp": "x".repeat(MAX_FRAME_BYTES)}});
     ada.send_text(big.to_string()).await;
@@ -91,11 +87,7 @@ async fn binary_frame_is_binary_not_supported_and_the_socket_stays_usable() {
 #[tokio::test]
 async fn frame_beyond_the_hard_limit_closes_only_that_connection() {
     let server = TestServer::start(|_| {}).await;
-    let mut ada = server.client().await;
-    let mut bo = server.client().await;
-    ada.join("demo", "Ada").await;
-    let (bo_id, _) = bo.join("demo", "Bo").await;
-    ada.recv().await; // peerJoined
+    let (mut ada, _, mut bo, bo_id) = server.pair("Ada", "Bo").await;
 
     bo.send_text("x".repeat(steadyrtc_server::session::HARD_FRAME_LIMIT + 1))
         .await;

@@ -73,11 +73,7 @@ async fn join_welcomes_with_present_peers_and_announces_the_newcomer() {
 #[tokio::test]
 async fn signal_is_relayed_with_the_sender_id_and_data_untouched() {
     let server = TestServer::start(|_| {}).await;
-    let mut ada = server.client().await;
-    let mut bo = server.client().await;
-    let (ada_id, _) = ada.join("demo", "Ada").await;
-    let (bo_id, _) = bo.join("demo", "Bo").await;
-    ada.recv().await; // peerJoined
+    let (mut ada, ada_id, mut bo, bo_id) = server.pair("Ada", "Bo").await;
 
     let offer = json!({"kind": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"});
     ada.signal(&bo_id, offer.clone()).await;
@@ -127,11 +123,7 @@ async fn signal_cannot_reach_a_peer_in_another_room() {
 #[tokio::test]
 async fn closing_the_socket_without_leave_reports_disconnected() {
     let server = TestServer::start(|_| {}).await;
-    let mut ada = server.client().await;
-    let mut bo = server.client().await;
-    ada.join("demo", "Ada").await;
-    let (bo_id, _) = bo.join("demo", "Bo").await;
-    ada.recv().await; // peerJoined
+    let (mut ada, _, bo, bo_id) = server.pair("Ada", "Bo").await;
     bo.close().await;
     assert_eq!(
         ada.recv().await,
@@ -146,11 +138,7 @@ async fn closing_the_socket_without_leave_reports_disconnected() {
 #[tokio::test]
 async fn dropping_the_tcp_connection_reports_disconnected() {
     let server = TestServer::start(|_| {}).await;
-    let mut ada = server.client().await;
-    let mut bo = server.client().await;
-    ada.join("demo", "Ada").await;
-    let (bo_id, _) = bo.join("demo", "Bo").await;
-    ada.recv().await; // peerJoined
+    let (mut ada, _, bo, bo_id) = server.pair("Ada", "Bo").await;
     drop(bo); // no close handshake
     assert_eq!(
         ada.recv().await,
@@ -165,11 +153,7 @@ async fn dropping_the_tcp_connection_reports_disconnected() {
 #[tokio::test]
 async fn leave_reports_left_and_the_socket_can_join_again() {
     let server = TestServer::start(|_| {}).await;
-    let mut ada = server.client().await;
-    let mut bo = server.client().await;
-    ada.join("demo", "Ada").await;
-    let (bo_id, _) = bo.join("demo", "Bo").await;
-    ada.recv().await; // peerJoined
+    let (mut ada, _, mut bo, bo_id) = server.pair("Ada", "Bo").await;
 
     bo.send(&ClientMessage::Leave {}).await;
     assert_eq!(
@@ -288,12 +272,8 @@ async fn signal_or_leave_before_join_is_not_joined() {
 #[tokio::test]
 async fn silent_connection_is_closed_after_the_idle_timeout() {
     let server = TestServer::start(|c| c.idle_timeout_secs = 1).await;
-    let mut ada = server.client().await;
-    let mut mute = server.client().await;
-    ada.join("demo", "Ada").await;
-    let (mute_id, _) = mute.join("demo", "Mute").await;
-    ada.recv().await; // peerJoined
-                      // Ada keeps reading (so her client answers pings); Mute reads nothing, so sends no pong.
+    let (mut ada, _, mut mute, mute_id) = server.pair("Ada", "Mute").await;
+    // Ada keeps reading (so her client answers pings); Mute reads nothing, so sends no pong.
     let started = std::time::Instant::now();
     assert_eq!(
         ada.recv().await,
@@ -316,11 +296,7 @@ async fn silent_connection_is_closed_after_the_idle_timeout() {
 #[tokio::test]
 async fn a_peer_that_stops_reading_is_dropped_instead_of_buffered() {
     let server = TestServer::start(|_| {}).await;
-    let mut ada = server.client().await;
-    let mut slow = server.client().await;
-    ada.join("demo", "Ada").await;
-    let (slow_id, _) = slow.join("demo", "Slow").await;
-    ada.recv().await; // peerJoined
+    let (mut ada, _, slow, slow_id) = server.pair("Ada", "Slow").await;
 
     // ~60 KB per signal: socket buffers plus the 256-message queue fill well before 1,000.
     let data = json!({"kind": "offer", "sdp": "x".repeat(60_000)});

@@ -86,6 +86,17 @@ impl TestServer {
     }
 
     /// Stops the server and waits for it to finish.
+    /// Two clients in room "demo", the first named `first`, the second `second`, with the
+    /// first's `peerJoined` already read. Returns them and their peer ids.
+    pub async fn pair(&self, first: &str, second: &str) -> (Client, PeerId, Client, PeerId) {
+        let mut a = self.client().await;
+        let mut b = self.client().await;
+        let (a_id, _) = a.join("demo", first).await;
+        let (b_id, _) = b.join("demo", second).await;
+        a.recv().await; // peerJoined
+        (a, a_id, b, b_id)
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
