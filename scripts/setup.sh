@@ -36,7 +36,7 @@ if [ "$want_test" = 1 ]; then
     command -v apt-get >/dev/null || die "no apt-get: install ${missing[*]} by hand (see the top of this script)"
     say "installing ${missing[*]} (apt)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     done_any+=("${missing[@]}")
   fi
 fi
