@@ -7,6 +7,7 @@
 //! Layers: `api` (wasm32 only) -> `browser` (wasm32 only) -> pure modules. The pure
 //! modules never import web-sys, js-sys or wasm-bindgen.
 
+pub mod engine;
 pub mod error;
 pub mod events;
 pub mod options;

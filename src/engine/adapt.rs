@@ -1,0 +1,237 @@
+//! Adaptation: which encoding to send, on a ladder from 720p down to audio-only.
+//!
+//! Step down one rung when a trigger holds for two consecutive samples: loss > 5 %,
+//! RTT > 400 ms, jitter > 50 ms, the encoder limited by bandwidth, or the available
+//! outgoing bitrate under the current rung's target. Step up one rung only after 10 s
+//! without any trigger, and only when the stricter "healthy" bar holds (loss < 2 %,
+//! RTT < 300 ms, and room for the next rung's bitrate x 1.2 when the estimate is known):
+//! the gap between the two bars is the hysteresis that keeps it from flapping. A manual
+//! override pins a rung; device and network presets cap the best rung allowed.
+
+use serde::{Deserialize, Serialize};
+
+/// Rungs of the ladder, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Rung {
+    High,
+    Medium,
+    Low,
+    Minimum,
+    AudioOnly,
+}
+
+impl Rung {
+    pub const ALL: [Rung; 5] = [Rung::High, Rung::Medium, Rung::Low, Rung::Minimum, Rung::AudioOnly];
+
+    fn down(self) -> Self {
+        Self::ALL[(self as usize + 1).min(4)]
+    }
+
+    fn up(self) -> Self {
+        Self::ALL[(self as usize).saturating_sub(1)]
+    }
+
+    /// What to send on this rung.
+    pub fn encoding(self) -> Encoding {
+        let (video_bps, scale, fps, audio_bps) = match self {
+            Rung::High => (1_700_000, 1.0, 30.0, 48_000),
+            Rung::Medium => (800_000, 720.0 / 540.0, 30.0, 40_000),
+            Rung::Low => (450_000, 2.0, 24.0, 32_000),
+            Rung::Minimum => (150_000, 4.0, 15.0, 24_000),
+            Rung::AudioOnly => (0, 1.0, 0.0, 24_000),
+        };
+        Encoding {
+            rung: self,
+            video_enabled: self != Rung::AudioOnly,
+            max_bitrate_bps: video_bps,
+            scale_resolution_down_by: scale,
+            max_framerate: fps,
+            audio_bitrate_bps: audio_bps,
+        }
+    }
+
+    /// Bits per second this rung needs (video plus audio).
+    pub fn target_bps(self) -> f64 {
+        let e = self.encoding();
+        (e.max_bitrate_bps + e.audio_bitrate_bps) as f64
+    }
+}
+
+/// Target sender parameters (the `RTCRtpEncodingParameters` to set).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Encoding {
+    pub rung: Rung,
+    pub video_enabled: bool,
+    pub max_bitrate_bps: u32,
+    pub scale_resolution_down_by: f64,
+    pub max_framerate: f64,
+    pub audio_bitrate_bps: u32,
+}
+
+/// The application's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Preference {
+    Auto,
+    Low,
+    Medium,
+    High,
+}
+
+/// What the page knows about the device and network (`navigator.connection`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Presets {
+    pub mobile: bool,
+    pub save_data: bool,
+    /// `slow-2g`, `2g`, `3g` or `4g`.
+    pub effective_type: Option<String>,
+}
+
+impl Presets {
+    /// The best rung these conditions allow.
+    pub fn cap(&self) -> Rung {
+        let by_network = match self.effective_type.as_deref() {
+            Some("slow-2g") => Rung::AudioOnly,
+            Some("2g") => Rung::Minimum,
+            Some("3g") => Rung::Low,
+            _ => Rung::High,
+        };
+        let by_data = if self.save_data { Rung::Minimum } else { Rung::High };
+        let by_device = if self.mobile { Rung::Medium } else { Rung::High };
+        by_network.max(by_data).max(by_device)
+    }
+}
+
+/// One observation, from the quality monitor.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Observation {
+    pub at_ms: u64,
+    pub loss_pct: f64,
+    pub rtt_ms: Option<f64>,
+    pub jitter_ms: f64,
+    pub bandwidth_limited: bool,
+    pub available_outgoing_bps: Option<f64>,
+}
+
+/// A change of rung and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub from: Rung,
+    pub to: Rung,
+    pub encoding: Encoding,
+    pub reason: String,
+}
+
+pub const DOWN_SAMPLES: u32 = 2;
+pub const UP_AFTER_MS: u64 = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Adapter {
+    rung: Rung,
+    preference: Preference,
+    presets: Presets,
+    bad_streak: u32,
+    healthy_since: Option<u64>,
+}
+
+impl Default for Adapter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Adapter {
+    pub fn new() -> Self {
+        Self { rung: Rung::High, preference: Preference::Auto, presets: Presets::default(), bad_streak: 0, healthy_since: None }
+    }
+
+    pub fn rung(&self) -> Rung {
+        self.rung
+    }
+
+    fn best_allowed(&self) -> Rung {
+        self.presets.cap()
+    }
+
+    fn moved(&mut self, to: Rung, reason: String) -> Option<Change> {
+        if to == self.rung {
+            return None;
+        }
+        let from = std::mem::replace(&mut self.rung, to);
+        self.bad_streak = 0;
+        Some(Change { from, to, encoding: to.encoding(), reason })
+    }
+
+    /// Sets the application's choice; a manual rung applies at once.
+    pub fn set_preference(&mut self, preference: Preference) -> Option<Change> {
+        self.preference = preference;
+        let to = match preference {
+            Preference::Auto => return None,
+            Preference::High => Rung::High,
+            Preference::Medium => Rung::Medium,
+            Preference::Low => Rung::Low,
+        };
+        self.moved(to, format!("manual {preference:?}"))
+    }
+
+    /// New device/network conditions; drops below the cap at once.
+    pub fn set_presets(&mut self, presets: Presets) -> Option<Change> {
+        self.presets = presets;
+        let cap = self.best_allowed();
+        (self.preference == Preference::Auto && self.rung < cap)
+            .then(|| self.moved(cap, "device or network preset".into()))
+            .flatten()
+    }
+
+    /// Feeds one observation; returns a change of rung if one is due.
+    pub fn observe(&mut self, o: &Observation) -> Option<Change> {
+        if self.preference != Preference::Auto {
+            return None;
+        }
+        let rtt = o.rtt_ms.unwrap_or(0.0);
+        let trigger = if o.loss_pct > 5.0 {
+            Some(format!("loss {:.1} %", o.loss_pct))
+        } else if rtt > 400.0 {
+            Some(format!("rtt {rtt:.0} ms"))
+        } else if o.jitter_ms > 50.0 {
+            Some(format!("jitter {:.0} ms", o.jitter_ms))
+        } else if o.bandwidth_limited {
+            Some("encoder limited by bandwidth".into())
+        } else {
+            o.available_outgoing_bps
+                .filter(|&b| b < self.rung.target_bps() && self.rung != Rung::AudioOnly)
+                .map(|b| format!("available {:.0} kbps under target", b / 1000.0))
+        };
+        if let Some(why) = trigger {
+            self.healthy_since = None;
+            self.bad_streak += 1;
+            if self.bad_streak >= DOWN_SAMPLES {
+                return self.moved(self.rung.down(), why);
+            }
+            return None;
+        }
+        self.bad_streak = 0;
+        let up = self.rung.up();
+        let room = o.available_outgoing_bps.is_none_or(|b| b >= up.target_bps() * 1.2);
+        let healthy = o.loss_pct < 2.0 && rtt < 300.0 && room;
+        if !healthy {
+            self.healthy_since = None;
+            return None;
+        }
+        let since = *self.healthy_since.get_or_insert(o.at_ms);
+        if o.at_ms.saturating_sub(since) >= UP_AFTER_MS && up >= self.best_allowed() && up != self.rung {
+            self.healthy_since = Some(o.at_ms);
+            return self.moved(up, "stable for 10 s".into());
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+#[path = "adapt_tests.rs"]
+mod tests;

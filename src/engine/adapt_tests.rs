@@ -1,0 +1,104 @@
+use super::*;
+
+fn good(at_ms: u64) -> Observation {
+    Observation { at_ms, loss_pct: 0.0, rtt_ms: Some(40.0), jitter_ms: 5.0, bandwidth_limited: false, available_outgoing_bps: Some(3_000_000.0) }
+}
+
+fn lossy(at_ms: u64) -> Observation {
+    Observation { loss_pct: 8.0, ..good(at_ms) }
+}
+
+#[test]
+fn one_bad_sample_is_not_enough_two_step_down_one_rung() {
+    let mut a = Adapter::new();
+    assert_eq!(a.observe(&lossy(0)), None);
+    let c = a.observe(&lossy(1_000)).expect("steps down");
+    assert_eq!((c.from, c.to), (Rung::High, Rung::Medium));
+    assert_eq!(c.encoding.max_bitrate_bps, 800_000);
+    assert_eq!(a.observe(&lossy(2_000)), None, "the streak starts over after a step");
+}
+
+#[test]
+fn every_trigger_counts() {
+    for o in [
+        Observation { rtt_ms: Some(450.0), ..good(0) },
+        Observation { jitter_ms: 60.0, ..good(0) },
+        Observation { bandwidth_limited: true, ..good(0) },
+        Observation { available_outgoing_bps: Some(1_000_000.0), ..good(0) },
+    ] {
+        let mut a = Adapter::new();
+        a.observe(&o);
+        assert!(a.observe(&Observation { at_ms: 1_000, ..o.clone() }).is_some(), "{o:?}");
+    }
+}
+
+#[test]
+fn the_ladder_ends_at_audio_only() {
+    let mut a = Adapter::new();
+    for t in 0..20 {
+        a.observe(&lossy(t * 1_000));
+    }
+    assert_eq!(a.rung(), Rung::AudioOnly);
+    let e = a.rung().encoding();
+    assert!(!e.video_enabled);
+    assert!((24_000..=48_000).contains(&e.audio_bitrate_bps));
+}
+
+#[test]
+fn steps_up_only_after_ten_stable_seconds() {
+    let mut a = Adapter::new();
+    a.observe(&lossy(0));
+    a.observe(&lossy(1_000));
+    assert_eq!(a.rung(), Rung::Medium);
+    for t in 2..12 {
+        assert_eq!(a.observe(&good(t * 1_000)), None, "at {t} s");
+    }
+    let c = a.observe(&good(12_000)).expect("up after 10 s");
+    assert_eq!(c.to, Rung::High);
+}
+
+#[test]
+fn alternating_signals_never_flap() {
+    let mut a = Adapter::new();
+    let mut changes = 0;
+    for t in 0..120u64 {
+        let o = if t % 2 == 0 { lossy(t * 1_000) } else { good(t * 1_000) };
+        changes += usize::from(a.observe(&o).is_some());
+    }
+    assert_eq!(changes, 0, "one bad sample at a time never steps down, and never 10 s of calm");
+    // Between the bars (3 % loss): neither down nor up.
+    let mut a = Adapter::new();
+    a.observe(&lossy(0));
+    a.observe(&lossy(1_000));
+    for t in 2..60 {
+        assert_eq!(a.observe(&Observation { loss_pct: 3.0, ..good(t * 1_000) }), None);
+    }
+}
+
+#[test]
+fn manual_override_pins_the_rung_and_auto_resumes() {
+    let mut a = Adapter::new();
+    assert_eq!(a.set_preference(Preference::Low).unwrap().to, Rung::Low);
+    for t in 0..30 {
+        assert_eq!(a.observe(&good(t * 1_000)), None);
+    }
+    a.set_preference(Preference::Auto);
+    let mut up = None;
+    for t in 30..50 {
+        up = up.or(a.observe(&good(t * 1_000)));
+    }
+    assert_eq!(up.unwrap().to, Rung::Medium);
+}
+
+#[test]
+fn presets_cap_the_best_rung() {
+    assert_eq!(Presets { mobile: true, ..Default::default() }.cap(), Rung::Medium);
+    assert_eq!(Presets { save_data: true, ..Default::default() }.cap(), Rung::Minimum);
+    assert_eq!(Presets { effective_type: Some("3g".into()), ..Default::default() }.cap(), Rung::Low);
+    assert_eq!(Presets { effective_type: Some("slow-2g".into()), ..Default::default() }.cap(), Rung::AudioOnly);
+    let mut a = Adapter::new();
+    assert_eq!(a.set_presets(Presets { effective_type: Some("2g".into()), ..Default::default() }).unwrap().to, Rung::Minimum);
+    for t in 0..40 {
+        assert_eq!(a.observe(&Observation { available_outgoing_bps: None, ..good(t * 1_000) }), None, "never above the cap");
+    }
+}

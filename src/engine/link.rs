@@ -1,0 +1,506 @@
+//! The engine of one peer link: the connection state machine with a timeout per state,
+//! and the glue between negotiation (`negotiation.rs`), the candidate buffer, timers and
+//! the recovery ladder.
+//!
+//! `handle(now_ms, input)` returns the actions to execute, in order. It never panics on
+//! any input in any state: an input that makes no sense is answered with
+//! `Action::Ignored` and its reason.
+
+use super::candidates::{Admission, CandidateBuffer};
+use super::config::LinkConfig;
+use super::ops::OpQueue;
+use super::recovery::{Decision, DelayPolicy, Recovery, RecoveryLevel, RecoveryStats};
+use super::rng::SeededRng;
+use super::trace::{Trace, TraceRecorder};
+use super::types::{Action, ConnState, Input, Outgoing, PcOp, TimerKind, TransportState};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Perfect-negotiation bookkeeping (the W3C pattern's flags, plus coalescing).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct Negotiation {
+    /// Our view of `signalingState` once the op in flight completes.
+    pub signaling: super::types::SignalingState,
+    /// A `CreateOffer` is queued or in flight.
+    pub making_offer: bool,
+    /// The last remote offer was ignored (impolite side, glare).
+    pub ignore_offer: bool,
+    /// The offer in flight was superseded by a remote offer: do not send it.
+    pub abandon_offer: bool,
+    /// Our sent offer waits for its answer.
+    pub offer_outstanding: bool,
+    /// Someone asked for (re)negotiation that has not started yet.
+    pub wanted: bool,
+    pub restart_wanted: bool,
+    pub last_offer_restart: bool,
+}
+
+/// Setup progress, from which the setup state is derived.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct Progress {
+    pub started: bool,
+    pub negotiating: bool,
+    /// One full offer/answer exchange has completed.
+    pub exchanged: bool,
+    pub candidates_flowing: bool,
+    pub checking: bool,
+    pub ever_connected: bool,
+}
+
+/// The engine of one peer link. See the module docs.
+pub struct PeerEngine {
+    pub(super) cfg: LinkConfig,
+    pub(super) state: ConnState,
+    pub(super) now: u64,
+    pub(super) neg: Negotiation,
+    pub(super) progress: Progress,
+    pub(super) ops: OpQueue,
+    pub(super) candidates: CandidateBuffer,
+    signaling_up: bool,
+    outbox: VecDeque<Outgoing>,
+    timers: BTreeMap<TimerKind, u64>,
+    recovery: Recovery,
+    policy: Option<Box<dyn DelayPolicy>>,
+    /// The recovery attempt waiting for its backoff timer.
+    pending_attempt: Option<(RecoveryLevel, u32)>,
+    /// A failure was already counted for the attempt under way.
+    attempt_failed: bool,
+    pub(super) out: Vec<Action>,
+    trace: Option<TraceRecorder>,
+    pub(super) offers_sent: u32,
+    pub(super) answers_sent: u32,
+}
+
+impl PeerEngine {
+    /// A new link engine; `seed` feeds the backoff jitter.
+    pub fn new(cfg: LinkConfig, seed: u64) -> Self {
+        let trace = (cfg.trace_capacity > 0).then(|| TraceRecorder::new(&cfg, seed));
+        Self {
+            candidates: CandidateBuffer::new(cfg.candidate_capacity),
+            recovery: Recovery::new(cfg.recovery.clone(), SeededRng::new(seed)),
+            cfg,
+            state: ConnState::Initializing,
+            now: 0,
+            neg: Negotiation::default(),
+            progress: Progress::default(),
+            ops: OpQueue::default(),
+            signaling_up: true,
+            outbox: VecDeque::new(),
+            timers: BTreeMap::new(),
+            policy: None,
+            pending_attempt: None,
+            attempt_failed: false,
+            out: Vec::new(),
+            trace,
+            offers_sent: 0,
+            answers_sent: 0,
+        }
+    }
+
+    /// Replaces the built-in backoff with `policy` (a trace of such a link replays only
+    /// with the same policy).
+    pub fn set_delay_policy(&mut self, policy: Box<dyn DelayPolicy>) {
+        self.policy = Some(policy);
+    }
+
+    pub fn state(&self) -> ConnState {
+        self.state
+    }
+
+    pub fn config(&self) -> &LinkConfig {
+        &self.cfg
+    }
+
+    pub fn recovery_stats(&self) -> &RecoveryStats {
+        self.recovery.stats()
+    }
+
+    /// Offers and answers this side has sent.
+    pub fn descriptions_sent(&self) -> (u32, u32) {
+        (self.offers_sent, self.answers_sent)
+    }
+
+    /// No negotiation pending: stable, nothing queued, nothing wanted.
+    pub fn is_settled(&self) -> bool {
+        self.ops.is_empty()
+            && !self.neg.wanted
+            && !self.neg.making_offer
+            && self.neg.signaling == super::types::SignalingState::Stable
+    }
+
+    pub fn held_candidates(&self) -> usize {
+        self.candidates.held()
+    }
+
+    /// The recorded trace (inputs with their times), if recording is on.
+    pub fn trace(&self) -> Option<Trace> {
+        self.trace.as_ref().map(TraceRecorder::snapshot)
+    }
+
+    /// Feeds one input at time `now_ms`; returns the actions to execute, in order.
+    pub fn handle(&mut self, now_ms: u64, input: Input) -> Vec<Action> {
+        self.now = self.now.max(now_ms);
+        if let Some(trace) = &mut self.trace {
+            trace.record(self.now, &input);
+        }
+        self.dispatch(input);
+        if !self.state.is_terminal() {
+            self.try_offer();
+            self.pump();
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    fn dispatch(&mut self, input: Input) {
+        if self.state == ConnState::Closed {
+            return self.ignore(&input, "the link is closed");
+        }
+        let completion = matches!(
+            input,
+            Input::LocalDescriptionApplied { .. }
+                | Input::RemoteDescriptionApplied
+                | Input::RolledBack
+                | Input::CandidateAdded
+                | Input::OperationFailed { .. }
+        );
+        if self.state == ConnState::Failed && !completion && input != Input::Close {
+            return self.ignore(&input, "the link has failed; only close is accepted");
+        }
+        match input {
+            Input::Start => self.start(),
+            Input::NegotiationNeeded => self.negotiation_needed(),
+            Input::RemoteDescription { kind, sdp } => self.remote_description(kind, sdp),
+            Input::RemoteCandidate { candidate } => self.remote_candidate(candidate),
+            Input::LocalCandidate { candidate } => {
+                self.send(Outgoing::Candidate { candidate });
+                self.progress.candidates_flowing = true;
+                self.advance_setup("candidates flowing");
+            }
+            Input::LocalGatheringComplete => self.send(Outgoing::EndOfCandidates),
+            Input::LocalDescriptionApplied { kind, sdp } => self.local_applied(kind, sdp),
+            Input::RemoteDescriptionApplied => self.remote_applied(),
+            Input::RolledBack => self.rolled_back(),
+            Input::CandidateAdded => self.candidate_added(),
+            Input::OperationFailed { error } => self.operation_failed(error),
+            Input::SignalingStateChanged { .. } => {}
+            Input::IceConnectionStateChanged { state } => self.transport(state, false),
+            Input::ConnectionStateChanged { state } => self.transport(state, true),
+            Input::TimerFired { timer } => self.timer_fired(timer),
+            Input::SignalingUp => {
+                self.signaling_up = true;
+                while let Some(message) = self.outbox.pop_front() {
+                    self.out.push(Action::Send { message });
+                }
+            }
+            Input::SignalingDown => self.signaling_up = false,
+            Input::StatsStalled => {
+                if self.state == ConnState::Connected {
+                    self.enter_reconnecting("statsStalled");
+                } else {
+                    self.ignore(&Input::StatsStalled, "only a connected link can stall");
+                }
+            }
+            Input::NetworkOnline { online } => {
+                if let Some(d) = self.recovery.set_online(online, self.now) {
+                    self.apply(d);
+                }
+            }
+            Input::PageVisible { visible } => {
+                if let Some(d) = self.recovery.set_visible(visible, self.now) {
+                    self.apply(d);
+                }
+            }
+            Input::Close => self.close("closeRequested"),
+        }
+    }
+
+    fn start(&mut self) {
+        if self.progress.started {
+            return self.ignore(&Input::Start, "already started");
+        }
+        self.progress.started = true;
+        self.schedule(TimerKind::SetupDeadline, self.cfg.timeouts.setup_ms);
+        self.arm_state_timeout();
+        if self.cfg.initiator {
+            self.neg.wanted = true;
+        }
+    }
+
+    fn negotiation_needed(&mut self) {
+        if !self.cfg.initiator && !self.progress.negotiating {
+            return self.ignore(
+                &Input::NegotiationNeeded,
+                "waiting for the initiator's offer: the answer carries local media",
+            );
+        }
+        self.neg.wanted = true;
+    }
+
+    fn remote_candidate(&mut self, candidate: super::candidates::Candidate) {
+        for admission in self.candidates.push(candidate) {
+            match admission {
+                Admission::AddNow(candidate) => self.ops.push(PcOp::AddCandidate { candidate }),
+                Admission::Held => {}
+                Admission::Dropped { candidate, reason } => self.out.push(Action::Ignored {
+                    input: format!("remoteCandidate {}", candidate.candidate),
+                    reason: reason.into(),
+                }),
+            }
+        }
+    }
+
+    /// Starts queued operations while none is in flight.
+    fn pump(&mut self) {
+        while self.ops.in_flight.is_none() {
+            let Some(op) = self.ops.pop() else { break };
+            if let PcOp::AddCandidate { candidate } = &op {
+                let ufrag = candidate.ufrag();
+                if !self.candidates.is_current(ufrag.as_deref()) {
+                    self.out.push(Action::Ignored {
+                        input: format!("remoteCandidate {}", candidate.candidate),
+                        reason: "its ICE generation was replaced before it could be added".into(),
+                    });
+                    continue;
+                }
+            }
+            self.ops.in_flight = Some(op.clone());
+            self.out.push(Action::Run { op });
+        }
+    }
+
+    pub(super) fn send(&mut self, message: Outgoing) {
+        if self.signaling_up {
+            return self.out.push(Action::Send { message });
+        }
+        if self.outbox.len() >= self.cfg.outbox_capacity {
+            // Descriptions matter more than any one candidate: drop the oldest candidate.
+            let i = self
+                .outbox
+                .iter()
+                .position(|m| matches!(m, Outgoing::Candidate { .. }))
+                .unwrap_or(0);
+            self.outbox.remove(i);
+        }
+        self.outbox.push_back(message);
+    }
+
+    pub(super) fn ignore(&mut self, input: &Input, reason: &str) {
+        let name = serde_json::to_value(input)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| "input".into());
+        self.out.push(Action::Ignored { input: name, reason: reason.into() });
+    }
+
+    // ---- states ------------------------------------------------------------------
+
+    pub(super) fn set_state(&mut self, to: ConnState, reason: &str) {
+        if to == self.state {
+            return;
+        }
+        let from = std::mem::replace(&mut self.state, to);
+        self.out.push(Action::StateChanged { from, to, reason: reason.into() });
+        self.arm_state_timeout();
+    }
+
+    fn arm_state_timeout(&mut self) {
+        let t = &self.cfg.timeouts;
+        let ms = match self.state {
+            ConnState::Initializing if self.progress.started => Some(t.initializing_ms),
+            ConnState::Signaling => Some(t.signaling_ms),
+            ConnState::IceGathering => Some(t.ice_gathering_ms),
+            ConnState::IceExchange => Some(t.ice_exchange_ms),
+            ConnState::Connecting => Some(t.connecting_ms),
+            _ => None, // Reconnecting is armed per attempt; the rest have no timeout.
+        };
+        match ms {
+            Some(ms) => self.schedule(TimerKind::StateTimeout, ms),
+            None => self.cancel(TimerKind::StateTimeout),
+        }
+    }
+
+    /// Moves forward through the setup states as far as the progress allows.
+    pub(super) fn advance_setup(&mut self, reason: &str) {
+        let Some(rank) = self.state.setup_rank() else { return };
+        let p = &self.progress;
+        let target = if p.checking {
+            ConnState::Connecting
+        } else if p.exchanged && p.candidates_flowing {
+            ConnState::IceExchange
+        } else if p.exchanged {
+            ConnState::IceGathering
+        } else if p.negotiating {
+            ConnState::Signaling
+        } else {
+            ConnState::Initializing
+        };
+        if target.setup_rank().is_some_and(|t| t > rank) {
+            self.set_state(target, reason);
+        }
+    }
+
+    fn transport(&mut self, state: TransportState, from_pc: bool) {
+        match state {
+            // `connectionState` connected means DTLS is up too; ICE's own "connected" may
+            // come before that, so only "completed" counts from the ICE side.
+            TransportState::Connected if !from_pc => {}
+            TransportState::Connected | TransportState::Completed => self.connected(),
+            TransportState::Checking | TransportState::Connecting => {
+                self.progress.checking = true;
+                self.advance_setup("ice checking");
+            }
+            TransportState::Disconnected => match self.state {
+                ConnState::Connected => self.enter_reconnecting("iceDisconnected"),
+                _ => self.ignore(&Input::IceConnectionStateChanged { state }, "transient while not connected"),
+            },
+            TransportState::Failed => match self.state {
+                ConnState::Reconnecting => self.attempt_failed("ice failed again"),
+                _ => self.enter_reconnecting("iceFailed"),
+            },
+            TransportState::Closed => {
+                if from_pc {
+                    self.close("closedByBrowser");
+                }
+            }
+            TransportState::New => {}
+        }
+    }
+
+    fn connected(&mut self) {
+        if self.state == ConnState::Connected {
+            return;
+        }
+        let reason = if self.state == ConnState::Reconnecting { "recovered" } else { "connected" };
+        if self.recovery.in_episode() {
+            self.recovery.recovered(self.now);
+        }
+        self.pending_attempt = None;
+        self.cancel(TimerKind::RecoveryRetry);
+        self.cancel(TimerKind::SetupDeadline);
+        self.progress.ever_connected = true;
+        self.set_state(ConnState::Connected, reason);
+    }
+
+    fn timer_fired(&mut self, timer: TimerKind) {
+        if self.timers.remove(&timer).is_none() {
+            return self.ignore(&Input::TimerFired { timer }, "that timer is not armed");
+        }
+        match timer {
+            TimerKind::StateTimeout => match self.state {
+                ConnState::Reconnecting => self.attempt_failed("attempt did not connect within its budget"),
+                s => {
+                    let reason = format!("{}Timeout", s.as_str());
+                    self.enter_reconnecting(&reason);
+                }
+            },
+            TimerKind::SetupDeadline => {
+                if !self.progress.ever_connected {
+                    self.fail("timeout");
+                }
+            }
+            TimerKind::RecoveryRetry => {
+                if let Some((level, attempt)) = self.pending_attempt.take() {
+                    self.run_attempt(level, attempt);
+                }
+            }
+        }
+    }
+
+    // ---- recovery ----------------------------------------------------------------
+
+    fn enter_reconnecting(&mut self, reason: &str) {
+        if self.state.is_terminal() || self.state == ConnState::Reconnecting {
+            return;
+        }
+        self.set_state(ConnState::Reconnecting, reason);
+        let decision = self.recovery.fail(self.now, self.policy.as_deref_mut());
+        self.apply(decision);
+    }
+
+    fn attempt_failed(&mut self, why: &str) {
+        if self.attempt_failed && why == "ice failed again" {
+            return;
+        }
+        self.attempt_failed = true;
+        let decision = self.recovery.fail(self.now, self.policy.as_deref_mut());
+        self.apply(decision);
+    }
+
+    fn apply(&mut self, decision: Decision) {
+        if self.state.is_terminal() {
+            return;
+        }
+        match decision {
+            Decision::Attempt { level, attempt, delay_ms } => {
+                self.attempt_failed = false;
+                let budget = self.cfg.recovery.budget(level);
+                self.schedule(TimerKind::StateTimeout, delay_ms.saturating_add(budget));
+                if delay_ms == 0 {
+                    self.cancel(TimerKind::RecoveryRetry);
+                    self.run_attempt(level, attempt);
+                } else {
+                    self.pending_attempt = Some((level, attempt));
+                    self.schedule(TimerKind::RecoveryRetry, delay_ms);
+                }
+            }
+            Decision::Paused => {
+                self.pending_attempt = None;
+                self.cancel(TimerKind::RecoveryRetry);
+                self.cancel(TimerKind::StateTimeout);
+            }
+            Decision::GiveUp { reason } => self.fail(&format!("recoveryExhausted: {reason}")),
+        }
+    }
+
+    fn run_attempt(&mut self, level: RecoveryLevel, attempt: u32) {
+        if level != RecoveryLevel::IceRestart {
+            self.out.push(Action::Escalate { level, attempt });
+        }
+        self.restart_ice();
+    }
+
+    fn fail(&mut self, reason: &str) {
+        self.cancel_all_timers();
+        self.recovery.cancel();
+        self.ops.clear();
+        self.pending_attempt = None;
+        self.set_state(ConnState::Failed, reason);
+    }
+
+    fn close(&mut self, reason: &str) {
+        self.cancel_all_timers();
+        self.recovery.cancel();
+        self.ops.clear();
+        self.ops.in_flight = None;
+        self.candidates.clear();
+        self.outbox.clear();
+        self.pending_attempt = None;
+        self.set_state(ConnState::Closed, reason);
+        self.out.push(Action::Close);
+    }
+
+    // ---- timers ------------------------------------------------------------------
+
+    fn schedule(&mut self, timer: TimerKind, after_ms: u64) {
+        self.cancel(timer);
+        let at_ms = self.now.saturating_add(after_ms);
+        self.timers.insert(timer, at_ms);
+        self.out.push(Action::ScheduleTimer { timer, at_ms });
+    }
+
+    fn cancel(&mut self, timer: TimerKind) {
+        if self.timers.remove(&timer).is_some() {
+            self.out.push(Action::CancelTimer { timer });
+        }
+    }
+
+    fn cancel_all_timers(&mut self) {
+        let armed: Vec<TimerKind> = self.timers.keys().copied().collect();
+        for timer in armed {
+            self.cancel(timer);
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "link_tests.rs"]
+mod tests;

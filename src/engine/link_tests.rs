@@ -1,0 +1,329 @@
+use super::*;
+use crate::engine::candidates::Candidate;
+use crate::engine::config::LinkConfig;
+use crate::engine::testkit::{candidate, sdp, Pair, Side};
+use crate::engine::types::{Outgoing, SdpKind};
+
+fn states(log: &[Action]) -> Vec<(ConnState, String)> {
+    log.iter()
+        .filter_map(|a| match a {
+            Action::StateChanged { to, reason, .. } => Some((*to, reason.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn offers(sent: &[Outgoing]) -> usize {
+    sent.iter().filter(|m| matches!(m, Outgoing::Description { kind: SdpKind::Offer, .. })).count()
+}
+
+fn initiator() -> Side {
+    Side::new("a", LinkConfig { polite: true, initiator: true, ..Default::default() }, 7)
+}
+
+#[test]
+fn the_initiator_offers_on_start_and_walks_the_setup_states_to_connected() {
+    let mut p = Pair::new();
+    p.a.feed(0, Input::Start);
+    p.b.feed(0, Input::Start);
+    p.settle();
+    assert_eq!(p.a.engine.state(), ConnState::IceGathering);
+    p.a.feed(10, Input::LocalCandidate { candidate: candidate(p.a.pc.local_ufrag(), 1) });
+    assert_eq!(p.a.engine.state(), ConnState::IceExchange);
+    p.a.feed(20, Input::IceConnectionStateChanged { state: TransportState::Checking });
+    p.a.feed(30, Input::ConnectionStateChanged { state: TransportState::Connected });
+    let walked: Vec<ConnState> = states(&p.a.log).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(
+        walked,
+        [ConnState::Signaling, ConnState::IceGathering, ConnState::IceExchange, ConnState::Connecting, ConnState::Connected]
+    );
+    assert!(p.a.model.errors.is_empty() && p.b.model.errors.is_empty());
+    assert!(!p.a.model.timers.contains_key(&TimerKind::SetupDeadline), "setup deadline cancelled once connected");
+    assert!(!p.a.model.timers.contains_key(&TimerKind::StateTimeout), "connected has no timeout");
+}
+
+#[test]
+fn the_other_side_waits_for_the_offer_instead_of_offering() {
+    let mut b = Side::new("b", LinkConfig::default(), 1);
+    b.feed(0, Input::Start);
+    let acts = b.feed(1, Input::NegotiationNeeded);
+    assert!(matches!(&acts[..], [Action::Ignored { .. }]));
+    assert!(b.model.in_flight.is_none());
+    b.feed(2, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("r1") });
+    b.complete_all(3);
+    let sent = b.take_sent();
+    assert!(matches!(&sent[..], [Outgoing::Description { kind: SdpKind::Answer, .. }]));
+    // Once negotiating, its own renegotiation requests count.
+    b.feed(4, Input::NegotiationNeeded);
+    assert!(matches!(b.model.in_flight, Some(PcOp::CreateOffer { ice_restart: false })));
+}
+
+#[test]
+fn glare_the_polite_side_rolls_back_answers_and_offers_again() {
+    let mut p = Pair::new();
+    p.a.feed(0, Input::Start);
+    p.b.feed(0, Input::Start);
+    p.settle();
+    p.connect();
+    // Both renegotiate at the same instant; both offers cross on the wire.
+    p.a.feed(100, Input::NegotiationNeeded);
+    p.b.feed(100, Input::NegotiationNeeded);
+    p.a.complete_all(100);
+    p.b.complete_all(100);
+    p.settle();
+    assert!(p.a.model.errors.is_empty(), "{:?}", p.a.model.errors);
+    assert!(p.b.model.errors.is_empty(), "{:?}", p.b.model.errors);
+    assert!(p.a.engine.is_settled() && p.b.engine.is_settled());
+    assert!(p.a.log.iter().any(|a| matches!(a, Action::Run { op: PcOp::Rollback })), "polite rolled back");
+    assert!(p.b.log.iter().any(|a| matches!(a, Action::Ignored { reason, .. } if reason.contains("impolite"))));
+    // a: initial offer + the one that yielded + the retry; b: its one offer.
+    assert_eq!(p.a.engine.descriptions_sent().0, 3);
+    assert_eq!(p.b.engine.descriptions_sent(), (1, 2));
+}
+
+#[test]
+fn glare_while_the_polite_offer_is_still_being_created() {
+    let mut p = Pair::new();
+    p.a.feed(0, Input::Start);
+    p.b.feed(0, Input::Start);
+    p.settle();
+    p.b.feed(1, Input::NegotiationNeeded);
+    p.b.complete_all(1);
+    p.a.feed(1, Input::NegotiationNeeded); // a's createOffer is in flight...
+    assert!(p.a.model.in_flight.is_some());
+    p.deliver_one(true); // ...when b's offer lands
+    p.settle();
+    assert!(p.a.model.errors.is_empty() && p.b.model.errors.is_empty());
+    assert!(p.a.engine.is_settled() && p.b.engine.is_settled());
+}
+
+#[test]
+fn renegotiation_requests_are_coalesced_into_one_offer() {
+    let mut a = initiator();
+    a.feed(0, Input::Start);
+    assert!(a.model.in_flight.is_some());
+    for t in 1..5 {
+        a.feed(t, Input::NegotiationNeeded);
+    }
+    a.complete_all(5);
+    assert_eq!(offers(&a.take_sent()), 1, "one offer until it is answered");
+    a.feed(6, Input::RemoteDescription { kind: SdpKind::Answer, sdp: sdp("b1") });
+    a.complete_all(6);
+    assert_eq!(offers(&a.take_sent()), 1, "then exactly one more for all four requests");
+    a.feed(7, Input::RemoteDescription { kind: SdpKind::Answer, sdp: sdp("b1") });
+    a.complete_all(7);
+    assert!(a.engine.is_settled());
+    let stale = a.feed(8, Input::RemoteDescription { kind: SdpKind::Answer, sdp: sdp("b1") });
+    assert!(matches!(&stale[..], [Action::Ignored { .. }]), "an answer with no offer out is ignored");
+}
+
+#[test]
+fn candidates_before_the_offer_are_held_then_added_in_arrival_order() {
+    let mut b = Side::new("b", LinkConfig::default(), 1);
+    b.feed(0, Input::Start);
+    let early: Vec<Candidate> = (1..=3).map(|n| candidate(Some("r1"), n)).collect();
+    for c in &early {
+        b.feed(1, Input::RemoteCandidate { candidate: c.clone() });
+    }
+    assert!(b.model.in_flight.is_none(), "nothing is added before the description");
+    assert_eq!(b.engine.held_candidates(), 3);
+    b.feed(2, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("r1") });
+    b.complete_all(3);
+    assert_eq!(b.pc.candidates_added, early);
+    assert!(b.model.errors.is_empty());
+}
+
+#[test]
+fn a_failed_candidate_is_retried_once_then_dropped() {
+    let mut b = Side::new("b", LinkConfig::default(), 1);
+    b.feed(0, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("r1") });
+    b.complete_all(0);
+    b.feed(1, Input::RemoteCandidate { candidate: candidate(Some("r1"), 1) });
+    b.model.in_flight.take();
+    b.feed(2, Input::OperationFailed { error: "boom".into() });
+    assert!(matches!(b.model.in_flight.take(), Some(PcOp::AddCandidate { .. })), "retried");
+    let acts = b.feed(3, Input::OperationFailed { error: "boom".into() });
+    assert!(acts.iter().any(|a| matches!(a, Action::Ignored { reason, .. } if reason.contains("twice"))));
+    assert!(b.model.in_flight.is_none());
+    assert!(b.model.errors.is_empty(), "a lost candidate is not an application error");
+}
+
+#[test]
+fn every_setup_state_times_out_into_reconnecting_with_an_ice_restart() {
+    let mut a = initiator();
+    a.feed(0, Input::Start);
+    a.complete_all(0); // offer sent, never answered
+    let due = a.model.timers[&TimerKind::StateTimeout];
+    assert_eq!(due, 10_000);
+    let timer = a.model.due(due).unwrap();
+    a.feed(due, Input::TimerFired { timer });
+    assert_eq!(a.engine.state(), ConnState::Reconnecting);
+    assert_eq!(states(&a.log).last().unwrap().1, "signalingTimeout");
+    // The unanswered offer is rolled back, then an ICE-restart offer goes out.
+    assert_eq!(a.model.in_flight, Some(PcOp::Rollback));
+    a.complete_all(due);
+    assert!(a.log.iter().any(|x| matches!(x, Action::Run { op: PcOp::CreateOffer { ice_restart: true } })));
+}
+
+#[test]
+fn a_setup_that_never_connects_fails_with_reason_timeout_after_30_s() {
+    let mut a = initiator();
+    a.feed(0, Input::Start);
+    let mut now = 0;
+    while let Some((&timer, &at)) = a.model.timers.iter().min_by_key(|(_, at)| **at) {
+        now = at;
+        a.model.timers.remove(&timer);
+        a.feed(now, Input::TimerFired { timer });
+        a.complete_all(now);
+        if a.engine.state().is_terminal() {
+            break;
+        }
+    }
+    assert_eq!(a.engine.state(), ConnState::Failed);
+    assert_eq!(now, 30_000);
+    assert_eq!(states(&a.log).last().unwrap().1, "timeout");
+    assert!(a.model.timers.is_empty(), "a failed link leaves no timer armed");
+}
+
+#[test]
+fn a_drop_while_connected_restarts_ice_at_once_and_recovers() {
+    let mut p = Pair::new();
+    p.a.feed(0, Input::Start);
+    p.b.feed(0, Input::Start);
+    p.settle();
+    p.connect();
+    p.now = 5_000;
+    p.a.feed(5_000, Input::IceConnectionStateChanged { state: TransportState::Disconnected });
+    assert_eq!(p.a.engine.state(), ConnState::Reconnecting);
+    assert!(matches!(p.a.model.in_flight, Some(PcOp::CreateOffer { ice_restart: true })), "first retry immediate");
+    p.settle();
+    assert_ne!(p.a.pc.remote_ufrag.as_deref(), Some("b1"), "the answer brought new ICE credentials");
+    p.now = 6_200;
+    p.a.feed(6_200, Input::ConnectionStateChanged { state: TransportState::Connected });
+    assert_eq!(states(&p.a.log).last().unwrap(), &(ConnState::Connected, "recovered".to_string()));
+    let stats = p.a.engine.recovery_stats();
+    assert_eq!(stats.last_time_to_recover_ms, Some(1_200));
+    assert_eq!(stats.attempts_per_level, [1, 0, 0]);
+    assert!(p.a.model.errors.is_empty() && p.b.model.errors.is_empty());
+}
+
+#[test]
+fn recovery_escalates_when_the_ice_restart_budget_passes_then_gives_up() {
+    let mut a = initiator();
+    a.feed(0, Input::Start);
+    a.complete_all(0);
+    a.feed(1, Input::RemoteDescription { kind: SdpKind::Answer, sdp: sdp("b1") });
+    a.complete_all(1);
+    a.feed(2, Input::ConnectionStateChanged { state: TransportState::Connected });
+    a.feed(3, Input::ConnectionStateChanged { state: TransportState::Failed });
+    let mut now = 3;
+    for _ in 0..100 {
+        let Some((&timer, &at)) = a.model.timers.iter().min_by_key(|(_, at)| **at) else { break };
+        now = at;
+        a.model.timers.remove(&timer);
+        a.feed(now, Input::TimerFired { timer });
+        a.complete_all(now);
+    }
+    let escalations: Vec<_> = a.log.iter().filter_map(|x| match x {
+        Action::Escalate { level, .. } => Some(*level),
+        _ => None,
+    }).collect();
+    assert_eq!(escalations.first(), Some(&RecoveryLevel::SignalingReset));
+    assert!(escalations.contains(&RecoveryLevel::FullReconnect));
+    assert_eq!(a.engine.state(), ConnState::Failed);
+    assert!(states(&a.log).last().unwrap().1.starts_with("recoveryExhausted"));
+    assert!(now <= 3 + 60_000 + 20_000, "bounded by the overall budget");
+}
+
+#[test]
+fn offline_pauses_recovery_and_online_resumes_it_at_once() {
+    let mut p = Pair::new();
+    p.a.feed(0, Input::Start);
+    p.b.feed(0, Input::Start);
+    p.settle();
+    p.connect();
+    p.a.feed(10, Input::NetworkOnline { online: false });
+    p.a.feed(11, Input::ConnectionStateChanged { state: TransportState::Failed });
+    assert!(p.a.model.in_flight.is_none(), "no attempt while offline");
+    assert!(!p.a.model.timers.contains_key(&TimerKind::StateTimeout));
+    p.a.feed(5_000, Input::NetworkOnline { online: true });
+    assert!(matches!(p.a.model.in_flight, Some(PcOp::CreateOffer { ice_restart: true })));
+}
+
+#[test]
+fn close_cancels_every_timer_and_nothing_happens_after() {
+    let mut a = initiator();
+    a.feed(0, Input::Start);
+    assert!(!a.model.timers.is_empty());
+    let acts = a.feed(1, Input::Close);
+    assert!(acts.contains(&Action::Close));
+    assert!(a.model.timers.is_empty());
+    assert_eq!(a.engine.state(), ConnState::Closed);
+    for input in [Input::NegotiationNeeded, Input::Start, Input::Close, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("x") }] {
+        let acts = a.feed(2, input);
+        assert!(matches!(&acts[..], [Action::Ignored { .. }]), "{acts:?}");
+    }
+}
+
+#[test]
+fn a_failed_link_only_accepts_close() {
+    let mut a = initiator();
+    a.feed(0, Input::Start);
+    a.model.in_flight = None;
+    a.feed(30_000, Input::TimerFired { timer: TimerKind::SetupDeadline });
+    assert_eq!(a.engine.state(), ConnState::Failed);
+    let acts = a.feed(30_001, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("x") });
+    assert!(matches!(&acts[..], [Action::Ignored { .. }]));
+    a.feed(30_002, Input::Close);
+    assert_eq!(a.engine.state(), ConnState::Closed);
+}
+
+#[test]
+fn signals_wait_while_signaling_is_down_and_go_out_in_order_when_it_is_back() {
+    let mut a = initiator();
+    a.feed(0, Input::SignalingDown);
+    a.feed(0, Input::Start);
+    a.complete_all(0);
+    a.feed(1, Input::LocalCandidate { candidate: candidate(Some("a1"), 1) });
+    assert!(a.take_sent().is_empty());
+    a.feed(2, Input::SignalingUp);
+    let sent = a.take_sent();
+    assert!(matches!(&sent[..], [Outgoing::Description { kind: SdpKind::Offer, .. }, Outgoing::Candidate { .. }]));
+}
+
+#[test]
+fn a_stale_timer_or_an_unexpected_completion_is_ignored_not_a_panic() {
+    let mut a = initiator();
+    assert!(matches!(&a.feed(0, Input::TimerFired { timer: TimerKind::RecoveryRetry })[..], [Action::Ignored { .. }]));
+    assert!(matches!(&a.feed(0, Input::RolledBack)[..], [Action::Ignored { .. }]));
+    assert!(matches!(&a.feed(0, Input::OperationFailed { error: "x".into() })[..], [Action::Ignored { .. }]));
+    assert!(matches!(&a.feed(0, Input::StatsStalled)[..], [Action::Ignored { .. }]));
+}
+
+#[test]
+fn stats_stall_while_connected_starts_recovery() {
+    let mut p = Pair::new();
+    p.a.feed(0, Input::Start);
+    p.b.feed(0, Input::Start);
+    p.settle();
+    p.connect();
+    p.a.feed(9, Input::StatsStalled);
+    assert_eq!(states(&p.a.log).last().unwrap(), &(ConnState::Reconnecting, "statsStalled".to_string()));
+}
+
+#[test]
+fn a_recorded_trace_replays_to_the_same_actions() {
+    let mut p = Pair::new();
+    p.a.feed(0, Input::Start);
+    p.b.feed(0, Input::Start);
+    p.settle();
+    p.connect();
+    p.a.feed(50, Input::IceConnectionStateChanged { state: TransportState::Disconnected });
+    p.settle();
+    let trace = p.a.engine.trace().expect("recording is on by default");
+    let replayed: Vec<Action> = crate::engine::trace::replay(&trace).unwrap().into_iter().flatten().collect();
+    assert_eq!(replayed, p.a.log);
+    let json = serde_json::to_string(&trace).unwrap();
+    let back: crate::engine::trace::Trace = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, trace);
+}

@@ -1,0 +1,38 @@
+//! The engine: every decision steadyrtc makes, in plain Rust.
+//!
+//! Sans-IO: each part is a struct fed with inputs and the time in milliseconds, returning
+//! what to do; randomness comes from a seeded generator passed in. Nothing here imports
+//! web-sys, js-sys or wasm-bindgen, reads a clock or sleeps, so all of it runs natively
+//! under `cargo test` and a recorded trace replays exactly.
+//!
+//! - [`link::PeerEngine`]: one peer link's connection state machine, perfect negotiation
+//!   ([`negotiation`]), the ICE candidate buffer ([`candidates`]) and recovery;
+//! - [`quality`]: stats samples in, deltas, metrics, a 0..100 score and a level out;
+//! - [`adapt`]: the encoding ladder with hysteresis, down to audio-only;
+//! - [`recovery`]: ICE restart -> signaling reset -> full reconnect, with backoff;
+//! - [`trace`]: record and replay.
+
+pub mod adapt;
+pub mod candidates;
+pub mod config;
+pub mod link;
+mod negotiation;
+mod ops;
+pub mod quality;
+pub mod recovery;
+pub mod rng;
+pub mod sdp;
+pub mod stats;
+pub mod trace;
+pub mod types;
+
+#[cfg(test)]
+mod testkit;
+
+pub use candidates::Candidate;
+pub use config::{LinkConfig, StateTimeouts};
+pub use link::PeerEngine;
+pub use types::{Action, ConnState, Input, Outgoing, PcOp, SdpKind, TimerKind, TransportState};
+
+#[cfg(test)]
+mod props;

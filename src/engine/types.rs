@@ -1,0 +1,236 @@
+//! The vocabulary of a peer link's engine: the inputs a driver reports, the actions it
+//! executes, the connection states, and the timers. All of it is plain data (serde), so a
+//! sequence of inputs can be recorded and replayed.
+
+use super::candidates::Candidate;
+use super::recovery::RecoveryLevel;
+use serde::{Deserialize, Serialize};
+
+/// The connection state of one peer link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ConnState {
+    /// Created; no negotiation step taken yet.
+    Initializing,
+    /// The first offer/answer exchange is under way.
+    Signaling,
+    /// Both descriptions are applied; local candidates are being gathered.
+    IceGathering,
+    /// Candidates are flowing both ways.
+    IceExchange,
+    /// ICE connectivity checks are running.
+    Connecting,
+    Connected,
+    /// The link was up (or setup stalled) and the engine is recovering it.
+    Reconnecting,
+    /// Gave up. Only `close` leaves this state.
+    Failed,
+    Closed,
+}
+
+impl ConnState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Initializing => "initializing",
+            ConnState::Signaling => "signaling",
+            ConnState::IceGathering => "iceGathering",
+            ConnState::IceExchange => "iceExchange",
+            ConnState::Connecting => "connecting",
+            ConnState::Connected => "connected",
+            ConnState::Reconnecting => "reconnecting",
+            ConnState::Failed => "failed",
+            ConnState::Closed => "closed",
+        }
+    }
+
+    /// Order of the setup states; the engine only moves forward through them.
+    pub(crate) fn setup_rank(self) -> Option<u8> {
+        match self {
+            ConnState::Initializing => Some(0),
+            ConnState::Signaling => Some(1),
+            ConnState::IceGathering => Some(2),
+            ConnState::IceExchange => Some(3),
+            ConnState::Connecting => Some(4),
+            _ => None,
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, ConnState::Failed | ConnState::Closed)
+    }
+}
+
+/// Offer or answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SdpKind {
+    Offer,
+    Answer,
+}
+
+/// The browser's `RTCPeerConnection.signalingState`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignalingState {
+    #[default]
+    Stable,
+    HaveLocalOffer,
+    HaveRemoteOffer,
+    HaveLocalPranswer,
+    HaveRemotePranswer,
+    Closed,
+}
+
+/// The browser's `iceConnectionState` and `connectionState` (the union of both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TransportState {
+    New,
+    Checking,
+    Connecting,
+    Connected,
+    Completed,
+    Disconnected,
+    Failed,
+    Closed,
+}
+
+impl TransportState {
+    /// Parses the browser's string; unknown values give `None`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "new" => Self::New,
+            "checking" => Self::Checking,
+            "connecting" => Self::Connecting,
+            "connected" => Self::Connected,
+            "completed" => Self::Completed,
+            "disconnected" => Self::Disconnected,
+            "failed" => Self::Failed,
+            "closed" => Self::Closed,
+            _ => return None,
+        })
+    }
+}
+
+impl SignalingState {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "stable" => Self::Stable,
+            "have-local-offer" => Self::HaveLocalOffer,
+            "have-remote-offer" => Self::HaveRemoteOffer,
+            "have-local-pranswer" => Self::HaveLocalPranswer,
+            "have-remote-pranswer" => Self::HaveRemotePranswer,
+            "closed" => Self::Closed,
+            _ => return None,
+        })
+    }
+}
+
+/// The engine's timers; at most one of each kind is armed at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TimerKind {
+    /// The current state's timeout.
+    StateTimeout,
+    /// The whole setup must reach `Connected` before this fires.
+    SetupDeadline,
+    /// The next recovery attempt (backoff).
+    RecoveryRetry,
+}
+
+/// What the driver reports to the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Input {
+    /// Begin: the initiator sends the first offer; the other side waits for it.
+    Start,
+    /// Local media changed (the browser's `negotiationneeded`, or the app asks).
+    NegotiationNeeded,
+    /// A remote offer or answer arrived over signaling.
+    RemoteDescription { kind: SdpKind, sdp: String },
+    /// A remote candidate (or end-of-candidates marker) arrived over signaling.
+    RemoteCandidate { candidate: Candidate },
+    /// The browser gathered a local candidate.
+    LocalCandidate { candidate: Candidate },
+    /// The browser finished gathering local candidates.
+    LocalGatheringComplete,
+    /// The pending `CreateOffer`/`CreateAnswer` finished: the local description is set.
+    LocalDescriptionApplied { kind: SdpKind, sdp: String },
+    /// The pending `SetRemoteDescription` finished.
+    RemoteDescriptionApplied,
+    /// The pending `Rollback` finished.
+    RolledBack,
+    /// The pending `AddCandidate` finished.
+    CandidateAdded,
+    /// The pending operation failed.
+    OperationFailed { error: String },
+    SignalingStateChanged { state: SignalingState },
+    IceConnectionStateChanged { state: TransportState },
+    ConnectionStateChanged { state: TransportState },
+    TimerFired { timer: TimerKind },
+    SignalingUp,
+    SignalingDown,
+    /// Statistics show no packets arriving although the remote is sending.
+    StatsStalled,
+    /// The browser went offline/online or the page was hidden/shown.
+    NetworkOnline { online: bool },
+    PageVisible { visible: bool },
+    Close,
+}
+
+/// A browser operation on the peer connection. At most one is in flight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum PcOp {
+    /// `createOffer` (+ `iceRestart`) then `setLocalDescription`.
+    CreateOffer { ice_restart: bool },
+    /// `createAnswer` then `setLocalDescription`.
+    CreateAnswer,
+    SetRemoteDescription { kind: SdpKind, sdp: String },
+    /// `setLocalDescription({type: "rollback"})`.
+    Rollback,
+    AddCandidate { candidate: Candidate },
+}
+
+impl PcOp {
+    pub fn name(&self) -> &'static str {
+        match self {
+            PcOp::CreateOffer { .. } => "createOffer",
+            PcOp::CreateAnswer => "createAnswer",
+            PcOp::SetRemoteDescription { .. } => "setRemoteDescription",
+            PcOp::Rollback => "rollback",
+            PcOp::AddCandidate { .. } => "addIceCandidate",
+        }
+    }
+}
+
+/// Outgoing negotiation messages for the remote peer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Outgoing {
+    Description { kind: SdpKind, sdp: String },
+    Candidate { candidate: Candidate },
+    EndOfCandidates,
+}
+
+/// What the engine tells the driver to do, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Action {
+    /// Start this browser operation; report its completion (or failure) as an input.
+    Run { op: PcOp },
+    /// Send this to the remote peer over signaling.
+    Send { message: Outgoing },
+    ScheduleTimer { timer: TimerKind, at_ms: u64 },
+    CancelTimer { timer: TimerKind },
+    StateChanged { from: ConnState, to: ConnState, reason: String },
+    /// Recovery needs more than an ICE restart: the room layer reconnects signaling or
+    /// rebuilds the link.
+    Escalate { level: RecoveryLevel, attempt: u32 },
+    /// A browser operation failed in a way the application should hear about.
+    Error { op: String, message: String },
+    /// An input was not acted on; the reason is for logs and traces.
+    Ignored { input: String, reason: String },
+    /// Close the peer connection and release everything.
+    Close,
+}
