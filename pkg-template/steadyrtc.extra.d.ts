@@ -45,9 +45,29 @@ export interface PeerInfo {
   name: string;
 }
 
-/** A remote participant and the browser's state of the connection to it. */
+/**
+ * The state of the connection to one peer, as steadyrtc's engine tracks it. Setup walks
+ * forward through `initializing` -> `signaling` (offer/answer) -> `iceGathering` ->
+ * `iceExchange` (candidates flowing) -> `connecting` (ICE checks) -> `connected`. A drop
+ * moves it to `reconnecting` while steadyrtc recovers it (ICE restart first); `failed`
+ * means it gave up (setup not connected within 30 s: reason `timeout`; recovery
+ * exhausted: reason `recoveryExhausted: ...`). Each state but `connected`, `failed` and
+ * `closed` has a timeout.
+ */
+export type ConnectionState =
+  | "initializing"
+  | "signaling"
+  | "iceGathering"
+  | "iceExchange"
+  | "connecting"
+  | "connected"
+  | "reconnecting"
+  | "failed"
+  | "closed";
+
+/** A remote participant and the state of the connection to it. */
 export interface PeerSummary extends PeerInfo {
-  connectionState: RTCPeerConnectionState;
+  connectionState: ConnectionState;
 }
 
 /** Why a participant left: said goodbye, or its connection to the server dropped. */
@@ -68,8 +88,15 @@ export interface RemoteTrackEvent {
 /** Payload of `stateChange`: the connection to `peerId` went from `from` to `to`. */
 export interface StateChangeEvent {
   peerId: string;
-  from: RTCPeerConnectionState;
-  to: RTCPeerConnectionState;
+  from: ConnectionState;
+  to: ConnectionState;
+  /**
+   * Why, in camelCase: `offer`, `remoteOffer`, `descriptionsExchanged`,
+   * `candidatesFlowing`, `iceChecking`, `connected`, `recovered`, `iceDisconnected`, `iceFailed`,
+   * `statsStalled`, `<state>Timeout` (e.g. `connectingTimeout`), `timeout`,
+   * `recoveryExhausted: ...`, `closeRequested`, `closedByBrowser`.
+   */
+  reason: string;
 }
 
 /** Payload of `message`: text sent with `room.send` by `peerId`. */

@@ -87,6 +87,19 @@ mod tests {
     }
 
     #[test]
+    fn type_definitions_list_every_connection_state() {
+        use crate::engine::ConnState::*;
+        let states = TYPES
+            .split("export type ConnectionState")
+            .nth(1)
+            .and_then(|s| s.split(';').next())
+            .unwrap_or_default();
+        for s in [Initializing, Signaling, IceGathering, IceExchange, Connecting, Connected, Reconnecting, Failed, Closed] {
+            assert!(states.contains(&format!("\"{}\"", s.as_str())), "{} missing", s.as_str());
+        }
+    }
+
+    #[test]
     fn event_names_parse_and_unknown_names_list_the_known_ones() {
         for e in EventName::ALL {
             assert_eq!(EventName::parse(e.as_str()), Ok(e));

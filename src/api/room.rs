@@ -11,6 +11,7 @@ use crate::browser::js::object;
 use crate::browser::media;
 use crate::browser::peer::{PeerEvent, PeerLink};
 use crate::browser::signaling::{SignalingClient, SignalingEvent};
+use crate::engine::{ConnState, LinkConfig};
 use crate::error::{ErrorCode, SteadyError};
 use crate::options::{IceOptions, RoomOptions};
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
@@ -52,7 +53,7 @@ struct State {
 struct Remote {
     info: PeerInfo,
     link: Rc<PeerLink>,
-    state: String,
+    state: ConnState,
 }
 
 #[wasm_bindgen]
@@ -274,15 +275,12 @@ impl Room {
             }),
         });
         // Links to the peers already present exist before `join` resolves, so `peers()`
-        // lists them at once; `peerJoined` is for later arrivals.
-        let offers: Vec<(String, Rc<PeerLink>)> = present
-            .into_iter()
-            .filter_map(|info| {
-                let id = info.id.clone();
-                inner.add_peer(info).map(|link| (id, link))
-            })
-            .collect();
-        wasm_bindgen_futures::spawn_local(run(inner.clone(), sig_rx, peer_rx, offers));
+        // lists them at once; `peerJoined` is for later arrivals. We are the later joiner:
+        // we send the first offer and are the polite side.
+        for info in present {
+            inner.add_peer(info, LinkConfig { polite: true, initiator: true, ..LinkConfig::default() });
+        }
+        wasm_bindgen_futures::spawn_local(run(inner.clone(), sig_rx, peer_rx));
         Room { inner }
     }
 }
@@ -296,14 +294,7 @@ async fn run(
     inner: Rc<Inner>,
     sig_rx: UnboundedReceiver<SignalingEvent>,
     peer_rx: UnboundedReceiver<PeerEvents>,
-    offers: Vec<(String, Rc<PeerLink>)>,
 ) {
-    for (id, link) in offers {
-        match link.offer().await {
-            Ok(offer) => inner.signal(&id, offer),
-            Err(e) => inner.emit_error(&e, Some(&id)),
-        }
-    }
     let mut inputs =
         futures::stream::select(sig_rx.map(Input::Signaling), peer_rx.map(Input::Peer));
     while let Some(input) = inputs.next().await {
@@ -311,7 +302,7 @@ async fn run(
             break;
         }
         match input {
-            Input::Signaling(event) => inner.on_signaling(event).await,
+            Input::Signaling(event) => inner.on_signaling(event),
             Input::Peer((id, event)) => inner.on_peer(&id, event),
         }
     }
@@ -319,12 +310,12 @@ async fn run(
 }
 
 impl Inner {
-    /// Creates the link to `info`, publishing local media on it. Returns it, or `None`
-    /// after emitting an `error` event if the browser refused.
-    fn add_peer(&self, info: PeerInfo) -> Option<Rc<PeerLink>> {
+    /// Creates the link to `info`, publishing local media on it, and starts it. Returns
+    /// it, or `None` after emitting an `error` event if the browser refused.
+    fn add_peer(&self, info: PeerInfo, config: LinkConfig) -> Option<Rc<PeerLink>> {
         let mut state = self.state.borrow_mut();
         let tx = state.peer_tx.clone()?;
-        let link = match PeerLink::new(&info.id, &state.ice, tx) {
+        let link = match PeerLink::new(&info.id, &state.ice, config, tx) {
             Ok(link) => Rc::new(link),
             Err(e) => {
                 drop(state);
@@ -338,8 +329,10 @@ impl Inner {
         state.peers.push(Remote {
             info,
             link: link.clone(),
-            state: "new".into(),
+            state: ConnState::Initializing,
         });
+        drop(state);
+        link.start();
         Some(link)
     }
 
@@ -369,11 +362,12 @@ impl Inner {
         }
     }
 
-    async fn on_signaling(&self, event: SignalingEvent) {
+    fn on_signaling(&self, event: SignalingEvent) {
         match event {
             SignalingEvent::Message(ServerMessage::PeerJoined { peer }) => {
                 let payload = peer_info_js(&peer);
-                if self.add_peer(peer).is_some() {
+                // The newcomer offers and is polite; this side answers.
+                if self.add_peer(peer, LinkConfig::default()).is_some() {
                     self.events.emit(EventName::PeerJoined, &payload);
                 }
             }
@@ -405,11 +399,7 @@ impl Inner {
                 let Some(link) = self.link(&from) else {
                     return tracing::warn!(from, "signal from a peer not in the room");
                 };
-                match link.apply(signal).await {
-                    Ok(Some(reply)) => self.signal(&from, reply),
-                    Ok(None) => {}
-                    Err(e) => self.emit_error(&e, Some(&from)),
-                }
+                link.receive(signal);
             }
             SignalingEvent::Message(ServerMessage::Error { code, message }) => {
                 let err = SteadyError::new(ErrorCode::BrowserError, message)
@@ -423,7 +413,14 @@ impl Inner {
             SignalingEvent::BadFrame(why) => tracing::warn!(%why, "bad frame from server"),
             SignalingEvent::Open => {}
             SignalingEvent::Closed { code, reason, .. } => {
-                self.state.borrow_mut().signaling = None;
+                let links: Vec<Rc<PeerLink>> = {
+                    let mut state = self.state.borrow_mut();
+                    state.signaling = None;
+                    state.peers.iter().map(|p| p.link.clone()).collect()
+                };
+                for link in links {
+                    link.set_signaling_up(false);
+                }
                 // Calls already up keep their media; only new arrivals need the server.
                 let payload = object(&[("code", code.into()), ("reason", reason.into())]);
                 self.events.emit(EventName::Disconnected, &payload);
@@ -443,23 +440,28 @@ impl Inner {
                 ]);
                 self.events.emit(EventName::Track, &payload);
             }
-            PeerEvent::ConnectionState(to) => {
-                let from = {
+            PeerEvent::State { from, to, reason } => {
+                {
                     let mut state = self.state.borrow_mut();
                     let Some(p) = state.peers.iter_mut().find(|p| p.info.id == id) else {
                         return;
                     };
-                    std::mem::replace(&mut p.state, to.clone())
-                };
-                if from != to {
-                    let payload = object(&[
-                        ("peerId", id.into()),
-                        ("from", from.into()),
-                        ("to", to.into()),
-                    ]);
-                    self.events.emit(EventName::StateChange, &payload);
+                    p.state = to;
                 }
+                let payload = object(&[
+                    ("peerId", id.into()),
+                    ("from", from.as_str().into()),
+                    ("to", to.as_str().into()),
+                    ("reason", reason.into()),
+                ]);
+                self.events.emit(EventName::StateChange, &payload);
             }
+            PeerEvent::Escalate { level, attempt } => {
+                // Signaling reset and full reconnect are executed by the room in a later
+                // step; the link keeps restarting ICE meanwhile.
+                tracing::warn!(?level, attempt, id, "recovery escalated");
+            }
+            PeerEvent::Error(e) => self.emit_error(&e, Some(id)),
             PeerEvent::ChannelOpen => tracing::debug!(id, "data channel open"),
             PeerEvent::ChannelClosed => tracing::debug!(id, "data channel closed"),
             PeerEvent::Message(text) => {

@@ -7,4 +7,5 @@
 pub mod js;
 pub mod media;
 pub mod peer;
+mod peer_ops;
 pub mod signaling;

@@ -1,25 +1,29 @@
-//! One `RTCPeerConnection` to one remote peer, with the negotiated data channel that
-//! carries messages.
+//! One `RTCPeerConnection` to one remote peer, driven by the engine's
+//! [`PeerEngine`](crate::engine::PeerEngine).
 //!
-//! It reports what the browser does as [`PeerEvent`]s tagged with the remote peer's id,
-//! and executes negotiation steps it is given. Negotiation here is deliberately thin (the
-//! joiner offers, the other answers; remote candidates wait for the remote description):
-//! the engine takes these decisions over.
+//! The driver turns browser events, timers and remote signals into engine inputs, and
+//! executes the engine's actions: browser operations (one at a time, as the engine
+//! issues them), outgoing signals, timers, state changes. It decides nothing itself.
+//! Every handler is an `EventListener` or `Timeout` owned here and holding only a weak
+//! reference, so dropping the link releases everything.
 
-use super::js::{browser_error, error_message, get_string, settle};
+use super::js::{browser_error, error_message, get_string};
+use super::peer_ops;
+use crate::engine::{Action, ConnState, Input, LinkConfig, Outgoing, PeerEngine, SdpKind, TimerKind, TransportState};
+use crate::engine::{trace::Trace, types::SignalingState, Candidate};
 use crate::error::{ErrorCode, SteadyError};
 use crate::options::IceOptions;
 use futures::channel::mpsc::UnboundedSender;
 use gloo_events::EventListener;
-use js_sys::Reflect;
+use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::collections::{HashMap, VecDeque};
+use std::rc::{Rc, Weak};
 use steadyrtc_protocol::SignalData;
 use wasm_bindgen::JsCast;
 use web_sys::{
     MediaStream, MediaStreamTrack, MessageEvent, RtcDataChannel, RtcDataChannelInit,
-    RtcDataChannelState, RtcIceCandidateInit, RtcPeerConnection, RtcPeerConnectionIceEvent,
-    RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
+    RtcDataChannelState, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcTrackEvent,
 };
 
 /// Label and stream id of the data channel both sides create (negotiated, so neither
@@ -33,25 +37,37 @@ pub enum PeerEvent {
     /// A negotiation message to relay to the remote peer.
     Signal(SignalData),
     /// A remote track arrived.
-    Track {
-        track: MediaStreamTrack,
-        stream: Option<MediaStream>,
-    },
-    /// `connectionState` changed to this value.
-    ConnectionState(String),
+    Track { track: MediaStreamTrack, stream: Option<MediaStream> },
+    /// The engine's connection state changed.
+    State { from: ConnState, to: ConnState, reason: String },
+    /// Recovery needs the room to reconnect signaling or rebuild the link.
+    Escalate { level: crate::engine::recovery::RecoveryLevel, attempt: u32 },
+    /// A browser operation failed.
+    Error(SteadyError),
     ChannelOpen,
     ChannelClosed,
     /// A text message arrived on the data channel.
     Message(String),
 }
 
-/// A peer connection and its handlers. Dropping it closes the connection.
+/// A peer connection and its driver. Dropping it closes the connection.
 pub struct PeerLink {
+    driver: Rc<Driver>,
+}
+
+struct Driver {
     pc: RtcPeerConnection,
     channel: RtcDataChannel,
-    remote_description_set: Cell<bool>,
-    pending_candidates: RefCell<Vec<RtcIceCandidateInit>>,
-    _listeners: Vec<EventListener>,
+    engine: RefCell<PeerEngine>,
+    inbox: RefCell<VecDeque<Input>>,
+    busy: Cell<bool>,
+    timers: RefCell<HashMap<TimerKind, Timeout>>,
+    emit: Box<dyn Fn(PeerEvent)>,
+    listeners: RefCell<Vec<EventListener>>,
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
 }
 
 impl PeerLink {
@@ -59,210 +75,253 @@ impl PeerLink {
     pub fn new(
         peer_id: &str,
         ice: &IceOptions,
+        config: LinkConfig,
         events: UnboundedSender<(String, PeerEvent)>,
     ) -> Result<Self, SteadyError> {
-        let config = serde_wasm_bindgen::to_value(ice)
+        let rtc_config = serde_wasm_bindgen::to_value(ice)
             .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e.to_string()))?;
-        let pc = RtcPeerConnection::new_with_configuration(config.unchecked_ref())
+        let pc = RtcPeerConnection::new_with_configuration(rtc_config.unchecked_ref())
             .map_err(|e| browser_error("new RTCPeerConnection", &e))?;
         let init = RtcDataChannelInit::new();
         init.set_negotiated(true);
         init.set_id(CHANNEL_ID);
         let channel = pc.create_data_channel_with_data_channel_dict(CHANNEL_LABEL, &init);
-
         let peer_id = peer_id.to_owned();
-        let emit = Rc::new(move |event: PeerEvent| {
-            let _ = events.unbounded_send((peer_id.clone(), event));
-        });
-        let mut listeners = Vec::with_capacity(6);
-        {
-            let emit = emit.clone();
-            listeners.push(EventListener::new(&pc, "icecandidate", move |event| {
-                let Some(event) = event.dyn_ref::<RtcPeerConnectionIceEvent>() else {
-                    return;
-                };
-                match event.candidate() {
-                    None => emit(PeerEvent::Signal(SignalData::EndOfCandidates)),
-                    Some(c) if c.candidate().is_empty() => {}
-                    Some(c) => emit(PeerEvent::Signal(SignalData::Candidate {
-                        candidate: c.candidate(),
-                        sdp_mid: c.sdp_mid(),
-                        sdp_m_line_index: c.sdp_m_line_index(),
-                        username_fragment: get_string(&c, "usernameFragment"),
-                    })),
-                }
-            }));
-        }
-        {
-            let emit = emit.clone();
-            listeners.push(EventListener::new(&pc, "track", move |event| {
-                let Some(event) = event.dyn_ref::<RtcTrackEvent>() else {
-                    return;
-                };
-                let stream = event.streams().get(0).dyn_into::<MediaStream>().ok();
-                emit(PeerEvent::Track {
-                    track: event.track(),
-                    stream,
-                });
-            }));
-        }
-        {
-            let emit = emit.clone();
-            let target = pc.clone();
-            listeners.push(EventListener::new(
-                &pc,
-                "connectionstatechange",
-                move |_| {
-                    let state = get_string(&target, "connectionState").unwrap_or_default();
-                    emit(PeerEvent::ConnectionState(state));
-                },
-            ));
-        }
-        {
-            let emit = emit.clone();
-            listeners.push(EventListener::new(&channel, "open", move |_| {
-                emit(PeerEvent::ChannelOpen)
-            }));
-        }
-        {
-            let emit = emit.clone();
-            listeners.push(EventListener::new(&channel, "close", move |_| {
-                emit(PeerEvent::ChannelClosed)
-            }));
-        }
-        listeners.push(EventListener::new(&channel, "message", move |event| {
-            if let Some(text) = event
-                .dyn_ref::<MessageEvent>()
-                .and_then(|m| m.data().as_string())
-            {
-                emit(PeerEvent::Message(text));
-            }
-        }));
-
-        Ok(Self {
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        let driver = Rc::new(Driver {
             pc,
             channel,
-            remote_description_set: Cell::new(false),
-            pending_candidates: RefCell::new(Vec::new()),
-            _listeners: listeners,
-        })
+            engine: RefCell::new(PeerEngine::new(config, seed)),
+            inbox: RefCell::new(VecDeque::new()),
+            busy: Cell::new(false),
+            timers: RefCell::new(HashMap::new()),
+            emit: Box::new(move |event| {
+                let _ = events.unbounded_send((peer_id.clone(), event));
+            }),
+            listeners: RefCell::new(Vec::new()),
+        });
+        Driver::listen(&driver);
+        Ok(Self { driver })
     }
 
     /// Publishes every track of `stream` to this peer.
     pub fn add_stream(&self, stream: &MediaStream) {
         for track in super::media::tracks(stream) {
-            self.pc.add_track_0(&track, stream);
+            self.driver.pc.add_track_0(&track, stream);
         }
     }
 
-    /// Creates an offer and applies it locally; returns it, to be sent to the peer.
-    pub async fn offer(&self) -> Result<SignalData, SteadyError> {
-        let offer = settle("createOffer", self.pc.create_offer()).await?;
-        let sdp = get_string(&offer, "sdp").unwrap_or_default();
-        self.set_local(RtcSdpType::Offer, &sdp).await?;
-        Ok(SignalData::Offer { sdp })
+    /// Starts negotiating: the initiator offers, the other side waits for the offer.
+    pub fn start(&self) {
+        Driver::handle(&self.driver, Input::Start);
     }
 
-    /// Applies one negotiation step from the remote peer. Returns the reply to send back,
-    /// if any (an answer to an offer).
-    pub async fn apply(&self, signal: SignalData) -> Result<Option<SignalData>, SteadyError> {
-        match signal {
-            SignalData::Offer { sdp } => {
-                self.set_remote(RtcSdpType::Offer, &sdp).await?;
-                let answer = settle("createAnswer", self.pc.create_answer()).await?;
-                let sdp = get_string(&answer, "sdp").unwrap_or_default();
-                self.set_local(RtcSdpType::Answer, &sdp).await?;
-                Ok(Some(SignalData::Answer { sdp }))
-            }
-            SignalData::Answer { sdp } => {
-                self.set_remote(RtcSdpType::Answer, &sdp).await?;
-                Ok(None)
-            }
-            SignalData::Candidate {
-                candidate,
-                sdp_mid,
-                sdp_m_line_index,
-                username_fragment,
-            } => {
-                let init = RtcIceCandidateInit::new(&candidate);
-                init.set_sdp_mid(sdp_mid.as_deref());
-                init.set_sdp_m_line_index(sdp_m_line_index);
-                if let Some(ufrag) = username_fragment {
-                    let _ = Reflect::set(&init, &"usernameFragment".into(), &ufrag.into());
+    /// Applies one negotiation message from the remote peer.
+    pub fn receive(&self, signal: SignalData) {
+        let input = match signal {
+            SignalData::Offer { sdp } => Input::RemoteDescription { kind: SdpKind::Offer, sdp },
+            SignalData::Answer { sdp } => Input::RemoteDescription { kind: SdpKind::Answer, sdp },
+            SignalData::Candidate { candidate, sdp_mid, sdp_m_line_index, username_fragment } => {
+                Input::RemoteCandidate {
+                    candidate: Candidate { candidate, sdp_mid, sdp_m_line_index, username_fragment },
                 }
-                if self.remote_description_set.get() {
-                    self.add_candidate(&init).await?;
-                } else {
-                    self.pending_candidates.borrow_mut().push(init);
-                }
-                Ok(None)
             }
-            SignalData::EndOfCandidates => Ok(None),
-        }
+            SignalData::EndOfCandidates => Input::RemoteCandidate { candidate: Candidate::end_of_candidates(None) },
+        };
+        Driver::handle(&self.driver, input);
+    }
+
+    /// Asks for a renegotiation (what the browser's `negotiationneeded` also does).
+    pub fn renegotiate(&self) {
+        Driver::handle(&self.driver, Input::NegotiationNeeded);
+    }
+
+    /// Tells the engine whether signals can reach the remote peer now.
+    pub fn set_signaling_up(&self, up: bool) {
+        Driver::handle(&self.driver, if up { Input::SignalingUp } else { Input::SignalingDown });
     }
 
     /// Sends a text message on the data channel.
     pub fn send(&self, text: &str) -> Result<(), SteadyError> {
-        if self.channel.ready_state() != RtcDataChannelState::Open {
-            return Err(SteadyError::new(
-                ErrorCode::NotConnected,
-                "the data channel is not open",
-            ));
+        let channel = &self.driver.channel;
+        if channel.ready_state() != RtcDataChannelState::Open {
+            return Err(SteadyError::new(ErrorCode::NotConnected, "the data channel is not open"));
         }
-        self.channel
+        channel
             .send_with_str(text)
             .map_err(|e| SteadyError::new(ErrorCode::NotConnected, error_message(&e)))
     }
 
-    /// Whether the data channel is open.
     pub fn is_channel_open(&self) -> bool {
-        self.channel.ready_state() == RtcDataChannelState::Open
+        self.driver.channel.ready_state() == RtcDataChannelState::Open
     }
 
-    /// The browser's `connectionState`.
-    pub fn connection_state(&self) -> String {
-        get_string(&self.pc, "connectionState").unwrap_or_default()
+    /// The engine's connection state.
+    pub fn state(&self) -> ConnState {
+        self.driver.engine.borrow().state()
+    }
+
+    /// No negotiation pending on this side.
+    pub fn is_settled(&self) -> bool {
+        self.driver.engine.borrow().is_settled()
+    }
+
+    /// Offers and answers sent so far.
+    pub fn descriptions_sent(&self) -> (u32, u32) {
+        self.driver.engine.borrow().descriptions_sent()
+    }
+
+    /// The engine's recorded trace, for diagnostics.
+    pub fn trace(&self) -> Option<Trace> {
+        self.driver.engine.borrow().trace()
     }
 
     /// Closes the channel and the connection. Idempotent.
     pub fn close(&self) {
-        self.channel.close();
-        self.pc.close();
-    }
-
-    async fn set_local(&self, kind: RtcSdpType, sdp: &str) -> Result<(), SteadyError> {
-        let desc = RtcSessionDescriptionInit::new(kind);
-        desc.set_sdp(sdp);
-        settle("setLocalDescription", self.pc.set_local_description(&desc)).await?;
-        Ok(())
-    }
-
-    async fn set_remote(&self, kind: RtcSdpType, sdp: &str) -> Result<(), SteadyError> {
-        let desc = RtcSessionDescriptionInit::new(kind);
-        desc.set_sdp(sdp);
-        settle(
-            "setRemoteDescription",
-            self.pc.set_remote_description(&desc),
-        )
-        .await?;
-        self.remote_description_set.set(true);
-        let pending = std::mem::take(&mut *self.pending_candidates.borrow_mut());
-        for init in pending {
-            self.add_candidate(&init).await?;
-        }
-        Ok(())
-    }
-
-    async fn add_candidate(&self, init: &RtcIceCandidateInit) -> Result<(), SteadyError> {
-        let promise = self
-            .pc
-            .add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(init));
-        settle("addIceCandidate", promise).await.map(|_| ())
+        Driver::handle(&self.driver, Input::Close);
     }
 }
 
 impl Drop for PeerLink {
     fn drop(&mut self) {
         self.close();
+        self.driver.listeners.borrow_mut().clear();
+    }
+}
+
+impl Driver {
+    /// Feeds `input` to the engine and executes the resulting actions. Inputs that arrive
+    /// while actions run (re-entrancy) are queued and handled in order.
+    fn handle(this: &Rc<Self>, input: Input) {
+        this.inbox.borrow_mut().push_back(input);
+        if this.busy.replace(true) {
+            return;
+        }
+        loop {
+            let next = this.inbox.borrow_mut().pop_front();
+            let Some(input) = next else { break };
+            let actions = this.engine.borrow_mut().handle(now_ms(), input);
+            for action in actions {
+                Self::execute(this, action);
+            }
+        }
+        this.busy.set(false);
+    }
+
+    fn execute(this: &Rc<Self>, action: Action) {
+        match action {
+            Action::Run { op } => {
+                let weak = Rc::downgrade(this);
+                let pc = this.pc.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let done = peer_ops::run(&pc, op).await;
+                    if let Some(driver) = weak.upgrade() {
+                        Self::handle(&driver, done);
+                    }
+                });
+            }
+            Action::Send { message } => (this.emit)(PeerEvent::Signal(to_signal(message))),
+            Action::ScheduleTimer { timer, at_ms } => {
+                let weak = Rc::downgrade(this);
+                let delay = at_ms.saturating_sub(now_ms()).min(u32::MAX as u64) as u32;
+                let timeout = Timeout::new(delay, move || {
+                    if let Some(driver) = weak.upgrade() {
+                        driver.timers.borrow_mut().remove(&timer);
+                        Self::handle(&driver, Input::TimerFired { timer });
+                    }
+                });
+                this.timers.borrow_mut().insert(timer, timeout);
+            }
+            Action::CancelTimer { timer } => {
+                this.timers.borrow_mut().remove(&timer);
+            }
+            Action::StateChanged { from, to, reason } => {
+                tracing::debug!(from = from.as_str(), to = to.as_str(), %reason, "link state");
+                (this.emit)(PeerEvent::State { from, to, reason });
+            }
+            Action::Escalate { level, attempt } => (this.emit)(PeerEvent::Escalate { level, attempt }),
+            Action::Error { op, message } => (this.emit)(PeerEvent::Error(SteadyError::new(
+                ErrorCode::BrowserError,
+                format!("{op} failed: {message}"),
+            ))),
+            Action::Ignored { input, reason } => tracing::debug!(%input, %reason, "engine ignored"),
+            Action::Close => {
+                this.timers.borrow_mut().clear();
+                this.channel.close();
+                this.pc.close();
+            }
+        }
+    }
+
+    /// Registers the browser handlers; each holds a weak reference to the driver.
+    fn listen(this: &Rc<Self>) {
+        let pc = &this.pc;
+        let input_on = |target: &web_sys::EventTarget, name: &'static str, make: fn(&Rc<Driver>, &web_sys::Event) -> Option<Input>| {
+            let weak: Weak<Driver> = Rc::downgrade(this);
+            EventListener::new(target, name, move |event| {
+                let Some(driver) = weak.upgrade() else { return };
+                if let Some(input) = make(&driver, event) {
+                    Self::handle(&driver, input);
+                }
+            })
+        };
+        let mut listeners = vec![
+            input_on(pc, "icecandidate", |_, event| {
+                let event = event.dyn_ref::<RtcPeerConnectionIceEvent>()?;
+                Some(match event.candidate() {
+                    None => Input::LocalGatheringComplete,
+                    Some(c) if c.candidate().is_empty() => return None,
+                    Some(c) => Input::LocalCandidate { candidate: peer_ops::candidate_from_js(&c) },
+                })
+            }),
+            input_on(pc, "negotiationneeded", |_, _| Some(Input::NegotiationNeeded)),
+            input_on(pc, "signalingstatechange", |d, _| {
+                let state = SignalingState::parse(&get_string(&d.pc, "signalingState")?)?;
+                Some(Input::SignalingStateChanged { state })
+            }),
+            input_on(pc, "iceconnectionstatechange", |d, _| {
+                let state = TransportState::parse(&get_string(&d.pc, "iceConnectionState")?)?;
+                Some(Input::IceConnectionStateChanged { state })
+            }),
+            input_on(pc, "connectionstatechange", |d, _| {
+                let state = TransportState::parse(&get_string(&d.pc, "connectionState")?)?;
+                Some(Input::ConnectionStateChanged { state })
+            }),
+        ];
+        let on_event = |target: &web_sys::EventTarget, name: &'static str, make: fn(&web_sys::Event) -> Option<PeerEvent>| {
+            let weak: Weak<Driver> = Rc::downgrade(this);
+            EventListener::new(target, name, move |event| {
+                if let (Some(driver), Some(e)) = (weak.upgrade(), make(event)) {
+                    (driver.emit)(e);
+                }
+            })
+        };
+        listeners.push(on_event(pc, "track", |event| {
+            let event = event.dyn_ref::<RtcTrackEvent>()?;
+            let stream = event.streams().get(0).dyn_into::<MediaStream>().ok();
+            Some(PeerEvent::Track { track: event.track(), stream })
+        }));
+        let channel = &this.channel;
+        listeners.push(on_event(channel, "open", |_| Some(PeerEvent::ChannelOpen)));
+        listeners.push(on_event(channel, "close", |_| Some(PeerEvent::ChannelClosed)));
+        listeners.push(on_event(channel, "message", |event| {
+            let text = event.dyn_ref::<MessageEvent>()?.data().as_string()?;
+            Some(PeerEvent::Message(text))
+        }));
+        *this.listeners.borrow_mut() = listeners;
+    }
+}
+
+fn to_signal(message: Outgoing) -> SignalData {
+    match message {
+        Outgoing::Description { kind: SdpKind::Offer, sdp } => SignalData::Offer { sdp },
+        Outgoing::Description { kind: SdpKind::Answer, sdp } => SignalData::Answer { sdp },
+        Outgoing::Candidate { candidate } => SignalData::Candidate {
+            candidate: candidate.candidate,
+            sdp_mid: candidate.sdp_mid,
+            sdp_m_line_index: candidate.sdp_m_line_index,
+            username_fragment: candidate.username_fragment,
+        },
+        Outgoing::EndOfCandidates => SignalData::EndOfCandidates,
     }
 }

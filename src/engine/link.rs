@@ -173,7 +173,7 @@ impl PeerEngine {
             Input::LocalCandidate { candidate } => {
                 self.send(Outgoing::Candidate { candidate });
                 self.progress.candidates_flowing = true;
-                self.advance_setup("candidates flowing");
+                self.advance_setup("candidatesFlowing");
             }
             Input::LocalGatheringComplete => self.send(Outgoing::EndOfCandidates),
             Input::LocalDescriptionApplied { kind, sdp } => self.local_applied(kind, sdp),
@@ -346,7 +346,7 @@ impl PeerEngine {
             TransportState::Connected | TransportState::Completed => self.connected(),
             TransportState::Checking | TransportState::Connecting => {
                 self.progress.checking = true;
-                self.advance_setup("ice checking");
+                self.advance_setup("iceChecking");
             }
             TransportState::Disconnected => match self.state {
                 ConnState::Connected => self.enter_reconnecting("iceDisconnected"),

@@ -34,5 +34,5 @@ pub use config::{LinkConfig, StateTimeouts};
 pub use link::PeerEngine;
 pub use types::{Action, ConnState, Input, Outgoing, PcOp, SdpKind, TimerKind, TransportState};
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod props;

@@ -91,7 +91,7 @@ impl PeerEngine {
         self.ops.push(PcOp::SetRemoteDescription { kind: SdpKind::Offer, sdp });
         self.ops.push(PcOp::CreateAnswer);
         self.progress.negotiating = true;
-        self.advance_setup("remote offer");
+        self.advance_setup("remoteOffer");
     }
 
     /// Takes the op in flight if `matches` accepts it; otherwise records why not.
@@ -134,7 +134,7 @@ impl PeerEngine {
                 self.answers_sent += 1;
                 self.send(Outgoing::Description { kind, sdp });
                 self.progress.exchanged = true;
-                self.advance_setup("descriptions exchanged");
+                self.advance_setup("descriptionsExchanged");
             }
         }
     }
@@ -163,7 +163,7 @@ impl PeerEngine {
         for candidate in ready {
             self.ops.push(PcOp::AddCandidate { candidate });
         }
-        self.advance_setup("descriptions exchanged");
+        self.advance_setup("descriptionsExchanged");
     }
 
     pub(super) fn rolled_back(&mut self) {
@@ -178,7 +178,7 @@ impl PeerEngine {
         if done.is_some() {
             self.ops.retrying = false;
             self.progress.candidates_flowing = true;
-            self.advance_setup("candidates flowing");
+            self.advance_setup("candidatesFlowing");
         }
     }
 

@@ -1,0 +1,94 @@
+//! Executes one engine [`PcOp`] on an `RTCPeerConnection` and reports how it ended as the
+//! engine [`Input`] that completes it. Never decides anything: a failure is reported, not
+//! handled.
+
+use super::js::{error_message, get_string};
+use crate::engine::{Candidate, Input, PcOp, SdpKind};
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    RtcIceCandidateInit, RtcOfferOptions, RtcPeerConnection, RtcSdpType,
+    RtcSessionDescriptionInit,
+};
+
+/// Runs `op`; the result is the completion input (`OperationFailed` on any rejection).
+pub async fn run(pc: &RtcPeerConnection, op: PcOp) -> Input {
+    match execute(pc, op).await {
+        Ok(input) => input,
+        Err(e) => Input::OperationFailed { error: error_message(&e) },
+    }
+}
+
+async fn execute(pc: &RtcPeerConnection, op: PcOp) -> Result<Input, JsValue> {
+    Ok(match op {
+        PcOp::CreateOffer { ice_restart } => {
+            let options = RtcOfferOptions::new();
+            options.set_ice_restart(ice_restart);
+            let offer = JsFuture::from(pc.create_offer_with_rtc_offer_options(&options)).await?;
+            let sdp = get_string(&offer, "sdp").unwrap_or_default();
+            set_local(pc, RtcSdpType::Offer, &sdp).await?;
+            Input::LocalDescriptionApplied { kind: SdpKind::Offer, sdp }
+        }
+        PcOp::CreateAnswer => {
+            let answer = JsFuture::from(pc.create_answer()).await?;
+            let sdp = get_string(&answer, "sdp").unwrap_or_default();
+            set_local(pc, RtcSdpType::Answer, &sdp).await?;
+            Input::LocalDescriptionApplied { kind: SdpKind::Answer, sdp }
+        }
+        PcOp::SetRemoteDescription { kind, sdp } => {
+            let desc = RtcSessionDescriptionInit::new(sdp_type(kind));
+            desc.set_sdp(&sdp);
+            JsFuture::from(pc.set_remote_description(&desc)).await?;
+            Input::RemoteDescriptionApplied
+        }
+        PcOp::Rollback => {
+            let desc = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
+            JsFuture::from(pc.set_local_description(&desc)).await?;
+            Input::RolledBack
+        }
+        PcOp::AddCandidate { candidate } => {
+            let promise = if candidate.is_end_of_candidates() {
+                pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(None)
+            } else {
+                pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&candidate_init(&candidate)))
+            };
+            JsFuture::from(promise).await?;
+            Input::CandidateAdded
+        }
+    })
+}
+
+fn sdp_type(kind: SdpKind) -> RtcSdpType {
+    match kind {
+        SdpKind::Offer => RtcSdpType::Offer,
+        SdpKind::Answer => RtcSdpType::Answer,
+    }
+}
+
+async fn set_local(pc: &RtcPeerConnection, kind: RtcSdpType, sdp: &str) -> Result<(), JsValue> {
+    let desc = RtcSessionDescriptionInit::new(kind);
+    desc.set_sdp(sdp);
+    JsFuture::from(pc.set_local_description(&desc)).await.map(|_| ())
+}
+
+fn candidate_init(c: &Candidate) -> RtcIceCandidateInit {
+    let init = RtcIceCandidateInit::new(&c.candidate);
+    init.set_sdp_mid(c.sdp_mid.as_deref());
+    init.set_sdp_m_line_index(c.sdp_m_line_index);
+    if let Some(ufrag) = &c.username_fragment {
+        // Setting a data property on a plain dictionary object cannot throw.
+        let _ = Reflect::set(&init, &"usernameFragment".into(), &ufrag.into());
+    }
+    init
+}
+
+/// Reads an `RTCIceCandidate` the browser gathered.
+pub fn candidate_from_js(c: &web_sys::RtcIceCandidate) -> Candidate {
+    Candidate {
+        candidate: c.candidate(),
+        sdp_mid: c.sdp_mid(),
+        sdp_m_line_index: c.sdp_m_line_index(),
+        username_fragment: get_string(c.unchecked_ref(), "usernameFragment"),
+    }
+}
