@@ -9,6 +9,7 @@ use super::error::to_js;
 use super::events::{EventHub, EventName};
 use crate::browser::js::object;
 use crate::browser::media;
+use crate::browser::page::{self, PageEvent};
 use crate::browser::peer::{PeerEvent, PeerLink};
 use crate::browser::signaling::{SignalingClient, SignalingEvent};
 use crate::engine::{ConnState, LinkConfig};
@@ -46,6 +47,9 @@ struct State {
     local: Option<MediaStream>,
     signaling: Option<SignalingClient>,
     peer_tx: Option<UnboundedSender<PeerEvents>>,
+    /// (online, visible): recovery pauses while offline or hidden.
+    page: (bool, bool),
+    page_listeners: Vec<gloo_events::EventListener>,
     peers: Vec<Remote>,
     closed: bool,
 }
@@ -261,6 +265,7 @@ impl Room {
             _ => (String::new(), options.room.clone(), Vec::new()),
         };
         let (peer_tx, peer_rx) = unbounded();
+        let (page_tx, page_rx) = unbounded();
         let inner = Rc::new(Inner {
             events: EventHub::default(),
             state: RefCell::new(State {
@@ -270,6 +275,8 @@ impl Room {
                 local,
                 signaling: Some(signaling),
                 peer_tx: Some(peer_tx),
+                page: page::current(),
+                page_listeners: page::watch(page_tx),
                 peers: Vec::new(),
                 closed: false,
             }),
@@ -280,7 +287,7 @@ impl Room {
         for info in present {
             inner.add_peer(info, LinkConfig { polite: true, initiator: true, ..LinkConfig::default() });
         }
-        wasm_bindgen_futures::spawn_local(run(inner.clone(), sig_rx, peer_rx));
+        wasm_bindgen_futures::spawn_local(run(inner.clone(), sig_rx, peer_rx, page_rx));
         Room { inner }
     }
 }
@@ -288,15 +295,19 @@ impl Room {
 enum Input {
     Signaling(SignalingEvent),
     Peer(PeerEvents),
+    Page(PageEvent),
 }
 
 async fn run(
     inner: Rc<Inner>,
     sig_rx: UnboundedReceiver<SignalingEvent>,
     peer_rx: UnboundedReceiver<PeerEvents>,
+    page_rx: UnboundedReceiver<PageEvent>,
 ) {
-    let mut inputs =
-        futures::stream::select(sig_rx.map(Input::Signaling), peer_rx.map(Input::Peer));
+    let mut inputs = futures::stream::select(
+        futures::stream::select(sig_rx.map(Input::Signaling), peer_rx.map(Input::Peer)),
+        page_rx.map(Input::Page),
+    );
     while let Some(input) = inputs.next().await {
         if inner.state.borrow().closed {
             break;
@@ -304,6 +315,7 @@ async fn run(
         match input {
             Input::Signaling(event) => inner.on_signaling(event),
             Input::Peer((id, event)) => inner.on_peer(&id, event),
+            Input::Page(event) => inner.on_page(event),
         }
     }
     tracing::debug!("room task ended");
@@ -331,8 +343,15 @@ impl Inner {
             link: link.clone(),
             state: ConnState::Initializing,
         });
+        let (online, visible) = state.page;
         drop(state);
         link.start();
+        if !online {
+            link.set_online(false);
+        }
+        if !visible {
+            link.set_visible(false);
+        }
         Some(link)
     }
 
@@ -471,6 +490,24 @@ impl Inner {
         }
     }
 
+    /// Forwards online/offline and visibility to every link's engine.
+    fn on_page(&self, event: PageEvent) {
+        let links: Vec<Rc<PeerLink>> = {
+            let mut state = self.state.borrow_mut();
+            match event {
+                PageEvent::Online(online) => state.page.0 = online,
+                PageEvent::Visible(visible) => state.page.1 = visible,
+            }
+            state.peers.iter().map(|p| p.link.clone()).collect()
+        };
+        for link in links {
+            match event {
+                PageEvent::Online(online) => link.set_online(online),
+                PageEvent::Visible(visible) => link.set_visible(visible),
+            }
+        }
+    }
+
     fn emit_error(&self, err: &SteadyError, peer_id: Option<&str>) {
         tracing::warn!(%err, ?peer_id, "room error");
         self.events.emit(EventName::Error, &to_js(err, peer_id));
@@ -484,6 +521,7 @@ impl Inner {
             }
             state.closed = true;
             state.peer_tx = None;
+            state.page_listeners.clear();
             (
                 state.signaling.take(),
                 std::mem::take(&mut state.peers),

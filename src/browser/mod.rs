@@ -6,6 +6,7 @@
 
 pub mod js;
 pub mod media;
+pub mod page;
 pub mod peer;
 mod peer_ops;
 pub mod signaling;

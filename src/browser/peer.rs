@@ -141,6 +141,16 @@ impl PeerLink {
         Driver::handle(&self.driver, if up { Input::SignalingUp } else { Input::SignalingDown });
     }
 
+    /// Tells the engine whether the browser is online (recovery pauses while offline).
+    pub fn set_online(&self, online: bool) {
+        Driver::handle(&self.driver, Input::NetworkOnline { online });
+    }
+
+    /// Tells the engine whether the page is visible (recovery pauses while hidden).
+    pub fn set_visible(&self, visible: bool) {
+        Driver::handle(&self.driver, Input::PageVisible { visible });
+    }
+
     /// Sends a text message on the data channel.
     pub fn send(&self, text: &str) -> Result<(), SteadyError> {
         let channel = &self.driver.channel;
