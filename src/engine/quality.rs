@@ -122,7 +122,7 @@ impl QualityMonitor {
 
     /// Feeds one sample; the first only primes the deltas and gives `None`.
     pub fn push(&mut self, sample: StatsSample) -> Option<Quality> {
-        let Some(prev) = self.prev.replace(sample) else { return None };
+        let prev = self.prev.replace(sample)?;
         let cur = self.prev.as_ref()?;
         let interval_ms = cur.at_ms.saturating_sub(prev.at_ms).max(1);
         let secs = interval_ms as f64 / 1000.0;
