@@ -12,7 +12,7 @@ use super::ops::OpQueue;
 use super::recovery::{Decision, DelayPolicy, Recovery, RecoveryLevel, RecoveryStats};
 use super::rng::SeededRng;
 use super::trace::{Trace, TraceRecorder};
-use super::types::{Action, ConnState, Input, Outgoing, PcOp, TimerKind, TransportState};
+use super::types::{Action, ConnState, Input, Outgoing, PcOp, SdpKind, TimerKind, TransportState};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Perfect-negotiation bookkeeping (the W3C pattern's flags, plus coalescing).
@@ -270,6 +270,12 @@ impl PeerEngine {
     pub(super) fn send(&mut self, message: Outgoing) {
         if self.signaling_up {
             return self.out.push(Action::Send { message });
+        }
+        if matches!(message, Outgoing::Description { kind: SdpKind::Offer, .. }) {
+            // A newer offer replaces an unsent one, and the candidates gathered for it.
+            self.outbox.retain(|m| {
+                !matches!(m, Outgoing::Description { kind: SdpKind::Offer, .. } | Outgoing::Candidate { .. })
+            });
         }
         if self.outbox.len() >= self.cfg.outbox_capacity {
             // Descriptions matter more than any one candidate: drop the oldest candidate.

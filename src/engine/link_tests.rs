@@ -327,3 +327,30 @@ fn a_recorded_trace_replays_to_the_same_actions() {
     let back: crate::engine::trace::Trace = serde_json::from_str(&json).unwrap();
     assert_eq!(back, trace);
 }
+
+#[test]
+fn an_offer_queued_while_signaling_is_down_replaces_an_older_unsent_one() {
+    let mut a = initiator();
+    a.feed(0, Input::Start);
+    a.complete_all(0);
+    a.feed(1, Input::ConnectionStateChanged { state: TransportState::Connected });
+    a.feed(2, Input::SignalingDown);
+    a.take_sent();
+    a.feed(3, Input::LocalCandidate { candidate: candidate(Some("a1"), 1) });
+    a.feed(4, Input::ConnectionStateChanged { state: TransportState::Failed });
+    a.complete_all(4); // rollback of the unanswered first offer, then a restart offer
+    a.feed(5, Input::LocalCandidate { candidate: candidate(Some("a2"), 2) });
+    let timer = a.model.due(6_000).expect("the attempt's budget ran out");
+    a.feed(6_000, Input::TimerFired { timer });
+    a.complete_all(6_000); // the next attempt: another restart offer
+    if let Some(timer) = a.model.due(6_500) {
+        a.feed(6_500, Input::TimerFired { timer }); // backoff before it, if any
+        a.complete_all(6_500);
+    }
+    let restarts = a.log.iter().filter(|x| matches!(x, Action::Run { op: PcOp::CreateOffer { ice_restart: true } })).count();
+    assert_eq!(restarts, 2, "two restart offers were made while signaling was down");
+    a.feed(7_000, Input::SignalingUp);
+    let sent = a.take_sent();
+    assert_eq!(offers(&sent), 1, "only the newest offer goes out: {sent:?}");
+    assert!(sent.iter().all(|m| !matches!(m, Outgoing::Candidate { .. })), "stale candidates dropped");
+}
