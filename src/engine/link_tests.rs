@@ -23,10 +23,7 @@ fn initiator() -> Side {
 
 #[test]
 fn the_initiator_offers_on_start_and_walks_the_setup_states_to_connected() {
-    let mut p = Pair::new();
-    p.a.feed(0, Input::Start);
-    p.b.feed(0, Input::Start);
-    p.settle();
+    let mut p = Pair::started();
     assert_eq!(p.a.engine.state(), ConnState::IceGathering);
     p.a.feed(10, Input::LocalCandidate { candidate: candidate(p.a.pc.local_ufrag(), 1) });
     assert_eq!(p.a.engine.state(), ConnState::IceExchange);
@@ -60,11 +57,7 @@ fn the_other_side_waits_for_the_offer_instead_of_offering() {
 
 #[test]
 fn glare_the_polite_side_rolls_back_answers_and_offers_again() {
-    let mut p = Pair::new();
-    p.a.feed(0, Input::Start);
-    p.b.feed(0, Input::Start);
-    p.settle();
-    p.connect();
+    let mut p = Pair::connected();
     // Both renegotiate at the same instant; both offers cross on the wire.
     p.a.feed(100, Input::NegotiationNeeded);
     p.b.feed(100, Input::NegotiationNeeded);
@@ -83,10 +76,7 @@ fn glare_the_polite_side_rolls_back_answers_and_offers_again() {
 
 #[test]
 fn glare_while_the_polite_offer_is_still_being_created() {
-    let mut p = Pair::new();
-    p.a.feed(0, Input::Start);
-    p.b.feed(0, Input::Start);
-    p.settle();
+    let mut p = Pair::started();
     p.b.feed(1, Input::NegotiationNeeded);
     p.b.complete_all(1);
     p.a.feed(1, Input::NegotiationNeeded); // a's createOffer is in flight...
@@ -187,11 +177,7 @@ fn a_setup_that_never_connects_fails_with_reason_timeout_after_30_s() {
 
 #[test]
 fn a_drop_while_connected_restarts_ice_at_once_and_recovers() {
-    let mut p = Pair::new();
-    p.a.feed(0, Input::Start);
-    p.b.feed(0, Input::Start);
-    p.settle();
-    p.connect();
+    let mut p = Pair::connected();
     p.now = 5_000;
     p.a.feed(5_000, Input::IceConnectionStateChanged { state: TransportState::Disconnected });
     assert_eq!(p.a.engine.state(), ConnState::Reconnecting);
@@ -237,11 +223,7 @@ fn recovery_escalates_when_the_ice_restart_budget_passes_then_gives_up() {
 
 #[test]
 fn offline_pauses_recovery_and_online_resumes_it_at_once() {
-    let mut p = Pair::new();
-    p.a.feed(0, Input::Start);
-    p.b.feed(0, Input::Start);
-    p.settle();
-    p.connect();
+    let mut p = Pair::connected();
     p.a.feed(10, Input::NetworkOnline { online: false });
     p.a.feed(11, Input::ConnectionStateChanged { state: TransportState::Failed });
     assert!(p.a.model.in_flight.is_none(), "no attempt while offline");
@@ -302,22 +284,14 @@ fn a_stale_timer_or_an_unexpected_completion_is_ignored_not_a_panic() {
 
 #[test]
 fn stats_stall_while_connected_starts_recovery() {
-    let mut p = Pair::new();
-    p.a.feed(0, Input::Start);
-    p.b.feed(0, Input::Start);
-    p.settle();
-    p.connect();
+    let mut p = Pair::connected();
     p.a.feed(9, Input::StatsStalled);
     assert_eq!(states(&p.a.log).last().unwrap(), &(ConnState::Reconnecting, "statsStalled".to_string()));
 }
 
 #[test]
 fn a_recorded_trace_replays_to_the_same_actions() {
-    let mut p = Pair::new();
-    p.a.feed(0, Input::Start);
-    p.b.feed(0, Input::Start);
-    p.settle();
-    p.connect();
+    let mut p = Pair::connected();
     p.a.feed(50, Input::IceConnectionStateChanged { state: TransportState::Disconnected });
     p.settle();
     let trace = p.a.engine.trace().expect("recording is on by default");

@@ -186,11 +186,7 @@ proptest! {
     fn two_engines_renegotiating_at_random_moments_always_settle_without_error(
         moves in proptest::collection::vec(0u8..6, 1..200)
     ) {
-        let mut p = Pair::new();
-        p.a.feed(0, Input::Start);
-        p.b.feed(0, Input::Start);
-        p.settle();
-        p.connect();
+        let mut p = Pair::connected();
         for m in moves {
             match m {
                 0 => { p.a.feed(1, Input::NegotiationNeeded); }

@@ -234,6 +234,22 @@ impl Pair {
         }
     }
 
+    /// Both started and every message and op settled (not yet connected).
+    pub fn started() -> Self {
+        let mut p = Self::new();
+        p.a.feed(0, Input::Start);
+        p.b.feed(0, Input::Start);
+        p.settle();
+        p
+    }
+
+    /// Started, settled and both transports connected.
+    pub fn connected() -> Self {
+        let mut p = Self::started();
+        p.connect();
+        p
+    }
+
     pub fn collect(&mut self) {
         self.to_b.extend(self.a.take_sent());
         self.to_a.extend(self.b.take_sent());
