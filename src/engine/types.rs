@@ -234,3 +234,34 @@ pub enum Action {
     /// Close the peer connection and release everything.
     Close,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_state_strings_parse_and_unknown_ones_are_none() {
+        for s in ["new", "checking", "connecting", "connected", "completed", "disconnected", "failed", "closed"] {
+            let state = TransportState::parse(s).expect(s);
+            assert_eq!(serde_json::to_value(state).unwrap(), s);
+        }
+        for s in ["stable", "have-local-offer", "have-remote-offer", "have-local-pranswer", "have-remote-pranswer", "closed"] {
+            let state = SignalingState::parse(s).expect(s);
+            assert_eq!(serde_json::to_value(state).unwrap(), s);
+        }
+        assert_eq!(TransportState::parse("Connected"), None);
+        assert_eq!(SignalingState::parse(""), None);
+    }
+
+    #[test]
+    fn state_names_match_their_serialized_form() {
+        use ConnState::*;
+        for s in [Initializing, Signaling, IceGathering, IceExchange, Connecting, Connected, Reconnecting, Failed, Closed] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(s.setup_rank().is_some(), !matches!(s, Connected | Reconnecting | Failed | Closed));
+        }
+        let op = PcOp::CreateOffer { ice_restart: true };
+        assert_eq!(op.name(), "createOffer");
+        assert_eq!(serde_json::to_value(&op).unwrap(), serde_json::json!({"op": "createOffer", "iceRestart": true}));
+    }
+}
