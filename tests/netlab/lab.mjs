@@ -144,12 +144,16 @@ export class Lab {
   }
 
   async #fault(kind, host, params, apply, undo) {
-    await apply();
-    this.timeline?.lab("fault", { fault: kind, host, ...params });
+    // An event's time is when the lab began to apply it; `tookMs` says how long that took.
+    const record = async (event, step, detail) => {
+      const t = this.timeline?.now();
+      await step();
+      this.timeline?.lab(event, { fault: kind, host, ...detail, tookMs: this.timeline.now() - t }, t);
+    };
+    await record("fault", apply, params);
     const undoOnce = async () => {
       if (!this.#active.delete(undoOnce)) return;
-      await undo();
-      this.timeline?.lab("undo", { fault: kind, host });
+      await record("undo", undo, {});
     };
     undoOnce.kind = kind;
     this.#active.add(undoOnce);

@@ -1,7 +1,9 @@
 // What the lab sees inside a page, without depending on the library's internals: an init
 // script (runs before any page script) replaces window.RTCPeerConnection with a subclass
 // that records every instance, each state change with its wall-clock time, and a getStats
-// sample of every connection every SAMPLE_MS. Node reads it all with `readRecorder(page)`.
+// sample of every connection every SAMPLE_MS; it wraps window.WebSocket the same way to
+// record when the signaling socket opens and closes. Node reads it all with
+// `readRecorder(page)`.
 //
 // `rtcConfig`, when given, is merged into every RTCConfiguration the page passes: the lab
 // uses it to hand the demo page TURN servers and a relay-only policy, which the demo has no
@@ -38,6 +40,20 @@ export function recorderScript({ rtcConfig }) {
     }
   }
   window.RTCPeerConnection = RecordedPeerConnection;
+
+  // The signaling socket(s): when they open and close, as "websocket" events.
+  const NativeWebSocket = window.WebSocket;
+  let sockets = 0;
+  class RecordedWebSocket extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      const ws = sockets++;
+      push(rec.events, MAX_EVENTS, { t: Date.now(), ws, kind: "websocket", value: "connecting" });
+      this.addEventListener("open", () => push(rec.events, MAX_EVENTS, { t: Date.now(), ws, kind: "websocket", value: "open" }));
+      this.addEventListener("close", (e) => push(rec.events, MAX_EVENTS, { t: Date.now(), ws, kind: "websocket", value: "closed", code: e.code }));
+    }
+  }
+  window.WebSocket = RecordedWebSocket;
 
   // One compact sample per connection: what arrived, what left, and the selected pair.
   async function sample(pc, index) {

@@ -23,10 +23,11 @@ export class Timeline {
   /** Milliseconds since the scenario started. */
   now() { return Date.now() - this.t0; }
 
-  /** Records something the lab did or saw (a fault, its undo, a check). */
-  lab(kind, detail = {}) {
-    const event = { t: this.now(), source: "lab", kind, ...detail };
+  /** Records something the lab did or saw (a fault, its undo, a check), now or at lab time `t`. */
+  lab(kind, detail = {}, t = this.now()) {
+    const event = { t, source: "lab", kind, ...detail };
     this.labEvents.push(event);
+    this.labEvents.sort((x, y) => x.t - y.t);
     this.events.push(event);
     return event.t;
   }
@@ -120,10 +121,10 @@ export function firstGrowthAfter(ticks, t) {
   return null;
 }
 
-/** Bits per second of `field` between the ticks nearest to `from` and `to`. */
-export function rate(ticks, field, from, to) {
+/** Growth of `field` per second between the first tick at or after `from` and the last at or before `to`. */
+export function perSecond(ticks, field, from, to) {
   const a = ticks.find((k) => k.t >= from);
   const b = [...ticks].reverse().find((k) => k.t <= to);
   if (!a || !b || b.t <= a.t) return null;
-  return ((b[field] - a[field]) * 8 * 1000) / (b.t - a.t);
+  return ((b[field] - a[field]) * 1000) / (b.t - a.t);
 }
