@@ -4,8 +4,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
-import { HOSTS, Lab, OUT_DIR } from "./lab.mjs";
+import { rmSync } from "node:fs";
+import { HOSTS, LAB_SH, Lab, OUT_DIR, PID_FILE } from "./lab.mjs";
 import { sleep, startCall, statesNow, videoGrows } from "./call.mjs";
 import { Timeline, mediaTicks, perSecond } from "./timeline.mjs";
 import { readRecorder } from "./recorder.mjs";
@@ -15,7 +15,12 @@ let lab;
 // Killed from outside (Ctrl-C, a timeout): take the lab down before going.
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
-    try { execFileSync(join(import.meta.dirname, "lab.sh"), ["down"], { timeout: 20_000 }); } finally { process.exit(130); }
+    try {
+      execFileSync(LAB_SH, ["down"], { timeout: 20_000 });
+      rmSync(PID_FILE, { force: true });
+    } finally {
+      process.exit(130);
+    }
   });
 }
 
@@ -73,7 +78,7 @@ test("loss 20 % for 10 s: the call stays up and getStats shows the loss", { time
     const undo = await lab.loss("a", 20);
     await sleep(10_000);
     await undo();
-    const undone = timeline.now();
+    const undone = timeline.find("undo");
     await Promise.all([videoGrows(alice, Date.now(), 10), videoGrows(bob, Date.now(), 10)]);
     await timeline.collect();
 
@@ -101,7 +106,7 @@ test("blackout 8 s: what Chromium reports, and when", { timeout: 90_000 }, () =>
     const { alice, bob } = keep(await startCall(lab, timeline));
     await sleep(1_000);
     await lab.blackout("a", 8);
-    const undone = timeline.now();
+    const undone = timeline.find("undo");
     // Watch until both are connected with video decoding again, for at most 20 s.
     const deadline = Date.now() + 20_000;
     let back = false;
@@ -131,6 +136,17 @@ test("blackout 8 s: what Chromium reports, and when", { timeout: 90_000 }, () =>
     for (const e of timeline.events.filter((e) => e.t >= fault - 500 && !["signalingState", "iceGatheringState"].includes(e.kind))) {
       console.log(`  ${String(e.t - fault).padStart(6)} ms  ${e.source.padEnd(5)} ${e.kind} ${e.value ?? e.fault ?? ""}`);
     }
+    // What is true today (Chromium alone, no recovery in the library yet): both sides say
+    // `disconnected` during the blackout, neither connection is closed, and both come back
+    // to `connected` by themselves once the network does. Whether and when `failed` shows
+    // is recorded above, not asserted.
+    for (const name of ["alice", "bob"]) {
+      const d = report[name].iceDisconnectedAfterFault;
+      assert.ok(d !== null && d <= undone - fault, `${name} never reported iceConnectionState disconnected during the blackout`);
+      assert.equal(firstState(timeline, name, "connectionState", "closed", fault), null, `${name}'s connection was closed`);
+    }
+    assert.ok(back, "the call did not come back to connected within 20 s after the blackout");
+    assert.ok(report.alice.mediaAfterUndo !== null && report.bob.mediaAfterUndo !== null, "video did not resume after the blackout");
   }),
 );
 

@@ -21,9 +21,10 @@ import { recorderScript } from "./recorder.mjs";
 
 const run = promisify(execFile);
 const here = join(root, "tests", "netlab");
-const LAB_SH = join(here, "lab.sh");
+export const LAB_SH = join(here, "lab.sh");
 export const OUT_DIR = join(root, "target", "netlab");
-const PID_FILE = "/run/steadyrtc-netlab.pid";
+/** Holds the pid of the process running the lab; a pid that is gone means a stale lab. */
+export const PID_FILE = "/run/steadyrtc-netlab.pid";
 
 /** Addresses exist only inside the lab's namespaces (lab.sh makes them). */
 export const HOSTS = { server: "10.77.0.2", turn: "10.77.0.3", a: "10.77.0.11", b: "10.77.0.12" };
@@ -76,7 +77,7 @@ async function claimLab() {
   if (existsSync(PID_FILE)) {
     const pid = Number(readFileSync(PID_FILE, "utf8"));
     let alive = false;
-    try { process.kill(pid, 0); alive = pid !== process.pid; } catch { /* gone */ }
+    try { alive = pid !== process.pid && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("netlab"); } catch { /* gone */ }
     if (alive) throw new Error(`another network lab run is in progress (pid ${pid}, ${PID_FILE}); wait for it or stop it`);
   }
   writeFileSync(PID_FILE, String(process.pid));

@@ -83,6 +83,8 @@ up() {
     ip -n "$HUB" link set "v-$name" master br0 up
     ip -n "$(ns "$name")" addr add "$SUBNET.$octet/24" dev eth0
     ip -n "$(ns "$name")" link set eth0 up
+    # Sealed: a lab host knows its subnet and nothing else.
+    [ -z "$(ip -n "$(ns "$name")" route show default)" ] || die "lab host $name has a default route"
   done
 }
 
