@@ -87,9 +87,14 @@ test("loss 20 % for 10 s: the call stays up and getStats shows the loss", { time
     const atAlice = inboundLoss(timeline, "alice", fault, undone);
     timeline.result = { lossAtBob: atBob, lossAtAlice: atAlice, stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) } };
     console.log(`loss: Bob lost ${atBob.lost} of ${atBob.lost + atBob.received} packets (${atBob.percent} %), Alice ${atAlice.lost} of ${atAlice.lost + atAlice.received} (${atAlice.percent} %)`);
-    // The call stayed up: no connection left `connected`.
-    assert.deepEqual(timeline.result.stateChanges, { alice: [], bob: [] });
-    for (const b of [alice, bob]) assert.ok((await statesNow(b)).every((s) => s.connectionState === "connected"));
+    // The call stayed up: no connection failed or closed, both are connected after it, and
+    // video decoded again (waited for above). A short `disconnected` would be recorded in
+    // stateChanges, not failed on: none was seen here so far.
+    for (const name of ["alice", "bob"]) {
+      const down = timeline.states(name, "connectionState").filter((e) => e.t > fault && ["failed", "closed"].includes(e.value));
+      assert.deepEqual(down, [], `${name}'s connection went down under loss`);
+    }
+    for (const b of [alice, bob]) assert.ok((await statesNow(b)).every((s) => s.connectionState === "connected"), `${b.name} is not connected after the loss`);
     // getStats saw it: both receivers count lost packets in the window.
     assert.ok(atBob.percent >= 5, `Bob's getStats shows ${atBob.percent} % loss`);
     assert.ok(atAlice.percent >= 5, `Alice's getStats shows ${atAlice.percent} % loss`);

@@ -232,10 +232,14 @@ export class Lab {
   }
 }
 
-/** Arguments for the server on its host; `--dev` when the binary has it (tokens for the demo). */
+/**
+ * Arguments for the server on its host: `--dev` when the binary has it (tokens for the
+ * demo), then NETLAB_SERVER_ARGS (space-separated) for anything a run needs on top.
+ */
 async function serverArgs() {
   const args = ["--host", HOSTS.server, "--port", String(SERVER_PORT), "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg")];
   const { stdout } = await run(SERVER, ["--help"], { timeout: 10_000 });
   if (/--dev\b/.test(stdout)) args.push("--dev");
+  args.push(...(process.env.NETLAB_SERVER_ARGS ?? "").split(" ").filter(Boolean));
   return args;
 }
