@@ -3,13 +3,15 @@
 # already there. Idempotent: a second run prints one line and changes nothing.
 #
 #   scripts/setup.sh          wasm32 target, wasm-bindgen-cli (pinned), npm packages
-#   scripts/setup.sh --test   the above plus chromium, chromium-driver, firefox-esr (apt,
-#                             needs root) and geckodriver (cargo)
+#   scripts/setup.sh --test   the above plus chromium, chromium-driver, firefox-esr, and for
+#                             the network lab coturn, nftables, iproute2 (apt, needs root)
+#                             and geckodriver (cargo)
 #
 # Not on Debian, or not root? Install by hand: Rust with rustup, Node.js >= 20,
 # `rustup target add wasm32-unknown-unknown`, `cargo install wasm-bindgen-cli --version V`
 # (V = the wasm-bindgen version in Cargo.lock), `npm ci`; for tests also Chromium with
-# its chromedriver, Firefox and `cargo install geckodriver`. Point CHROMIUM, CHROMEDRIVER
+# its chromedriver, Firefox and `cargo install geckodriver`, and for the network lab
+# coturn (turnserver), nftables (nft) and iproute2 (ip, tc). Point CHROMIUM, CHROMEDRIVER
 # and GECKODRIVER at them if they are not at /usr/bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
 # --- Debian packages (tests only) ---------------------------------------------------
 if [ "$want_test" = 1 ]; then
   missing=()
-  for pkg in chromium chromium-driver firefox-esr; do
+  for pkg in chromium chromium-driver firefox-esr coturn nftables iproute2; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -7,6 +7,8 @@
 #   browser-chromium  wasm-bindgen-test in headless Chromium
 #   browser-firefox   wasm-bindgen-test in headless Firefox
 #   e2e               the real server, the built demo, two Chromium processes (playwright-core)
+#   netlab            the network lab: hosts as network namespaces, faults, timelines in
+#                     target/netlab/ (needs root; fails with the reason when it cannot run)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=target/test-logs
@@ -63,6 +65,8 @@ layer browser-chromium cargo env -u GECKODRIVER CHROMEDRIVER="$CHROMEDRIVER" \
 layer browser-firefox cargo env -u CHROMEDRIVER GECKODRIVER="$GECKODRIVER" \
   cargo test --target wasm32-unknown-unknown -p steadyrtc --tests
 layer e2e node bash -c 'cargo build --quiet -p steadyrtc-server && node --test --test-concurrency=1 tests/e2e/*.test.mjs'
+# Bounded: the lab's scenarios take about a minute and a half; 5 minutes is the limit.
+layer netlab node bash -c 'cargo build --quiet -p steadyrtc-server && timeout -k 20 300 node --test --test-concurrency=1 tests/netlab/*.test.mjs'
 
 echo
 echo "=== summary"

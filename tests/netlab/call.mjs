@@ -1,0 +1,46 @@
+// Today's call in the lab: Alice's browser on host a, Bob's on host b, both in one room of
+// the demo page, joined through the e2e harness's `joinDemo` (so the demo's own join steps,
+// such as fetching a token, stay in one place). What the lab reads from the page beyond
+// that comes from the recorder (recorder.mjs), not from the demo's markup.
+import { joinDemo } from "../e2e/harness.mjs";
+
+/** Starts a two-browser call; resolves once both connections are up and video decodes both ways. */
+export async function startCall(lab, timeline, { rtcConfig, timeoutMs = 30_000 } = {}) {
+  const room = `netlab-${timeline.scenario}-${process.pid}`;
+  const alice = await lab.browser("a", "alice", { rtcConfig: rtcConfig?.("alice") });
+  const bob = await lab.browser("b", "bob", { rtcConfig: rtcConfig?.("bob") });
+  timeline.watch(alice, bob);
+  await joinDemo(alice.page, lab.serverUrl, room, "Alice", { timeoutMs });
+  await joinDemo(bob.page, lab.serverUrl, room, "Bob", { timeoutMs });
+  await Promise.all([connected(alice, timeoutMs), connected(bob, timeoutMs)]);
+  await Promise.all([videoGrows(alice, timeline.t0, 10, timeoutMs), videoGrows(bob, timeline.t0, 10, timeoutMs)]);
+  timeline.lab("callUp");
+  return { alice, bob, close: () => Promise.all([alice.close(), bob.close()]) };
+}
+
+/** Resolves when one of the page's peer connections is `connected`. */
+export function connected(browser, timeoutMs = 20_000) {
+  return browser.page.waitForFunction(() => window.__netlab?.pcs.some((pc) => pc.connectionState === "connected"), null, { timeout: timeoutMs, polling: 100 });
+}
+
+/** Resolves once at least `frames` video frames were decoded (over every connection) after wall time `sinceMs`. */
+export function videoGrows(browser, sinceMs, frames = 10, timeoutMs = 10_000) {
+  return browser.page.waitForFunction(([since, want]) => {
+    const samples = window.__netlab?.samples ?? [];
+    const frames = (pick) => {
+      const s = pick();
+      if (!s) return undefined;
+      return samples.filter((x) => Math.abs(x.t - s.t) < 50).reduce((n, x) => n + x.in.frames, 0);
+    };
+    const first = frames(() => samples.find((x) => x.t >= since));
+    const last = frames(() => samples[samples.length - 1]);
+    return first !== undefined && last - first >= want;
+  }, [sinceMs, frames], { timeout: timeoutMs, polling: 100 });
+}
+
+/** The page's connection states right now, e.g. [{connectionState, iceConnectionState}]. */
+export function statesNow(browser) {
+  return browser.page.evaluate(() => window.__netlab.pcs.map((pc) => ({ connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState })));
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,254 @@
+// The network lab's proof scenarios: today's two-browser call under one fault each.
+// Each scenario writes target/netlab/<scenario>.json (format in docs/NETLAB.md), also
+// when it fails. Needs root; fails with the reason when the lab cannot run here.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { HOSTS, LAB_SH, Lab, OUT_DIR, PID_FILE } from "./lab.mjs";
+import { sleep, startCall, statesNow, videoGrows } from "./call.mjs";
+import { Timeline, mediaTicks, perSecond } from "./timeline.mjs";
+import { readRecorder } from "./recorder.mjs";
+
+let lab;
+
+// Killed from outside (Ctrl-C, a timeout): take the lab down before going.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    try {
+      execFileSync(LAB_SH, ["down"], { timeout: 20_000 });
+      rmSync(PID_FILE, { force: true });
+    } finally {
+      process.exit(130);
+    }
+  });
+}
+
+before(async () => { lab = await Lab.start(); });
+after(async () => { await lab?.stop(); });
+
+/** Runs one scenario: its timeline is written and its faults undone whatever happens. */
+async function scenario(name, description, body) {
+  const timeline = new Timeline(name, description);
+  lab.timeline = timeline;
+  let call;
+  let error;
+  try {
+    await body(timeline, (c) => { call = c; return c; });
+  } catch (e) {
+    error = e;
+    for (const b of timeline.browsers.values()) console.log(`${b.name} console:\n${b.consoleLines.slice(-40).join("\n")}`);
+    console.log(`server output:\n${lab.serverOutput().slice(-3000)}`);
+    throw e;
+  } finally {
+    await lab.undoAll().catch((e) => console.error(`undo failed: ${e.message}`));
+    await timeline.collect().catch((e) => console.error(`collect failed: ${e.message}`));
+    const path = timeline.write(OUT_DIR, { hosts: HOSTS, browsers: { alice: { host: "a", address: HOSTS.a }, bob: { host: "b", address: HOSTS.b } }, passed: !error, error: error ? String(error.stack ?? error) : undefined });
+    console.log(`timeline: ${path}`);
+    await call?.close();
+    lab.timeline = undefined;
+  }
+}
+
+/** Packets lost and received by `name` (all inbound RTP) between lab times `from` and `to`. */
+function inboundLoss(timeline, name, from, to) {
+  const samples = timeline.samples[name];
+  const at = (t) => {
+    const first = samples.find((s) => s.t >= t);
+    if (!first) return undefined;
+    return samples.filter((s) => Math.abs(s.t - first.t) < 50).reduce((a, s) => ({ lost: a.lost + s.in.lost, packets: a.packets + s.in.packets }), { lost: 0, packets: 0 });
+  };
+  const a = at(from);
+  const b = at(to);
+  if (!a || !b) return undefined;
+  const lost = b.lost - a.lost;
+  const received = b.packets - a.packets;
+  return { lost, received, percent: Math.round((1000 * lost) / Math.max(1, lost + received)) / 10 };
+}
+
+/** The connectionState changes of `name` after lab time `since`. */
+function stateChangesAfter(timeline, name, since) {
+  return timeline.states(name, "connectionState").filter((e) => e.t > since).map((e) => `${e.value}@${e.t}`);
+}
+
+test("loss 20 % for 10 s: the call stays up and getStats shows the loss", { timeout: 90_000 }, () =>
+  scenario("loss", "20 % of UDP to and from Alice's host dropped for 10 s", async (timeline, keep) => {
+    const { alice, bob } = keep(await startCall(lab, timeline));
+    await sleep(1_000);
+    const undo = await lab.loss("a", 20);
+    await sleep(10_000);
+    await undo();
+    const undone = timeline.find("undo");
+    await Promise.all([videoGrows(alice, Date.now(), 10), videoGrows(bob, Date.now(), 10)]);
+    await timeline.collect();
+
+    const fault = timeline.find("fault");
+    const atBob = inboundLoss(timeline, "bob", fault, undone);
+    const atAlice = inboundLoss(timeline, "alice", fault, undone);
+    timeline.result = { lossAtBob: atBob, lossAtAlice: atAlice, stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) } };
+    console.log(`loss: Bob lost ${atBob.lost} of ${atBob.lost + atBob.received} packets (${atBob.percent} %), Alice ${atAlice.lost} of ${atAlice.lost + atAlice.received} (${atAlice.percent} %)`);
+    // The call stayed up: no connection failed or closed, both are connected after it, and
+    // video decoded again (waited for above). A short `disconnected` would be recorded in
+    // stateChanges, not failed on: none was seen here so far.
+    for (const name of ["alice", "bob"]) {
+      const down = timeline.states(name, "connectionState").filter((e) => e.t > fault && ["failed", "closed"].includes(e.value));
+      assert.deepEqual(down, [], `${name}'s connection went down under loss`);
+    }
+    for (const b of [alice, bob]) assert.ok((await statesNow(b)).every((s) => s.connectionState === "connected"), `${b.name} is not connected after the loss`);
+    // getStats saw it: both receivers count lost packets in the window.
+    assert.ok(atBob.percent >= 5, `Bob's getStats shows ${atBob.percent} % loss`);
+    assert.ok(atAlice.percent >= 5, `Alice's getStats shows ${atAlice.percent} % loss`);
+  }),
+);
+
+/** For each browser: lab time of the first `value` of `kind` after `since`, or null. */
+function firstState(timeline, name, kind, value, since) {
+  return timeline.states(name, kind).find((e) => e.t >= since && e.value === value)?.t ?? null;
+}
+
+test("blackout 8 s: what Chromium reports, and when", { timeout: 90_000 }, () =>
+  scenario("blackout", "everything to and from Alice's host dropped for 8 s; the lab watches 20 s more", async (timeline, keep) => {
+    const { alice, bob } = keep(await startCall(lab, timeline));
+    await sleep(1_000);
+    await lab.blackout("a", 8);
+    const undone = timeline.find("undo");
+    // Watch until both are connected with video decoding again, for at most 20 s.
+    const deadline = Date.now() + 20_000;
+    let back = false;
+    while (!back && Date.now() < deadline) {
+      await sleep(250);
+      const states = [...(await statesNow(alice)), ...(await statesNow(bob))];
+      back = states.length > 0 && states.every((s) => s.connectionState === "connected");
+    }
+    if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 5_000), videoGrows(bob, Date.now(), 10, 5_000)]).catch(() => {});
+    await timeline.collect();
+
+    const fault = timeline.find("fault");
+    const rel = (t, from) => (t === null || t === undefined ? null : t - from);
+    const report = {};
+    for (const name of ["alice", "bob"]) {
+      report[name] = {
+        iceDisconnectedAfterFault: rel(firstState(timeline, name, "iceConnectionState", "disconnected", fault), fault),
+        disconnectedAfterFault: rel(firstState(timeline, name, "connectionState", "disconnected", fault), fault),
+        failedAfterFault: rel(firstState(timeline, name, "connectionState", "failed", fault), fault),
+        connectedAfterUndo: rel(firstState(timeline, name, "connectionState", "connected", undone), undone),
+        mediaAfterUndo: rel(timeline.media[name].firstAfterUndo, undone),
+        finalStates: await statesNow(name === "alice" ? alice : bob),
+      };
+    }
+    timeline.result = { blackoutMs: undone - fault, cameBackByItself: back, ...report };
+    console.log(`blackout: ${JSON.stringify(timeline.result)}`);
+    for (const e of timeline.events.filter((e) => e.t >= fault - 500 && !["signalingState", "iceGatheringState"].includes(e.kind))) {
+      console.log(`  ${String(e.t - fault).padStart(6)} ms  ${e.source.padEnd(5)} ${e.kind} ${e.value ?? e.fault ?? ""}`);
+    }
+    // What is true today (Chromium alone, no recovery in the library yet): both sides say
+    // `disconnected` during the blackout, neither connection is closed, and both come back
+    // to `connected` by themselves once the network does. Whether and when `failed` shows
+    // is recorded above, not asserted.
+    for (const name of ["alice", "bob"]) {
+      const d = report[name].iceDisconnectedAfterFault;
+      assert.ok(d !== null && d <= undone - fault, `${name} never reported iceConnectionState disconnected during the blackout`);
+      assert.equal(firstState(timeline, name, "connectionState", "closed", fault), null, `${name}'s connection was closed`);
+    }
+    assert.ok(back, "the call did not come back to connected within 20 s after the blackout");
+    assert.ok(report.alice.mediaAfterUndo !== null && report.bob.mediaAfterUndo !== null, "video did not resume after the blackout");
+  }),
+);
+
+/** Alice's outbound RTP bitrate (payload + RTP headers, every stream) over the last `windowMs`, in kbit/s. */
+async function outboundKbps(timeline, browser, windowMs) {
+  const { samples } = await readRecorder(browser.page);
+  const ticks = mediaTicks(samples.map((s) => ({ ...s, t: s.t - timeline.t0 })));
+  const end = ticks.at(-1)?.t ?? 0;
+  const bytes = perSecond(ticks, "outBytes", end - windowMs, end);
+  return bytes === null ? null : Math.round((bytes * 8) / 1000);
+}
+
+test("cap 300 kbit: Alice's outbound bitrate falls under the cap", { timeout: 90_000 }, () =>
+  scenario("cap", "Alice's host may send 300 kbit/s (tbf); the lab watches her outbound RTP bitrate", async (timeline, keep) => {
+    const CAP = 300;
+    const { alice, bob } = keep(await startCall(lab, timeline));
+    // Let the sender ramp up above the cap first (bounded), so the fall is visible.
+    const rampUntil = Date.now() + 15_000;
+    let before = null;
+    while (Date.now() < rampUntil) {
+      await sleep(1_000);
+      before = await outboundKbps(timeline, alice, 2_000);
+      if (before !== null && before > 1.5 * CAP) break;
+    }
+    const undo = await lab.cap("a", CAP);
+    const fault = timeline.find("fault");
+    // Watch 2-s windows for up to 20 s until one is under the cap, then one more to be sure.
+    const watchUntil = Date.now() + 20_000;
+    const windows = [];
+    let under = 0;
+    while (under < 2 && Date.now() < watchUntil) {
+      await sleep(1_000);
+      const kbps = await outboundKbps(timeline, alice, 2_000);
+      windows.push({ t: timeline.now() - fault, kbps });
+      under = kbps !== null && kbps < CAP ? under + 1 : 0;
+    }
+    const underAt = under >= 2 ? windows.at(-2).t : null;
+    await undo();
+    await timeline.collect();
+    const pair = timeline.samples.alice.at(-1)?.pair;
+    timeline.result = { capKbit: CAP, kbpsBefore: before, windows, underCapAfterMs: underAt, availableOutgoingBitrate: pair?.availableOutgoingBitrate, stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) } };
+    console.log(`cap: ${JSON.stringify(timeline.result)}`);
+    assert.ok(before > CAP, `before the cap Alice sent ${before} kbit/s, not above ${CAP}`);
+    assert.ok(underAt !== null, `Alice's outbound bitrate never fell under ${CAP} kbit/s: ${JSON.stringify(windows)}`);
+    // Video still reaches Bob under the cap.
+    await videoGrows(bob, Date.now(), 5, 10_000);
+  }),
+);
+
+test("blockUdp with TURN: the selected pair is a relay over TCP and media flows", { timeout: 90_000 }, () =>
+  scenario("turn", "UDP blocked to and from both browser hosts; relay-only ICE through coturn over TCP", async (timeline, keep) => {
+    await lab.blockUdp("a");
+    await lab.blockUdp("b");
+    const rtcConfig = (name) => ({ iceServers: lab.turnIceServers(name), iceTransportPolicy: "relay" });
+    const { alice, bob } = keep(await startCall(lab, timeline, { rtcConfig }));
+    await Promise.all([videoGrows(alice, Date.now(), 20), videoGrows(bob, Date.now(), 20)]);
+    await timeline.collect();
+    const pairs = { alice: timeline.samples.alice.at(-1)?.pair, bob: timeline.samples.bob.at(-1)?.pair };
+    const created = timeline.states("alice", "created")[0];
+    timeline.result = { pairs, iceTransportPolicy: created?.value, callUpMs: timeline.find("callUp") };
+    console.log(`turn: ${JSON.stringify(timeline.result)}`);
+    assert.equal(created?.value, "relay", "the page's connection was not relay-only");
+    for (const [name, pair] of Object.entries(pairs)) {
+      assert.equal(pair?.local?.type, "relay", `${name}'s selected pair is not a relay pair: ${JSON.stringify(pair)}`);
+      assert.equal(pair?.local?.relayProtocol, "tcp", `${name} reaches TURN over ${pair?.local?.relayProtocol}, not TCP`);
+    }
+  }),
+);
+
+test("killServer during a call: media keeps flowing", { timeout: 90_000 }, () =>
+  scenario("kill-server", "the signaling server is SIGKILLed mid-call and restarted 6 s later", async (timeline, keep) => {
+    const { alice, bob } = keep(await startCall(lab, timeline));
+    await sleep(1_000);
+    await lab.killServer();
+    const fault = timeline.find("fault");
+    // Media keeps flowing without the server: video keeps decoding on both sides for 6 s.
+    const watchFrom = Date.now();
+    await sleep(6_000);
+    await Promise.all([videoGrows(alice, watchFrom, 60, 1_000), videoGrows(bob, watchFrom, 60, 1_000)]);
+    await lab.restartServer();
+    const restarted = timeline.now();
+    const health = await alice.page.evaluate((url) => fetch(`${url}/health`).then((r) => r.status), lab.serverUrl);
+    await timeline.collect();
+    const socketClosed = {};
+    for (const name of ["alice", "bob"]) socketClosed[name] = (timeline.states(name, "websocket").find((e) => e.t >= fault && e.value === "closed")?.t ?? NaN) - fault;
+    const ticks = { alice: mediaTicks(timeline.samples.alice), bob: mediaTicks(timeline.samples.bob) };
+    const fps = (k) => Math.round(10 * perSecond(k, "frames", fault, fault + 6_000)) / 10;
+    timeline.result = {
+      socketClosedAfterMs: socketClosed,
+      videoFpsWithoutServer: { alice: fps(ticks.alice), bob: fps(ticks.bob) },
+      stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) },
+      healthAfterRestart: health,
+      // Whether the page opened a new signaling socket by itself after the restart (not today).
+      socketReopened: { alice: timeline.states("alice", "websocket").some((e) => e.t >= restarted && e.value === "open"), bob: timeline.states("bob", "websocket").some((e) => e.t >= restarted && e.value === "open") },
+    };
+    console.log(`kill-server: ${JSON.stringify(timeline.result)}`);
+    assert.deepEqual(timeline.result.stateChanges, { alice: [], bob: [] });
+    assert.equal(health, 200);
+  }),
+);
