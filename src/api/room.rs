@@ -190,6 +190,7 @@ async fn connect(
                     protocol_version: PROTOCOL_VERSION,
                     room: options.room.clone(),
                     name: options.name.clone(),
+                    token: options.token.clone(),
                 })?,
                 SignalingEvent::Message(msg @ ServerMessage::Welcome { .. }) => return Ok(msg),
                 SignalingEvent::Message(ServerMessage::Error { code, message }) => {
@@ -388,6 +389,7 @@ impl Inner {
                     let reason = match reason {
                         steadyrtc_protocol::LeaveReason::Left => "left",
                         steadyrtc_protocol::LeaveReason::Disconnected => "disconnected",
+                        steadyrtc_protocol::LeaveReason::Timeout => "timeout",
                     };
                     let payload = object(&[
                         ("id", remote.info.id.as_str().into()),
@@ -419,6 +421,9 @@ impl Inner {
             }
             SignalingEvent::Message(ServerMessage::Welcome { .. }) => {
                 tracing::warn!("unexpected second welcome ignored")
+            }
+            SignalingEvent::Message(other) => {
+                tracing::debug!(?other, "server message not handled yet")
             }
             SignalingEvent::BadFrame(why) => tracing::warn!(%why, "bad frame from server"),
             SignalingEvent::Open => {}
