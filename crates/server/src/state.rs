@@ -394,7 +394,10 @@ impl AppState {
             ));
         };
         if let Some(old) = session.link.take() {
-            old.stop.cancel();
+            // The old connection closes normally once what is queued for it is written.
+            if old.tx.try_send(Outgoing::Close(1000, "session resumed on another connection")).is_err() {
+                old.stop.cancel();
+            }
         }
         session.forget_through(last_seq);
         let room = hub

@@ -247,6 +247,20 @@ impl Client {
         .await
     }
 
+    /// The next text frame parsed with its seq, pings included and not answered.
+    pub async fn next_frame_raw(&mut self) -> Result<(Option<u64>, ServerMessage), Option<CloseFrame>> {
+        loop {
+            match self.ws.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    return Ok(ServerMessage::parse_frame(text.as_str()).unwrap_or_else(|e| panic!("unparsable {text:?}: {e}")))
+                }
+                Some(Ok(Message::Close(frame))) => return Err(frame),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Err(None),
+            }
+        }
+    }
+
     /// The next message or the end of the connection.
     pub async fn next(&mut self) -> Received {
         match self.next_frame().await {
