@@ -395,7 +395,14 @@ impl AppState {
         };
         if let Some(old) = session.link.take() {
             // The old connection closes normally once what is queued for it is written.
-            if old.tx.try_send(Outgoing::Close(1000, "session resumed on another connection")).is_err() {
+            if old
+                .tx
+                .try_send(Outgoing::Close(
+                    1000,
+                    "session resumed on another connection",
+                ))
+                .is_err()
+            {
                 old.stop.cancel();
             }
         }

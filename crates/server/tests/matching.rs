@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use common::{token, Client, TestServer};
 use serde_json::json;
-use steadyrtc_protocol::{ClientMessage, ErrorCode, LeaveReason, MatchPrefs, Role, ServerMessage, PROTOCOL_VERSION};
+use steadyrtc_protocol::{
+    ClientMessage, ErrorCode, LeaveReason, MatchPrefs, Role, ServerMessage, PROTOCOL_VERSION,
+};
 
 const QUIET: Duration = Duration::from_millis(200);
 
@@ -17,11 +19,19 @@ async fn queue(server: &TestServer, identity: &str, tags: &[&str]) -> (Client, S
         protocol_version: PROTOCOL_VERSION,
         name: identity.to_uppercase(),
         token: token("lobby", identity, Role::Guest),
-        prefs: MatchPrefs { tags: tags.iter().map(|t| t.to_string()).collect(), language: None },
+        prefs: MatchPrefs {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            language: None,
+        },
     })
     .await;
     let id = match c.recv().await {
-        ServerMessage::Welcome { peer_id, room, peers, .. } => {
+        ServerMessage::Welcome {
+            peer_id,
+            room,
+            peers,
+            ..
+        } => {
             assert_eq!((room.as_str(), peers.len()), ("lobby", 0));
             peer_id
         }
@@ -46,16 +56,28 @@ async fn two_compatible_people_are_matched_the_later_one_polite_and_can_signal()
     let (mut a, a_id) = queue(&server, "ann", &["chess"]).await;
     assert_eq!(a.recv().await, ServerMessage::Queued {});
     let (mut other, _) = queue(&server, "oli", &["golf"]).await;
-    assert_eq!(other.recv().await, ServerMessage::Queued {}, "no shared tag");
+    assert_eq!(
+        other.recv().await,
+        ServerMessage::Queued {},
+        "no shared tag"
+    );
     let (mut b, b_id) = queue(&server, "ben", &["chess", "go"]).await;
     let (room_b, peer_b, polite_b) = matched(&mut b).await;
     let (room_a, peer_a, polite_a) = matched(&mut a).await;
     assert_eq!(room_a, room_b);
     assert!(room_a.starts_with("match-"));
-    assert_eq!((peer_a.as_str(), peer_b.as_str()), (b_id.as_str(), a_id.as_str()));
-    assert_eq!((polite_a, polite_b), (false, true), "the later one is polite");
+    assert_eq!(
+        (peer_a.as_str(), peer_b.as_str()),
+        (b_id.as_str(), a_id.as_str())
+    );
+    assert_eq!(
+        (polite_a, polite_b),
+        (false, true),
+        "the later one is polite"
+    );
 
-    a.signal(&b_id, json!({"kind": "offer", "sdp": "v=0"})).await;
+    a.signal(&b_id, json!({"kind": "offer", "sdp": "v=0"}))
+        .await;
     assert!(matches!(b.recv().await, ServerMessage::Signal { from, .. } if from == a_id));
     other.expect_silence(QUIET).await;
     server.shutdown().await;
@@ -81,10 +103,20 @@ async fn queue_next_ends_the_match_and_does_not_rematch_the_partner_just_left() 
     matched(&mut a).await;
 
     a.send(&ClientMessage::QueueNext {}).await;
-    assert_eq!(b.recv().await, ServerMessage::PeerLeft { peer_id: a_id.clone(), reason: LeaveReason::Left });
+    assert_eq!(
+        b.recv().await,
+        ServerMessage::PeerLeft {
+            peer_id: a_id.clone(),
+            reason: LeaveReason::Left
+        }
+    );
     assert_eq!(a.recv().await, ServerMessage::Queued {});
     b.send(&ClientMessage::QueueNext {}).await;
-    assert_eq!(b.recv().await, ServerMessage::Queued {}, "ann was just left: not again");
+    assert_eq!(
+        b.recv().await,
+        ServerMessage::Queued {},
+        "ann was just left: not again"
+    );
 
     let (mut c, c_id) = queue(&server, "cat", &[]).await;
     let (_, partner, _) = matched(&mut c).await;
@@ -102,7 +134,11 @@ async fn queue_leave_is_clean_and_queue_messages_need_a_queue_session() {
     assert_eq!(a.recv().await, ServerMessage::Queued {});
     a.send(&ClientMessage::QueueLeave {}).await;
     let (mut b, _) = queue(&server, "ben", &[]).await;
-    assert_eq!(b.recv().await, ServerMessage::Queued {}, "ann left the queue");
+    assert_eq!(
+        b.recv().await,
+        ServerMessage::Queued {},
+        "ann left the queue"
+    );
     a.expect_silence(QUIET).await;
 
     let mut plain = server.client().await;
@@ -120,7 +156,8 @@ async fn a_disconnected_queued_session_leaves_the_queue() {
     a.close().await;
     let metrics_has_empty_queue = async {
         loop {
-            let text = String::from_utf8(common::http_get(server.addr, "/metrics").await.body).unwrap();
+            let text =
+                String::from_utf8(common::http_get(server.addr, "/metrics").await.body).unwrap();
             if text.lines().any(|l| l == "steadyrtc_queue_length 0") {
                 break;
             }

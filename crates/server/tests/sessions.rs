@@ -7,10 +7,16 @@ use std::time::Duration;
 
 use common::{join_message, TestServer};
 use serde_json::json;
-use steadyrtc_protocol::{ClientMessage, ErrorCode, Heartbeat, LeaveReason, ServerMessage, PROTOCOL_VERSION};
+use steadyrtc_protocol::{
+    ClientMessage, ErrorCode, Heartbeat, LeaveReason, ServerMessage, PROTOCOL_VERSION,
+};
 
 fn resume(session_id: &str, last_seq: u64) -> ClientMessage {
-    ClientMessage::Resume { protocol_version: PROTOCOL_VERSION, session_id: session_id.into(), last_seq }
+    ClientMessage::Resume {
+        protocol_version: PROTOCOL_VERSION,
+        session_id: session_id.into(),
+        last_seq,
+    }
 }
 
 #[tokio::test]
@@ -24,9 +30,23 @@ async fn welcome_tells_the_session_id_heartbeat_and_resume_window() {
     let mut ada = server.client().await;
     ada.send(&join_message("demo", "Ada")).await;
     match ada.next_frame().await {
-        Ok((Some(1), ServerMessage::Welcome { session_id, heartbeat, resume_window_ms, .. })) => {
+        Ok((
+            Some(1),
+            ServerMessage::Welcome {
+                session_id,
+                heartbeat,
+                resume_window_ms,
+                ..
+            },
+        )) => {
             assert_eq!(session_id.len(), 32);
-            assert_eq!(heartbeat, Heartbeat { interval_ms: 1_000, timeout_ms: 3_000 });
+            assert_eq!(
+                heartbeat,
+                Heartbeat {
+                    interval_ms: 1_000,
+                    timeout_ms: 3_000
+                }
+            );
             assert_eq!(resume_window_ms, 7_000);
         }
         other => panic!("expected welcome with seq 1, got {other:?}"),
@@ -55,7 +75,10 @@ async fn server_pings_at_the_interval_without_seq() {
         }
     });
     raw.await;
-    assert!(started.elapsed() >= Duration::from_millis(250), "three pings take about three intervals");
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "three pings take about three intervals"
+    );
     server.shutdown().await;
 }
 
@@ -81,7 +104,11 @@ async fn resume_in_the_middle_of_a_burst_of_1000_delivers_each_message_once_in_o
 
     let sender = tokio::spawn(async move {
         for n in 0..BURST {
-            ada.signal(&bo_id, json!({"kind": "candidate", "candidate": "c", "n": n})).await;
+            ada.signal(
+                &bo_id,
+                json!({"kind": "candidate", "candidate": "c", "n": n}),
+            )
+            .await;
         }
         ada
     });
@@ -135,8 +162,17 @@ async fn after_the_window_the_others_hear_timeout_and_resume_is_unknown_session(
     assert!(matches!(ada.recv().await, ServerMessage::PeerJoined { .. }));
     let dropped = std::time::Instant::now();
     drop(bo);
-    assert_eq!(ada.recv().await, ServerMessage::PeerLeft { peer_id: bo_id, reason: LeaveReason::Timeout });
-    assert!(dropped.elapsed() >= Duration::from_millis(250), "not before the window");
+    assert_eq!(
+        ada.recv().await,
+        ServerMessage::PeerLeft {
+            peer_id: bo_id,
+            reason: LeaveReason::Timeout
+        }
+    );
+    assert!(
+        dropped.elapsed() >= Duration::from_millis(250),
+        "not before the window"
+    );
 
     let mut late = server.client().await;
     late.send(&resume(&session_id, 1)).await;
@@ -157,14 +193,27 @@ async fn resuming_on_a_new_connection_keeps_peer_id_and_room_and_closes_the_old_
     let mut bo2 = server.client().await;
     bo2.send(&resume(&session_id, 1)).await;
     match bo2.recv().await {
-        ServerMessage::Resumed { peer_id, room, .. } => assert_eq!((peer_id.as_str(), room.as_str()), (bo_id.as_str(), "demo")),
+        ServerMessage::Resumed { peer_id, room, .. } => {
+            assert_eq!((peer_id.as_str(), room.as_str()), (bo_id.as_str(), "demo"))
+        }
         other => panic!("expected resumed, got {other:?}"),
     }
     let frame = bo.expect_closed().await;
-    assert_eq!(frame.map(|f| u16::from(f.code)), Some(1000), "the replaced socket closes normally");
+    assert_eq!(
+        frame.map(|f| u16::from(f.code)),
+        Some(1000),
+        "the replaced socket closes normally"
+    );
 
-    ada.signal(&bo_id, json!({"kind": "answer", "sdp": "v=0"})).await;
-    assert_eq!(bo2.recv().await, ServerMessage::Signal { from: ada_id, data: json!({"kind": "answer", "sdp": "v=0"}) });
+    ada.signal(&bo_id, json!({"kind": "answer", "sdp": "v=0"}))
+        .await;
+    assert_eq!(
+        bo2.recv().await,
+        ServerMessage::Signal {
+            from: ada_id,
+            data: json!({"kind": "answer", "sdp": "v=0"})
+        }
+    );
     ada.expect_silence(Duration::from_millis(200)).await;
     server.shutdown().await;
 }

@@ -248,11 +248,14 @@ impl Client {
     }
 
     /// The next text frame parsed with its seq, pings included and not answered.
-    pub async fn next_frame_raw(&mut self) -> Result<(Option<u64>, ServerMessage), Option<CloseFrame>> {
+    pub async fn next_frame_raw(
+        &mut self,
+    ) -> Result<(Option<u64>, ServerMessage), Option<CloseFrame>> {
         loop {
             match self.ws.next().await {
                 Some(Ok(Message::Text(text))) => {
-                    return Ok(ServerMessage::parse_frame(text.as_str()).unwrap_or_else(|e| panic!("unparsable {text:?}: {e}")))
+                    return Ok(ServerMessage::parse_frame(text.as_str())
+                        .unwrap_or_else(|e| panic!("unparsable {text:?}: {e}")))
                 }
                 Some(Ok(Message::Close(frame))) => return Err(frame),
                 Some(Ok(_)) => continue,
@@ -288,6 +291,17 @@ impl Client {
             }
             other => panic!("expected error {code}, got {other:?}"),
         }
+    }
+
+    /// Every message that arrives within `wait`.
+    pub async fn drain_for(&mut self, wait: Duration) -> Vec<ServerMessage> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut got = Vec::new();
+        while let Ok(Ok((_, message))) = tokio::time::timeout_at(deadline, self.next_frame()).await
+        {
+            got.push(message);
+        }
+        got
     }
 
     /// Asserts that nothing but heartbeats arrives for `wait`.
