@@ -36,7 +36,15 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut o = Options { clients: 1_000, rooms: 100, secs: 10, rate: 10, url: None, secret: "load-test-secret-0123456789".into(), server_pid: None };
+    let mut o = Options {
+        clients: 1_000,
+        rooms: 100,
+        secs: 10,
+        rate: 10,
+        url: None,
+        secret: "load-test-secret-0123456789".into(),
+        server_pid: None,
+    };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let value = pair.get(1).cloned().unwrap_or_default();
@@ -55,15 +63,26 @@ fn options() -> Options {
 }
 
 fn rss_kib(pid: Option<u32>) -> u64 {
-    let path = pid.map_or_else(|| "/proc/self/status".to_owned(), |p| format!("/proc/{p}/status"));
+    let path = pid.map_or_else(
+        || "/proc/self/status".to_owned(),
+        |p| format!("/proc/{p}/status"),
+    );
     std::fs::read_to_string(path)
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0)
 }
 
 fn now_micros() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
 }
 
 #[derive(Default)]
@@ -78,7 +97,16 @@ struct ClientResult {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn client(url: String, token: String, room: String, joined: Arc<Barrier>, start: Arc<Barrier>, until: Duration, rate: u64, totals: Arc<Totals>) -> ClientResult {
+async fn client(
+    url: String,
+    token: String,
+    room: String,
+    joined: Arc<Barrier>,
+    start: Arc<Barrier>,
+    until: Duration,
+    rate: u64,
+    totals: Arc<Totals>,
+) -> ClientResult {
     let mut latencies_us = Vec::new();
     let (ws, _) = match tokio_tungstenite::connect_async(url.as_str()).await {
         Ok(ok) => ok,
@@ -91,13 +119,20 @@ async fn client(url: String, token: String, room: String, joined: Arc<Barrier>, 
         }
     };
     let (mut tx, mut rx) = ws.split();
-    let join = ClientMessage::Join { protocol_version: PROTOCOL_VERSION, room, name: "load".into(), token: Some(token) };
+    let join = ClientMessage::Join {
+        protocol_version: PROTOCOL_VERSION,
+        room,
+        name: "load".into(),
+        token: Some(token),
+    };
     let _ = tx.send(Message::text(join.to_json())).await;
     let mut peers: Vec<String> = Vec::new();
     let mut last_seq = 0;
     // Read until welcome.
     while let Some(Ok(Message::Text(text))) = rx.next().await {
-        if let Ok((seq, ServerMessage::Welcome { peers: present, .. })) = ServerMessage::parse_frame(text.as_str()) {
+        if let Ok((seq, ServerMessage::Welcome { peers: present, .. })) =
+            ServerMessage::parse_frame(text.as_str())
+        {
             last_seq = seq.unwrap_or(0);
             peers = present.into_iter().map(|p| p.id).collect();
             break;
@@ -112,8 +147,9 @@ async fn client(url: String, token: String, room: String, joined: Arc<Barrier>, 
         tokio::select! {
             _ = tokio::time::sleep_until(deadline) => break,
             _ = tick.tick() => {
-                if let Some(to) = peers.choose(&mut rand::rng()) {
-                    let msg = ClientMessage::Signal { to: to.clone(), data: json!({"kind": "candidate", "candidate": "candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host", "t": now_micros()}) };
+                let to = peers.choose(&mut rand::rng()).cloned();
+                if let Some(to) = to {
+                    let msg = ClientMessage::Signal { to, data: json!({"kind": "candidate", "candidate": "candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host", "t": now_micros()}) };
                     if tx.send(Message::text(msg.to_json())).await.is_err() {
                         totals.errors.fetch_add(1, Ordering::Relaxed);
                         break;
@@ -156,9 +192,32 @@ async fn client(url: String, token: String, room: String, joined: Arc<Barrier>, 
             },
         }
     }
-    let _ = tx.send(Message::text(ClientMessage::Ack { seq: last_seq }.to_json())).await;
-    // Stay connected until everyone stopped sending, so nobody counts a leave as an error.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Keep reading (not sending) until everyone stopped, so what is in flight arrives.
+    let grace = tokio::time::Instant::now() + Duration::from_millis(1_000);
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(grace, rx.next()).await {
+        if let Message::Text(text) = frame {
+            if let Ok((seq, message)) = ServerMessage::parse_frame(text.as_str()) {
+                last_seq = seq.unwrap_or(last_seq);
+                match message {
+                    ServerMessage::Signal { data, .. } => {
+                        if let Some(t) = data["t"].as_u64() {
+                            latencies_us.push(now_micros().saturating_sub(t));
+                        }
+                        totals.received.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ServerMessage::Error { .. } => {
+                        totals.errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let _ = tx
+        .send(Message::text(
+            ClientMessage::Ack { seq: last_seq }.to_json(),
+        ))
+        .await;
     let _ = tx.close().await;
     ClientResult { latencies_us }
 }
@@ -173,7 +232,10 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 
 fn main() {
     let o = options();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async move {
         let (url, _server) = match &o.url {
             Some(url) => (url.clone(), None),
@@ -209,14 +271,35 @@ fn main() {
             let room = format!("load-{}", i % o.rooms.max(1));
             let now = unix_now();
             let token = keys
-                .issue(&Claims { sub: format!("load-{i}"), room: room.clone(), name: None, role: Role::Guest, grants: Role::Guest.default_grants(), exp: now + 3_600, nbf: now, iat: now })
+                .issue(&Claims {
+                    sub: format!("load-{i}"),
+                    room: room.clone(),
+                    name: None,
+                    role: Role::Guest,
+                    grants: Role::Guest.default_grants(),
+                    exp: now + 3_600,
+                    nbf: now,
+                    iat: now,
+                })
                 .expect("token");
-            tasks.push(tokio::spawn(client(url.clone(), token, room, joined.clone(), start.clone(), until, o.rate, totals.clone())));
+            tasks.push(tokio::spawn(client(
+                url.clone(),
+                token,
+                room,
+                joined.clone(),
+                start.clone(),
+                until,
+                o.rate,
+                totals.clone(),
+            )));
         }
         joined.wait().await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let rss_connected = rss_kib(o.server_pid);
-        println!("{} clients joined {} rooms; exchanging signals for {} s at {} per client per second", o.clients, o.rooms, o.secs, o.rate);
+        println!(
+            "{} clients joined {} rooms; exchanging signals for {} s at {} per client per second",
+            o.clients, o.rooms, o.secs, o.rate
+        );
         let started = Instant::now();
         start.wait().await;
         let mut latencies = Vec::new();
@@ -232,7 +315,11 @@ fn main() {
         let errors = totals.errors.load(Ordering::Relaxed);
         let per_conn = rss_connected.saturating_sub(rss_before) as f64 / o.clients as f64;
         println!("signals sent {sent}, relayed and received {received}, errors {errors}");
-        println!("throughput: {:.0} relayed messages/s (over {:.1} s)", received as f64 / (o.secs as f64), elapsed);
+        println!(
+            "throughput: {:.0} relayed messages/s (over {:.1} s)",
+            received as f64 / (o.secs as f64),
+            elapsed
+        );
         println!(
             "relay latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
             percentile(&latencies, 0.5),
@@ -246,7 +333,11 @@ fn main() {
             rss_connected,
             o.clients,
             per_conn,
-            if o.server_pid.is_some() { "server process only" } else { "server and clients in one process: an upper bound" }
+            if o.server_pid.is_some() {
+                "server process only"
+            } else {
+                "server and clients in one process: an upper bound"
+            }
         );
     });
 }

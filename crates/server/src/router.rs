@@ -24,6 +24,9 @@ use crate::session;
 use crate::state::AppState;
 use crate::static_files;
 
+/// The WebSocket read buffer per connection.
+pub const READ_BUFFER_BYTES: usize = 8 * 1024;
+
 /// The body of `GET /health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Health {
@@ -119,7 +122,10 @@ async fn websocket(
     }
     let connections = state.connections.clone();
     let limit = state.config.hard_frame_limit();
-    ws.max_message_size(limit)
+    // Signaling frames are small: a small read buffer keeps memory per connection low
+    // (the WebSocket layer's default preallocates 128 KiB per connection).
+    ws.read_buffer_size(READ_BUFFER_BYTES)
+        .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| connections.track_future(session::run(socket, state, peer.ip())))
 }
