@@ -133,6 +133,13 @@ impl SignalingClient {
         self.last_seq.get()
     }
 
+    /// Continues the numbering of a resumed session on this new socket: messages with a
+    /// `seq` up to `seq` are treated as already received (dropped, not reported). Call it
+    /// before sending `resume {sessionId, lastSeq: seq}`.
+    pub fn continue_from(&self, seq: u64) {
+        self.last_seq.set(seq);
+    }
+
     /// Closes the socket normally.
     pub fn close(&self) {
         let _ = self.socket.close_with_code(1000);
