@@ -9,6 +9,12 @@ export interface RoomOptions {
   room: string;
   /** Display name shown to the others: 1 to 64 characters, not blank. */
   name: string;
+  /**
+   * Access token for this room (a JWT from the server's `POST /api/token`, minted by
+   * your backend with the API key, or by a `--dev` server for demos). The server
+   * refuses `join` without a valid token for the room.
+   */
+  token?: string;
   /** Local media to capture and publish. Default: audio and video. */
   media?: MediaOptions;
   /** ICE configuration. Default: no ICE servers (host candidates only). */
@@ -70,8 +76,11 @@ export interface PeerSummary extends PeerInfo {
   connectionState: ConnectionState;
 }
 
-/** Why a participant left: said goodbye, or its connection to the server dropped. */
-export type LeaveReason = "left" | "disconnected";
+/**
+ * Why a participant left: said goodbye, its session was dropped by the server, or its
+ * connection dropped and it did not come back within the server's resume window.
+ */
+export type LeaveReason = "left" | "disconnected" | "timeout";
 
 /** Payload of `peerLeft`. */
 export interface PeerLeftEvent extends PeerInfo {

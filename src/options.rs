@@ -18,6 +18,10 @@ pub struct RoomOptions {
     pub room: String,
     /// Display name shown to the others.
     pub name: String,
+    /// Access token for this room, from the server's `POST /api/token` (minted by your
+    /// backend with the API key, or by the dev server for the demo).
+    #[serde(default)]
+    pub token: Option<String>,
     #[serde(default)]
     pub media: MediaOptions,
     #[serde(default)]
@@ -76,6 +80,13 @@ pub struct IceServer {
     pub credential: Option<String>,
 }
 
+impl From<steadyrtc_protocol::IceServer> for IceServer {
+    /// An ICE server as the signaling server hands it out in `welcome`.
+    fn from(s: steadyrtc_protocol::IceServer) -> Self {
+        Self { urls: Urls::Many(s.urls), username: s.username, credential: s.credential }
+    }
+}
+
 /// `urls` may be one string or a list, as in the browser's API.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
@@ -117,6 +128,19 @@ impl RoomOptions {
             .map_err(|e| invalid(format!("room: {}", e.message)))?;
         steadyrtc_protocol::validate_name(&self.name)
             .map_err(|e| invalid(format!("name: {}", e.message)))?;
+        if let Some(token) = &self.token {
+            // A JWT is three base64url parts; catch an empty or pasted-wrong value early.
+            let looks_like_jwt = token.split('.').count() == 3
+                && token.len() <= 8_192
+                && token
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !looks_like_jwt {
+                return Err(invalid(
+                    "token must be the JWT string from POST /api/token".into(),
+                ));
+            }
+        }
         if !(1_000..=120_000).contains(&self.join_timeout_ms) {
             return Err(invalid(
                 "joinTimeoutMs must be between 1000 and 120000".into(),
@@ -195,6 +219,19 @@ mod tests {
         assert!(o.ice.ice_servers.is_empty(), "no public STUN default");
         assert_eq!(o.ice.ice_transport_policy, IceTransportPolicy::All);
         assert_eq!(o.join_timeout_ms, DEFAULT_JOIN_TIMEOUT_MS);
+        assert_eq!(o.token, None);
+    }
+
+    #[test]
+    fn token_is_optional_and_must_look_like_a_jwt() {
+        let o = parse(r#"{"url":"ws://x/ws","room":"r","name":"n","token":"aGVhZA.Ym9keQ.c2ln"}"#)
+            .unwrap();
+        assert_eq!(o.token.as_deref(), Some("aGVhZA.Ym9keQ.c2ln"));
+        for bad in [r#""""#, r#""not a token""#, r#""a.b""#] {
+            let json = format!(r#"{{"url":"ws://x/ws","room":"r","name":"n","token":{bad}}}"#);
+            let err = parse(&json).unwrap_err();
+            assert!(err.to_string().contains("token"), "{bad}: {err}");
+        }
     }
 
     #[test]
@@ -254,5 +291,18 @@ mod tests {
             assert_eq!(err.code, ErrorCode::InvalidOptions, "{json}");
             assert!(err.message.contains(needle), "{json}: {}", err.message);
         }
+    }
+
+    #[test]
+    fn ice_servers_from_the_welcome_keep_urls_and_credentials() {
+        let from_server = steadyrtc_protocol::IceServer {
+            urls: vec!["turn:10.0.0.3:3478?transport=tcp".into()],
+            username: Some("1700000000:ada".into()),
+            credential: Some("c2VjcmV0".into()),
+        };
+        let s = IceServer::from(from_server);
+        assert_eq!(s.urls, Urls::Many(vec!["turn:10.0.0.3:3478?transport=tcp".into()]));
+        assert_eq!(s.username.as_deref(), Some("1700000000:ada"));
+        assert_eq!(s.credential.as_deref(), Some("c2VjcmV0"));
     }
 }

@@ -14,13 +14,13 @@ use crate::browser::peer::{PeerEvent, PeerLink};
 use crate::browser::signaling::{SignalingClient, SignalingEvent};
 use crate::engine::{ConnState, LinkConfig};
 use crate::error::{ErrorCode, SteadyError};
-use crate::options::{IceOptions, RoomOptions};
+use crate::options::{IceOptions, IceServer, RoomOptions};
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use futures::future::{select, Either};
 use futures::StreamExt;
 use std::cell::RefCell;
 use std::rc::Rc;
-use steadyrtc_protocol::{ClientMessage, PeerInfo, ServerMessage, SignalData, PROTOCOL_VERSION};
+use steadyrtc_protocol::{ClientMessage, PeerInfo, Role, ServerMessage, SignalData, PROTOCOL_VERSION};
 use wasm_bindgen::prelude::*;
 use web_sys::MediaStream;
 
@@ -47,6 +47,8 @@ struct State {
     local: Option<MediaStream>,
     signaling: Option<SignalingClient>,
     peer_tx: Option<UnboundedSender<PeerEvents>>,
+    /// This participant may send offers (its token grants publish).
+    can_publish: bool,
     /// (online, visible): recovery pauses while offline or hidden.
     page: (bool, bool),
     page_listeners: Vec<gloo_events::EventListener>,
@@ -195,6 +197,7 @@ async fn connect(
                     protocol_version: PROTOCOL_VERSION,
                     room: options.room.clone(),
                     name: options.name.clone(),
+                    token: options.token.clone(),
                 })?,
                 SignalingEvent::Message(msg @ ServerMessage::Welcome { .. }) => return Ok(msg),
                 SignalingEvent::Message(ServerMessage::Error { code, message }) => {
@@ -255,15 +258,23 @@ impl Room {
         sig_rx: UnboundedReceiver<SignalingEvent>,
         welcome: ServerMessage,
     ) -> Room {
-        let (peer_id, room, present) = match welcome {
+        let (peer_id, room, present, can_publish, server_ice) = match welcome {
             ServerMessage::Welcome {
                 peer_id,
                 room,
                 peers,
+                grants,
+                ice_servers,
                 ..
-            } => (peer_id, room, peers),
-            _ => (String::new(), options.room.clone(), Vec::new()),
+            } => (peer_id, room, peers, grants.publish, ice_servers),
+            _ => (String::new(), options.room.clone(), Vec::new(), true, Vec::new()),
         };
+        let mut ice = options.ice;
+        if ice.ice_servers.is_empty() {
+            // No servers of the app's own: use what the server handed out (STUN and
+            // TURN with fresh credentials).
+            ice.ice_servers = server_ice.into_iter().map(IceServer::from).collect();
+        }
         let (peer_tx, peer_rx) = unbounded();
         let (page_tx, page_rx) = unbounded();
         let inner = Rc::new(Inner {
@@ -271,7 +282,8 @@ impl Room {
             state: RefCell::new(State {
                 peer_id,
                 room,
-                ice: options.ice,
+                ice,
+                can_publish,
                 local,
                 signaling: Some(signaling),
                 peer_tx: Some(peer_tx),
@@ -283,9 +295,10 @@ impl Room {
         });
         // Links to the peers already present exist before `join` resolves, so `peers()`
         // lists them at once; `peerJoined` is for later arrivals. We are the later joiner:
-        // we send the first offer and are the polite side.
+        // we send the first offer if we may publish.
         for info in present {
-            inner.add_peer(info, LinkConfig { polite: true, initiator: true, ..LinkConfig::default() });
+            let config = link_config(&info, true, can_publish);
+            inner.add_peer(info, config);
         }
         wasm_bindgen_futures::spawn_local(run(inner.clone(), sig_rx, peer_rx, page_rx));
         Room { inner }
@@ -385,8 +398,9 @@ impl Inner {
         match event {
             SignalingEvent::Message(ServerMessage::PeerJoined { peer }) => {
                 let payload = peer_info_js(&peer);
-                // The newcomer offers and is polite; this side answers.
-                if self.add_peer(peer, LinkConfig::default()).is_some() {
+                // The newcomer offers, unless it may not publish.
+                let config = link_config(&peer, false, self.state.borrow().can_publish);
+                if self.add_peer(peer, config).is_some() {
                     self.events.emit(EventName::PeerJoined, &payload);
                 }
             }
@@ -401,6 +415,7 @@ impl Inner {
                     let reason = match reason {
                         steadyrtc_protocol::LeaveReason::Left => "left",
                         steadyrtc_protocol::LeaveReason::Disconnected => "disconnected",
+                        steadyrtc_protocol::LeaveReason::Timeout => "timeout",
                     };
                     let payload = object(&[
                         ("id", remote.info.id.as_str().into()),
@@ -428,6 +443,9 @@ impl Inner {
             }
             SignalingEvent::Message(ServerMessage::Welcome { .. }) => {
                 tracing::warn!("unexpected second welcome ignored")
+            }
+            SignalingEvent::Message(other) => {
+                tracing::debug!(?other, "server message not handled yet")
             }
             SignalingEvent::BadFrame(why) => tracing::warn!(%why, "bad frame from server"),
             SignalingEvent::Open => {}
@@ -539,6 +557,18 @@ impl Inner {
             media::stop(&stream);
         }
         self.events.clear();
+    }
+}
+
+/// The engine configuration of the link to `peer`: politeness as the server assigned it;
+/// the joiner offers first, and a side that may not publish never offers.
+fn link_config(peer: &PeerInfo, we_joined_later: bool, can_publish: bool) -> LinkConfig {
+    let remote_can_publish = peer.role != Role::Listener;
+    LinkConfig {
+        polite: peer.polite,
+        initiator: can_publish && (we_joined_later || !remote_can_publish),
+        can_offer: can_publish,
+        ..LinkConfig::default()
     }
 }
 

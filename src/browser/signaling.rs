@@ -1,6 +1,11 @@
 //! The WebSocket to the signaling server: opens it, turns frames into
 //! [`SignalingEvent`]s on a channel, and sends [`ClientMessage`]s. It owns its handlers and
 //! closes the socket when dropped.
+//!
+//! It also keeps the protocol's own bookkeeping away from its users: every numbered
+//! server message is acknowledged (`ack {seq}`) as it arrives, and the server's `ping` is
+//! answered with `pong` and not reported. [`SignalingClient::last_seq`] is what a later
+//! `resume` names.
 
 use crate::error::{ErrorCode, SteadyError};
 use futures::channel::mpsc::UnboundedSender;
@@ -29,6 +34,7 @@ pub enum SignalingEvent {
 /// An open or opening signaling socket.
 pub struct SignalingClient {
     socket: WebSocket,
+    last_seq: Rc<Cell<u64>>,
     _listeners: [EventListener; 3],
 }
 
@@ -53,8 +59,11 @@ impl SignalingClient {
                 let _ = tx.unbounded_send(SignalingEvent::Open);
             })
         };
+        let last_seq = Rc::new(Cell::new(0u64));
         let message = {
             let tx = events.clone();
+            let last_seq = last_seq.clone();
+            let replier = socket.clone();
             EventListener::new(&socket, "message", move |event| {
                 let Some(text) = event
                     .dyn_ref::<MessageEvent>()
@@ -63,8 +72,22 @@ impl SignalingClient {
                     let _ = tx.unbounded_send(SignalingEvent::BadFrame("non-text frame".into()));
                     return;
                 };
-                let event = match ServerMessage::parse(&text) {
-                    Ok(msg) => SignalingEvent::Message(msg),
+                let event = match ServerMessage::parse_frame(&text) {
+                    Ok((_, ServerMessage::Ping {})) => {
+                        let _ = replier.send_with_str(&ClientMessage::Pong {}.to_json());
+                        return;
+                    }
+                    Ok((seq, msg)) => {
+                        if let Some(seq) = seq {
+                            // A replay after `resume` never goes backwards; ignore one that does.
+                            if seq <= last_seq.get() {
+                                return;
+                            }
+                            last_seq.set(seq);
+                            let _ = replier.send_with_str(&ClientMessage::Ack { seq }.to_json());
+                        }
+                        SignalingEvent::Message(msg)
+                    }
                     Err(e) => SignalingEvent::BadFrame(e.to_string()),
                 };
                 let _ = tx.unbounded_send(event);
@@ -86,6 +109,7 @@ impl SignalingClient {
         };
         Ok(Self {
             socket,
+            last_seq,
             _listeners: [open, message, close],
         })
     }
@@ -101,6 +125,19 @@ impl SignalingClient {
         self.socket
             .send_with_str(&message.to_json())
             .map_err(|e| SteadyError::new(ErrorCode::SignalingClosed, super::js::error_message(&e)))
+    }
+
+    /// The sequence number of the last numbered message received (0 before any): the
+    /// `lastSeq` of a `resume`.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq.get()
+    }
+
+    /// Continues the numbering of a resumed session on this new socket: messages with a
+    /// `seq` up to `seq` are treated as already received (dropped, not reported). Call it
+    /// before sending `resume {sessionId, lastSeq: seq}`.
+    pub fn continue_from(&self, seq: u64) {
+        self.last_seq.set(seq);
     }
 
     /// Closes the socket normally.

@@ -44,6 +44,10 @@ pub struct LinkConfig {
     /// Whether this side sends the first offer. The other side waits for it: its answer
     /// already carries its media, so it does not offer at the same time.
     pub initiator: bool,
+    /// Whether this side may send offers at all (a listener without the publish grant
+    /// may not: the server refuses its offers, so the remote side renegotiates and
+    /// restarts ICE for both).
+    pub can_offer: bool,
     pub timeouts: StateTimeouts,
     /// Remote candidates held while waiting for a description.
     pub candidate_capacity: usize,
@@ -59,6 +63,7 @@ impl Default for LinkConfig {
         Self {
             polite: false,
             initiator: false,
+            can_offer: true,
             timeouts: StateTimeouts::default(),
             candidate_capacity: DEFAULT_CAPACITY,
             outbox_capacity: 512,

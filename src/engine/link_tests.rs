@@ -328,3 +328,23 @@ fn an_offer_queued_while_signaling_is_down_replaces_an_older_unsent_one() {
     assert_eq!(offers(&sent), 1, "only the newest offer goes out: {sent:?}");
     assert!(sent.iter().all(|m| !matches!(m, Outgoing::Candidate { .. })), "stale candidates dropped");
 }
+
+#[test]
+fn a_side_that_may_not_offer_never_does_not_even_to_recover() {
+    let mut l = Side::new("l", LinkConfig { can_offer: false, initiator: true, ..Default::default() }, 3);
+    l.feed(0, Input::Start);
+    l.feed(1, Input::NegotiationNeeded);
+    assert!(l.model.in_flight.is_none());
+    l.feed(2, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("h1") });
+    l.complete_all(2);
+    l.feed(3, Input::ConnectionStateChanged { state: TransportState::Connected });
+    l.feed(4, Input::ConnectionStateChanged { state: TransportState::Failed });
+    assert_eq!(l.engine.state(), ConnState::Reconnecting);
+    assert!(l.model.in_flight.is_none(), "the remote side restarts ICE");
+    assert!(!l.log.iter().any(|a| matches!(a, Action::Run { op: PcOp::CreateOffer { .. } })));
+    // The remote's restart offer is answered as usual.
+    l.feed(5, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("h2") });
+    l.complete_all(5);
+    l.feed(6, Input::ConnectionStateChanged { state: TransportState::Connected });
+    assert_eq!(l.engine.state(), ConnState::Connected);
+}

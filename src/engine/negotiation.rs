@@ -10,6 +10,14 @@ use super::types::{Action, Input, Outgoing, PcOp, SdpKind, SignalingState};
 impl PeerEngine {
     /// Starts an offer if one is wanted and nothing stands in the way.
     pub(super) fn try_offer(&mut self) {
+        if self.neg.wanted && !self.cfg.can_offer {
+            self.neg.wanted = false;
+            self.neg.restart_wanted = false;
+            return self.out.push(Action::Ignored {
+                input: "negotiationNeeded".into(),
+                reason: "this side may not offer (no publish grant); the remote side offers".into(),
+            });
+        }
         if !self.neg.wanted
             || self.neg.making_offer
             || self.neg.signaling != SignalingState::Stable
@@ -28,6 +36,9 @@ impl PeerEngine {
 
     /// Asks for an offer with new ICE credentials.
     pub(super) fn restart_ice(&mut self) {
+        if !self.cfg.can_offer {
+            return; // The remote side restarts ICE; its offer is answered as usual.
+        }
         self.neg.wanted = true;
         self.neg.restart_wanted = true;
         self.candidates.begin_restart();

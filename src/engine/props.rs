@@ -153,9 +153,10 @@ fn check(actions: &[Action], applied_remote: &Option<Option<String>>, closed: bo
 }
 
 fn config() -> impl Strategy<Value = LinkConfig> {
-    (any::<bool>(), any::<bool>(), 1usize..8).prop_map(|(polite, initiator, cap)| LinkConfig {
+    (any::<bool>(), any::<bool>(), any::<bool>(), 1usize..8).prop_map(|(polite, initiator, can_offer, cap)| LinkConfig {
         polite,
         initiator,
+        can_offer,
         candidate_capacity: cap,
         ..Default::default()
     })

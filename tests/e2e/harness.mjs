@@ -31,7 +31,7 @@ export async function startServer({ timeoutMs = 20_000 } = {}) {
   for (const [what, path] of [["server binary", SERVER], ["demo build", join(root, "www", "dist", "index.html")], ["package build", join(root, "pkg", "steadyrtc.js")]]) {
     if (!existsSync(path)) throw new Error(`${what} missing at ${path}: run \`npm run build\` and \`cargo build -p steadyrtc-server\``);
   }
-  const proc = spawn(SERVER, ["--port", "0", "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg")], {
+  const proc = spawn(SERVER, ["--dev", "--port", "0", "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg")], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });

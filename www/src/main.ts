@@ -91,14 +91,35 @@ function setJoined(joined: boolean): void {
   for (const input of [ui.room, ui.name, ui.audio, ui.video]) input.disabled = joined;
 }
 
+/**
+ * Asks the server for a guest token. Only a server started with `--dev` (as `npm start`
+ * does) hands them out without an API key; a real app gets tokens from its own backend.
+ */
+async function devToken(room: string, name: string): Promise<string> {
+  const response = await fetch("/api/token", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ room, name, role: "guest" }),
+  });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok || typeof body !== "object" || body === null || typeof (body as { token?: unknown }).token !== "string") {
+    const message = typeof body === "object" && body !== null && "message" in body ? String((body as { message: unknown }).message) : response.statusText;
+    throw new Error(`no token from /api/token (${response.status}): ${message}`);
+  }
+  return (body as { token: string }).token;
+}
+
 async function join(): Promise<void> {
   setStatus("joining", "Joining…");
   ui.join.disabled = true;
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
   try {
+    const roomName = ui.room.value.trim();
+    const token = await devToken(roomName, ui.name.value.trim());
     const joined = await Room.join({
       url,
-      room: ui.room.value.trim(),
+      token,
+      room: roomName,
       name: ui.name.value.trim(),
       media: { audio: ui.audio.checked, video: ui.video.checked },
     });

@@ -1,5 +1,6 @@
 //! The closed set of error codes carried by `error` frames, and the parse errors that
-//! produce the first three of them.
+//! produce the first three of them. Adding a code is a protocol change: document it in
+//! `docs/PROTOCOL.md`.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -14,31 +15,53 @@ pub enum ErrorCode {
     UnknownType,
     /// The type is known but a field is missing or has the wrong shape.
     InvalidMessage,
-    /// The frame is larger than the server accepts (see [`crate::MAX_FRAME_BYTES`]).
+    /// The frame is larger than the server accepts (default [`crate::MAX_FRAME_BYTES`]).
     FrameTooLarge,
     /// Binary frames are not part of the protocol.
     BinaryNotSupported,
-    /// `join` announced a protocol version the server does not speak.
+    /// `join`, `resume` or `queueJoin` announced a protocol version the server does not speak.
     UnsupportedVersion,
-    /// The message needs a joined room and this connection has not joined one.
+    /// The message needs a joined room (or a session) and this connection has none.
     NotJoined,
-    /// `join` on a connection that is already in a room.
+    /// `join`, `resume` or `queueJoin` on a connection that already has a session.
     AlreadyJoined,
     /// The room name breaks the naming rules.
     InvalidRoom,
-    /// The display name breaks the naming rules.
+    /// The display name or identity breaks the naming rules.
     InvalidName,
     /// The room already holds as many participants as it may.
     RoomFull,
-    /// `signal` addressed a peer that is not in the sender's room.
+    /// `signal` addressed a peer that is not in the sender's room (or not visible to it).
     UnknownPeer,
+    /// The token is missing, malformed, badly signed, not yet valid, or for another room.
+    InvalidToken,
+    /// The token's `exp` has passed.
+    TokenExpired,
+    /// The token's grants do not allow this message (e.g. a listener's `offer`, `chat` without the chat grant).
+    Forbidden,
+    /// Too many frames from this connection or this IP address; the frame was dropped.
+    RateLimited,
+    /// `resume` named a session that does not exist (never did, or its resume window passed).
+    UnknownSession,
+    /// This IP address has as many open connections as it may.
+    TooManyConnections,
+    /// The server holds as many rooms as it may; a new room cannot be opened.
+    TooManyRooms,
+    /// The room does not exist and the server does not create rooms on join.
+    RoomNotFound,
+    /// The message does not fit the room's mode (e.g. `join` to a match room, `queueJoin` to a mesh room).
+    WrongMode,
+    /// `queueNext` or `queueLeave` from a session that is neither queued nor matched.
+    NotQueued,
+    /// The server is shutting down and accepts no new sessions.
+    ShuttingDown,
     /// Something failed inside the server; the connection stays usable.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order (documentation and exhaustive tests use it).
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::BadJson,
         ErrorCode::UnknownType,
         ErrorCode::InvalidMessage,
@@ -51,6 +74,17 @@ impl ErrorCode {
         ErrorCode::InvalidName,
         ErrorCode::RoomFull,
         ErrorCode::UnknownPeer,
+        ErrorCode::InvalidToken,
+        ErrorCode::TokenExpired,
+        ErrorCode::Forbidden,
+        ErrorCode::RateLimited,
+        ErrorCode::UnknownSession,
+        ErrorCode::TooManyConnections,
+        ErrorCode::TooManyRooms,
+        ErrorCode::RoomNotFound,
+        ErrorCode::WrongMode,
+        ErrorCode::NotQueued,
+        ErrorCode::ShuttingDown,
         ErrorCode::Internal,
     ];
 
@@ -69,6 +103,17 @@ impl ErrorCode {
             ErrorCode::InvalidName => "invalidName",
             ErrorCode::RoomFull => "roomFull",
             ErrorCode::UnknownPeer => "unknownPeer",
+            ErrorCode::InvalidToken => "invalidToken",
+            ErrorCode::TokenExpired => "tokenExpired",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::RateLimited => "rateLimited",
+            ErrorCode::UnknownSession => "unknownSession",
+            ErrorCode::TooManyConnections => "tooManyConnections",
+            ErrorCode::TooManyRooms => "tooManyRooms",
+            ErrorCode::RoomNotFound => "roomNotFound",
+            ErrorCode::WrongMode => "wrongMode",
+            ErrorCode::NotQueued => "notQueued",
+            ErrorCode::ShuttingDown => "shuttingDown",
             ErrorCode::Internal => "internal",
         }
     }
@@ -88,7 +133,7 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),

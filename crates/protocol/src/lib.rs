@@ -1,19 +1,29 @@
 //! The steadyrtc signaling protocol: every message between a client and
-//! `steadyrtc-server`, the closed set of error codes, and the limits both sides enforce.
+//! `steadyrtc-server`, the closed set of error codes, roles and grants, and the limits
+//! both sides enforce.
 //!
 //! Messages are JSON objects tagged by a `type` field with camelCase field names
-//! (`docs/PROTOCOL.md` shows one example of each). This crate decides the wire format and
-//! validates names; it never does I/O and depends on neither wasm nor tokio, so the
-//! browser client and the server share it unchanged.
+//! (`docs/PROTOCOL.md` shows one example of each). Server messages of a session carry a
+//! `seq` number outside the message itself ([`ServerMessage::to_json_with_seq`],
+//! [`ServerMessage::parse_frame`]). This crate decides the wire format and validates
+//! names; it never does I/O and depends on neither wasm nor tokio, so the browser client
+//! and the server share it unchanged.
 
+mod auth;
 mod error;
+mod ice;
 mod limits;
 mod message;
 mod signal;
 
+pub use auth::{Grants, Role};
 pub use error::{ErrorCode, ParseError};
-pub use limits::{validate_name, validate_room, MAX_FRAME_BYTES, MAX_NAME_CHARS, MAX_ROOM_CHARS};
-pub use message::{ClientMessage, LeaveReason, PeerInfo, ServerMessage};
+pub use ice::{Heartbeat, IceServer};
+pub use limits::{
+    validate_identity, validate_name, validate_room, MAX_FRAME_BYTES, MAX_IDENTITY_CHARS,
+    MAX_NAME_CHARS, MAX_ROOM_CHARS,
+};
+pub use message::{ClientMessage, LeaveReason, MatchPrefs, PeerInfo, Report, ServerMessage};
 pub use signal::SignalData;
 
 /// The protocol version a client announces in `join` and the server echoes in `welcome`.

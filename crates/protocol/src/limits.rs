@@ -9,6 +9,8 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 pub const MAX_ROOM_CHARS: usize = 64;
 /// Longest display name, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
+/// Longest identity (the token's `sub`), in characters.
+pub const MAX_IDENTITY_CHARS: usize = 128;
 
 /// A room name is 1 to 64 characters of ASCII letters, digits, `-`, `_` and `.`.
 pub fn validate_room(room: &str) -> Result<(), ParseError> {
@@ -28,6 +30,22 @@ pub fn validate_room(room: &str) -> Result<(), ParseError> {
         ));
     }
     Ok(())
+}
+
+/// An identity is 1 to 128 printable ASCII characters without spaces, and without `:`
+/// (the TURN username puts one between expiry and identity).
+pub fn validate_identity(identity: &str) -> Result<(), ParseError> {
+    let ok = !identity.is_empty()
+        && identity.len() <= MAX_IDENTITY_CHARS
+        && identity.chars().all(|c| c.is_ascii_graphic() && c != ':');
+    if ok {
+        Ok(())
+    } else {
+        Err(ParseError::new(
+            ErrorCode::InvalidName,
+            format!("identity must be 1 to {MAX_IDENTITY_CHARS} printable ASCII characters without spaces or ':'"),
+        ))
+    }
 }
 
 /// A display name is 1 to 64 characters, any script, no control characters, and not
@@ -68,6 +86,15 @@ mod tests {
             );
         }
         assert!(validate_room(&"r".repeat(MAX_ROOM_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn identities_are_printable_ascii_without_colons() {
+        assert!(validate_identity("user-42@example").is_ok());
+        for bad in ["", "a b", "a:b", "é", "x\n"] {
+            assert!(validate_identity(bad).is_err(), "{bad:?}");
+        }
+        assert!(validate_identity(&"i".repeat(MAX_IDENTITY_CHARS + 1)).is_err());
     }
 
     #[test]

@@ -1,18 +1,18 @@
-//! Room membership and routing: who is in which room, who may join, and which peer gets
-//! which message when someone joins, leaves or signals.
+//! Room membership and routing: who is in which room, who sees whom, who may join, and
+//! which peer gets which message when someone joins, leaves, signals, chats or records.
 //!
 //! This module decides; it never sends. Every operation returns [`Delivery`]s ("peer X
 //! gets message M") and the caller puts them on the wire, so the rules are unit tested
-//! here without sockets, tasks or clocks. It never sees a message from another room's
-//! peer: routing only ever looks inside the sender's own room.
+//! here without sockets, tasks or clocks. Routing only ever looks inside the sender's
+//! own room, and in broadcast rooms listeners never see one another. It also assigns
+//! perfect-negotiation roles: in every pair the later joiner is polite.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
-use steadyrtc_protocol::{
-    validate_name, validate_room, ErrorCode, LeaveReason, PeerId, PeerInfo, ServerMessage,
-    PROTOCOL_VERSION,
-};
+use steadyrtc_protocol::{ErrorCode, Grants, LeaveReason, PeerId, PeerInfo, Role, ServerMessage};
+
+use crate::store::RoomMode;
 
 /// One message for one peer.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +22,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    fn new(to: &str, message: ServerMessage) -> Self {
+    pub fn new(to: &str, message: ServerMessage) -> Self {
         Self {
             to: to.to_owned(),
             message,
@@ -51,166 +51,218 @@ impl Refusal {
     }
 }
 
-/// A successful join: the new peer's id and what everyone (the joiner included) gets.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Joined {
-    pub peer_id: PeerId,
-    pub deliveries: Vec<Delivery>,
+/// A participant as the room keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: PeerId,
+    pub name: String,
+    pub role: Role,
+    pub grants: Grants,
+}
+
+impl Member {
+    /// How `viewer` sees this member; `polite` is the viewer's side towards it.
+    fn info(&self, polite: bool) -> PeerInfo {
+        PeerInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            role: self.role,
+            polite,
+        }
+    }
+}
+
+/// One room: its rules and its members in join order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Room {
+    pub mode: RoomMode,
+    pub max_participants: usize,
+    pub members: Vec<Member>,
+}
+
+impl Room {
+    /// Whether `a` and `b` know of each other. In broadcast rooms two members that may
+    /// not publish (listeners) do not.
+    fn sees(&self, a: &Member, b: &Member) -> bool {
+        a.id != b.id
+            && !(self.mode == RoomMode::Broadcast && !a.grants.publish && !b.grants.publish)
+    }
+
+    fn member(&self, id: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.id == id)
+    }
 }
 
 /// Every room of one server, and the room of every joined peer.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Rooms {
-    max_peers_per_room: usize,
-    /// Room name -> members in join order. A room exists only while it has members.
-    rooms: HashMap<String, Vec<PeerInfo>>,
-    /// Peer id -> the room it is in.
+    rooms: HashMap<String, Room>,
     peer_rooms: HashMap<PeerId, String>,
 }
 
 impl Rooms {
-    /// Rooms that hold at most `max_peers_per_room` peers each (at least one).
-    pub fn new(max_peers_per_room: usize) -> Self {
-        Self {
-            max_peers_per_room: max_peers_per_room.max(1),
-            rooms: HashMap::new(),
-            peer_rooms: HashMap::new(),
-        }
-    }
-
-    /// Number of rooms with at least one peer.
     pub fn room_count(&self) -> usize {
         self.rooms.len()
     }
 
-    /// Number of joined peers across all rooms.
     pub fn peer_count(&self) -> usize {
         self.peer_rooms.len()
     }
 
-    /// Whether `peer` is in a room.
-    pub fn contains(&self, peer: &str) -> bool {
-        self.peer_rooms.contains_key(peer)
+    pub fn room(&self, name: &str) -> Option<&Room> {
+        self.rooms.get(name)
+    }
+
+    pub fn room_of(&self, peer: &str) -> Option<&str> {
+        self.peer_rooms.get(peer).map(String::as_str)
     }
 
     /// The members of `room` in join order (empty if the room does not exist).
-    pub fn members(&self, room: &str) -> &[PeerInfo] {
-        self.rooms.get(room).map(Vec::as_slice).unwrap_or(&[])
+    pub fn members(&self, room: &str) -> &[Member] {
+        self.rooms
+            .get(room)
+            .map(|r| r.members.as_slice())
+            .unwrap_or(&[])
     }
 
-    /// Admits a new peer to `room`. `new_id` is asked for ids until it yields one that is
-    /// not in use. The checks run in a fixed order: protocol version, room name, display
-    /// name, room capacity. On success the joiner gets `welcome` (listing the others in
-    /// join order) and every other member gets `peerJoined`.
+    /// Adds `me` to `room`, opening it with `mode` and `max` if it does not exist.
+    /// Returns the peers `me` sees (each marked polite: the newcomer is polite towards
+    /// everyone present) and the `peerJoined` deliveries for those who see `me` (where
+    /// they are impolite). Refuses with `roomFull`.
     pub fn join(
         &mut self,
-        mut new_id: impl FnMut() -> PeerId,
-        protocol_version: u32,
         room: &str,
-        name: &str,
-    ) -> Result<Joined, Refusal> {
-        if protocol_version != PROTOCOL_VERSION {
-            return Err(Refusal::new(
-                ErrorCode::UnsupportedVersion,
-                format!(
-                    "protocol version {protocol_version} is not supported; this server speaks {PROTOCOL_VERSION}"
-                ),
-            ));
-        }
-        validate_room(room).map_err(|e| Refusal::new(e.code, e.message))?;
-        validate_name(name).map_err(|e| Refusal::new(e.code, e.message))?;
-        let present = self.members(room).len();
-        if present >= self.max_peers_per_room {
-            return Err(Refusal::new(
+        mode: RoomMode,
+        max: usize,
+        me: Member,
+    ) -> Result<(Vec<PeerInfo>, Vec<Delivery>), Refusal> {
+        let entry = self.rooms.entry(room.to_owned()).or_insert_with(|| Room {
+            mode,
+            max_participants: max.max(1),
+            members: Vec::new(),
+        });
+        if entry.members.len() >= entry.max_participants {
+            let refusal = Refusal::new(
                 ErrorCode::RoomFull,
-                format!("room {room:?} is full ({} peers)", self.max_peers_per_room),
-            ));
-        }
-
-        let peer_id = loop {
-            let id = new_id();
-            if !self.peer_rooms.contains_key(&id) {
-                break id;
+                format!(
+                    "room {room:?} is full ({} participants)",
+                    entry.max_participants
+                ),
+            );
+            if entry.members.is_empty() {
+                self.rooms.remove(room);
             }
-        };
-        let me = PeerInfo {
-            id: peer_id.clone(),
-            name: name.to_owned(),
-        };
-        let members = self.rooms.entry(room.to_owned()).or_default();
-        let mut deliveries = Vec::with_capacity(members.len() + 1);
-        deliveries.push(Delivery::new(
-            &peer_id,
-            ServerMessage::Welcome {
-                protocol_version: PROTOCOL_VERSION,
-                room: room.to_owned(),
-                peer_id: peer_id.clone(),
-                peers: members.clone(),
-            },
-        ));
-        for other in members.iter() {
-            deliveries.push(Delivery::new(
-                &other.id,
-                ServerMessage::PeerJoined { peer: me.clone() },
-            ));
+            return Err(refusal);
         }
-        members.push(me);
-        self.peer_rooms.insert(peer_id.clone(), room.to_owned());
-        Ok(Joined {
-            peer_id,
-            deliveries,
-        })
+        let mut present = Vec::new();
+        let mut deliveries = Vec::new();
+        for other in &entry.members {
+            if entry.sees(&me, other) {
+                present.push(other.info(true));
+                deliveries.push(Delivery::new(
+                    &other.id,
+                    ServerMessage::PeerJoined {
+                        peer: me.info(false),
+                    },
+                ));
+            }
+        }
+        self.peer_rooms.insert(me.id.clone(), room.to_owned());
+        entry.members.push(me);
+        Ok((present, deliveries))
     }
 
-    /// Removes `peer` from its room; the others get `peerLeft` with `reason`. An empty room
-    /// is removed. A peer that is in no room yields nothing.
-    pub fn leave(&mut self, peer: &str, reason: LeaveReason) -> Vec<Delivery> {
-        let Some(room) = self.peer_rooms.remove(peer) else {
-            return Vec::new();
+    /// Removes `peer` from its room; those who saw it get `peerLeft` with `reason`. An
+    /// empty room is removed (the name is returned in the second field then).
+    pub fn leave(&mut self, peer: &str, reason: LeaveReason) -> (Vec<Delivery>, Option<String>) {
+        let Some(name) = self.peer_rooms.remove(peer) else {
+            return (Vec::new(), None);
         };
-        let Some(members) = self.rooms.get_mut(&room) else {
-            return Vec::new();
+        let Some(room) = self.rooms.get_mut(&name) else {
+            return (Vec::new(), None);
         };
-        members.retain(|m| m.id != peer);
-        let deliveries = members
+        let Some(pos) = room.members.iter().position(|m| m.id == peer) else {
+            return (Vec::new(), None);
+        };
+        let me = room.members.remove(pos);
+        let deliveries = room
+            .members
             .iter()
+            .filter(|m| room.sees(m, &me))
             .map(|m| {
                 Delivery::new(
                     &m.id,
                     ServerMessage::PeerLeft {
-                        peer_id: peer.to_owned(),
+                        peer_id: me.id.clone(),
                         reason,
                     },
                 )
             })
             .collect();
-        if members.is_empty() {
-            self.rooms.remove(&room);
-        }
-        deliveries
+        let emptied = if room.members.is_empty() {
+            self.rooms.remove(&name);
+            Some(name)
+        } else {
+            None
+        };
+        (deliveries, emptied)
     }
 
-    /// Routes a `signal` from `from` to `to`. Refused with `notJoined` if the sender is in
-    /// no room, and with `unknownPeer` if `to` is not another member of the sender's room
-    /// (a peer of another room is indistinguishable from one that does not exist).
-    pub fn signal(&self, from: &str, to: &str, data: Value) -> Result<Delivery, Refusal> {
-        let Some(room) = self.peer_rooms.get(from) else {
-            return Err(Refusal::new(
-                ErrorCode::NotJoined,
-                "join a room before sending signals",
-            ));
-        };
-        if to == from {
-            return Err(Refusal::new(
-                ErrorCode::UnknownPeer,
-                "a peer cannot signal itself",
-            ));
+    /// Removes a whole room; returns its members.
+    pub fn remove_room(&mut self, name: &str) -> Vec<Member> {
+        let members = self
+            .rooms
+            .remove(name)
+            .map(|r| r.members)
+            .unwrap_or_default();
+        for m in &members {
+            self.peer_rooms.remove(&m.id);
         }
-        if self.peer_rooms.get(to) != Some(room) {
-            return Err(Refusal::new(
-                ErrorCode::UnknownPeer,
-                format!("no peer {to:?} in room {room:?}"),
-            ));
+        members
+    }
+
+    fn sender_and_room(&self, from: &str) -> Result<(&Room, &Member), Refusal> {
+        let room = self
+            .peer_rooms
+            .get(from)
+            .and_then(|name| self.rooms.get(name))
+            .ok_or_else(|| Refusal::new(ErrorCode::NotJoined, "join a room first"))?;
+        let me = room
+            .member(from)
+            .ok_or_else(|| Refusal::new(ErrorCode::NotJoined, "join a room first"))?;
+        Ok((room, me))
+    }
+
+    fn visible<'a>(room: &'a Room, me: &Member, to: &str) -> Result<&'a Member, Refusal> {
+        room.member(to)
+            .filter(|other| room.sees(me, other))
+            .ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::UnknownPeer,
+                    format!("no peer {to:?} in your room"),
+                )
+            })
+    }
+
+    /// Routes a `signal`. Refused with `notJoined` (sender in no room), `unknownPeer` (`to`
+    /// is not a member the sender sees, or is the sender) and `forbidden` (an `offer` from
+    /// a sender without the publish grant, or to a peer without the subscribe grant).
+    pub fn signal(&self, from: &str, to: &str, data: Value) -> Result<Delivery, Refusal> {
+        let (room, me) = self.sender_and_room(from)?;
+        let other = Self::visible(room, me, to)?;
+        if data.get("kind").and_then(Value::as_str) == Some("offer") {
+            if !me.grants.publish {
+                return Err(Refusal::new(
+                    ErrorCode::Forbidden,
+                    "you may not publish: an offer needs the publish grant",
+                ));
+            }
+            if !other.grants.subscribe {
+                return Err(Refusal::new(
+                    ErrorCode::Forbidden,
+                    format!("peer {to:?} does not subscribe"),
+                ));
+            }
         }
         Ok(Delivery::new(
             to,
@@ -220,6 +272,58 @@ impl Rooms {
             },
         ))
     }
+
+    /// Routes a `chat` line to everyone the sender sees, or to `to` alone.
+    pub fn chat(&self, from: &str, text: &str, to: Option<&str>) -> Result<Vec<Delivery>, Refusal> {
+        let (room, me) = self.sender_and_room(from)?;
+        if !me.grants.chat {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "chat needs the chat grant",
+            ));
+        }
+        let line = |private| ServerMessage::Chat {
+            from: from.to_owned(),
+            text: text.to_owned(),
+            private,
+        };
+        match to {
+            Some(to) => Ok(vec![Delivery::new(
+                &Self::visible(room, me, to)?.id,
+                line(true),
+            )]),
+            None => Ok(room
+                .members
+                .iter()
+                .filter(|m| room.sees(me, m))
+                .map(|m| Delivery::new(&m.id, line(false)))
+                .collect()),
+        }
+    }
+
+    /// Tells the whole room (the sender included) that recording started or stopped.
+    pub fn recording(&self, from: &str, active: bool) -> Result<Vec<Delivery>, Refusal> {
+        let (room, me) = self.sender_and_room(from)?;
+        if !me.grants.record {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "recording control needs the record grant",
+            ));
+        }
+        Ok(room
+            .members
+            .iter()
+            .map(|m| {
+                Delivery::new(
+                    &m.id,
+                    ServerMessage::Recording {
+                        by: from.to_owned(),
+                        active,
+                    },
+                )
+            })
+            .collect())
+    }
 }
 
 #[cfg(test)]
@@ -227,220 +331,151 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// An id source that yields "p1", "p2", ... so tests can name peers.
-    fn ids() -> impl FnMut() -> PeerId {
-        let mut n = 0;
-        move || {
-            n += 1;
-            format!("p{n}")
-        }
-    }
-
-    fn join(
-        rooms: &mut Rooms,
-        next: &mut impl FnMut() -> PeerId,
-        room: &str,
-        name: &str,
-    ) -> Joined {
-        rooms.join(next, PROTOCOL_VERSION, room, name).unwrap()
-    }
-
-    fn info(id: &str, name: &str) -> PeerInfo {
-        PeerInfo {
+    fn member(id: &str, role: Role) -> Member {
+        Member {
             id: id.into(),
-            name: name.into(),
+            name: id.to_uppercase(),
+            role,
+            grants: role.default_grants(),
         }
     }
 
-    #[test]
-    fn first_joiner_gets_welcome_with_no_peers() {
-        let mut rooms = Rooms::new(16);
-        let joined = rooms.join(ids(), PROTOCOL_VERSION, "demo", "Ada").unwrap();
-        assert_eq!(joined.peer_id, "p1");
-        assert_eq!(
-            joined.deliveries,
-            vec![Delivery::new(
-                "p1",
-                ServerMessage::Welcome {
-                    protocol_version: PROTOCOL_VERSION,
-                    room: "demo".into(),
-                    peer_id: "p1".into(),
-                    peers: vec![]
-                }
-            )]
-        );
-        assert_eq!((rooms.room_count(), rooms.peer_count()), (1, 1));
+    fn mesh(rooms: &mut Rooms, id: &str) -> (Vec<PeerInfo>, Vec<Delivery>) {
+        rooms
+            .join("demo", RoomMode::Mesh, 16, member(id, Role::Guest))
+            .unwrap()
     }
 
     #[test]
-    fn later_joiner_sees_others_in_join_order_and_they_see_it() {
-        let mut rooms = Rooms::new(16);
-        let mut next = ids();
-        join(&mut rooms, &mut next, "demo", "Ada");
-        join(&mut rooms, &mut next, "demo", "Bo");
-        let joined = join(&mut rooms, &mut next, "demo", "Cy");
-        let Delivery { to, message } = &joined.deliveries[0];
-        assert_eq!(to, "p3");
-        let ServerMessage::Welcome { peers, peer_id, .. } = message else {
-            panic!("expected welcome, got {message:?}");
-        };
-        assert_eq!(peer_id, "p3");
-        assert_eq!(peers, &vec![info("p1", "Ada"), info("p2", "Bo")]);
-        let joined_msg = ServerMessage::PeerJoined {
-            peer: info("p3", "Cy"),
-        };
+    fn later_joiner_is_polite_towards_everyone_and_the_others_are_not() {
+        let mut rooms = Rooms::default();
+        mesh(&mut rooms, "a");
+        mesh(&mut rooms, "b");
+        let (present, deliveries) = mesh(&mut rooms, "c");
         assert_eq!(
-            joined.deliveries[1..],
-            [
-                Delivery::new("p1", joined_msg.clone()),
-                Delivery::new("p2", joined_msg)
-            ]
+            present
+                .iter()
+                .map(|p| (p.id.as_str(), p.polite))
+                .collect::<Vec<_>>(),
+            vec![("a", true), ("b", true)]
         );
-    }
-
-    #[test]
-    fn rooms_are_isolated_from_each_other() {
-        let mut rooms = Rooms::new(16);
-        let mut next = ids();
-        join(&mut rooms, &mut next, "a", "Ada");
-        let joined = join(&mut rooms, &mut next, "b", "Bo");
-        assert_eq!(
-            joined.deliveries.len(),
-            1,
-            "nobody in room a hears of room b"
-        );
-        assert_eq!(rooms.room_count(), 2);
-    }
-
-    #[test]
-    fn join_checks_version_then_room_then_name() {
-        let mut rooms = Rooms::new(16);
-        let code = |rooms: &mut Rooms, v, room: &str, name: &str| {
-            rooms.join(ids(), v, room, name).unwrap_err().code
-        };
-        assert_eq!(
-            code(&mut rooms, PROTOCOL_VERSION + 1, "bad room", ""),
-            ErrorCode::UnsupportedVersion
-        );
-        assert_eq!(
-            code(&mut rooms, PROTOCOL_VERSION, "bad room", ""),
-            ErrorCode::InvalidRoom
-        );
-        assert_eq!(
-            code(&mut rooms, PROTOCOL_VERSION, "", "Ada"),
-            ErrorCode::InvalidRoom
-        );
-        assert_eq!(
-            code(&mut rooms, PROTOCOL_VERSION, "ok", "  "),
-            ErrorCode::InvalidName
-        );
-        assert_eq!(
-            code(&mut rooms, PROTOCOL_VERSION, "ok", "a\u{7}"),
-            ErrorCode::InvalidName
-        );
-        assert_eq!(
-            (rooms.room_count(), rooms.peer_count()),
-            (0, 0),
-            "refusals change nothing"
-        );
+        assert_eq!(deliveries.len(), 2);
+        for d in &deliveries {
+            let ServerMessage::PeerJoined { peer } = &d.message else {
+                panic!("{d:?}")
+            };
+            assert_eq!((peer.id.as_str(), peer.polite), ("c", false));
+        }
     }
 
     #[test]
     fn full_room_refuses_and_frees_a_seat_after_leave() {
-        let mut rooms = Rooms::new(2);
-        let mut next = ids();
-        join(&mut rooms, &mut next, "demo", "Ada");
-        join(&mut rooms, &mut next, "demo", "Bo");
-        let refusal = rooms
-            .join(&mut next, PROTOCOL_VERSION, "demo", "Cy")
-            .unwrap_err();
-        assert_eq!(refusal.code, ErrorCode::RoomFull);
-        assert!(
-            rooms
-                .join(&mut next, PROTOCOL_VERSION, "other", "Cy")
-                .is_ok(),
-            "other rooms are not full"
-        );
-        rooms.leave("p1", LeaveReason::Left);
-        assert!(rooms
-            .join(&mut next, PROTOCOL_VERSION, "demo", "Cy")
-            .is_ok());
-    }
-
-    #[test]
-    fn ids_in_use_are_never_handed_out_twice() {
-        let mut rooms = Rooms::new(16);
-        let mut always_same = || "dup".to_owned();
-        join(&mut rooms, &mut always_same, "demo", "Ada");
-        let mut seq = vec!["dup".to_owned(), "dup".to_owned(), "fresh".to_owned()].into_iter();
-        let joined = rooms
-            .join(
-                || seq.next().unwrap_or_default(),
-                PROTOCOL_VERSION,
-                "demo",
-                "Bo",
-            )
+        let mut rooms = Rooms::default();
+        rooms
+            .join("r", RoomMode::Mesh, 2, member("a", Role::Guest))
             .unwrap();
-        assert_eq!(joined.peer_id, "fresh");
-    }
-
-    #[test]
-    fn leave_tells_the_others_with_the_reason_and_removes_empty_rooms() {
-        let mut rooms = Rooms::new(16);
-        let mut next = ids();
-        join(&mut rooms, &mut next, "demo", "Ada");
-        join(&mut rooms, &mut next, "demo", "Bo");
+        rooms
+            .join("r", RoomMode::Mesh, 2, member("b", Role::Guest))
+            .unwrap();
+        let err = rooms
+            .join("r", RoomMode::Mesh, 2, member("c", Role::Guest))
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::RoomFull);
+        let (deliveries, emptied) = rooms.leave("a", LeaveReason::Left);
         assert_eq!(
-            rooms.leave("p1", LeaveReason::Left),
+            deliveries,
             vec![Delivery::new(
-                "p2",
+                "b",
                 ServerMessage::PeerLeft {
-                    peer_id: "p1".into(),
+                    peer_id: "a".into(),
                     reason: LeaveReason::Left
                 }
             )]
         );
-        assert_eq!(rooms.members("demo"), &[info("p2", "Bo")]);
-        assert_eq!(rooms.leave("p2", LeaveReason::Disconnected), vec![]);
-        assert_eq!((rooms.room_count(), rooms.peer_count()), (0, 0));
+        assert_eq!(emptied, None);
+        assert!(rooms
+            .join("r", RoomMode::Mesh, 2, member("c", Role::Guest))
+            .is_ok());
     }
 
     #[test]
-    fn leaving_twice_or_without_joining_yields_nothing() {
-        let mut rooms = Rooms::new(16);
-        let mut next = ids();
-        join(&mut rooms, &mut next, "demo", "Ada");
-        join(&mut rooms, &mut next, "demo", "Bo");
-        assert_eq!(rooms.leave("p1", LeaveReason::Left).len(), 1);
-        assert_eq!(rooms.leave("p1", LeaveReason::Disconnected), vec![]);
-        assert_eq!(rooms.leave("nobody", LeaveReason::Left), vec![]);
-    }
-
-    #[test]
-    fn signal_reaches_a_member_of_the_same_room_with_the_sender_id() {
-        let mut rooms = Rooms::new(16);
-        let mut next = ids();
-        join(&mut rooms, &mut next, "demo", "Ada");
-        join(&mut rooms, &mut next, "demo", "Bo");
-        let data = json!({"kind": "offer", "sdp": "v=0"});
+    fn last_leave_removes_the_room_and_reports_it() {
+        let mut rooms = Rooms::default();
+        mesh(&mut rooms, "a");
         assert_eq!(
-            rooms.signal("p1", "p2", data.clone()).unwrap(),
-            Delivery::new(
-                "p2",
-                ServerMessage::Signal {
-                    from: "p1".into(),
-                    data
-                }
-            )
+            rooms.leave("a", LeaveReason::Timeout),
+            (vec![], Some("demo".into()))
         );
+        assert_eq!((rooms.room_count(), rooms.peer_count()), (0, 0));
+        assert_eq!(rooms.leave("a", LeaveReason::Left), (vec![], None));
     }
 
     #[test]
-    fn signal_to_another_room_or_nobody_or_self_is_unknown_peer() {
-        let mut rooms = Rooms::new(16);
-        let mut next = ids();
-        join(&mut rooms, &mut next, "a", "Ada");
-        join(&mut rooms, &mut next, "b", "Bo");
+    fn broadcast_listeners_see_hosts_but_not_each_other() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join("b", RoomMode::Broadcast, 16, member("host", Role::Host))
+            .unwrap();
+        rooms
+            .join("b", RoomMode::Broadcast, 16, member("l1", Role::Listener))
+            .unwrap();
+        let (present, deliveries) = rooms
+            .join("b", RoomMode::Broadcast, 16, member("l2", Role::Listener))
+            .unwrap();
+        assert_eq!(
+            present.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            vec!["host"]
+        );
+        assert_eq!(
+            deliveries.iter().map(|d| d.to.as_str()).collect::<Vec<_>>(),
+            vec!["host"]
+        );
+        assert_eq!(
+            rooms
+                .signal("l2", "l1", json!({"kind": "answer"}))
+                .unwrap_err()
+                .code,
+            ErrorCode::UnknownPeer
+        );
+        assert!(rooms
+            .signal("l2", "host", json!({"kind": "answer"}))
+            .is_ok());
+        assert!(rooms.signal("host", "l2", json!({"kind": "offer"})).is_ok());
+    }
+
+    #[test]
+    fn listener_offer_is_forbidden_but_answers_and_candidates_pass() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join("r", RoomMode::Mesh, 16, member("g", Role::Guest))
+            .unwrap();
+        rooms
+            .join("r", RoomMode::Mesh, 16, member("l", Role::Listener))
+            .unwrap();
+        assert_eq!(
+            rooms
+                .signal("l", "g", json!({"kind": "offer", "sdp": ""}))
+                .unwrap_err()
+                .code,
+            ErrorCode::Forbidden
+        );
+        assert!(rooms
+            .signal("l", "g", json!({"kind": "answer", "sdp": ""}))
+            .is_ok());
+        assert!(rooms
+            .signal("l", "g", json!({"kind": "candidate", "candidate": ""}))
+            .is_ok());
+    }
+
+    #[test]
+    fn signal_outside_the_room_or_to_self_is_unknown_peer_and_roomless_is_not_joined() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join("a", RoomMode::Mesh, 16, member("p1", Role::Guest))
+            .unwrap();
+        rooms
+            .join("b", RoomMode::Mesh, 16, member("p2", Role::Guest))
+            .unwrap();
         for to in ["p2", "nobody", "p1"] {
             assert_eq!(
                 rooms.signal("p1", to, json!({})).unwrap_err().code,
@@ -448,21 +483,67 @@ mod tests {
                 "{to}"
             );
         }
-    }
-
-    #[test]
-    fn signal_from_a_peer_in_no_room_is_not_joined() {
-        let mut rooms = Rooms::new(16);
-        let mut next = ids();
-        join(&mut rooms, &mut next, "a", "Ada");
         assert_eq!(
             rooms.signal("ghost", "p1", json!({})).unwrap_err().code,
             ErrorCode::NotJoined
         );
-        rooms.leave("p1", LeaveReason::Left);
+    }
+
+    #[test]
+    fn chat_needs_the_grant_and_reaches_the_others_or_one() {
+        let mut rooms = Rooms::default();
+        mesh(&mut rooms, "a");
+        mesh(&mut rooms, "b");
+        mesh(&mut rooms, "c");
+        let all = rooms.chat("a", "hi", None).unwrap();
         assert_eq!(
-            rooms.signal("p1", "p1", json!({})).unwrap_err().code,
-            ErrorCode::NotJoined
+            all.iter().map(|d| d.to.as_str()).collect::<Vec<_>>(),
+            vec!["b", "c"]
         );
+        let one = rooms.chat("a", "psst", Some("c")).unwrap();
+        assert_eq!(
+            one,
+            vec![Delivery::new(
+                "c",
+                ServerMessage::Chat {
+                    from: "a".into(),
+                    text: "psst".into(),
+                    private: true
+                }
+            )]
+        );
+        let mut mute = member("m", Role::Guest);
+        mute.grants.chat = false;
+        rooms.join("demo", RoomMode::Mesh, 16, mute).unwrap();
+        assert_eq!(
+            rooms.chat("m", "hi", None).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+    }
+
+    #[test]
+    fn recording_needs_the_record_grant_and_tells_everyone() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join("r", RoomMode::Mesh, 16, member("h", Role::Host))
+            .unwrap();
+        rooms
+            .join("r", RoomMode::Mesh, 16, member("g", Role::Guest))
+            .unwrap();
+        assert_eq!(
+            rooms.recording("g", true).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+        assert_eq!(rooms.recording("h", true).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn remove_room_returns_members_and_forgets_them() {
+        let mut rooms = Rooms::default();
+        mesh(&mut rooms, "a");
+        mesh(&mut rooms, "b");
+        assert_eq!(rooms.remove_room("demo").len(), 2);
+        assert_eq!((rooms.room_count(), rooms.peer_count()), (0, 0));
+        assert!(rooms.room_of("a").is_none());
     }
 }

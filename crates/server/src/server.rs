@@ -1,9 +1,10 @@
 //! Starting and stopping: bind the listener, serve the router, shut down gracefully.
 //!
-//! This module decides the lifecycle: binding is separate from serving so the caller
-//! learns the real address (port 0) before any request arrives, and shutdown first tells
-//! every WebSocket to close (code 1001) and then waits a bounded time for them. It never
-//! prints to stdout; the binary does that once it has the address.
+//! This module decides the lifecycle: the configuration is validated before anything
+//! binds, binding is separate from serving so the caller learns the real address (port
+//! 0) before any request arrives, and shutdown first tells every WebSocket `goAway`,
+//! lets the drain time pass, closes them (code 1001) and then waits a bounded time for
+//! them. It never prints to stdout; the binary does that once it has the address.
 
 use std::future::Future;
 use std::io;
@@ -18,12 +19,15 @@ use crate::router::router;
 use crate::state::AppState;
 use crate::static_files;
 
-/// How long shutdown waits for open WebSockets to finish their goodbye.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long shutdown waits for open WebSockets beyond the configured drain time.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// The configuration cannot run.
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
     /// The listening socket could not be created (address in use, bad host, no permission).
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -48,6 +52,11 @@ impl Server {
     /// Binds `config.host:config.port` (port 0 picks a free port) and prepares the state.
     /// Warns about missing static directories. Serves nothing until [`Server::run_until`].
     pub async fn bind(config: Config) -> Result<Self, ServerError> {
+        config.validate()?;
+        if config.dev {
+            tracing::warn!("DEVELOPMENT MODE (--dev): anyone may get host and guest tokens from POST /api/token, localhost origins are allowed{}. Never run this in production.",
+                if config.token_secret.is_none() { ", tokens are signed with a random secret" } else { "" });
+        }
         static_files::warn_if_missing(&config);
         let shown = display_addr(&config.host, config.port);
         let bind_error = |source| ServerError::Bind {
@@ -98,12 +107,27 @@ impl Server {
             token.cancel();
         };
         tracing::info!(%addr, "serving");
-        let served = axum::serve(listener, router(Arc::clone(&state)))
+        let sweeper = {
+            let state = Arc::clone(&state);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    tokio::select! {
+                        _ = state.shutdown.cancelled() => return,
+                        _ = tick.tick() => state.sweep_empty_rooms(),
+                    }
+                }
+            })
+        };
+        let app = router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(signal)
             .await;
         state.shutdown.cancel();
+        sweeper.abort();
         state.connections.close();
-        if tokio::time::timeout(DRAIN_TIMEOUT, state.connections.wait())
+        let wait = Duration::from_millis(state.config.drain_ms) + CLOSE_TIMEOUT;
+        if tokio::time::timeout(wait, state.connections.wait())
             .await
             .is_err()
         {
@@ -202,6 +226,7 @@ mod tests {
         let port = taken.local_addr().unwrap().port();
         let config = Config {
             port,
+            dev: true,
             ..Config::default()
         };
         let err = Server::bind(config).await.unwrap_err();

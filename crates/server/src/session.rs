@@ -1,39 +1,32 @@
 //! One WebSocket connection: a task that reads frames and acts on them, a task that
 //! writes the connection's outgoing queue (and pings), joined with `select!`.
 //!
-//! This module decides how a frame is answered: oversize, binary and unparsable frames
-//! get an `error` frame and the connection stays open; `join`, `signal` and `leave` go to
-//! [`AppState`]. It also decides when a connection ends (client close, socket error,
-//! silence past the idle timeout, a full outgoing queue, server shutdown) and that a peer
-//! whose connection ends without `leave` is reported as `disconnected`. It never panics on
-//! anything a client sends and never awaits while holding the shared lock.
+//! This module decides how a frame is answered: oversize, binary, unparsable, refused
+//! and rate-limited frames get an `error` frame (never replayed, no `seq`) and the
+//! connection stays open, until too many of them within the abuse window close it with
+//! 1008. It decides when a connection ends (client close, socket error, silence past the
+//! heartbeat timeout, a full outgoing queue, a newer connection resuming its session,
+//! server shutdown after `goAway`), and that a session whose connection ends without
+//! `leave` waits for `resume`. It never panics on anything a client sends and never
+//! awaits while holding a lock.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
+use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use steadyrtc_protocol::{
-    ClientMessage, ErrorCode, LeaveReason, PeerId, ServerMessage, MAX_FRAME_BYTES,
-};
+use parking_lot::Mutex;
+use steadyrtc_protocol::{ClientMessage, ErrorCode, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
+use tokio::time::{interval_at, sleep, timeout, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::state::{AppState, PeerLink};
-
-/// Messages that may wait for one connection's writer. A peer that lets more than this
-/// pile up is dropped rather than buffered without bound.
-pub const OUTGOING_QUEUE: usize = 256;
-
-/// The largest frame the WebSocket layer reads at all. Frames between
-/// [`MAX_FRAME_BYTES`] and this get a `frameTooLarge` answer; larger ones end the
-/// connection (the socket cannot skip a frame it refuses to buffer).
-pub const HARD_FRAME_LIMIT: usize = 16 * MAX_FRAME_BYTES;
-const _: () = assert!(HARD_FRAME_LIMIT > MAX_FRAME_BYTES);
+use crate::ratelimit::{AbuseMeter, TokenBucket};
+use crate::rooms::Refusal;
+use crate::state::{AppState, Attached, Outgoing, PeerLink};
 
 /// How long the ending of a connection may wait for its other task or for the close
 /// frame to go out.
@@ -46,34 +39,72 @@ enum End {
     ClientClosed,
     /// Reading failed (reset, protocol violation, frame above the hard limit).
     SocketError,
-    /// Nothing arrived for the idle timeout.
+    /// Nothing arrived for the heartbeat timeout.
     Idle,
     /// This connection's own queue was full (it does not read its answers).
     OwnQueueFull,
-    /// Told to stop: server shutdown, or dropped as a slow peer by the hub, or the
-    /// writer ended.
+    /// Too many refused frames: closed with 1008.
+    Abuse,
+    /// Told to stop (dropped as slow, replaced by a resumed connection) or the writer ended.
     Stopped,
     /// The task panicked or had to be aborted.
     Aborted,
 }
 
-/// Serves one upgraded WebSocket until it ends.
-pub async fn run(socket: WebSocket, state: Arc<AppState>) {
-    let (sink, stream) = socket.split();
-    let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
-    let stop = state.shutdown.child_token();
+/// Serves one upgraded WebSocket from `ip` until it ends.
+pub async fn run(socket: WebSocket, state: Arc<AppState>, ip: IpAddr) {
+    let (mut sink, stream) = socket.split();
+    let config = &state.config;
+    let admitted = state.ips.lock().connect(
+        ip,
+        config.max_connections_per_ip,
+        f64::from(config.rate_per_ip),
+        f64::from(config.burst_per_ip),
+        std::time::Instant::now(),
+    );
+    if !admitted {
+        state.metrics.error(ErrorCode::TooManyConnections);
+        let refusal = ServerMessage::error(
+            ErrorCode::TooManyConnections,
+            "too many connections from your address",
+        );
+        let _ = timeout(
+            CLOSE_GRACE,
+            sink.send(Message::Text(refusal.to_json().into())),
+        )
+        .await;
+        let frame = CloseFrame {
+            code: close_code::POLICY,
+            reason: "too many connections".into(),
+        };
+        let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
+        return;
+    }
+    state
+        .metrics
+        .connections_open
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    state
+        .metrics
+        .connections_total
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+
+    let (tx, rx) = mpsc::channel(config.max_unacked + 64);
+    let stop = CancellationToken::new();
     let link = PeerLink {
         tx,
         stop: stop.clone(),
     };
+    let attached: Arc<Mutex<Option<Attached>>> = Arc::default();
 
-    let mut reader = tokio::spawn(read_loop(stream, link, Arc::clone(&state)));
-    let mut writer = tokio::spawn(write_loop(
-        sink,
-        rx,
-        stop.clone(),
-        state.config.ping_interval(),
+    let mut reader = tokio::spawn(read_loop(
+        stream,
+        link,
+        Arc::clone(&state),
+        Arc::clone(&attached),
+        ip,
     ));
+    let mut writer = tokio::spawn(write_loop(sink, rx, stop.clone(), Arc::clone(&state)));
 
     let (end, sink) = tokio::select! {
         ended = &mut reader => {
@@ -87,17 +118,33 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>) {
     };
     tracing::debug!(?end, "connection ended");
 
+    if let Some(Attached { peer_id, epoch }) = attached.lock().take() {
+        if state.detach(&peer_id, epoch) {
+            let state = Arc::clone(&state);
+            let window = state.config.resume_window();
+            tokio::spawn(async move {
+                sleep(window).await;
+                state.expire(&peer_id, epoch);
+            });
+        }
+    }
     if let (Some(mut sink), Some(frame)) = (sink, close_frame(end, &state.shutdown)) {
         let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
     }
+    state.ips.lock().disconnect(ip);
+    state
+        .metrics
+        .connections_open
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The close frame the server sends for `end`, if one is worth sending.
 fn close_frame(end: End, shutdown: &CancellationToken) -> Option<CloseFrame> {
     let (code, reason) = match end {
         End::ClientClosed | End::SocketError | End::Aborted => return None,
+        End::Abuse => (close_code::POLICY, "too many refused frames"),
         _ if shutdown.is_cancelled() => (close_code::AWAY, "server shutting down"),
-        End::Idle => (close_code::AWAY, "idle timeout"),
+        End::Idle => (close_code::AWAY, "heartbeat timeout"),
         End::OwnQueueFull | End::Stopped => (close_code::POLICY, "too slow to read messages"),
     };
     Some(CloseFrame {
@@ -122,13 +169,23 @@ async fn read_loop(
     mut stream: SplitStream<WebSocket>,
     link: PeerLink,
     state: Arc<AppState>,
+    attached: Arc<Mutex<Option<Attached>>>,
+    ip: IpAddr,
 ) -> End {
-    let idle = state.config.idle_timeout();
+    let idle = state.config.heartbeat_timeout();
     let stop = link.stop.clone();
-    let mut session = Session {
+    let now = std::time::Instant::now();
+    let mut conn = Connection {
+        bucket: TokenBucket::new(
+            f64::from(state.config.rate_per_connection),
+            f64::from(state.config.burst_per_connection),
+            now,
+        ),
+        abuse: AbuseMeter::new(state.config.abuse_limit, now),
         state,
         link,
-        membership: None,
+        attached,
+        ip,
     };
     loop {
         let next = tokio::select! {
@@ -137,53 +194,72 @@ async fn read_loop(
         };
         let frame = match next {
             Err(_) => {
-                tracing::info!(peer = session.peer_id(), "closing idle connection");
+                tracing::info!(peer = conn.peer_id(), "closing a silent connection");
                 return End::Idle;
             }
             Ok(None) => return End::ClientClosed,
             Ok(Some(Err(e))) => {
-                tracing::info!(peer = session.peer_id(), error = %e, "websocket read failed");
+                tracing::info!(peer = conn.peer_id(), error = %e, "websocket read failed");
                 return End::SocketError;
             }
             Ok(Some(Ok(frame))) => frame,
         };
-        let answer = match frame {
-            Message::Text(text) => session.on_text(text.as_str()),
-            Message::Binary(_) => Some(ServerMessage::error(
+        let refusal = match frame {
+            Message::Text(text) => conn.on_text(text.as_str()).err(),
+            Message::Binary(_) => Some(Refusal::new(
                 ErrorCode::BinaryNotSupported,
                 "binary frames are not part of the protocol; send JSON text frames",
             )),
             // The WebSocket layer answers pings itself; pongs only prove liveness.
             Message::Ping(_) | Message::Pong(_) => None,
-            // Keep reading: the next read sends the WebSocket layer's close reply and then
-            // reports the end of the stream.
+            // Keep reading: the next read sends the close reply and ends the stream.
             Message::Close(_) => None,
         };
-        if let Some(answer) = answer {
-            if !session.answer(answer) {
-                return End::OwnQueueFull;
+        if let Some(refusal) = refusal {
+            if let Some(end) = conn.refuse(refusal) {
+                return end;
             }
         }
     }
 }
 
+/// Sends the queue, pings every heartbeat interval, and on shutdown sends `goAway`,
+/// waits the drain time, and closes with 1001.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<ServerMessage>,
+    mut rx: mpsc::Receiver<Outgoing>,
     stop: CancellationToken,
-    ping_every: Duration,
+    state: Arc<AppState>,
 ) -> Option<SplitSink<WebSocket, Message>> {
-    let mut ping = interval_at(Instant::now() + ping_every, ping_every);
+    let every = state.config.heartbeat_interval();
+    let mut ping = interval_at(Instant::now() + every, every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let ping_text: Utf8Bytes = ServerMessage::Ping {}.to_json().into();
+    let drain = Duration::from_millis(state.config.drain_ms);
+    let mut going_away: Option<Instant> = None;
     loop {
+        let deadline = going_away.map(|t| t + drain);
         let frame = tokio::select! {
             biased;
             _ = stop.cancelled() => return Some(sink),
+            _ = state.shutdown.cancelled(), if going_away.is_none() => {
+                going_away = Some(Instant::now());
+                let msg = ServerMessage::GoAway { reason: "shutdown".into(), reconnect_in_ms: state.config.drain_ms };
+                Message::Text(msg.to_json().into())
+            }
+            _ = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } } => {
+                return Some(sink);
+            }
             msg = rx.recv() => match msg {
-                Some(msg) => Message::Text(msg.to_json().into()),
+                Some(Outgoing::Text(text)) => Message::Text(text),
+                Some(Outgoing::Close(code, reason)) => {
+                    let frame = CloseFrame { code, reason: reason.into() };
+                    let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
+                    return None;
+                }
                 None => return Some(sink),
             },
-            _ = ping.tick() => Message::Ping(Bytes::new()),
+            _ = ping.tick() => Message::Text(ping_text.clone()),
         };
         let sent = tokio::select! {
             biased;
@@ -198,117 +274,135 @@ async fn write_loop(
 }
 
 /// What the reading side knows about its connection.
-struct Session {
+struct Connection {
     state: Arc<AppState>,
     link: PeerLink,
-    membership: Option<Membership>,
+    attached: Arc<Mutex<Option<Attached>>>,
+    bucket: TokenBucket,
+    abuse: AbuseMeter,
+    ip: IpAddr,
 }
 
-impl Session {
-    fn peer_id(&self) -> Option<&str> {
-        self.membership.as_ref().map(|m| m.id.as_str())
+impl Connection {
+    fn peer_id(&self) -> Option<String> {
+        self.attached.lock().as_ref().map(|a| a.peer_id.clone())
     }
 
-    /// Queues an answer for this connection; false if its queue is full or closed.
-    fn answer(&self, message: ServerMessage) -> bool {
-        if let ServerMessage::Error { code, message } = &message {
-            tracing::debug!(peer = self.peer_id(), %code, message, "refused a frame");
+    /// Sends the `error` frame for `refusal` and counts a strike; returns how the
+    /// connection ends if it must.
+    fn refuse(&mut self, refusal: Refusal) -> Option<End> {
+        tracing::debug!(peer = self.peer_id(), code = %refusal.code, message = %refusal.message, "refused a frame");
+        self.state.metrics.error(refusal.code);
+        let text = refusal.to_message().to_json().into();
+        match self.link.tx.try_send(Outgoing::Text(text)) {
+            Ok(()) => {}
+            Err(_) => return Some(End::OwnQueueFull),
         }
-        match self.link.tx.try_send(message) {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!(peer = self.peer_id(), error = %e, "cannot queue an answer; closing");
-                false
-            }
+        if self.abuse.strike(std::time::Instant::now()) {
+            tracing::warn!(peer = self.peer_id(), ip = %self.ip, "closing an abusive connection");
+            self.state
+                .metrics
+                .abuse_closes_total
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Some(End::Abuse);
         }
+        None
     }
 
-    /// Acts on one text frame; returns the answer for this connection, if any.
-    fn on_text(&mut self, text: &str) -> Option<ServerMessage> {
-        if text.len() > MAX_FRAME_BYTES {
-            return Some(ServerMessage::error(
+    /// Acts on one text frame.
+    fn on_text(&mut self, text: &str) -> Result<(), Refusal> {
+        let limit = self.state.config.max_frame_bytes;
+        if text.len() > limit {
+            return Err(Refusal::new(
                 ErrorCode::FrameTooLarge,
-                format!(
-                    "frame is {} bytes; the limit is {MAX_FRAME_BYTES}",
-                    text.len()
-                ),
+                format!("frame is {} bytes; the limit is {limit}", text.len()),
             ));
         }
-        let message = match ClientMessage::parse(text) {
-            Ok(message) => message,
-            Err(e) => return Some(ServerMessage::error(e.code, e.message)),
+        let message = ClientMessage::parse(text).map_err(|e| Refusal::new(e.code, e.message))?;
+        // Acks and pongs are the protocol's own bookkeeping: they never count against
+        // the rate limits, so a client receiving a burst can acknowledge all of it.
+        if !matches!(message, ClientMessage::Ack { .. } | ClientMessage::Pong {}) {
+            let now = std::time::Instant::now();
+            let own = self.bucket.try_take(now);
+            if !own || !self.state.ips.lock().try_take(self.ip, now) {
+                return Err(Refusal::new(
+                    ErrorCode::RateLimited,
+                    "too many messages; slow down",
+                ));
+            }
+        }
+        let kind = message.type_name();
+        self.dispatch(message)?;
+        self.state.metrics.relayed(kind);
+        Ok(())
+    }
+
+    fn dispatch(&mut self, message: ClientMessage) -> Result<(), Refusal> {
+        let state = Arc::clone(&self.state);
+        let current = self.attached.lock().clone();
+        let opening = matches!(
+            message,
+            ClientMessage::Join { .. }
+                | ClientMessage::Resume { .. }
+                | ClientMessage::QueueJoin { .. }
+        );
+        if opening {
+            if current.is_some() {
+                return Err(Refusal::new(
+                    ErrorCode::AlreadyJoined,
+                    "this connection already has a session; send leave first",
+                ));
+            }
+            let link = self.link.clone();
+            let attached = match message {
+                ClientMessage::Join {
+                    protocol_version,
+                    room,
+                    name,
+                    token,
+                } => state.join(link, protocol_version, &room, &name, token.as_deref())?,
+                ClientMessage::Resume {
+                    protocol_version,
+                    session_id,
+                    last_seq,
+                } => state.resume(link, protocol_version, &session_id, last_seq)?,
+                ClientMessage::QueueJoin {
+                    protocol_version,
+                    name,
+                    token,
+                    prefs,
+                } => state.queue_join(link, protocol_version, &name, &token, prefs)?,
+                _ => return Ok(()),
+            };
+            *self.attached.lock() = Some(attached);
+            return Ok(());
+        }
+        let Some(Attached { peer_id: me, .. }) = current else {
+            return Err(Refusal::new(ErrorCode::NotJoined, "join a room first"));
         };
         match message {
-            ClientMessage::Join {
-                protocol_version,
-                room,
-                name,
-            } => {
-                if let Some(m) = &self.membership {
-                    return Some(ServerMessage::error(
-                        ErrorCode::AlreadyJoined,
-                        format!("already in room {:?}; send leave first", m.room),
-                    ));
-                }
-                match self
-                    .state
-                    .join(self.link.clone(), protocol_version, &room, &name)
-                {
-                    Ok(id) => {
-                        self.membership = Some(Membership {
-                            state: Arc::clone(&self.state),
-                            id,
-                            room,
-                            left: false,
-                        });
-                        None
-                    }
-                    Err(refusal) => Some(refusal.to_message()),
-                }
+            ClientMessage::Signal { to, data } => state.signal(&me, &to, data),
+            ClientMessage::Ack { seq } => {
+                state.ack(&me, seq);
+                Ok(())
             }
-            ClientMessage::Signal { to, data } => match &self.membership {
-                None => Some(not_joined()),
-                Some(m) => self
-                    .state
-                    .signal(&m.id, &to, data)
-                    .err()
-                    .map(|r| r.to_message()),
-            },
-            ClientMessage::Leave {} => match self.membership.take() {
-                None => Some(not_joined()),
-                Some(m) => {
-                    m.leave();
-                    None
-                }
-            },
-        }
-    }
-}
-
-fn not_joined() -> ServerMessage {
-    ServerMessage::error(ErrorCode::NotJoined, "join a room first")
-}
-
-/// This connection's place in a room. Dropping it without [`Membership::leave`] tells the
-/// room the peer disconnected, whichever way the connection ended.
-struct Membership {
-    state: Arc<AppState>,
-    id: PeerId,
-    room: String,
-    left: bool,
-}
-
-impl Membership {
-    fn leave(mut self) {
-        self.left = true;
-        self.state.leave(&self.id, LeaveReason::Left);
-    }
-}
-
-impl Drop for Membership {
-    fn drop(&mut self) {
-        if !self.left {
-            self.state.leave(&self.id, LeaveReason::Disconnected);
+            ClientMessage::Pong {} => {
+                state.touch(&me);
+                Ok(())
+            }
+            ClientMessage::Chat { text, to } => state.chat(&me, &text, to.as_deref()),
+            ClientMessage::Recording { active } => state.recording(&me, active),
+            ClientMessage::Report(report) => state.report(&me, report),
+            ClientMessage::QueueNext {} => state.queue_next(&me),
+            ClientMessage::QueueLeave {} => state.queue_leave(&me),
+            ClientMessage::Leave {} => {
+                state.leave(&me);
+                *self.attached.lock() = None;
+                Ok(())
+            }
+            ClientMessage::Join { .. }
+            | ClientMessage::Resume { .. }
+            | ClientMessage::QueueJoin { .. } => Ok(()),
         }
     }
 }
@@ -330,6 +424,10 @@ mod tests {
         );
         assert_eq!(
             close_frame(End::Stopped, &running).map(|f| f.code),
+            Some(close_code::POLICY)
+        );
+        assert_eq!(
+            close_frame(End::Abuse, &shut).map(|f| f.code),
             Some(close_code::POLICY)
         );
         assert_eq!(

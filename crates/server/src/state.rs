@@ -1,38 +1,81 @@
-//! The state every connection shares ([`AppState`]) and the delivery of what
-//! [`crate::rooms`] decides to each peer's outgoing queue.
+//! The state every connection shares ([`AppState`]): sessions with their replay buffers,
+//! room membership, match queues, and the delivery of messages to each session.
 //!
-//! This module decides what happens to a peer that cannot keep up: its queue is bounded,
-//! and a peer whose queue is full (or whose connection is already gone) is dropped from
-//! its room and its connection is told to stop, instead of the server buffering without
-//! bound. It never awaits while holding its lock: delivery is `try_send` only.
+//! This module decides the session rules: every message to a session gets the next
+//! sequence number and stays in its outbox until acknowledged; a session whose
+//! connection drops waits for `resume` for the resume window, during which the others
+//! see nothing; a session that lets more than `max_unacked` messages pile up, or whose
+//! connection cannot keep up, is dropped (the others hear `disconnected`). It never
+//! awaits while holding its lock: delivery is `try_send` only.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
 
+use axum::extract::ws::Utf8Bytes;
+use parking_lot::{Mutex, MutexGuard};
 use rand::distr::{Alphanumeric, SampleString};
 use serde_json::Value;
-use steadyrtc_protocol::{LeaveReason, PeerId, ServerMessage};
+use steadyrtc_protocol::{
+    validate_name, validate_room, ErrorCode, Grants, IceServer, LeaveReason, MatchPrefs, PeerId,
+    Report, Role, ServerMessage, PROTOCOL_VERSION,
+};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
-use crate::rooms::{Delivery, Refusal, Rooms};
+use crate::ice;
+use crate::metrics::{Gauges, Metrics};
+use crate::ratelimit::IpTable;
+use crate::rooms::{Delivery, Member, Refusal, Rooms};
+use crate::store::{MemoryStore, RoomMode, Store};
+use crate::tokens::{unix_now, Claims, TokenKeys};
+
+mod diagnostics;
+mod matchmaking;
+mod resume;
+
+pub use diagnostics::{ParticipantDiagnostics, RoomDiagnostics, StatsSummary};
 
 /// Length of a peer id: 16 characters of `[A-Za-z0-9]`, about 95 bits of randomness.
 pub const PEER_ID_LEN: usize = 16;
+/// Length of a session id: 32 characters of `[A-Za-z0-9]`, about 190 bits.
+pub const SESSION_ID_LEN: usize = 32;
 
 /// A fresh, unguessable peer id.
 pub fn random_peer_id() -> PeerId {
     Alphanumeric.sample_string(&mut rand::rng(), PEER_ID_LEN)
 }
 
+fn random_session_id() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), SESSION_ID_LEN)
+}
+
+/// What a connection's writer sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outgoing {
+    /// A text frame, already serialized.
+    Text(Utf8Bytes),
+    /// Close the connection with this code and reason after what is queued before it.
+    Close(u16, &'static str),
+}
+
 /// How the server reaches one connection: its outgoing queue, and the token that tells
 /// the connection to close.
 #[derive(Debug, Clone)]
 pub struct PeerLink {
-    pub tx: mpsc::Sender<ServerMessage>,
+    pub tx: mpsc::Sender<Outgoing>,
     pub stop: CancellationToken,
+}
+
+/// A connection's hold on a session: the session's peer id, and the epoch that tells
+/// this connection apart from a later one that resumed the same session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attached {
+    pub peer_id: PeerId,
+    pub epoch: u64,
 }
 
 /// Counts for `/health`.
@@ -40,6 +83,57 @@ pub struct PeerLink {
 pub struct Stats {
     pub rooms: usize,
     pub peers: usize,
+}
+
+/// The last report a session made about one remote peer (or itself, under "").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PeerReport {
+    pub connection_state: Option<String>,
+    pub quality: Option<u8>,
+}
+
+#[derive(Debug)]
+struct Session {
+    session_id: String,
+    identity: String,
+    name: String,
+    role: Role,
+    grants: Grants,
+    /// The match queue this session belongs to (sessions opened with `queueJoin`).
+    lobby: Option<String>,
+    prefs: MatchPrefs,
+    last_partner: Option<String>,
+    link: Option<PeerLink>,
+    epoch: u64,
+    last_seq: u64,
+    outbox: VecDeque<(u64, Utf8Bytes)>,
+    /// Bytes held in `outbox`.
+    outbox_bytes: usize,
+    started: Instant,
+    last_seen: Instant,
+    reports: HashMap<PeerId, PeerReport>,
+    candidates_relayed: u64,
+}
+
+impl Session {
+    /// Drops the kept messages up to and including `seq`.
+    fn forget_through(&mut self, seq: u64) {
+        while self.outbox.front().is_some_and(|(s, _)| *s <= seq) {
+            if let Some((_, text)) = self.outbox.pop_front() {
+                self.outbox_bytes = self.outbox_bytes.saturating_sub(text.len());
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Hub {
+    rooms: Rooms,
+    sessions: HashMap<PeerId, Session>,
+    by_session_id: HashMap<String, PeerId>,
+    queues: HashMap<String, crate::matching::MatchQueue>,
+    /// API rooms that became empty, and when.
+    empty_since: HashMap<String, Instant>,
 }
 
 /// Everything the handlers share, behind one `Arc`.
@@ -50,36 +144,51 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Tracks the connection tasks so shutdown can wait for them to say goodbye.
     pub connections: TaskTracker,
+    pub metrics: Metrics,
+    pub keys: TokenKeys,
+    pub store: Arc<dyn Store>,
+    pub static_ice: Vec<IceServer>,
+    pub ips: Mutex<IpTable>,
+    /// When the state was made (uptime).
+    pub started: Instant,
+    epochs: AtomicU64,
     hub: Mutex<Hub>,
 }
 
-#[derive(Debug)]
-struct Hub {
-    rooms: Rooms,
-    links: HashMap<PeerId, PeerLink>,
-}
-
 impl AppState {
+    /// State for `config`. A missing token secret (allowed in `--dev` only) is replaced by
+    /// a random one.
     pub fn new(config: Config) -> Self {
-        let rooms = Rooms::new(config.max_peers_per_room as usize);
+        let secret = config
+            .token_secret
+            .clone()
+            .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 48));
+        let static_ice = config.parsed_static_ice_servers().unwrap_or_default();
+        let store = Arc::new(MemoryStore::new(config.max_rooms as usize));
         Self {
-            config,
+            keys: TokenKeys::new(secret.as_bytes()),
+            static_ice,
+            store,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
-            hub: Mutex::new(Hub {
-                rooms,
-                links: HashMap::new(),
-            }),
+            metrics: Metrics::default(),
+            ips: Mutex::new(IpTable::default()),
+            started: Instant::now(),
+            epochs: AtomicU64::new(1),
+            hub: Mutex::new(Hub::default()),
+            config,
         }
     }
 
     fn hub(&self) -> MutexGuard<'_, Hub> {
-        // A panic elsewhere while holding the lock leaves the maps consistent enough
-        // (every mutation is a single insert/remove); keep serving.
-        self.hub.lock().unwrap_or_else(PoisonError::into_inner)
+        self.hub.lock()
     }
 
-    /// Current number of rooms and joined peers.
+    fn next_epoch(&self) -> u64 {
+        self.epochs.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Current number of rooms and participants.
     pub fn stats(&self) -> Stats {
         let hub = self.hub();
         Stats {
@@ -88,195 +197,375 @@ impl AppState {
         }
     }
 
-    /// Joins a room; on success the joiner's `welcome` and the others' `peerJoined` are
-    /// already queued, and `link` is how the room reaches this peer from now on.
+    /// The gauges `/metrics` shows.
+    pub fn gauges(&self) -> Gauges {
+        let hub = self.hub();
+        Gauges {
+            rooms: hub.rooms.room_count(),
+            participants: hub.rooms.peer_count(),
+            sessions_detached: hub.sessions.values().filter(|s| s.link.is_none()).count(),
+            queue_length: hub.queues.values().map(|q| q.len()).sum(),
+        }
+    }
+
+    /// The ICE servers for `identity`, with fresh TURN credentials.
+    pub fn ice_servers(&self, identity: &str) -> Vec<IceServer> {
+        ice::ice_servers(&self.config, &self.static_ice, identity, unix_now())
+    }
+
+    /// Checks what every session-opening message checks: shutdown, version, token.
+    fn admit(
+        &self,
+        protocol_version: u32,
+        room: &str,
+        token: Option<&str>,
+    ) -> Result<Claims, Refusal> {
+        if self.shutdown.is_cancelled() {
+            return Err(Refusal::new(
+                ErrorCode::ShuttingDown,
+                "the server is shutting down; try again shortly",
+            ));
+        }
+        if protocol_version != PROTOCOL_VERSION {
+            return Err(Refusal::new(
+                ErrorCode::UnsupportedVersion,
+                format!("protocol version {protocol_version} is not supported; this server speaks {PROTOCOL_VERSION}"),
+            ));
+        }
+        validate_room(room).map_err(|e| Refusal::new(e.code, e.message))?;
+        let token = token.ok_or_else(|| {
+            Refusal::new(
+                ErrorCode::InvalidToken,
+                "a token is required: get one from POST /api/token",
+            )
+        })?;
+        self.keys
+            .verify_for_room(token, room)
+            .map_err(|e| Refusal::new(e.code, e.message))
+    }
+
+    fn new_session(
+        &self,
+        claims: &Claims,
+        name: String,
+        link: PeerLink,
+        lobby: Option<String>,
+        prefs: MatchPrefs,
+    ) -> (Session, u64) {
+        let epoch = self.next_epoch();
+        let now = Instant::now();
+        let session = Session {
+            session_id: random_session_id(),
+            identity: claims.sub.clone(),
+            name,
+            role: claims.role,
+            grants: claims.grants,
+            lobby,
+            prefs,
+            last_partner: None,
+            link: Some(link),
+            epoch,
+            last_seq: 0,
+            outbox: VecDeque::new(),
+            outbox_bytes: 0,
+            started: now,
+            last_seen: now,
+            reports: HashMap::new(),
+            candidates_relayed: 0,
+        };
+        (session, epoch)
+    }
+
+    fn welcome(
+        &self,
+        session: &Session,
+        peer_id: &str,
+        room: &str,
+        peers: Vec<steadyrtc_protocol::PeerInfo>,
+    ) -> ServerMessage {
+        ServerMessage::Welcome {
+            protocol_version: PROTOCOL_VERSION,
+            room: room.to_owned(),
+            peer_id: peer_id.to_owned(),
+            peers,
+            session_id: session.session_id.clone(),
+            role: session.role,
+            grants: session.grants,
+            heartbeat: self.config.heartbeat(),
+            resume_window_ms: self.config.resume_window_ms,
+            ice_servers: self.ice_servers(&session.identity),
+        }
+    }
+
+    /// `join`: checks the token for `room`, opens a session and enters the room. On
+    /// success the joiner's `welcome` (seq 1) and the others' `peerJoined` are queued.
     pub fn join(
         &self,
         link: PeerLink,
         protocol_version: u32,
         room: &str,
         name: &str,
-    ) -> Result<PeerId, Refusal> {
+        token: Option<&str>,
+    ) -> Result<Attached, Refusal> {
+        let claims = self.admit(protocol_version, room, token)?;
+        let name = claims.name.clone().unwrap_or_else(|| name.to_owned());
+        validate_name(&name).map_err(|e| Refusal::new(e.code, e.message))?;
+        let (mode, max) = match self.store.room(room) {
+            Some(spec) => (
+                spec.mode,
+                spec.max_participants.min(self.config.max_peers_per_room) as usize,
+            ),
+            None if self.config.auto_create_rooms => {
+                (RoomMode::Mesh, self.config.max_peers_per_room as usize)
+            }
+            None => {
+                return Err(Refusal::new(
+                    ErrorCode::RoomNotFound,
+                    format!("room {room:?} does not exist"),
+                ))
+            }
+        };
+        if mode == RoomMode::Match {
+            return Err(Refusal::new(
+                ErrorCode::WrongMode,
+                format!("room {room:?} is a match room: send queueJoin"),
+            ));
+        }
         let mut hub = self.hub();
-        let joined = hub
-            .rooms
-            .join(random_peer_id, protocol_version, room, name)?;
-        hub.links.insert(joined.peer_id.clone(), link);
-        tracing::info!(peer = %joined.peer_id, room, "peer joined");
-        hub.deliver(joined.deliveries);
-        Ok(joined.peer_id)
+        if hub.rooms.room(room).is_none()
+            && hub.rooms.room_count() >= self.config.max_rooms as usize
+        {
+            return Err(Refusal::new(
+                ErrorCode::TooManyRooms,
+                "the server holds as many rooms as it may",
+            ));
+        }
+        let peer_id = loop {
+            let id = random_peer_id();
+            if !hub.sessions.contains_key(&id) {
+                break id;
+            }
+        };
+        let member = Member {
+            id: peer_id.clone(),
+            name: name.clone(),
+            role: claims.role,
+            grants: claims.grants,
+        };
+        let (present, deliveries) = hub.rooms.join(room, mode, max, member)?;
+        let (session, epoch) = self.new_session(&claims, name, link, None, MatchPrefs::default());
+        let welcome = self.welcome(&session, &peer_id, room, present);
+        hub.by_session_id
+            .insert(session.session_id.clone(), peer_id.clone());
+        hub.sessions.insert(peer_id.clone(), session);
+        hub.empty_since.remove(room);
+        tracing::info!(peer = %peer_id, room, identity = %claims.sub, role = claims.role.as_str(), "joined");
+        let mut all = vec![Delivery::new(&peer_id, welcome)];
+        all.extend(deliveries);
+        self.deliver(&mut hub, all);
+        Ok(Attached { peer_id, epoch })
     }
 
-    /// Relays a signal from `from` to `to` (see [`Rooms::signal`] for the rules).
+    /// Relays a signal (see [`Rooms::signal`] for the rules).
     pub fn signal(&self, from: &str, to: &str, data: Value) -> Result<(), Refusal> {
         let mut hub = self.hub();
+        let is_candidate = data.get("kind").and_then(Value::as_str) == Some("candidate");
         let delivery = hub.rooms.signal(from, to, data)?;
-        hub.deliver(vec![delivery]);
+        if is_candidate {
+            if let Some(s) = hub.sessions.get_mut(from) {
+                s.candidates_relayed += 1;
+            }
+        }
+        self.deliver(&mut hub, vec![delivery]);
         Ok(())
     }
 
-    /// Takes `peer` out of its room and tells the others why. Does nothing for a peer
-    /// that is in no room (for example one already dropped as slow).
-    pub fn leave(&self, peer: &str, reason: LeaveReason) {
-        let mut hub = self.hub();
-        if hub.links.remove(peer).is_some() {
-            tracing::info!(peer, ?reason, "peer left");
+    /// Relays a chat line (see [`Rooms::chat`]).
+    pub fn chat(&self, from: &str, text: &str, to: Option<&str>) -> Result<(), Refusal> {
+        if text.is_empty() || text.chars().count() > 4_000 {
+            return Err(Refusal::new(
+                ErrorCode::InvalidMessage,
+                "chat text must be 1 to 4000 characters",
+            ));
         }
-        let deliveries = hub.rooms.leave(peer, reason);
-        hub.deliver(deliveries);
+        let mut hub = self.hub();
+        let deliveries = hub.rooms.chat(from, text, to)?;
+        self.deliver(&mut hub, deliveries);
+        Ok(())
     }
-}
 
-impl Hub {
-    /// Queues each delivery on its peer's link. A peer whose queue is full or closed is
-    /// removed (the others get `peerLeft` with reason `disconnected`, delivered the same
-    /// way) and its connection is stopped.
-    fn deliver(&mut self, deliveries: Vec<Delivery>) {
+    /// Announces recording (see [`Rooms::recording`]).
+    pub fn recording(&self, from: &str, active: bool) -> Result<(), Refusal> {
+        let mut hub = self.hub();
+        let deliveries = hub.rooms.recording(from, active)?;
+        self.deliver(&mut hub, deliveries);
+        Ok(())
+    }
+
+    /// Stores a client's `report` and counts it in the metrics.
+    pub fn report(&self, from: &str, report: Report) -> Result<(), Refusal> {
+        if report.quality.is_some_and(|q| q > 100) {
+            return Err(Refusal::new(
+                ErrorCode::InvalidMessage,
+                "quality must be 0..100",
+            ));
+        }
+        if report
+            .connection_state
+            .as_ref()
+            .is_some_and(|s| s.len() > 32)
+            || report.failure_reason.as_ref().is_some_and(|s| s.len() > 64)
+        {
+            return Err(Refusal::new(
+                ErrorCode::InvalidMessage,
+                "report strings are too long",
+            ));
+        }
+        let mut hub = self.hub();
+        let hub = &mut *hub;
+        let Some(session) = hub.sessions.get_mut(from) else {
+            return Err(Refusal::new(ErrorCode::NotJoined, "join a room first"));
+        };
+        let about = report.peer_id.clone().unwrap_or_default();
+        let room = hub.rooms.room_of(from);
+        let known = about.is_empty()
+            || room.is_some_and(|r| hub.rooms.members(r).iter().any(|m| m.id == about));
+        if !known {
+            return Err(Refusal::new(
+                ErrorCode::UnknownPeer,
+                format!("no peer {about:?} in your room"),
+            ));
+        }
+        let entry = session.reports.entry(about).or_default();
+        if report.connection_state.is_some() {
+            entry.connection_state.clone_from(&report.connection_state);
+        }
+        if report.quality.is_some() {
+            entry.quality = report.quality;
+        }
+        session.last_seen = Instant::now();
+        self.metrics.client_report(
+            report.connection_state.as_deref(),
+            report.setup_ms,
+            report.failure_reason.as_deref(),
+        );
+        Ok(())
+    }
+
+    /// `leave`: ends the session; the others hear `left`.
+    pub fn leave(&self, peer: &str) {
+        let mut hub = self.hub();
+        let deliveries = self.end_session(&mut hub, peer, LeaveReason::Left);
+        self.deliver(&mut hub, deliveries);
+    }
+
+    /// Ends room `name` (rooms API): every participant gets `roomEnded`, then its
+    /// connection is closed normally. Returns how many participants there were.
+    pub fn end_room(&self, name: &str, reason: &str) -> usize {
+        let mut hub = self.hub();
+        let members = hub.rooms.members(name).to_vec();
+        for m in &members {
+            let ended = ServerMessage::RoomEnded {
+                room: name.to_owned(),
+                reason: reason.to_owned(),
+            };
+            self.deliver(&mut hub, vec![Delivery::new(&m.id, ended)]);
+            if let Some(link) = hub.sessions.get(&m.id).and_then(|s| s.link.clone()) {
+                let _ = link.tx.try_send(Outgoing::Close(1000, "room ended"));
+            }
+        }
+        hub.rooms.remove_room(name);
+        for m in &members {
+            self.forget_session(&mut hub, &m.id);
+        }
+        hub.empty_since.remove(name);
+        members.len()
+    }
+
+    /// Removes API rooms that have been empty longer than their empty timeout.
+    pub fn sweep_empty_rooms(&self) {
+        let now = Instant::now();
+        let mut expired = Vec::new();
+        {
+            let mut hub = self.hub();
+            for spec in self.store.rooms() {
+                let live = hub.rooms.room(&spec.name).is_some();
+                if live || spec.empty_timeout_secs == 0 {
+                    hub.empty_since.remove(&spec.name);
+                    continue;
+                }
+                let since = *hub.empty_since.entry(spec.name.clone()).or_insert(now);
+                if now.duration_since(since).as_secs() >= spec.empty_timeout_secs {
+                    hub.empty_since.remove(&spec.name);
+                    expired.push(spec.name);
+                }
+            }
+        }
+        for name in expired {
+            tracing::info!(room = %name, "removing a room that stayed empty");
+            self.store.delete_room(&name);
+        }
+    }
+
+    /// Removes `peer`'s session and its place in rooms and queues; returns the
+    /// `peerLeft` deliveries for the others.
+    fn end_session(&self, hub: &mut Hub, peer: &str, reason: LeaveReason) -> Vec<Delivery> {
+        let (deliveries, emptied) = hub.rooms.leave(peer, reason);
+        if let Some(room) = emptied {
+            hub.empty_since.insert(room, Instant::now());
+        }
+        self.forget_session(hub, peer);
+        deliveries
+    }
+
+    fn forget_session(&self, hub: &mut Hub, peer: &str) {
+        if let Some(session) = hub.sessions.remove(peer) {
+            hub.by_session_id.remove(&session.session_id);
+            if let Some(queue) = session.lobby.as_ref().and_then(|l| hub.queues.get_mut(l)) {
+                queue.remove(peer);
+            }
+            self.metrics
+                .session_ended(session.started.elapsed().as_secs_f64());
+        }
+    }
+
+    /// Numbers each delivery with its session's next seq, keeps it for replay and queues
+    /// it on the session's connection (if attached). A session that overflows is dropped:
+    /// its connection closes with 1008 and the others hear `disconnected`, delivered the
+    /// same way.
+    fn deliver(&self, hub: &mut Hub, deliveries: Vec<Delivery>) {
         let mut queue: VecDeque<Delivery> = deliveries.into();
+        let max_unacked = self.config.max_unacked;
         while let Some(Delivery { to, message }) = queue.pop_front() {
-            let Some(link) = self.links.get(&to) else {
+            let Some(session) = hub.sessions.get_mut(&to) else {
                 continue; // dropped earlier in this same round
             };
-            match link.tx.try_send(message) {
-                Ok(()) => continue,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::warn!(peer = %to, "dropping a peer whose outgoing queue is full");
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => {
-                    // Its connection is already ending (common during shutdown).
-                    tracing::debug!(peer = %to, "dropping a peer whose connection closed");
+            session.last_seq += 1;
+            let text: Utf8Bytes = message.to_json_with_seq(session.last_seq).into();
+            let mut overflow = session.outbox.len() >= max_unacked
+                || session.outbox_bytes + text.len() > self.config.max_unacked_bytes;
+            if !overflow {
+                session.outbox_bytes += text.len();
+                session.outbox.push_back((session.last_seq, text.clone()));
+                if let Some(link) = &session.link {
+                    // A closed queue means the connection is ending; the message waits
+                    // in the outbox for `resume`.
+                    overflow = matches!(
+                        link.tx.try_send(Outgoing::Text(text)),
+                        Err(mpsc::error::TrySendError::Full(_))
+                    );
                 }
             }
-            if let Some(link) = self.links.remove(&to) {
-                link.stop.cancel();
+            if overflow {
+                tracing::warn!(peer = %to, "dropping a session that does not keep up");
+                if let Some(link) = session.link.take() {
+                    link.stop.cancel();
+                }
+                queue.extend(self.end_session(hub, &to, LeaveReason::Disconnected));
             }
-            queue.extend(self.rooms.leave(&to, LeaveReason::Disconnected));
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use steadyrtc_protocol::{PeerInfo, PROTOCOL_VERSION};
-
-    fn state(max_peers: u32) -> AppState {
-        AppState::new(Config {
-            max_peers_per_room: max_peers,
-            ..Config::default()
-        })
-    }
-
-    fn link(capacity: usize) -> (PeerLink, mpsc::Receiver<ServerMessage>) {
-        let (tx, rx) = mpsc::channel(capacity);
-        (
-            PeerLink {
-                tx,
-                stop: CancellationToken::new(),
-            },
-            rx,
-        )
-    }
-
-    #[test]
-    fn peer_ids_are_sixteen_alphanumerics_and_differ() {
-        let a = random_peer_id();
-        assert_eq!(a.len(), PEER_ID_LEN);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
-        assert_ne!(a, random_peer_id());
-    }
-
-    #[test]
-    fn join_queues_welcome_and_peer_joined() {
-        let state = state(16);
-        let (ada_link, mut ada) = link(8);
-        let (bo_link, mut bo) = link(8);
-        let ada_id = state
-            .join(ada_link, PROTOCOL_VERSION, "demo", "Ada")
-            .unwrap();
-        let bo_id = state.join(bo_link, PROTOCOL_VERSION, "demo", "Bo").unwrap();
-        assert!(matches!(ada.try_recv(), Ok(ServerMessage::Welcome { .. })));
-        assert_eq!(
-            ada.try_recv().ok(),
-            Some(ServerMessage::PeerJoined {
-                peer: PeerInfo {
-                    id: bo_id.clone(),
-                    name: "Bo".into()
-                }
-            })
-        );
-        let Ok(ServerMessage::Welcome { peers, .. }) = bo.try_recv() else {
-            panic!("no welcome")
-        };
-        assert_eq!(
-            peers,
-            vec![PeerInfo {
-                id: ada_id,
-                name: "Ada".into()
-            }]
-        );
-        assert_eq!(state.stats(), Stats { rooms: 1, peers: 2 });
-    }
-
-    #[test]
-    fn slow_peer_is_dropped_and_the_others_hear_it_disconnected() {
-        let state = state(16);
-        let (ada_link, mut ada) = link(64);
-        let (slow_link, _slow_rx) = link(1); // welcome fills it; nobody reads
-        let stop = slow_link.stop.clone();
-        let ada_id = state
-            .join(ada_link, PROTOCOL_VERSION, "demo", "Ada")
-            .unwrap();
-        let slow_id = state
-            .join(slow_link, PROTOCOL_VERSION, "demo", "Slow")
-            .unwrap();
-        assert!(!stop.is_cancelled());
-
-        state
-            .signal(&ada_id, &slow_id, serde_json::json!({}))
-            .unwrap();
-
-        assert!(stop.is_cancelled(), "the slow connection is told to stop");
-        assert_eq!(state.stats(), Stats { rooms: 1, peers: 1 });
-        let received: Vec<_> = std::iter::from_fn(|| ada.try_recv().ok()).collect();
-        assert_eq!(
-            received.last(),
-            Some(&ServerMessage::PeerLeft {
-                peer_id: slow_id,
-                reason: LeaveReason::Disconnected
-            })
-        );
-    }
-
-    #[test]
-    fn closed_queue_counts_as_disconnected() {
-        let state = state(16);
-        let (ada_link, mut ada) = link(64);
-        let (gone_link, gone_rx) = link(8);
-        state
-            .join(ada_link, PROTOCOL_VERSION, "demo", "Ada")
-            .unwrap();
-        let gone_id = state
-            .join(gone_link, PROTOCOL_VERSION, "demo", "Gone")
-            .unwrap();
-        drop(gone_rx);
-        let (cy_link, _cy) = link(8);
-        state.join(cy_link, PROTOCOL_VERSION, "demo", "Cy").unwrap();
-        let received: Vec<_> = std::iter::from_fn(|| ada.try_recv().ok()).collect();
-        assert!(received.contains(&ServerMessage::PeerLeft {
-            peer_id: gone_id,
-            reason: LeaveReason::Disconnected
-        }));
-        assert_eq!(state.stats().peers, 2);
-    }
-
-    #[test]
-    fn leave_after_being_dropped_is_harmless() {
-        let state = state(16);
-        let (l, _rx) = link(8);
-        let id = state.join(l, PROTOCOL_VERSION, "demo", "Ada").unwrap();
-        state.leave(&id, LeaveReason::Left);
-        state.leave(&id, LeaveReason::Disconnected);
-        assert_eq!(state.stats(), Stats { rooms: 0, peers: 0 });
-    }
-}
+mod tests;

@@ -43,7 +43,7 @@ async fn missing_or_mistyped_field_is_invalid_message_and_the_socket_stays_usabl
     c.send_text(r#"{"type":"join","room":"demo","name":"Ada"}"#)
         .await;
     c.expect_error(ErrorCode::InvalidMessage).await;
-    c.send_text(r#"{"type":"join","protocolVersion":"1","room":"demo","name":"Ada"}"#)
+    c.send_text(r#"{"type":"join","protocolVersion":"1","room":"demo","name":"Ada","token":"t"}"#)
         .await;
     c.expect_error(ErrorCode::InvalidMessage).await;
     let (_, _) = c.join("demo", "Ada").await;
@@ -89,8 +89,7 @@ async fn frame_beyond_the_hard_limit_closes_only_that_connection() {
     let server = TestServer::start(|_| {}).await;
     let (mut ada, _, mut bo, bo_id) = server.pair("Ada", "Bo").await;
 
-    bo.send_text("x".repeat(steadyrtc_server::session::HARD_FRAME_LIMIT + 1))
-        .await;
+    bo.send_text("x".repeat(4 * MAX_FRAME_BYTES + 1)).await;
     match bo.next().await {
         Received::Closed(_) => {}
         Received::Message(m) => panic!("expected the connection to end, got {m:?}"),

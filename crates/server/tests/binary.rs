@@ -13,13 +13,15 @@ const STEP: Duration = Duration::from_secs(10);
 fn server_command(port: u16) -> Command {
     let dir = std::env::temp_dir();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_steadyrtc-server"));
-    cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
+    cmd.args(["--host", "127.0.0.1", "--port", &port.to_string(), "--dev"])
         .arg("--www-dir")
         .arg(&dir)
         .arg("--pkg-dir")
         .arg(&dir)
         .env_remove("STEADYRTC_HOST")
         .env_remove("STEADYRTC_PORT")
+        .env_remove("STEADYRTC_TOKEN_SECRET")
+        .env_remove("STEADYRTC_DEV")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -110,5 +112,35 @@ fn taken_port_exits_non_zero_with_a_one_line_error_naming_the_address() {
         )),
         "{stderr}"
     );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn production_mode_without_a_token_secret_refuses_to_start_naming_the_variable() {
+    let mut cmd = server_command(0);
+    let args: Vec<_> = cmd
+        .get_args()
+        .map(|a| a.to_owned())
+        .filter(|a| a != "--dev")
+        .collect();
+    let mut cmd2 = Command::new(cmd.get_program());
+    cmd2.args(args)
+        .env_remove("STEADYRTC_TOKEN_SECRET")
+        .env_remove("STEADYRTC_DEV")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let _ = &mut cmd;
+    let mut child = cmd2.spawn().expect("spawn server");
+    let status = wait_with_timeout(&mut child);
+    assert!(!status.success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(stderr.contains("STEADYRTC_TOKEN_SECRET"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -4,11 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{join_message, Received, TestServer};
+use common::{guest, join_message, Received, TestServer};
 use serde_json::json;
-use steadyrtc_protocol::{
-    ClientMessage, ErrorCode, LeaveReason, PeerInfo, ServerMessage, PROTOCOL_VERSION,
-};
+use steadyrtc_protocol::{ClientMessage, ErrorCode, LeaveReason, ServerMessage, PROTOCOL_VERSION};
 
 const QUIET: Duration = Duration::from_millis(300);
 
@@ -24,40 +22,24 @@ async fn join_welcomes_with_present_peers_and_announces_the_newcomer() {
     let (bo_id, peers) = bo.join("demo", "Bo").await;
     assert_eq!(
         peers,
-        vec![PeerInfo {
-            id: ada_id.clone(),
-            name: "Ada".into()
-        }]
+        vec![guest(&ada_id, "Ada", true)],
+        "the newcomer is polite"
     );
     assert_eq!(
         ada.recv().await,
         ServerMessage::PeerJoined {
-            peer: PeerInfo {
-                id: bo_id.clone(),
-                name: "Bo".into()
-            }
-        }
+            peer: guest(&bo_id, "Bo", false)
+        },
+        "the one already there is impolite"
     );
     let (cy_id, peers) = cy.join("demo", "Cy").await;
     assert_eq!(
         peers,
-        vec![
-            PeerInfo {
-                id: ada_id.clone(),
-                name: "Ada".into()
-            },
-            PeerInfo {
-                id: bo_id.clone(),
-                name: "Bo".into()
-            }
-        ],
+        vec![guest(&ada_id, "Ada", true), guest(&bo_id, "Bo", true)],
         "welcome lists the others in join order"
     );
     let cy_joined = ServerMessage::PeerJoined {
-        peer: PeerInfo {
-            id: cy_id.clone(),
-            name: "Cy".into(),
-        },
+        peer: guest(&cy_id, "Cy", false),
     };
     assert_eq!(ada.recv().await, cy_joined);
     assert_eq!(bo.recv().await, cy_joined);
@@ -211,10 +193,16 @@ async fn join_is_validated_and_a_refused_socket_stays_usable() {
     let mut c = server.client().await;
     let cases = [
         (
-            ClientMessage::Join {
-                protocol_version: PROTOCOL_VERSION + 1,
-                room: "demo".into(),
-                name: "Ada".into(),
+            match join_message("demo", "Ada") {
+                ClientMessage::Join {
+                    room, name, token, ..
+                } => ClientMessage::Join {
+                    protocol_version: PROTOCOL_VERSION + 1,
+                    room,
+                    name,
+                    token,
+                },
+                other => other,
             },
             ErrorCode::UnsupportedVersion,
         ),
@@ -246,13 +234,7 @@ async fn second_join_is_already_joined_and_changes_nothing() {
 
     let mut bo = server.client().await;
     let (_, peers) = bo.join("demo", "Bo").await;
-    assert_eq!(
-        peers,
-        vec![PeerInfo {
-            id: ada_id,
-            name: "Ada".into()
-        }]
-    );
+    assert_eq!(peers, vec![guest(&ada_id, "Ada", true)]);
     server.shutdown().await;
 }
 
@@ -270,8 +252,12 @@ async fn signal_or_leave_before_join_is_not_joined() {
 }
 
 #[tokio::test]
-async fn silent_connection_is_closed_after_the_idle_timeout() {
-    let server = TestServer::start(|c| c.idle_timeout_secs = 1).await;
+async fn silent_connection_is_closed_after_the_heartbeat_timeout() {
+    let server = TestServer::start(|c| {
+        c.heartbeat_interval_ms = 200;
+        c.heartbeat_timeout_ms = 1_000;
+    })
+    .await;
     let (mut ada, _, mut mute, mute_id) = server.pair("Ada", "Mute").await;
     // Ada keeps reading (so her client answers pings); Mute reads nothing, so sends no pong.
     let started = std::time::Instant::now();
@@ -298,7 +284,7 @@ async fn a_peer_that_stops_reading_is_dropped_instead_of_buffered() {
     let server = TestServer::start(|_| {}).await;
     let (mut ada, _, slow, slow_id) = server.pair("Ada", "Slow").await;
 
-    // ~60 KB per signal: socket buffers plus the 256-message queue fill well before 1,000.
+    // ~60 KB per signal: the 8 MiB of unacknowledged messages fill well before 1,000.
     let data = json!({"kind": "offer", "sdp": "x".repeat(60_000)});
     let frame = ClientMessage::Signal {
         to: slow_id.clone(),
@@ -332,12 +318,24 @@ async fn a_peer_that_stops_reading_is_dropped_instead_of_buffered() {
 }
 
 #[tokio::test]
-async fn shutdown_closes_open_sockets_with_going_away() {
-    let server = TestServer::start(|_| {}).await;
+async fn shutdown_says_go_away_then_closes_with_going_away() {
+    let server = TestServer::start(|c| c.drain_ms = 300).await;
     let mut ada = server.client().await;
     ada.join("demo", "Ada").await;
+    let started = std::time::Instant::now();
     let stopping = tokio::spawn(server.shutdown());
+    assert_eq!(
+        ada.recv().await,
+        ServerMessage::GoAway {
+            reason: "shutdown".into(),
+            reconnect_in_ms: 300
+        }
+    );
     let frame = ada.expect_closed().await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "the drain time is given"
+    );
     assert_eq!(frame.map(|f| u16::from(f.code)), Some(1001));
     common::within("shutdown", stopping).await.unwrap();
 }
