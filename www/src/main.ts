@@ -1,7 +1,7 @@
 // The steadyrtc demo: join a room, see and hear everyone in it, exchange messages,
 // and watch what the library reports. It uses only the public npm package API.
 import init, { Room, isSteadyError, version } from "steadyrtc";
-import type { PeerInfo, RemoteTrackEvent, StateChangeEvent } from "steadyrtc";
+import type { ConnectionState, PeerInfo, RemoteTrackEvent, StateChangeEvent } from "steadyrtc";
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -77,10 +77,31 @@ function onTrack({ peerId, stream, track }: RemoteTrackEvent): void {
   log(`receiving ${track.kind} from ${names.get(peerId) ?? peerId}`);
 }
 
-function onStateChange({ peerId, from, to }: StateChangeEvent): void {
-  const state = ui.remotes.querySelector(`[data-peer-id="${CSS.escape(peerId)}"] .state`);
-  if (state) state.textContent = to;
-  log(`connection to ${names.get(peerId) ?? peerId}: ${from} -> ${to}`);
+/** When each peer's connection was lost, to say how long recovery took. */
+const lostAt = new Map<string, number>();
+
+function showState(peerId: string, to: ConnectionState): void {
+  const state = ui.remotes.querySelector<HTMLElement>(`[data-peer-id="${CSS.escape(peerId)}"] .state`);
+  if (!state) return;
+  state.textContent = to;
+  state.dataset.state = to;
+}
+
+function onStateChange({ peerId, from, to, reason }: StateChangeEvent): void {
+  showState(peerId, to);
+  const who = names.get(peerId) ?? peerId;
+  if (to === "reconnecting") {
+    if (!lostAt.has(peerId)) lostAt.set(peerId, performance.now());
+    log(`connection to ${who} lost (${reason}): reconnecting…`);
+  } else if (to === "connected" && reason === "recovered") {
+    const since = lostAt.get(peerId);
+    lostAt.delete(peerId);
+    log(`connection to ${who} recovered${since === undefined ? "" : ` after ${((performance.now() - since) / 1000).toFixed(1)} s`}`);
+  } else if (to === "failed") {
+    log(`connection to ${who} failed: ${reason}`);
+  } else {
+    log(`connection to ${who}: ${from} -> ${to} (${reason})`);
+  }
 }
 
 function setJoined(joined: boolean): void {
@@ -147,6 +168,7 @@ async function join(): Promise<void> {
     for (const peer of joined.peers()) {
       names.set(peer.id, peer.name);
       tile(peer);
+      showState(peer.id, peer.connectionState);
     }
     setJoined(true);
     const others = joined.peers().length;
@@ -172,6 +194,7 @@ async function leave(): Promise<void> {
   ui.local.srcObject = null;
   ui.remotes.replaceChildren();
   names.clear();
+  lostAt.clear();
   setJoined(false);
   setStatus("idle", "Not in a room");
   log("left the room");
