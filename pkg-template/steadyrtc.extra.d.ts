@@ -114,9 +114,29 @@ export interface DataMessage {
   text: string;
 }
 
-/** Payload of `disconnected`: the signaling socket closed. Calls already up continue. */
+/**
+ * Payload of `disconnected`: the signaling socket closed. Calls already up continue, and
+ * the session reconnects by itself (see `sessionStateChange`).
+ */
 export interface DisconnectedEvent {
   code: number;
+  reason: string;
+}
+
+/**
+ * The connection to the signaling server. After a drop (socket closed, no heartbeat for
+ * the server's timeout, or the server's `goAway`) it is `reconnecting` (backoff with
+ * jitter, paused while offline), then `resuming` (nothing is lost and the other peers see
+ * no leave), back to `connected`. If the server forgot the session it is `rejoining`: a
+ * fresh join with the same token, after which the links are rebuilt and `peerId` changes.
+ * `failed` after 20 attempts or 5 minutes, or when the rejoin is refused.
+ */
+export type SessionState = "connected" | "reconnecting" | "resuming" | "rejoining" | "failed" | "closed";
+
+/** Payload of `sessionStateChange`. */
+export interface SessionStateChangeEvent {
+  from: SessionState;
+  to: SessionState;
   reason: string;
 }
 
@@ -129,6 +149,7 @@ export interface RoomEvents {
   stateChange: StateChangeEvent;
   message: DataMessage;
   disconnected: DisconnectedEvent;
+  sessionStateChange: SessionStateChangeEvent;
   /** Something failed after join (a negotiation step, a refused message). */
   error: SteadyError;
 }

@@ -12,17 +12,19 @@ pub enum EventName {
     StateChange,
     Message,
     Disconnected,
+    SessionStateChange,
     Error,
 }
 
 impl EventName {
-    pub const ALL: [EventName; 7] = [
+    pub const ALL: [EventName; 8] = [
         EventName::PeerJoined,
         EventName::PeerLeft,
         EventName::Track,
         EventName::StateChange,
         EventName::Message,
         EventName::Disconnected,
+        EventName::SessionStateChange,
         EventName::Error,
     ];
 
@@ -34,6 +36,7 @@ impl EventName {
             EventName::StateChange => "stateChange",
             EventName::Message => "message",
             EventName::Disconnected => "disconnected",
+            EventName::SessionStateChange => "sessionStateChange",
             EventName::Error => "error",
         }
     }

@@ -12,7 +12,9 @@ use crate::browser::media;
 use crate::browser::page::{self, PageEvent};
 use crate::browser::peer::{PeerEvent, PeerLink};
 use crate::browser::signaling::{SignalingClient, SignalingEvent};
+use crate::engine::session::{SessionConfig, SessionInput, SessionState, SessionSupervisor, SessionTimer};
 use crate::engine::{ConnState, LinkConfig};
+use std::collections::HashMap;
 use crate::error::{ErrorCode, SteadyError};
 use crate::options::{IceOptions, IceServer, RoomOptions};
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
@@ -30,6 +32,9 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 type PeerEvents = (String, PeerEvent);
 
 /// A joined room. Create it with `Room.join(options)`.
+#[path = "room_session.rs"]
+mod session;
+
 #[wasm_bindgen]
 pub struct Room {
     inner: Rc<Inner>,
@@ -38,6 +43,9 @@ pub struct Room {
 struct Inner {
     events: EventHub,
     state: RefCell<State>,
+    /// Keeps the connection to the server up (see `room_session.rs`).
+    session: RefCell<SessionSupervisor>,
+    session_timers: RefCell<HashMap<SessionTimer, gloo_timers::callback::Timeout>>,
 }
 
 struct State {
@@ -46,6 +54,14 @@ struct State {
     ice: IceOptions,
     local: Option<MediaStream>,
     signaling: Option<SignalingClient>,
+    /// Where new sockets report (the run loop's signaling channel).
+    sig_tx: UnboundedSender<SignalingEvent>,
+    /// What a reconnection needs: where, who, and how far the session got.
+    url: String,
+    name: String,
+    token: Option<String>,
+    session_id: String,
+    last_seq: u64,
     peer_tx: Option<UnboundedSender<PeerEvents>>,
     /// This participant may send offers (its token grants publish).
     can_publish: bool,
@@ -74,8 +90,8 @@ impl Room {
         options.validate()?;
         let local = media::capture(options.media.audio, options.media.video).await?;
         match connect(&options).await {
-            Ok((signaling, sig_rx, welcome)) => {
-                Ok(Room::start(options, local, signaling, sig_rx, welcome))
+            Ok((signaling, sig_tx, sig_rx, welcome)) => {
+                Ok(Room::start(options, local, signaling, sig_tx, sig_rx, welcome))
             }
             Err(e) => {
                 if let Some(stream) = &local {
@@ -183,13 +199,14 @@ async fn connect(
 ) -> Result<
     (
         SignalingClient,
+        UnboundedSender<SignalingEvent>,
         UnboundedReceiver<SignalingEvent>,
         ServerMessage,
     ),
     SteadyError,
 > {
     let (tx, mut rx) = unbounded();
-    let signaling = SignalingClient::connect(&options.url, tx)?;
+    let signaling = SignalingClient::connect(&options.url, tx.clone())?;
     let handshake = async {
         while let Some(event) = rx.next().await {
             match event {
@@ -206,6 +223,7 @@ async fn connect(
                 }
                 SignalingEvent::Message(other) => tracing::debug!(?other, "ignored before welcome"),
                 SignalingEvent::BadFrame(why) => tracing::warn!(%why, "bad frame from server"),
+                SignalingEvent::Alive => {}
                 SignalingEvent::Closed {
                     was_open: false, ..
                 } => {
@@ -240,7 +258,7 @@ async fn connect(
             ))
         }
     };
-    Ok((signaling, rx, welcome))
+    Ok((signaling, tx, rx, welcome))
 }
 
 fn closed_error() -> SteadyError {
@@ -255,19 +273,22 @@ impl Room {
         options: RoomOptions,
         local: Option<MediaStream>,
         signaling: SignalingClient,
+        sig_tx: UnboundedSender<SignalingEvent>,
         sig_rx: UnboundedReceiver<SignalingEvent>,
         welcome: ServerMessage,
     ) -> Room {
-        let (peer_id, room, present, can_publish, server_ice) = match welcome {
+        let (peer_id, room, present, can_publish, server_ice, session_id, heartbeat) = match welcome {
             ServerMessage::Welcome {
                 peer_id,
                 room,
                 peers,
                 grants,
                 ice_servers,
+                session_id,
+                heartbeat,
                 ..
-            } => (peer_id, room, peers, grants.publish, ice_servers),
-            _ => (String::new(), options.room.clone(), Vec::new(), true, Vec::new()),
+            } => (peer_id, room, peers, grants.publish, ice_servers, session_id, heartbeat),
+            _ => (String::new(), options.room.clone(), Vec::new(), true, Vec::new(), String::new(), Default::default()),
         };
         let mut ice = options.ice;
         if ice.ice_servers.is_empty() {
@@ -286,13 +307,25 @@ impl Room {
                 can_publish,
                 local,
                 signaling: Some(signaling),
+                sig_tx,
+                url: options.url.clone(),
+                name: options.name.clone(),
+                token: options.token.clone(),
+                session_id,
+                last_seq: 0,
                 peer_tx: Some(peer_tx),
                 page: page::current(),
                 page_listeners: page::watch(page_tx),
                 peers: Vec::new(),
                 closed: false,
             }),
+            session: RefCell::new(SessionSupervisor::new(
+                SessionConfig::default(),
+                (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
+            )),
+            session_timers: RefCell::new(HashMap::new()),
         });
+        inner.session_input(SessionInput::Joined { heartbeat_timeout_ms: heartbeat.timeout_ms });
         // Links to the peers already present exist before `join` resolves, so `peers()`
         // lists them at once; `peerJoined` is for later arrivals. We are the later joiner:
         // we send the first offer if we may publish.
@@ -328,7 +361,13 @@ async fn run(
         match input {
             Input::Signaling(event) => inner.on_signaling(event),
             Input::Peer((id, event)) => inner.on_peer(&id, event),
-            Input::Page(event) => inner.on_page(event),
+            Input::Page(event) => {
+                inner.session_input(match event {
+                    PageEvent::Online(online) => SessionInput::NetworkOnline { online },
+                    PageEvent::Visible(visible) => SessionInput::PageVisible { visible },
+                });
+                inner.on_page(event)
+            }
         }
     }
     tracing::debug!("room task ended");
@@ -394,7 +433,11 @@ impl Inner {
         }
     }
 
-    fn on_signaling(&self, event: SignalingEvent) {
+    fn on_signaling(self: &Rc<Self>, event: SignalingEvent) {
+        if matches!(event, SignalingEvent::Message(_) | SignalingEvent::Alive) {
+            self.session_input(SessionInput::FrameReceived);
+        }
+        let session = self.session.borrow().state();
         match event {
             SignalingEvent::Message(ServerMessage::PeerJoined { peer }) => {
                 let payload = peer_info_js(&peer);
@@ -435,32 +478,46 @@ impl Inner {
                 };
                 link.receive(signal);
             }
+            SignalingEvent::Message(ServerMessage::Error { code, .. }) if session == SessionState::Resuming => {
+                self.session_input(SessionInput::ResumeRefused { code: code.as_str().into() });
+            }
+            SignalingEvent::Message(ServerMessage::Error { code, message }) if session == SessionState::Rejoining => {
+                let err = SteadyError::new(ErrorCode::JoinRejected, message).with_server_code(code.as_str());
+                self.emit_error(&err, None);
+                self.session_input(SessionInput::JoinRefused { code: code.as_str().into() });
+            }
             SignalingEvent::Message(ServerMessage::Error { code, message }) => {
                 let err = SteadyError::new(ErrorCode::BrowserError, message)
                     .with_server_code(code.as_str());
                 tracing::warn!(%err, "server refused a message");
                 self.emit_error(&err, None);
             }
-            SignalingEvent::Message(ServerMessage::Welcome { .. }) => {
-                tracing::warn!("unexpected second welcome ignored")
+            SignalingEvent::Message(welcome @ ServerMessage::Welcome { .. }) => {
+                if session == SessionState::Rejoining {
+                    self.rejoined(welcome);
+                } else {
+                    tracing::warn!("unexpected second welcome ignored")
+                }
+            }
+            SignalingEvent::Message(ServerMessage::Resumed { .. }) => self.session_input(SessionInput::Resumed),
+            SignalingEvent::Message(ServerMessage::GoAway { reconnect_in_ms, reason }) => {
+                tracing::info!(%reason, reconnect_in_ms, "server going away");
+                self.session_input(SessionInput::GoAway { reconnect_in_ms });
             }
             SignalingEvent::Message(other) => {
                 tracing::debug!(?other, "server message not handled yet")
             }
             SignalingEvent::BadFrame(why) => tracing::warn!(%why, "bad frame from server"),
-            SignalingEvent::Open => {}
+            SignalingEvent::Alive => {}
+            SignalingEvent::Open => self.session_input(SessionInput::SocketOpened),
             SignalingEvent::Closed { code, reason, .. } => {
-                let links: Vec<Rc<PeerLink>> = {
-                    let mut state = self.state.borrow_mut();
-                    state.signaling = None;
-                    state.peers.iter().map(|p| p.link.clone()).collect()
-                };
-                for link in links {
-                    link.set_signaling_up(false);
+                self.drop_socket();
+                if session == SessionState::Connected {
+                    // Calls already up keep their media while the session reconnects.
+                    let payload = object(&[("code", code.into()), ("reason", reason.into())]);
+                    self.events.emit(EventName::Disconnected, &payload);
                 }
-                // Calls already up keep their media; only new arrivals need the server.
-                let payload = object(&[("code", code.into()), ("reason", reason.into())]);
-                self.events.emit(EventName::Disconnected, &payload);
+                self.session_input(SessionInput::SocketClosed { code });
             }
         }
     }
@@ -540,6 +597,7 @@ impl Inner {
             state.closed = true;
             state.peer_tx = None;
             state.page_listeners.clear();
+            self.session_timers.borrow_mut().clear();
             (
                 state.signaling.take(),
                 std::mem::take(&mut state.peers),

@@ -21,6 +21,8 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 pub enum SignalingEvent {
     Open,
     Message(ServerMessage),
+    /// The server's heartbeat `ping` arrived (already answered with `pong`).
+    Alive,
     /// A frame from the server that is not a protocol message (logged, then ignored).
     BadFrame(String),
     /// The socket closed (after an error too: browsers always follow `error` with `close`).
@@ -75,7 +77,7 @@ impl SignalingClient {
                 let event = match ServerMessage::parse_frame(&text) {
                     Ok((_, ServerMessage::Ping {})) => {
                         let _ = replier.send_with_str(&ClientMessage::Pong {}.to_json());
-                        return;
+                        SignalingEvent::Alive
                     }
                     Ok((seq, msg)) => {
                         if let Some(seq) = seq {

@@ -22,6 +22,7 @@ pub mod quality;
 pub mod recovery;
 pub mod rng;
 pub mod sdp;
+pub mod session;
 pub mod stats;
 pub mod trace;
 pub mod types;

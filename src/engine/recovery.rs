@@ -234,15 +234,8 @@ impl Recovery {
         Decision::Attempt { level: ep.level, attempt: ep.attempts, delay_ms }
     }
 
-    /// The delay before attempt `attempt` (2 or later): base x factor^(attempt-2), capped,
-    /// spread by the jitter.
     fn backoff(&mut self, attempt: u32) -> u64 {
-        let exp = attempt.saturating_sub(2).min(60) as i32;
-        let raw = (self.cfg.base_delay_ms as f64) * self.cfg.factor.max(1.0).powi(exp);
-        let capped = raw.min(self.cfg.max_delay_ms as f64);
-        let jitter = self.cfg.jitter.clamp(0.0, 1.0);
-        let spread = 1.0 + jitter * (2.0 * self.rng.next_f64() - 1.0);
-        (capped * spread).round().max(0.0) as u64
+        backoff_delay(&self.cfg, attempt, &mut self.rng)
     }
 
     fn give_up(&mut self, reason: String) -> Decision {
@@ -284,6 +277,17 @@ impl Recovery {
     pub fn cancel(&mut self) {
         self.episode = None;
     }
+}
+
+/// The delay before retry number `attempt` (2 or later; the first retry is immediate):
+/// base x factor^(attempt-2), capped, spread by the jitter.
+pub fn backoff_delay(cfg: &RecoveryConfig, attempt: u32, rng: &mut SeededRng) -> u64 {
+    let exp = attempt.saturating_sub(2).min(60) as i32;
+    let raw = (cfg.base_delay_ms as f64) * cfg.factor.max(1.0).powi(exp);
+    let capped = raw.min(cfg.max_delay_ms as f64);
+    let jitter = cfg.jitter.clamp(0.0, 1.0);
+    let spread = 1.0 + jitter * (2.0 * rng.next_f64() - 1.0);
+    (capped * spread).round().max(0.0) as u64
 }
 
 #[cfg(test)]

@@ -26,12 +26,15 @@ export const CHROMIUM_ARGS = [
   "--disable-features=WebRtcHideLocalIpsWithMdns",
 ];
 
-/** Starts the server on port 0 and resolves once it printed its address. */
-export async function startServer({ timeoutMs = 20_000 } = {}) {
+/**
+ * Starts the server (on port 0 unless `port` is given, in `--dev` mode, plus `args`) and
+ * resolves once it printed its address.
+ */
+export async function startServer({ timeoutMs = 20_000, port = 0, args = [] } = {}) {
   for (const [what, path] of [["server binary", SERVER], ["demo build", join(root, "www", "dist", "index.html")], ["package build", join(root, "pkg", "steadyrtc.js")]]) {
     if (!existsSync(path)) throw new Error(`${what} missing at ${path}: run \`npm run build\` and \`cargo build -p steadyrtc-server\``);
   }
-  const proc = spawn(SERVER, ["--dev", "--port", "0", "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg")], {
+  const proc = spawn(SERVER, ["--dev", ...args, "--port", String(port), "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg")], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -57,6 +60,13 @@ export async function startServer({ timeoutMs = 20_000 } = {}) {
       const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
       await exited;
       clearTimeout(timer);
+    },
+    /** Kills the process at once (no goAway, no drain), as a crash would. */
+    async kill() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGKILL");
+      await exited;
     },
   };
 }

@@ -159,8 +159,14 @@ async function join(): Promise<void> {
     joined.on("stateChange", onStateChange);
     joined.on("message", ({ peerId, text }) => addMessage(names.get(peerId) ?? peerId, text));
     joined.on("disconnected", ({ code }) => {
-      setStatus("disconnected", "Signaling lost: calls in progress continue");
+      setStatus("disconnected", "Signaling lost: calls in progress continue; reconnecting…");
       log(`signaling connection closed (${code})`);
+    });
+    joined.on("sessionStateChange", ({ to, reason }) => {
+      log(`signaling ${to} (${reason})`);
+      if (to === "connected") setStatus("joined", `In room ${joined.roomName} as ${ui.name.value.trim()}`);
+      else if (to === "failed") setStatus("error", `Signaling failed: ${reason}`);
+      else setStatus("disconnected", `Signaling ${to}: calls in progress continue`);
     });
     joined.on("error", (e) => log(`error ${e.code}: ${e.message}`));
 
