@@ -3,7 +3,7 @@
 //   2. wasm-bindgen --target web, then wasm-opt -Oz,
 //   3. pkg/ assembled from pkg-template/ (what `npm publish` would ship),
 //   4. the demo: www/ type-checked against pkg/*.d.ts, bundled with esbuild into www/dist/.
-// Prints the size of the wasm and the JS glue, raw and gzipped.
+// Prints the size of the wasm and the JS glue, raw and gzipped, and fails over budget.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -71,10 +71,18 @@ run(bin("esbuild"), [join(root, "www", "src", "main.ts"), "--bundle", "--format=
   "--external:steadyrtc", "--sourcemap", "--log-level=warning", `--outfile=${join(dist, "app.js")}`], "esbuild (www)");
 for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(dist, f));
 
-// sizes
-const size = (file) => {
-  const bytes = readFileSync(file);
-  return `${(statSync(file).size / 1024).toFixed(1)} KiB raw, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KiB gzipped`;
-};
-console.log(`build: size of steadyrtc_bg.wasm: ${size(join(pkg, "steadyrtc_bg.wasm"))}`);
-console.log(`build: size of steadyrtc.js (glue): ${size(join(pkg, "steadyrtc.js"))}`);
+// sizes, against a budget: the build fails when the package grows past it, so that
+// growth is a decision, not an accident (raise the budget in the same commit, saying why).
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 180, "steadyrtc.js": 12 };
+let overBudget = false;
+for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
+  const file = join(pkg, name);
+  const raw = statSync(file).size / 1024;
+  const gz = gzipSync(readFileSync(file), { level: 9 }).length / 1024;
+  console.log(`build: size of ${name}: ${raw.toFixed(1)} KiB raw, ${gz.toFixed(1)} KiB gzipped (budget ${budget} KiB gzipped)`);
+  if (gz > budget) {
+    console.error(`build: ERROR: ${name} is ${gz.toFixed(1)} KiB gzipped, over its ${budget} KiB budget (scripts/build.mjs)`);
+    overBudget = true;
+  }
+}
+if (overBudget) process.exit(1);
