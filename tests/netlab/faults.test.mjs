@@ -252,3 +252,47 @@ test("killServer during a call: media keeps flowing", { timeout: 90_000 }, () =>
     assert.equal(health, 200);
   }),
 );
+
+// Longer than the server's 15 s heartbeat timeout: Alice's signaling socket dies too. The
+// library must notice (its heartbeat watchdog), reconnect and resume the session (so Bob
+// sees no leave), and tell the page what happened. Whether Chromium's own ICE or the
+// library's ICE restart brings the media path back first is recorded, not asserted: both
+// race once the network returns.
+test("blackout 30 s: the call comes back, the session resumes, and the page is told", { timeout: 120_000 }, () =>
+  scenario("long-blackout", "everything to and from Alice's host dropped for 30 s (signaling included); the lab watches 40 s more", async (timeline, keep) => {
+    const { alice, bob } = keep(await startCall(lab, timeline));
+    await sleep(1_000);
+    await lab.blackout("a", 30);
+    const undone = timeline.find("undo");
+    // Back means: every connection of both pages connected, and video decoding again.
+    const deadline = Date.now() + 40_000;
+    let back = false;
+    while (!back && Date.now() < deadline) {
+      await sleep(250);
+      const states = [...(await statesNow(alice)), ...(await statesNow(bob))];
+      back = states.length > 0 && states.every((s) => s.connectionState === "connected");
+    }
+    if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 10_000), videoGrows(bob, Date.now(), 10, 10_000)]);
+    await timeline.collect();
+
+    const fault = timeline.find("fault");
+    const demoLog = async (b) => (await b.page.evaluate(() => document.getElementById("log")?.innerText ?? "")).split("\n").reverse();
+    const report = {};
+    for (const [name, b] of [["alice", alice], ["bob", bob]]) {
+      const at = (value) => firstState(timeline, name, "connectionState", value, fault);
+      report[name] = {
+        disconnectedAfterFault: at("disconnected") === null ? null : at("disconnected") - fault,
+        failedAfterFault: at("failed") === null ? null : at("failed") - fault,
+        connectedAfterUndo: firstState(timeline, name, "connectionState", "connected", undone) === null ? null : firstState(timeline, name, "connectionState", "connected", undone) - undone,
+        mediaAfterUndo: timeline.media[name].firstAfterUndo === undefined || timeline.media[name].firstAfterUndo === null ? null : timeline.media[name].firstAfterUndo - undone,
+        library: (await demoLog(b)).filter((l) => /lost|recovered|failed|signaling/.test(l)),
+      };
+    }
+    timeline.result = { blackoutMs: undone - fault, cameBack: back, ...report };
+    console.log(`long-blackout: ${JSON.stringify(timeline.result)}`);
+    assert.ok(back, "the call did not come back within 40 s after a 30 s blackout");
+    assert.ok(report.alice.library.some((l) => l.includes("signaling connected (resumed)")), "Alice's session was not resumed");
+    assert.ok(report.alice.library.some((l) => /connection to Bob recovered/.test(l)), "Alice's page did not report the recovery");
+    assert.ok(!(await demoLog(bob)).some((l) => /Alice (left|disconnected)/.test(l)), "Bob saw Alice leave: the session was not resumed in time");
+  }),
+);
