@@ -18,11 +18,10 @@ use std::collections::HashMap;
 use crate::error::{ErrorCode, SteadyError};
 use crate::options::{IceOptions, IceServer, RoomOptions};
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
-use futures::future::{select, Either};
 use futures::StreamExt;
 use std::cell::RefCell;
 use std::rc::Rc;
-use steadyrtc_protocol::{ClientMessage, PeerInfo, Role, ServerMessage, SignalData, PROTOCOL_VERSION};
+use steadyrtc_protocol::{ClientMessage, PeerInfo, Role, ServerMessage, SignalData};
 use wasm_bindgen::prelude::*;
 use web_sys::MediaStream;
 
@@ -32,8 +31,12 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 type PeerEvents = (String, PeerEvent);
 
 /// A joined room. Create it with `Room.join(options)`.
+#[path = "room_join.rs"]
+mod join;
 #[path = "room_session.rs"]
 mod session;
+
+use join::connect;
 
 #[wasm_bindgen]
 pub struct Room {
@@ -191,74 +194,6 @@ impl Room {
         self.inner.shutdown();
         js_sys::Promise::resolve(&JsValue::UNDEFINED)
     }
-}
-
-/// Opens the socket, sends `join` and waits for `welcome`, within the join timeout.
-async fn connect(
-    options: &RoomOptions,
-) -> Result<
-    (
-        SignalingClient,
-        UnboundedSender<SignalingEvent>,
-        UnboundedReceiver<SignalingEvent>,
-        ServerMessage,
-    ),
-    SteadyError,
-> {
-    let (tx, mut rx) = unbounded();
-    let signaling = SignalingClient::connect(&options.url, tx.clone())?;
-    let handshake = async {
-        while let Some(event) = rx.next().await {
-            match event {
-                SignalingEvent::Open => signaling.send(&ClientMessage::Join {
-                    protocol_version: PROTOCOL_VERSION,
-                    room: options.room.clone(),
-                    name: options.name.clone(),
-                    token: options.token.clone(),
-                })?,
-                SignalingEvent::Message(msg @ ServerMessage::Welcome { .. }) => return Ok(msg),
-                SignalingEvent::Message(ServerMessage::Error { code, message }) => {
-                    return Err(SteadyError::new(ErrorCode::JoinRejected, message)
-                        .with_server_code(code.as_str()))
-                }
-                SignalingEvent::Message(other) => tracing::debug!(?other, "ignored before welcome"),
-                SignalingEvent::BadFrame(why) => tracing::warn!(%why, "bad frame from server"),
-                SignalingEvent::Alive => {}
-                SignalingEvent::Closed {
-                    was_open: false, ..
-                } => {
-                    return Err(SteadyError::new(
-                        ErrorCode::SignalingUnreachable,
-                        format!("could not connect to {}", options.url),
-                    ))
-                }
-                SignalingEvent::Closed { code, reason, .. } => {
-                    return Err(SteadyError::new(
-                        ErrorCode::SignalingClosed,
-                        format!("the server closed the connection while joining ({code} {reason})"),
-                    ))
-                }
-            }
-        }
-        Err(SteadyError::new(
-            ErrorCode::SignalingClosed,
-            "the signaling socket went away",
-        ))
-    };
-    let timeout = gloo_timers::future::TimeoutFuture::new(options.join_timeout_ms);
-    let welcome = match select(Box::pin(handshake), timeout).await {
-        Either::Left((result, _)) => result?,
-        Either::Right(_) => {
-            return Err(SteadyError::new(
-                ErrorCode::SignalingTimeout,
-                format!(
-                    "no welcome from {} within {} ms",
-                    options.url, options.join_timeout_ms
-                ),
-            ))
-        }
-    };
-    Ok((signaling, tx, rx, welcome))
 }
 
 fn closed_error() -> SteadyError {
