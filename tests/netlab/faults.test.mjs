@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
-import { HOSTS, LAB_SH, Lab, OUT_DIR, PID_FILE } from "./lab.mjs";
+import { HOSTS, LAB_SH, Lab, OUT_DIR, PID_FILE, TURN_URL, turnCredential } from "./lab.mjs";
 import { sleep, startCall, statesNow, videoGrows } from "./call.mjs";
 import { Timeline, mediaTicks, perSecond } from "./timeline.mjs";
 import { readRecorder } from "./recorder.mjs";
@@ -201,11 +201,14 @@ test("cap 300 kbit: Alice's outbound bitrate falls under the cap", { timeout: 90
   }),
 );
 
+// The whole TURN chain: the server issues ephemeral coturn credentials and sends them in
+// `welcome`, the library puts them into its peer connections (the demo passes no ICE
+// servers), and coturn accepts them. The lab only forces relay-only ICE.
 test("blockUdp with TURN: the selected pair is a relay over TCP and media flows", { timeout: 90_000 }, () =>
-  scenario("turn", "UDP blocked to and from both browser hosts; relay-only ICE through coturn over TCP", async (timeline, keep) => {
+  scenario("turn", "UDP blocked to and from both browser hosts; relay-only ICE through coturn over TCP, with credentials the server issued", async (timeline, keep) => {
     await lab.blockUdp("a");
     await lab.blockUdp("b");
-    const rtcConfig = (name) => ({ iceServers: lab.turnIceServers(name), iceTransportPolicy: "relay" });
+    const rtcConfig = () => ({ iceTransportPolicy: "relay" });
     const { alice, bob } = keep(await startCall(lab, timeline, { rtcConfig }));
     await Promise.all([videoGrows(alice, Date.now(), 20), videoGrows(bob, Date.now(), 20)]);
     await timeline.collect();
@@ -214,6 +217,15 @@ test("blockUdp with TURN: the selected pair is a relay over TCP and media flows"
     timeline.result = { pairs, iceTransportPolicy: created?.value, callUpMs: timeline.find("callUp") };
     console.log(`turn: ${JSON.stringify(timeline.result)}`);
     assert.equal(created?.value, "relay", "the page's connection was not relay-only");
+    // The library used the TURN server and credential the server issued, not the lab's.
+    for (const name of ["alice", "bob"]) {
+      const servers = timeline.states(name, "created")[0]?.iceServers ?? [];
+      const turn = servers.find((s) => [s.urls].flat().includes(TURN_URL));
+      assert.ok(turn, `${name}'s peer connection has no ${TURN_URL}: ${JSON.stringify(servers)}`);
+      assert.match(turn.username ?? "", /^\d{10}:.+/, `${name}'s TURN username is not <expiry>:<identity>`);
+      assert.equal(turn.credential, turnCredential(lab.turnSecret, turn.username), `${name}'s TURN credential is not HMAC-SHA1 of its username`);
+    }
+    timeline.result.turnUsernames = Object.fromEntries(["alice", "bob"].map((n) => [n, timeline.states(n, "created")[0]?.iceServers.find((s) => [s.urls].flat().includes(TURN_URL))?.username]));
     for (const [name, pair] of Object.entries(pairs)) {
       assert.equal(pair?.local?.type, "relay", `${name}'s selected pair is not a relay pair: ${JSON.stringify(pair)}`);
       assert.equal(pair?.local?.relayProtocol, "tcp", `${name} reaches TURN over ${pair?.local?.relayProtocol}, not TCP`);

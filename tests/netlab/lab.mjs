@@ -65,11 +65,12 @@ async function killHard(proc) {
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
 }
 
-/** coturn's TURN REST credentials: username `<expiry>:<identity>`, credential base64(HMAC-SHA1(secret, username)). */
-export function turnCredentials(secret, identity, ttlSeconds = 3600) {
-  const username = `${Math.floor(Date.now() / 1000) + ttlSeconds}:${identity}`;
-  const credential = createHmac("sha1", secret).update(username).digest("base64");
-  return { username, credential };
+/** The TURN URL the server hands out: the lab's coturn, over TCP (UDP may be blocked). */
+export const TURN_URL = `turn:${HOSTS.turn}:${TURN_PORT}?transport=tcp`;
+
+/** coturn's TURN REST credential for `username`: base64(HMAC-SHA1(secret, username)). The lab checks the server's with it. */
+export function turnCredential(secret, username) {
+  return createHmac("sha1", secret).update(username).digest("base64");
 }
 
 /** Refuses to start a second lab while one runs; removes the remains of a killed run. */
@@ -97,7 +98,7 @@ export class Lab {
       mkdirSync(OUT_DIR, { recursive: true });
       for (const log of ["server.log", "turnserver.log"]) rmSync(join(OUT_DIR, log), { force: true });
       await sh("up");
-      lab.serverArgs = await serverArgs();
+      lab.serverArgs = await serverArgs(lab.turnSecret);
       await lab.#startServer();
       await lab.#startTurn();
     } catch (e) {
@@ -139,10 +140,6 @@ export class Lab {
     };
   }
 
-  /** ICE servers for a browser: coturn over TCP only, with credentials computed like the server's. */
-  turnIceServers(identity) {
-    return [{ urls: [`turn:${HOSTS.turn}:${TURN_PORT}?transport=tcp`], ...turnCredentials(this.turnSecret, identity) }];
-  }
 
   async #fault(kind, host, params, apply, undo) {
     // An event's time is when the lab began to apply it; `tookMs` says how long that took.
@@ -234,10 +231,13 @@ export class Lab {
 
 /**
  * Arguments for the server on its host: `--dev` when the binary has it (tokens for the
- * demo), then NETLAB_SERVER_ARGS (space-separated) for anything a run needs on top.
+ * demo), the lab's coturn with its secret (the server issues the TURN credentials and
+ * sends them in `welcome`), then NETLAB_SERVER_ARGS (space-separated) for anything a run
+ * needs on top.
  */
-async function serverArgs() {
-  const args = ["--host", HOSTS.server, "--port", String(SERVER_PORT), "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg")];
+async function serverArgs(turnSecret) {
+  const args = ["--host", HOSTS.server, "--port", String(SERVER_PORT), "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg"),
+    "--turn-urls", TURN_URL, "--turn-secret", turnSecret];
   const { stdout } = await run(SERVER, ["--help"], { timeout: 10_000 });
   if (/--dev\b/.test(stdout)) args.push("--dev");
   args.push(...(process.env.NETLAB_SERVER_ARGS ?? "").split(" ").filter(Boolean));

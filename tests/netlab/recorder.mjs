@@ -33,7 +33,10 @@ export function recorderScript({ rtcConfig }) {
       const pc = rec.pcs.length;
       rec.pcs.push(this);
       const cfg = this.getConfiguration();
-      push(rec.events, MAX_EVENTS, { t: Date.now(), pc, kind: "created", value: cfg.iceTransportPolicy, iceServers: (cfg.iceServers ?? []).map((s) => s.urls) });
+      push(rec.events, MAX_EVENTS, {
+        t: Date.now(), pc, kind: "created", value: cfg.iceTransportPolicy,
+        iceServers: (cfg.iceServers ?? []).map((s) => ({ urls: s.urls, username: s.username ?? null, credential: s.credential ?? null })),
+      });
       for (const [event, prop] of STATES) {
         this.addEventListener(event, () => push(rec.events, MAX_EVENTS, { t: Date.now(), pc, kind: prop, value: this[prop] }));
       }
