@@ -1,7 +1,47 @@
 
 // ---- Added by steadyrtc's build from pkg-template/steadyrtc.extra.d.ts ----
 
-/** Options of `Room.join`. Unknown fields are refused with `invalidOptions`. */
+/**
+ * Options of `new Room(options)`, all optional. Unknown fields are refused with
+ * `invalidOptions`.
+ */
+export interface RoomClientOptions {
+  /**
+   * Called for a fresh token when the server refuses one (`invalidToken` or
+   * `tokenExpired`): when a rejoin after a long outage or a server restart is refused,
+   * and before the first join when `connect` gets no `token`. The join is retried once
+   * with the new token.
+   */
+  tokenProvider?: () => Promise<string> | string;
+  /**
+   * Replaces the built-in backoff between recovery attempts of a peer connection.
+   * Return the delay in milliseconds, or `null` to give up on that connection.
+   */
+  reconnectPolicy?: (attempt: ReconnectAttempt) => number | null;
+  /** Console logging of the library, for every room on the page. Default `"warn"`. */
+  logLevel?: "off" | "error" | "warn" | "info" | "debug" | "trace";
+}
+
+/** What `reconnectPolicy` is asked about. */
+export interface ReconnectAttempt {
+  /** 1-based attempt number in this recovery episode. */
+  attempt: number;
+  /** The ladder level of this attempt. */
+  level: RecoveryLevel;
+  /** Time since the connection was lost. */
+  elapsedMs: number;
+  /** The delay the built-in backoff would use. */
+  proposedDelayMs: number;
+}
+
+/**
+ * The recovery ladder, cheapest first: an ICE restart on the same connection; a new
+ * signaling socket (the session resumes) then an ICE restart; a new peer connection on
+ * both sides (a full reconnect).
+ */
+export type RecoveryLevel = "iceRestart" | "signalingReset" | "fullReconnect";
+
+/** Options of `room.connect` (and `Room.join`). Unknown fields are refused with `invalidOptions`. */
 export interface RoomOptions {
   /** WebSocket URL of the signaling endpoint, e.g. `ws://localhost:8080/ws`. */
   url: string;
@@ -43,22 +83,26 @@ export interface IceServer {
   credential?: string;
 }
 
+/** A participant's role in its room. */
+export type Role = "host" | "guest" | "listener";
+
 /** A remote participant. */
 export interface PeerInfo {
   /** Id assigned by the server. */
   id: string;
   /** Display name. */
   name: string;
+  role: Role;
 }
 
 /**
  * The state of the connection to one peer, as steadyrtc's engine tracks it. Setup walks
  * forward through `initializing` -> `signaling` (offer/answer) -> `iceGathering` ->
  * `iceExchange` (candidates flowing) -> `connecting` (ICE checks) -> `connected`. A drop
- * moves it to `reconnecting` while steadyrtc recovers it (ICE restart first); `failed`
- * means it gave up (setup not connected within 30 s: reason `timeout`; recovery
- * exhausted: reason `recoveryExhausted: ...`). Each state but `connected`, `failed` and
- * `closed` has a timeout.
+ * moves it to `reconnecting` while steadyrtc recovers it (see `recovery`): it stays
+ * there, even through a full reconnect, until it is `connected` again (reason
+ * `recovered`). `failed` means the room gave up on that peer (not connected again
+ * within 5 minutes while the peer stayed in the room). Each setup state has a timeout.
  */
 export type ConnectionState =
   | "initializing"
@@ -83,13 +127,17 @@ export interface PeerSummary extends PeerInfo {
 export type LeaveReason = "left" | "disconnected" | "timeout";
 
 /** Payload of `peerLeft`. */
-export interface PeerLeftEvent extends PeerInfo {
+export interface PeerLeftEvent {
+  id: string;
+  name: string;
   reason: LeaveReason;
 }
 
 /** Payload of `track`: a remote audio or video track and its stream. */
 export interface RemoteTrackEvent {
   peerId: string;
+  /** `"audio"` or `"video"`. */
+  kind: string;
   track: MediaStreamTrack;
   stream: MediaStream | undefined;
 }
@@ -101,14 +149,32 @@ export interface StateChangeEvent {
   to: ConnectionState;
   /**
    * Why, in camelCase: `offer`, `remoteOffer`, `descriptionsExchanged`,
-   * `candidatesFlowing`, `iceChecking`, `connected`, `recovered`, `iceDisconnected`, `iceFailed`,
-   * `statsStalled`, `<state>Timeout` (e.g. `connectingTimeout`), `timeout`,
-   * `recoveryExhausted: ...`, `closeRequested`, `closedByBrowser`.
+   * `candidatesFlowing`, `iceChecking`, `connected`, `recovered`, `iceDisconnected`,
+   * `iceFailed`, `statsStalled`, `<state>Timeout` (e.g. `connectingTimeout`), `timeout`,
+   * `fullReconnect`, `remoteReconnect`, `recoveryExhausted: ...`, `closeRequested`,
+   * `closedByBrowser`.
    */
   reason: string;
 }
 
-/** Payload of `message`: text sent with `room.send` by `peerId`. */
+/** How far a recovery got: an attempt starts, the connection is back, or the room gave up. */
+export type RecoveryPhase = "attempt" | "recovered" | "gaveUp";
+
+/**
+ * Payload of `recovery`: a step of the recovery of the connection to `peerId`. With
+ * `phase: "recovered"`, `level` is the highest level the episode needed and `elapsedMs`
+ * how long the connection was down.
+ */
+export interface RecoveryEvent {
+  peerId: string;
+  phase: RecoveryPhase;
+  level: RecoveryLevel;
+  /** Attempt number at that level (0 for `recovered` and `gaveUp`). */
+  attempt: number;
+  elapsedMs: number;
+}
+
+/** Payload of `message`: text sent with `room.send` by `peerId` (data channel). */
 export interface DataMessage {
   peerId: string;
   text: string;
@@ -125,11 +191,13 @@ export interface DisconnectedEvent {
 
 /**
  * The connection to the signaling server. After a drop (socket closed, no heartbeat for
- * the server's timeout, or the server's `goAway`) it is `reconnecting` (backoff with
- * jitter, paused while offline), then `resuming` (nothing is lost and the other peers see
- * no leave), back to `connected`. If the server forgot the session it is `rejoining`: a
- * fresh join with the same token, after which the links are rebuilt and `peerId` changes.
- * `failed` after 20 attempts or 5 minutes, or when the rejoin is refused.
+ * the server's timeout, the server's `goAway`, or a peer connection's recovery asking for
+ * a new socket) it is `reconnecting` (a probe at least every 1.5 s, at once when the
+ * network comes back; paused while offline), then `resuming` (nothing is lost and the
+ * other peers see no leave), back to `connected`. If the server forgot the session it
+ * is `rejoining`: a fresh join with the same token (or one from `tokenProvider`), after
+ * which the connections are rebuilt and `peerId` changes. `failed` after 5 minutes, or
+ * when the rejoin is refused.
  */
 export type SessionState = "connected" | "reconnecting" | "resuming" | "rejoining" | "failed" | "closed";
 
@@ -140,17 +208,65 @@ export interface SessionStateChangeEvent {
   reason: string;
 }
 
+/** Payload of `goAway`: the server is shutting down (a deploy); the session moves on by itself. */
+export interface GoAwayEvent {
+  reason: string;
+  reconnectInMs: number;
+}
+
+/** Payload of `roomEnded`: the server ended the room; this `Room` is closed. */
+export interface RoomEndedEvent {
+  room: string;
+  reason: string;
+}
+
+/** Payload of `chat`: a line sent with `room.sendChat`, relayed by the server. */
+export interface ChatEvent {
+  from: string;
+  text: string;
+  /** Sent to you alone. */
+  private: boolean;
+}
+
+/** Payload of `recording`: `by` started or stopped recording the room. */
+export interface RecordingEvent {
+  by: string;
+  active: boolean;
+}
+
+/** Payload of `queued`: you are in the match queue. */
+export interface QueuedEvent {}
+
+/** Payload of `matched`: the match queue paired you with `peer` in `room`. */
+export interface MatchedEvent {
+  room: string;
+  peer: PeerInfo;
+}
+
 /** Every event of a `Room` and its payload. */
 export interface RoomEvents {
-  /** A participant joined after you (peers present at join are in `room.peers()`). */
+  /**
+   * A participant is in the room: first every peer already there (before `connect`
+   * resolves), then each later arrival.
+   */
   peerJoined: PeerInfo;
   peerLeft: PeerLeftEvent;
   track: RemoteTrackEvent;
   stateChange: StateChangeEvent;
+  recovery: RecoveryEvent;
   message: DataMessage;
   disconnected: DisconnectedEvent;
   sessionStateChange: SessionStateChangeEvent;
-  /** Something failed after join (a negotiation step, a refused message). */
+  goAway: GoAwayEvent;
+  roomEnded: RoomEndedEvent;
+  chat: ChatEvent;
+  recording: RecordingEvent;
+  queued: QueuedEvent;
+  matched: MatchedEvent;
+  /**
+   * Something failed after `connect` (a negotiation step, a message the server refused:
+   * `code: "serverRefused"` with its `serverCode`).
+   */
   error: SteadyError;
 }
 
@@ -178,17 +294,21 @@ export type SteadyErrorCode =
   | "notConnected"
   /** The room was left; join again. */
   | "roomClosed"
+  /** The server refused a message after the join; see `serverCode`. */
+  | "serverRefused"
   /** The browser failed an operation; `message` says which. */
   | "browserError";
 
-/** Every error steadyrtc throws, rejects with or emits. */
-export interface SteadyError extends Error {
-  name: "SteadyError";
-  code: SteadyErrorCode;
-  /** The server's protocol error code, e.g. `"invalidRoom"` or `"roomFull"`. */
-  serverCode?: string;
+/** Every error steadyrtc throws, rejects with or emits: `err instanceof SteadyError`. */
+export class SteadyError extends Error {
+  readonly name: "SteadyError";
+  readonly code: SteadyErrorCode;
+  readonly message: string;
+  /** The server's protocol error code, e.g. `"roomFull"`, `"forbidden"`, `"rateLimited"`. */
+  readonly serverCode?: string;
   /** The remote peer the error concerns, for errors emitted about one peer. */
-  peerId?: string;
+  readonly peerId?: string;
+  private constructor();
 }
 
 /** `true` when `value` is a `SteadyError`. */

@@ -48,6 +48,11 @@ run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bul
 
 // 3. pkg/
 for (const f of ["steadyrtc.js", "steadyrtc_bg.wasm.d.ts"]) cpSync(join(bindgenOut, f), join(pkg, f));
+// The SteadyError class lives in a JS snippet (so that it truly extends Error); the
+// generated module imports it, and the package exports it from its entry point.
+const entry = readFileSync(join(pkg, "steadyrtc.js"), "utf8");
+if (!/^import \{ SteadyError \} from '\.\/snippets\/[^']+';$/m.test(entry)) fail("the generated steadyrtc.js does not import SteadyError from its snippet");
+writeFileSync(join(pkg, "steadyrtc.js"), entry + "\nexport { SteadyError };\n");
 if (existsSync(join(bindgenOut, "snippets"))) cpSync(join(bindgenOut, "snippets"), join(pkg, "snippets"), { recursive: true });
 const generatedTypes = readFileSync(join(bindgenOut, "steadyrtc.d.ts"), "utf8");
 const extraTypes = readFileSync(join(root, "pkg-template", "steadyrtc.extra.d.ts"), "utf8");

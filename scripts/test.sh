@@ -3,6 +3,7 @@
 # and how long it took. Expects `scripts/setup.sh --test` and `node scripts/build.mjs` to
 # have run (`npm test` does both). Exits non-zero if any layer failed or ran no test.
 #
+#   lint              cargo fmt --check, clippy -D warnings (native and wasm32)
 #   native            cargo test --workspace (protocol, client logic, server with real sockets)
 #   browser-chromium  wasm-bindgen-test in headless Chromium
 #   browser-firefox   wasm-bindgen-test in headless Firefox
@@ -27,7 +28,10 @@ summary=()
 # Sums "test result: ok. N passed; M failed" lines (cargo) or "# pass N"/"# fail M" (node).
 count() {
   local log=$1 kind=$2 p f
-  if [ "$kind" = cargo ]; then
+  if [ "$kind" = lint ]; then
+    p=$(grep -cE '^lint: .* clean$' "$log")
+    f=$(grep -cE '^lint: .* FAILED$' "$log")
+  elif [ "$kind" = cargo ]; then
     p=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
     f=$(grep -oE '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
   else
@@ -59,6 +63,16 @@ need() { [ -x "$1" ] || { echo "test: ERROR: $2 not found at '$1'; run scripts/s
 need "$CHROMEDRIVER" chromedriver
 need "${GECKODRIVER:-/nonexistent}" geckodriver
 
+lint() {
+  local rc=0
+  check() { local what=$1; shift; if "$@"; then echo "lint: $what clean"; else echo "lint: $what FAILED"; rc=1; fi; }
+  check "cargo fmt --check" cargo fmt --all --check
+  check "clippy (native)" cargo clippy --quiet --workspace --all-targets -- -D warnings
+  check "clippy (wasm32)" cargo clippy --quiet -p steadyrtc --target wasm32-unknown-unknown --all-targets -- -D warnings
+  return $rc
+}
+
+layer lint lint lint
 layer native cargo cargo test --workspace
 layer browser-chromium cargo env -u GECKODRIVER CHROMEDRIVER="$CHROMEDRIVER" \
   cargo test --target wasm32-unknown-unknown -p steadyrtc --tests

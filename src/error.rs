@@ -1,11 +1,13 @@
 //! The client's error type: a stable [`ErrorCode`] plus a human sentence. Pure Rust; the
 //! API layer turns it into the JS `SteadyError` object at the edge.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Stable error codes of the JS API. The strings never change meaning; new codes may be
 /// added. Documented for users in the package's type definitions (`SteadyErrorCode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ErrorCode {
     /// The options passed to `Room.join` are missing something or malformed.
     InvalidOptions,
@@ -29,13 +31,16 @@ pub enum ErrorCode {
     NotConnected,
     /// The room was left; this object can no longer be used.
     RoomClosed,
+    /// The server refused a message after the join; `serverCode` says why (`forbidden`,
+    /// `rateLimited`, `unknownPeer`, ...).
+    ServerRefused,
     /// The browser failed an operation that should have worked.
     BrowserError,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidArgument,
         ErrorCode::MediaPermissionDenied,
@@ -47,6 +52,7 @@ impl ErrorCode {
         ErrorCode::JoinRejected,
         ErrorCode::NotConnected,
         ErrorCode::RoomClosed,
+        ErrorCode::ServerRefused,
         ErrorCode::BrowserError,
     ];
 
@@ -64,17 +70,20 @@ impl ErrorCode {
             ErrorCode::JoinRejected => "joinRejected",
             ErrorCode::NotConnected => "notConnected",
             ErrorCode::RoomClosed => "roomClosed",
+            ErrorCode::ServerRefused => "serverRefused",
             ErrorCode::BrowserError => "browserError",
         }
     }
 }
 
 /// An error of the client library.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SteadyError {
     pub code: ErrorCode,
     pub message: String,
-    /// For [`ErrorCode::JoinRejected`]: the server's protocol error code.
+    /// For [`ErrorCode::JoinRejected`] and [`ErrorCode::ServerRefused`]: the server's
+    /// protocol error code.
     pub server_code: Option<String>,
 }
 

@@ -83,7 +83,11 @@ pub struct IceServer {
 impl From<steadyrtc_protocol::IceServer> for IceServer {
     /// An ICE server as the signaling server hands it out in `welcome`.
     fn from(s: steadyrtc_protocol::IceServer) -> Self {
-        Self { urls: Urls::Many(s.urls), username: s.username, credential: s.credential }
+        Self {
+            urls: Urls::Many(s.urls),
+            username: s.username,
+            credential: s.credential,
+        }
     }
 }
 
@@ -151,6 +155,19 @@ impl RoomOptions {
 }
 
 impl IceOptions {
+    /// The configuration a new peer connection uses: the app's own ICE servers if it gave
+    /// any, else the ones the signaling server handed out (STUN, and TURN with fresh
+    /// credentials), with the app's transport policy either way.
+    pub fn or_server(&self, server: &[steadyrtc_protocol::IceServer]) -> IceOptions {
+        if !self.ice_servers.is_empty() {
+            return self.clone();
+        }
+        IceOptions {
+            ice_servers: server.iter().cloned().map(IceServer::from).collect(),
+            ice_transport_policy: self.ice_transport_policy,
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         for (i, server) in self.ice_servers.iter().enumerate() {
             let mut any = false;
@@ -198,12 +215,80 @@ pub fn parse_options_json(json: &str) -> Result<RoomOptions, SteadyError> {
     Ok(options)
 }
 
+/// How much the library logs to the console (`logLevel` of `new Room`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn parse(s: &str) -> Result<Self, SteadyError> {
+        Ok(match s {
+            "off" | "silent" => LogLevel::Off,
+            "error" => LogLevel::Error,
+            "warn" => LogLevel::Warn,
+            "info" => LogLevel::Info,
+            "debug" => LogLevel::Debug,
+            "trace" => LogLevel::Trace,
+            _ => {
+                return Err(SteadyError::new(
+                    ErrorCode::InvalidOptions,
+                    format!(
+                        "logLevel must be one of off, error, warn, info, debug, trace; got {s:?}"
+                    ),
+                ))
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(json: &str) -> Result<RoomOptions, SteadyError> {
         parse_options_json(json)
+    }
+
+    #[test]
+    fn the_apps_ice_servers_win_and_otherwise_the_servers_are_used_with_the_apps_policy() {
+        let server = [steadyrtc_protocol::IceServer {
+            urls: vec!["turn:t:3478".into()],
+            username: Some("u".into()),
+            credential: Some("c".into()),
+        }];
+        let none = IceOptions {
+            ice_servers: vec![],
+            ice_transport_policy: IceTransportPolicy::Relay,
+        };
+        let used = none.or_server(&server);
+        assert_eq!(used.ice_servers.len(), 1);
+        assert_eq!(used.ice_servers[0].username.as_deref(), Some("u"));
+        assert_eq!(used.ice_transport_policy, IceTransportPolicy::Relay);
+        let own = IceOptions {
+            ice_servers: vec![IceServer {
+                urls: Urls::One("stun:s".into()),
+                username: None,
+                credential: None,
+            }],
+            ..IceOptions::default()
+        };
+        assert_eq!(own.or_server(&server), own);
+    }
+
+    #[test]
+    fn log_levels_parse_and_a_typo_is_an_invalid_option() {
+        assert_eq!(LogLevel::parse("warn"), Ok(LogLevel::Warn));
+        assert!(LogLevel::Debug > LogLevel::Info);
+        assert_eq!(
+            LogLevel::parse("warning").unwrap_err().code,
+            ErrorCode::InvalidOptions
+        );
     }
 
     #[test]
@@ -301,7 +386,10 @@ mod tests {
             credential: Some("c2VjcmV0".into()),
         };
         let s = IceServer::from(from_server);
-        assert_eq!(s.urls, Urls::Many(vec!["turn:10.0.0.3:3478?transport=tcp".into()]));
+        assert_eq!(
+            s.urls,
+            Urls::Many(vec!["turn:10.0.0.3:3478?transport=tcp".into()])
+        );
         assert_eq!(s.username.as_deref(), Some("1700000000:ada"));
         assert_eq!(s.credential.as_deref(), Some("c2VjcmV0"));
     }

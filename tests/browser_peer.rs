@@ -25,7 +25,11 @@ type Events = UnboundedReceiver<(String, PeerEvent)>;
 fn pair() -> (PeerLink, Events, PeerLink, Events) {
     let (tx_a, rx_a) = unbounded();
     let (tx_b, rx_b) = unbounded();
-    let cfg = |polite, initiator| LinkConfig { polite, initiator, ..LinkConfig::default() };
+    let cfg = |polite, initiator| LinkConfig {
+        polite,
+        initiator,
+        ..LinkConfig::default()
+    };
     let a = PeerLink::new("b", &IceOptions::default(), cfg(true, true), tx_a).expect("peer a");
     let b = PeerLink::new("a", &IceOptions::default(), cfg(false, false), tx_b).expect("peer b");
     (a, rx_a, b, rx_b)
@@ -62,14 +66,24 @@ struct Wire<'a> {
 
 impl<'a> Wire<'a> {
     fn new(a: &'a PeerLink, b: &'a PeerLink) -> Self {
-        Self { links: [a, b], candidates_first: false, held: Vec::new(), seen: Seen::default() }
+        Self {
+            links: [a, b],
+            candidates_first: false,
+            held: Vec::new(),
+            seen: Seen::default(),
+        }
     }
 
     /// Relays signals and records events until `done` holds. Checks `done` after every
     /// event and every 10 ms (some engine steps complete without an event).
-    async fn run(&mut self, rx: [&mut Events; 2], mut done: impl FnMut(&Seen, [&PeerLink; 2]) -> bool) {
+    async fn run(
+        &mut self,
+        rx: [&mut Events; 2],
+        mut done: impl FnMut(&Seen, [&PeerLink; 2]) -> bool,
+    ) {
         let [rx_a, rx_b] = rx;
-        let mut events = futures::stream::select(rx_a.map(|e| (0usize, e.1)), rx_b.map(|e| (1usize, e.1)));
+        let mut events =
+            futures::stream::select(rx_a.map(|e| (0usize, e.1)), rx_b.map(|e| (1usize, e.1)));
         while !done(&self.seen, self.links) {
             let tick = gloo_timers::future::TimeoutFuture::new(10);
             let (side, event) = match select(events.next(), tick).await {
@@ -80,7 +94,8 @@ impl<'a> Wire<'a> {
             let other = self.links[1 - side];
             match event {
                 PeerEvent::Signal(signal) => {
-                    let is_description = matches!(signal, SignalData::Offer { .. } | SignalData::Answer { .. });
+                    let is_description =
+                        matches!(signal, SignalData::Offer { .. } | SignalData::Answer { .. });
                     if side == 0 && self.candidates_first && is_description {
                         self.held.push(signal);
                     } else {
@@ -108,7 +123,9 @@ impl<'a> Wire<'a> {
 }
 
 fn connected(_: &Seen, links: [&PeerLink; 2]) -> bool {
-    links.iter().all(|l| l.state() == ConnState::Connected && l.is_channel_open())
+    links
+        .iter()
+        .all(|l| l.state() == ConnState::Connected && l.is_channel_open())
 }
 
 #[wasm_bindgen_test]
@@ -117,12 +134,23 @@ async fn two_links_connect_through_the_engine_states_and_exchange_a_message() {
     a.start();
     b.start();
     let mut wire = Wire::new(&a, &b);
-    within("both connected", wire.run([&mut rx_a, &mut rx_b], connected)).await;
+    within(
+        "both connected",
+        wire.run([&mut rx_a, &mut rx_b], connected),
+    )
+    .await;
     a.send("hello b").expect("send");
-    within("message arrives", wire.run([&mut rx_a, &mut rx_b], |s, _| !s.messages[1].is_empty())).await;
+    within(
+        "message arrives",
+        wire.run([&mut rx_a, &mut rx_b], |s, _| !s.messages[1].is_empty()),
+    )
+    .await;
     assert_eq!(wire.seen.messages[1], vec!["hello b".to_string()]);
     assert!(wire.seen.errors.is_empty(), "{:?}", wire.seen.errors);
-    let a_states: Vec<&str> = wire.seen.states[0].iter().map(|(_, to, _)| to.as_str()).collect();
+    let a_states: Vec<&str> = wire.seen.states[0]
+        .iter()
+        .map(|(_, to, _)| to.as_str())
+        .collect();
     assert_eq!(a_states.first(), Some(&"signaling"));
     assert_eq!(a_states.last(), Some(&"connected"));
     let (from, _, reason) = &wire.seen.states[0][0];
@@ -136,8 +164,15 @@ async fn candidates_delivered_before_the_offer_are_held_and_still_connect() {
     b.start();
     let mut wire = Wire::new(&a, &b);
     wire.candidates_first = true;
-    within("connected with candidates first", wire.run([&mut rx_a, &mut rx_b], connected)).await;
-    assert!(!wire.candidates_first, "a's candidates all went out before its offer");
+    within(
+        "connected with candidates first",
+        wire.run([&mut rx_a, &mut rx_b], connected),
+    )
+    .await;
+    assert!(
+        !wire.candidates_first,
+        "a's candidates all went out before its offer"
+    );
     assert!(wire.seen.errors.is_empty(), "{:?}", wire.seen.errors);
 }
 
@@ -149,7 +184,11 @@ async fn glare_fifty_rounds_of_simultaneous_renegotiation_all_complete() {
     a.start();
     b.start();
     let mut wire = Wire::new(&a, &b);
-    within("both connected", wire.run([&mut rx_a, &mut rx_b], connected)).await;
+    within(
+        "both connected",
+        wire.run([&mut rx_a, &mut rx_b], connected),
+    )
+    .await;
     for round in 0..50 {
         let (a0, b0) = (a.descriptions_sent().0, b.descriptions_sent().0);
         a.renegotiate();
@@ -158,24 +197,45 @@ async fn glare_fifty_rounds_of_simultaneous_renegotiation_all_complete() {
             !s.errors.is_empty()
                 || (l[0].descriptions_sent().0 > a0
                     && l[1].descriptions_sent().0 > b0
-                    && l.iter().all(|x| x.is_settled() && x.state() == ConnState::Connected))
+                    && l.iter()
+                        .all(|x| x.is_settled() && x.state() == ConnState::Connected))
         };
-        within(&format!("glare round {round}"), wire.run([&mut rx_a, &mut rx_b], settled)).await;
-        assert!(wire.seen.errors.is_empty(), "round {round}: {:?}", wire.seen.errors);
+        within(
+            &format!("glare round {round}"),
+            wire.run([&mut rx_a, &mut rx_b], settled),
+        )
+        .await;
+        assert!(
+            wire.seen.errors.is_empty(),
+            "round {round}: {:?}",
+            wire.seen.errors
+        );
     }
     // The rounds really collided: the polite side had an offer of its own under way and
     // rolled it back (replayed from its trace). Firefox occasionally finishes one side's
     // offer before the other starts (49 of 50 collided in one run), so most, not all.
     let count = |link: &PeerLink, pred: fn(&Action) -> bool| {
         let trace = link.trace().expect("trace");
-        steadyrtc::engine::trace::replay(&trace).expect("replayable").into_iter().flatten().filter(pred).count()
+        steadyrtc::engine::trace::replay(&trace)
+            .expect("replayable")
+            .into_iter()
+            .flatten()
+            .filter(pred)
+            .count()
     };
     let rollbacks = count(&a, |x| matches!(x, Action::Run { op: PcOp::Rollback }));
-    let ignored = count(&b, |x| matches!(x, Action::Ignored { reason, .. } if reason.contains("glare")));
+    let ignored = count(
+        &b,
+        |x| matches!(x, Action::Ignored { reason, .. } if reason.contains("glare")),
+    );
     assert!(rollbacks >= 40, "the polite side yielded in only {rollbacks} of 50 rounds ({ignored} offers ignored by the impolite side)");
     assert!(a.is_channel_open() && b.is_channel_open());
     a.send("after 50 rounds").expect("channel still works");
-    within("message after glare", wire.run([&mut rx_a, &mut rx_b], |s, _| !s.messages[1].is_empty())).await;
+    within(
+        "message after glare",
+        wire.run([&mut rx_a, &mut rx_b], |s, _| !s.messages[1].is_empty()),
+    )
+    .await;
 }
 
 #[wasm_bindgen_test]
@@ -206,12 +266,21 @@ async fn closing_a_link_reports_closed_and_stops_the_engine() {
     a.start();
     b.start();
     let mut wire = Wire::new(&a, &b);
-    within("both connected", wire.run([&mut rx_a, &mut rx_b], connected)).await;
+    within(
+        "both connected",
+        wire.run([&mut rx_a, &mut rx_b], connected),
+    )
+    .await;
     a.close();
     assert_eq!(a.state(), ConnState::Closed);
-    within("closed reported", wire.run([&mut rx_a, &mut rx_b], |s, _| {
-        s.states[0].iter().any(|(_, to, reason)| to == "closed" && reason == "closeRequested")
-    }))
+    within(
+        "closed reported",
+        wire.run([&mut rx_a, &mut rx_b], |s, _| {
+            s.states[0]
+                .iter()
+                .any(|(_, to, reason)| to == "closed" && reason == "closeRequested")
+        }),
+    )
     .await;
     let trace = a.trace().expect("trace recorded");
     let replayed = steadyrtc::engine::trace::replay(&trace).expect("replayable");

@@ -1,10 +1,24 @@
-//! The one mapping from [`SteadyError`] to the JS `SteadyError` object: an `Error` with
-//! `name = "SteadyError"`, a stable string `code` and, where it applies, `serverCode` and
-//! `peerId`.
+//! The one mapping from [`SteadyError`] to the exported JS class `SteadyError`: an
+//! `Error` subclass (so `instanceof SteadyError` and `instanceof Error` both work) with a
+//! stable string `code` and, where it applies, `serverCode` and `peerId`.
 
 use crate::error::SteadyError;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/steady_error.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = SteadyError)]
+    type JsSteadyError;
+
+    #[wasm_bindgen(constructor, js_class = "SteadyError")]
+    fn new(
+        code: &str,
+        message: &str,
+        server_code: Option<String>,
+        peer_id: Option<String>,
+    ) -> JsSteadyError;
+}
 
 impl From<SteadyError> for JsValue {
     fn from(err: SteadyError) -> JsValue {
@@ -14,20 +28,13 @@ impl From<SteadyError> for JsValue {
 
 /// Builds the JS error object, tagged with the peer it concerns if any.
 pub fn to_js(err: &SteadyError, peer_id: Option<&str>) -> JsValue {
-    let e = js_sys::Error::new(&err.message);
-    e.set_name("SteadyError");
-    let set = |key: &str, value: &str| {
-        // Setting a data property on a fresh Error object cannot throw.
-        let _ = Reflect::set(&e, &JsValue::from_str(key), &JsValue::from_str(value));
-    };
-    set("code", err.code.as_str());
-    if let Some(server_code) = &err.server_code {
-        set("serverCode", server_code);
-    }
-    if let Some(peer_id) = peer_id {
-        set("peerId", peer_id);
-    }
-    e.into()
+    JsSteadyError::new(
+        err.code.as_str(),
+        &err.message,
+        err.server_code.clone(),
+        peer_id.map(str::to_owned),
+    )
+    .into()
 }
 
 /// `true` when `value` is an error thrown or emitted by steadyrtc.

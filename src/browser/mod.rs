@@ -1,9 +1,10 @@
 //! The browser layer (wasm32 only): drivers around the browser's objects. It reports what
-//! happened as events on channels and does what it is told; it decides no policy.
+//! happened to an engine through the one generic [`driver`] and does what it is told; it decides no policy.
 //!
 //! Every callback registered here is owned by a `gloo_events::EventListener` stored in
 //! the object that registered it, so dropping the object removes the handler.
 
+pub mod driver;
 pub mod js;
 pub mod media;
 pub mod page;

@@ -1,20 +1,25 @@
-//! Page-level conditions the engine pauses recovery for: the browser going offline or
-//! online, and the page being hidden or shown. Reports them on a channel; the listeners
-//! are owned by the returned value and removed when it is dropped.
+//! Page-level conditions the engine pauses or hurries recovery for: the browser going
+//! offline or online, the page being hidden or shown, and the network changing
+//! (`navigator.connection`'s `change`, where it exists). Reports them to a callback; the
+//! listeners are owned by the returned value and removed when it is dropped.
 
-use futures::channel::mpsc::UnboundedSender;
 use gloo_events::EventListener;
+use std::rc::Rc;
 
 /// A change of page conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageEvent {
     Online(bool),
     Visible(bool),
+    /// `navigator.connection` says the network changed.
+    NetworkChanged,
 }
 
 /// The current conditions: (online, visible). Assumes both when unknown.
 pub fn current() -> (bool, bool) {
-    let Some(window) = web_sys::window() else { return (true, true) };
+    let Some(window) = web_sys::window() else {
+        return (true, true);
+    };
     let online = window.navigator().on_line();
     let visible = window
         .document()
@@ -23,21 +28,38 @@ pub fn current() -> (bool, bool) {
     (online, visible)
 }
 
-/// Watches `online`/`offline` on the window and `visibilitychange` on the document.
-pub fn watch(events: UnboundedSender<PageEvent>) -> Vec<EventListener> {
-    let Some(window) = web_sys::window() else { return Vec::new() };
-    let mut listeners = Vec::with_capacity(3);
+/// Watches `online`/`offline` on the window, `visibilitychange` on the document and
+/// `change` on `navigator.connection`.
+pub fn watch(events: Rc<dyn Fn(PageEvent)>) -> Vec<EventListener> {
+    let Some(window) = web_sys::window() else {
+        return Vec::new();
+    };
+    let mut listeners = Vec::with_capacity(4);
     for (name, online) in [("online", true), ("offline", false)] {
         let tx = events.clone();
         listeners.push(EventListener::new(&window, name, move |_| {
-            let _ = tx.unbounded_send(PageEvent::Online(online));
+            tx(PageEvent::Online(online))
         }));
     }
     if let Some(document) = window.document() {
         let target = document.clone();
-        listeners.push(EventListener::new(&document, "visibilitychange", move |_| {
-            let visible = target.visibility_state() != web_sys::VisibilityState::Hidden;
-            let _ = events.unbounded_send(PageEvent::Visible(visible));
+        let tx = events.clone();
+        listeners.push(EventListener::new(
+            &document,
+            "visibilitychange",
+            move |_| {
+                tx(PageEvent::Visible(
+                    target.visibility_state() != web_sys::VisibilityState::Hidden,
+                ))
+            },
+        ));
+    }
+    let connection = js_sys::Reflect::get(&window.navigator(), &"connection".into()).ok();
+    if let Some(target) =
+        connection.and_then(|c| wasm_bindgen::JsCast::dyn_into::<web_sys::EventTarget>(c).ok())
+    {
+        listeners.push(EventListener::new(&target, "change", move |_| {
+            events(PageEvent::NetworkChanged)
         }));
     }
     listeners

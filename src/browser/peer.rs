@@ -5,19 +5,20 @@
 //! executes the engine's actions: browser operations (one at a time, as the engine
 //! issues them), outgoing signals, timers, state changes. It decides nothing itself.
 //! Every handler is an `EventListener` or `Timeout` owned here and holding only a weak
-//! reference, so dropping the link releases everything.
+//! reference, so dropping the link releases everything. The engine runs in the generic
+//! [`Driver`](super::driver::Driver).
 
+use super::driver::{Driver, Executor, Machine};
 use super::js::{browser_error, error_message, get_string};
 use super::peer_ops;
-use crate::engine::{Action, ConnState, Input, LinkConfig, Outgoing, PeerEngine, SdpKind, TimerKind, TransportState};
-use crate::engine::{trace::Trace, types::SignalingState, Candidate};
+use crate::engine::wire::{outgoing_to_signal, signal_to_input};
+use crate::engine::{trace::Trace, types::SignalingState};
+use crate::engine::{Action, ConnState, Input, LinkConfig, PeerEngine, TimerKind, TransportState};
 use crate::error::{ErrorCode, SteadyError};
 use crate::options::IceOptions;
 use futures::channel::mpsc::UnboundedSender;
 use gloo_events::EventListener;
-use gloo_timers::callback::Timeout;
-use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use steadyrtc_protocol::SignalData;
 use wasm_bindgen::JsCast;
@@ -37,11 +38,21 @@ pub enum PeerEvent {
     /// A negotiation message to relay to the remote peer.
     Signal(SignalData),
     /// A remote track arrived.
-    Track { track: MediaStreamTrack, stream: Option<MediaStream> },
+    Track {
+        track: MediaStreamTrack,
+        stream: Option<MediaStream>,
+    },
     /// The engine's connection state changed.
-    State { from: ConnState, to: ConnState, reason: String },
+    State {
+        from: ConnState,
+        to: ConnState,
+        reason: String,
+    },
     /// Recovery needs the room to reconnect signaling or rebuild the link.
-    Escalate { level: crate::engine::recovery::RecoveryLevel, attempt: u32 },
+    Escalate {
+        level: crate::engine::recovery::RecoveryLevel,
+        attempt: u32,
+    },
     /// A browser operation failed.
     Error(SteadyError),
     ChannelOpen,
@@ -52,23 +63,32 @@ pub enum PeerEvent {
 
 /// A peer connection and its driver. Dropping it closes the connection.
 pub struct PeerLink {
-    driver: Rc<Driver>,
+    driver: Rc<Driver<PeerEngine, Link>>,
 }
 
-struct Driver {
+/// The browser side of a link: what the engine's actions act on.
+pub struct Link {
     pc: RtcPeerConnection,
     channel: RtcDataChannel,
-    engine: RefCell<PeerEngine>,
-    inbox: RefCell<VecDeque<Input>>,
-    busy: Cell<bool>,
-    timers: RefCell<HashMap<TimerKind, Timeout>>,
     emit: Box<dyn Fn(PeerEvent)>,
     listeners: RefCell<Vec<EventListener>>,
 }
 
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
+impl Machine for PeerEngine {
+    type Input = Input;
+    type Action = Action;
+    type Timer = TimerKind;
+
+    fn handle(&mut self, now_ms: u64, input: Input) -> Vec<Action> {
+        PeerEngine::handle(self, now_ms, input)
+    }
+
+    fn timer_input(timer: TimerKind) -> Input {
+        Input::TimerFired { timer }
+    }
 }
+
+type LinkDriver = Driver<PeerEngine, Link>;
 
 impl PeerLink {
     /// Creates the connection for `peer_id`; its events arrive on `events`.
@@ -78,6 +98,22 @@ impl PeerLink {
         config: LinkConfig,
         events: UnboundedSender<(String, PeerEvent)>,
     ) -> Result<Self, SteadyError> {
+        let peer_id = peer_id.to_owned();
+        Self::with_handler(
+            ice,
+            config,
+            Box::new(move |event| {
+                let _ = events.unbounded_send((peer_id.clone(), event));
+            }),
+        )
+    }
+
+    /// Creates the connection; `emit` is called with each event, in order.
+    pub fn with_handler(
+        ice: &IceOptions,
+        config: LinkConfig,
+        emit: Box<dyn Fn(PeerEvent)>,
+    ) -> Result<Self, SteadyError> {
         let rtc_config = serde_wasm_bindgen::to_value(ice)
             .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e.to_string()))?;
         let pc = RtcPeerConnection::new_with_configuration(rtc_config.unchecked_ref())
@@ -86,76 +122,84 @@ impl PeerLink {
         init.set_negotiated(true);
         init.set_id(CHANNEL_ID);
         let channel = pc.create_data_channel_with_data_channel_dict(CHANNEL_LABEL, &init);
-        let peer_id = peer_id.to_owned();
         let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-        let driver = Rc::new(Driver {
+        let link = Link {
             pc,
             channel,
-            engine: RefCell::new(PeerEngine::new(config, seed)),
-            inbox: RefCell::new(VecDeque::new()),
-            busy: Cell::new(false),
-            timers: RefCell::new(HashMap::new()),
-            emit: Box::new(move |event| {
-                let _ = events.unbounded_send((peer_id.clone(), event));
-            }),
+            emit,
             listeners: RefCell::new(Vec::new()),
-        });
-        Driver::listen(&driver);
+        };
+        let driver = Driver::new(PeerEngine::new(config, seed), link);
+        listen(&driver);
         Ok(Self { driver })
     }
 
     /// Publishes every track of `stream` to this peer.
     pub fn add_stream(&self, stream: &MediaStream) {
         for track in super::media::tracks(stream) {
-            self.driver.pc.add_track_0(&track, stream);
+            self.driver.ctx.pc.add_track_0(&track, stream);
         }
+    }
+
+    /// Feeds one input to the link's engine.
+    pub fn input(&self, input: Input) {
+        self.driver.handle(input);
     }
 
     /// Starts negotiating: the initiator offers, the other side waits for the offer.
     pub fn start(&self) {
-        Driver::handle(&self.driver, Input::Start);
+        self.input(Input::Start);
     }
 
     /// Applies one negotiation message from the remote peer.
     pub fn receive(&self, signal: SignalData) {
-        let input = match signal {
-            SignalData::Offer { sdp } => Input::RemoteDescription { kind: SdpKind::Offer, sdp },
-            SignalData::Answer { sdp } => Input::RemoteDescription { kind: SdpKind::Answer, sdp },
-            SignalData::Candidate { candidate, sdp_mid, sdp_m_line_index, username_fragment } => {
-                Input::RemoteCandidate {
-                    candidate: Candidate { candidate, sdp_mid, sdp_m_line_index, username_fragment },
-                }
-            }
-            SignalData::EndOfCandidates => Input::RemoteCandidate { candidate: Candidate::end_of_candidates(None) },
-        };
-        Driver::handle(&self.driver, input);
+        if let Some(input) = signal_to_input(signal) {
+            self.input(input);
+        }
     }
 
     /// Asks for a renegotiation (what the browser's `negotiationneeded` also does).
     pub fn renegotiate(&self) {
-        Driver::handle(&self.driver, Input::NegotiationNeeded);
+        self.input(Input::NegotiationNeeded);
     }
 
     /// Tells the engine whether signals can reach the remote peer now.
     pub fn set_signaling_up(&self, up: bool) {
-        Driver::handle(&self.driver, if up { Input::SignalingUp } else { Input::SignalingDown });
+        self.input(if up {
+            Input::SignalingUp
+        } else {
+            Input::SignalingDown
+        });
     }
 
     /// Tells the engine whether the browser is online (recovery pauses while offline).
     pub fn set_online(&self, online: bool) {
-        Driver::handle(&self.driver, Input::NetworkOnline { online });
+        self.input(Input::NetworkOnline { online });
     }
 
     /// Tells the engine whether the page is visible (recovery pauses while hidden).
     pub fn set_visible(&self, visible: bool) {
-        Driver::handle(&self.driver, Input::PageVisible { visible });
+        self.input(Input::PageVisible { visible });
+    }
+
+    /// Replaces the built-in recovery backoff (the app's `reconnectPolicy`).
+    pub fn set_delay_policy(&self, policy: Box<dyn crate::engine::recovery::DelayPolicy>) {
+        self.driver
+            .command(|engine| {
+                engine.set_delay_policy(policy);
+                Ok::<_, ()>(Vec::new())
+            })
+            .ok();
     }
 
     /// Sends a text message on the data channel.
     pub fn send(&self, text: &str) -> Result<(), SteadyError> {
-        let channel = &self.driver.channel;
+        let channel = &self.driver.ctx.channel;
         if channel.ready_state() != RtcDataChannelState::Open {
-            return Err(SteadyError::new(ErrorCode::NotConnected, "the data channel is not open"));
+            return Err(SteadyError::new(
+                ErrorCode::NotConnected,
+                "the data channel is not open",
+            ));
         }
         channel
             .send_with_str(text)
@@ -163,175 +207,153 @@ impl PeerLink {
     }
 
     pub fn is_channel_open(&self) -> bool {
-        self.driver.channel.ready_state() == RtcDataChannelState::Open
+        self.driver.ctx.channel.ready_state() == RtcDataChannelState::Open
+    }
+
+    /// The browser's `connectionState` of the peer connection (`"closed"` once closed).
+    pub fn browser_state(&self) -> String {
+        get_string(&self.driver.ctx.pc, "connectionState").unwrap_or_default()
     }
 
     /// The engine's connection state.
     pub fn state(&self) -> ConnState {
-        self.driver.engine.borrow().state()
+        self.driver.read(PeerEngine::state)
     }
 
     /// No negotiation pending on this side.
     pub fn is_settled(&self) -> bool {
-        self.driver.engine.borrow().is_settled()
+        self.driver.read(PeerEngine::is_settled)
     }
 
     /// Offers and answers sent so far.
     pub fn descriptions_sent(&self) -> (u32, u32) {
-        self.driver.engine.borrow().descriptions_sent()
+        self.driver.read(PeerEngine::descriptions_sent)
     }
 
     /// The engine's recorded trace, for diagnostics.
     pub fn trace(&self) -> Option<Trace> {
-        self.driver.engine.borrow().trace()
+        self.driver.read(PeerEngine::trace)
     }
 
     /// Closes the channel and the connection. Idempotent.
     pub fn close(&self) {
-        Driver::handle(&self.driver, Input::Close);
+        self.input(Input::Close);
     }
 }
 
 impl Drop for PeerLink {
     fn drop(&mut self) {
         self.close();
-        self.driver.listeners.borrow_mut().clear();
+        self.driver.ctx.listeners.borrow_mut().clear();
+        self.driver.cancel_all();
     }
 }
 
-impl Driver {
-    /// Feeds `input` to the engine and executes the resulting actions. Inputs that arrive
-    /// while actions run (re-entrancy) are queued and handled in order.
-    fn handle(this: &Rc<Self>, input: Input) {
-        this.inbox.borrow_mut().push_back(input);
-        if this.busy.replace(true) {
-            return;
-        }
-        loop {
-            let next = this.inbox.borrow_mut().pop_front();
-            let Some(input) = next else { break };
-            let actions = this.engine.borrow_mut().handle(now_ms(), input);
-            for action in actions {
-                Self::execute(this, action);
-            }
-        }
-        this.busy.set(false);
-    }
-
-    fn execute(this: &Rc<Self>, action: Action) {
+impl Executor<PeerEngine> for Link {
+    fn execute(this: &Rc<LinkDriver>, action: Action) {
+        let link = &this.ctx;
         match action {
             Action::Run { op } => {
                 let weak = Rc::downgrade(this);
-                let pc = this.pc.clone();
+                let pc = link.pc.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let done = peer_ops::run(&pc, op).await;
                     if let Some(driver) = weak.upgrade() {
-                        Self::handle(&driver, done);
+                        driver.handle(done);
                     }
                 });
             }
-            Action::Send { message } => (this.emit)(PeerEvent::Signal(to_signal(message))),
-            Action::ScheduleTimer { timer, at_ms } => {
-                let weak = Rc::downgrade(this);
-                let delay = at_ms.saturating_sub(now_ms()).min(u32::MAX as u64) as u32;
-                let timeout = Timeout::new(delay, move || {
-                    if let Some(driver) = weak.upgrade() {
-                        driver.timers.borrow_mut().remove(&timer);
-                        Self::handle(&driver, Input::TimerFired { timer });
-                    }
-                });
-                this.timers.borrow_mut().insert(timer, timeout);
-            }
-            Action::CancelTimer { timer } => {
-                this.timers.borrow_mut().remove(&timer);
-            }
+            Action::Send { message } => (link.emit)(PeerEvent::Signal(outgoing_to_signal(message))),
+            Action::ScheduleTimer { timer, at_ms } => this.schedule(timer, at_ms),
+            Action::CancelTimer { timer } => this.cancel(&timer),
             Action::StateChanged { from, to, reason } => {
                 tracing::debug!(from = from.as_str(), to = to.as_str(), %reason, "link state");
-                (this.emit)(PeerEvent::State { from, to, reason });
+                (link.emit)(PeerEvent::State { from, to, reason });
             }
-            Action::Escalate { level, attempt } => (this.emit)(PeerEvent::Escalate { level, attempt }),
-            Action::Error { op, message } => (this.emit)(PeerEvent::Error(SteadyError::new(
+            Action::Escalate { level, attempt } => {
+                (link.emit)(PeerEvent::Escalate { level, attempt })
+            }
+            Action::Error { op, message } => (link.emit)(PeerEvent::Error(SteadyError::new(
                 ErrorCode::BrowserError,
                 format!("{op} failed: {message}"),
             ))),
             Action::Ignored { input, reason } => tracing::debug!(%input, %reason, "engine ignored"),
             Action::Close => {
-                this.timers.borrow_mut().clear();
-                this.channel.close();
-                this.pc.close();
+                this.cancel_all();
+                link.channel.close();
+                link.pc.close();
             }
         }
     }
-
-    /// Registers the browser handlers; each holds a weak reference to the driver.
-    fn listen(this: &Rc<Self>) {
-        let pc = &this.pc;
-        let input_on = |target: &web_sys::EventTarget, name: &'static str, make: fn(&Rc<Driver>, &web_sys::Event) -> Option<Input>| {
-            let weak: Weak<Driver> = Rc::downgrade(this);
-            EventListener::new(target, name, move |event| {
-                let Some(driver) = weak.upgrade() else { return };
-                if let Some(input) = make(&driver, event) {
-                    Self::handle(&driver, input);
-                }
-            })
-        };
-        let mut listeners = vec![
-            input_on(pc, "icecandidate", |_, event| {
-                let event = event.dyn_ref::<RtcPeerConnectionIceEvent>()?;
-                Some(match event.candidate() {
-                    None => Input::LocalGatheringComplete,
-                    Some(c) if c.candidate().is_empty() => return None,
-                    Some(c) => Input::LocalCandidate { candidate: peer_ops::candidate_from_js(&c) },
-                })
-            }),
-            input_on(pc, "negotiationneeded", |_, _| Some(Input::NegotiationNeeded)),
-            input_on(pc, "signalingstatechange", |d, _| {
-                let state = SignalingState::parse(&get_string(&d.pc, "signalingState")?)?;
-                Some(Input::SignalingStateChanged { state })
-            }),
-            input_on(pc, "iceconnectionstatechange", |d, _| {
-                let state = TransportState::parse(&get_string(&d.pc, "iceConnectionState")?)?;
-                Some(Input::IceConnectionStateChanged { state })
-            }),
-            input_on(pc, "connectionstatechange", |d, _| {
-                let state = TransportState::parse(&get_string(&d.pc, "connectionState")?)?;
-                Some(Input::ConnectionStateChanged { state })
-            }),
-        ];
-        let on_event = |target: &web_sys::EventTarget, name: &'static str, make: fn(&web_sys::Event) -> Option<PeerEvent>| {
-            let weak: Weak<Driver> = Rc::downgrade(this);
-            EventListener::new(target, name, move |event| {
-                if let (Some(driver), Some(e)) = (weak.upgrade(), make(event)) {
-                    (driver.emit)(e);
-                }
-            })
-        };
-        listeners.push(on_event(pc, "track", |event| {
-            let event = event.dyn_ref::<RtcTrackEvent>()?;
-            let stream = event.streams().get(0).dyn_into::<MediaStream>().ok();
-            Some(PeerEvent::Track { track: event.track(), stream })
-        }));
-        let channel = &this.channel;
-        listeners.push(on_event(channel, "open", |_| Some(PeerEvent::ChannelOpen)));
-        listeners.push(on_event(channel, "close", |_| Some(PeerEvent::ChannelClosed)));
-        listeners.push(on_event(channel, "message", |event| {
-            let text = event.dyn_ref::<MessageEvent>()?.data().as_string()?;
-            Some(PeerEvent::Message(text))
-        }));
-        *this.listeners.borrow_mut() = listeners;
-    }
 }
 
-fn to_signal(message: Outgoing) -> SignalData {
-    match message {
-        Outgoing::Description { kind: SdpKind::Offer, sdp } => SignalData::Offer { sdp },
-        Outgoing::Description { kind: SdpKind::Answer, sdp } => SignalData::Answer { sdp },
-        Outgoing::Candidate { candidate } => SignalData::Candidate {
-            candidate: candidate.candidate,
-            sdp_mid: candidate.sdp_mid,
-            sdp_m_line_index: candidate.sdp_m_line_index,
-            username_fragment: candidate.username_fragment,
-        },
-        Outgoing::EndOfCandidates => SignalData::EndOfCandidates,
-    }
+/// Registers the browser handlers; each holds a weak reference to the driver.
+fn listen(this: &Rc<LinkDriver>) {
+    let pc = &this.ctx.pc;
+    let input_on = |target: &web_sys::EventTarget,
+                    name: &'static str,
+                    make: fn(&Link, &web_sys::Event) -> Option<Input>| {
+        let weak: Weak<LinkDriver> = Rc::downgrade(this);
+        EventListener::new(target, name, move |event| {
+            let Some(driver) = weak.upgrade() else { return };
+            if let Some(input) = make(&driver.ctx, event) {
+                driver.handle(input);
+            }
+        })
+    };
+    let mut listeners = vec![
+        input_on(pc, "icecandidate", |_, event| {
+            let event = event.dyn_ref::<RtcPeerConnectionIceEvent>()?;
+            Some(match event.candidate() {
+                None => Input::LocalGatheringComplete,
+                Some(c) if c.candidate().is_empty() => return None,
+                Some(c) => Input::LocalCandidate {
+                    candidate: peer_ops::candidate_from_js(&c),
+                },
+            })
+        }),
+        input_on(pc, "negotiationneeded", |_, _| {
+            Some(Input::NegotiationNeeded)
+        }),
+        input_on(pc, "signalingstatechange", |d, _| {
+            let state = SignalingState::parse(&get_string(&d.pc, "signalingState")?)?;
+            Some(Input::SignalingStateChanged { state })
+        }),
+        input_on(pc, "iceconnectionstatechange", |d, _| {
+            let state = TransportState::parse(&get_string(&d.pc, "iceConnectionState")?)?;
+            Some(Input::IceConnectionStateChanged { state })
+        }),
+        input_on(pc, "connectionstatechange", |d, _| {
+            let state = TransportState::parse(&get_string(&d.pc, "connectionState")?)?;
+            Some(Input::ConnectionStateChanged { state })
+        }),
+    ];
+    let on_event = |target: &web_sys::EventTarget,
+                    name: &'static str,
+                    make: fn(&web_sys::Event) -> Option<PeerEvent>| {
+        let weak: Weak<LinkDriver> = Rc::downgrade(this);
+        EventListener::new(target, name, move |event| {
+            if let (Some(driver), Some(e)) = (weak.upgrade(), make(event)) {
+                (driver.ctx.emit)(e);
+            }
+        })
+    };
+    listeners.push(on_event(pc, "track", |event| {
+        let event = event.dyn_ref::<RtcTrackEvent>()?;
+        let stream = event.streams().get(0).dyn_into::<MediaStream>().ok();
+        Some(PeerEvent::Track {
+            track: event.track(),
+            stream,
+        })
+    }));
+    let channel = &this.ctx.channel;
+    listeners.push(on_event(channel, "open", |_| Some(PeerEvent::ChannelOpen)));
+    listeners.push(on_event(channel, "close", |_| {
+        Some(PeerEvent::ChannelClosed)
+    }));
+    listeners.push(on_event(channel, "message", |event| {
+        let text = event.dyn_ref::<MessageEvent>()?.data().as_string()?;
+        Some(PeerEvent::Message(text))
+    }));
+    *this.ctx.listeners.borrow_mut() = listeners;
 }

@@ -8,15 +8,16 @@ use js_sys::Reflect;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    RtcIceCandidateInit, RtcOfferOptions, RtcPeerConnection, RtcSdpType,
-    RtcSessionDescriptionInit,
+    RtcIceCandidateInit, RtcOfferOptions, RtcPeerConnection, RtcSdpType, RtcSessionDescriptionInit,
 };
 
 /// Runs `op`; the result is the completion input (`OperationFailed` on any rejection).
 pub async fn run(pc: &RtcPeerConnection, op: PcOp) -> Input {
     match execute(pc, op).await {
         Ok(input) => input,
-        Err(e) => Input::OperationFailed { error: error_message(&e) },
+        Err(e) => Input::OperationFailed {
+            error: error_message(&e),
+        },
     }
 }
 
@@ -28,13 +29,19 @@ async fn execute(pc: &RtcPeerConnection, op: PcOp) -> Result<Input, JsValue> {
             let offer = JsFuture::from(pc.create_offer_with_rtc_offer_options(&options)).await?;
             let sdp = get_string(&offer, "sdp").unwrap_or_default();
             set_local(pc, RtcSdpType::Offer, &sdp).await?;
-            Input::LocalDescriptionApplied { kind: SdpKind::Offer, sdp }
+            Input::LocalDescriptionApplied {
+                kind: SdpKind::Offer,
+                sdp,
+            }
         }
         PcOp::CreateAnswer => {
             let answer = JsFuture::from(pc.create_answer()).await?;
             let sdp = get_string(&answer, "sdp").unwrap_or_default();
             set_local(pc, RtcSdpType::Answer, &sdp).await?;
-            Input::LocalDescriptionApplied { kind: SdpKind::Answer, sdp }
+            Input::LocalDescriptionApplied {
+                kind: SdpKind::Answer,
+                sdp,
+            }
         }
         PcOp::SetRemoteDescription { kind, sdp } => {
             let desc = RtcSessionDescriptionInit::new(sdp_type(kind));
@@ -51,7 +58,9 @@ async fn execute(pc: &RtcPeerConnection, op: PcOp) -> Result<Input, JsValue> {
             let promise = if candidate.is_end_of_candidates() {
                 pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(None)
             } else {
-                pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&candidate_init(&candidate)))
+                pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&candidate_init(
+                    &candidate,
+                )))
             };
             JsFuture::from(promise).await?;
             Input::CandidateAdded
@@ -69,7 +78,9 @@ fn sdp_type(kind: SdpKind) -> RtcSdpType {
 async fn set_local(pc: &RtcPeerConnection, kind: RtcSdpType, sdp: &str) -> Result<(), JsValue> {
     let desc = RtcSessionDescriptionInit::new(kind);
     desc.set_sdp(sdp);
-    JsFuture::from(pc.set_local_description(&desc)).await.map(|_| ())
+    JsFuture::from(pc.set_local_description(&desc))
+        .await
+        .map(|_| ())
 }
 
 fn candidate_init(c: &Candidate) -> RtcIceCandidateInit {

@@ -2,13 +2,11 @@
 //! [`SignalingEvent`]s on a channel, and sends [`ClientMessage`]s. It owns its handlers and
 //! closes the socket when dropped.
 //!
-//! It also keeps the protocol's own bookkeeping away from its users: every numbered
-//! server message is acknowledged (`ack {seq}`) as it arrives, and the server's `ping` is
-//! answered with `pong` and not reported. [`SignalingClient::last_seq`] is what a later
-//! `resume` names.
+//! It answers the server's `ping` with `pong` at once (reported as `Alive`). Everything
+//! else is reported with its `seq`: numbering, acknowledgement and replay are the room
+//! engine's decisions.
 
 use crate::error::{ErrorCode, SteadyError};
-use futures::channel::mpsc::UnboundedSender;
 use gloo_events::EventListener;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -20,7 +18,11 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 #[derive(Debug)]
 pub enum SignalingEvent {
     Open,
-    Message(ServerMessage),
+    /// A protocol message, with its sequence number if the server numbered it.
+    Frame {
+        seq: Option<u64>,
+        message: ServerMessage,
+    },
     /// The server's heartbeat `ping` arrived (already answered with `pong`).
     Alive,
     /// A frame from the server that is not a protocol message (logged, then ignored).
@@ -36,16 +38,15 @@ pub enum SignalingEvent {
 /// An open or opening signaling socket.
 pub struct SignalingClient {
     socket: WebSocket,
-    last_seq: Rc<Cell<u64>>,
     _listeners: [EventListener; 3],
 }
 
+/// Where a socket's events go.
+pub type SignalingHandler = Rc<dyn Fn(SignalingEvent)>;
+
 impl SignalingClient {
     /// Starts connecting to `url`; events arrive on `events`.
-    pub fn connect(
-        url: &str,
-        events: UnboundedSender<SignalingEvent>,
-    ) -> Result<Self, SteadyError> {
+    pub fn connect(url: &str, events: SignalingHandler) -> Result<Self, SteadyError> {
         let socket = WebSocket::new(url).map_err(|e| {
             SteadyError::new(
                 ErrorCode::SignalingUnreachable,
@@ -58,41 +59,28 @@ impl SignalingClient {
             let opened = opened.clone();
             EventListener::new(&socket, "open", move |_| {
                 opened.set(true);
-                let _ = tx.unbounded_send(SignalingEvent::Open);
+                tx(SignalingEvent::Open);
             })
         };
-        let last_seq = Rc::new(Cell::new(0u64));
         let message = {
             let tx = events.clone();
-            let last_seq = last_seq.clone();
             let replier = socket.clone();
             EventListener::new(&socket, "message", move |event| {
                 let Some(text) = event
                     .dyn_ref::<MessageEvent>()
                     .and_then(|m| m.data().as_string())
                 else {
-                    let _ = tx.unbounded_send(SignalingEvent::BadFrame("non-text frame".into()));
-                    return;
+                    return tx(SignalingEvent::BadFrame("non-text frame".into()));
                 };
                 let event = match ServerMessage::parse_frame(&text) {
                     Ok((_, ServerMessage::Ping {})) => {
                         let _ = replier.send_with_str(&ClientMessage::Pong {}.to_json());
                         SignalingEvent::Alive
                     }
-                    Ok((seq, msg)) => {
-                        if let Some(seq) = seq {
-                            // A replay after `resume` never goes backwards; ignore one that does.
-                            if seq <= last_seq.get() {
-                                return;
-                            }
-                            last_seq.set(seq);
-                            let _ = replier.send_with_str(&ClientMessage::Ack { seq }.to_json());
-                        }
-                        SignalingEvent::Message(msg)
-                    }
+                    Ok((seq, message)) => SignalingEvent::Frame { seq, message },
                     Err(e) => SignalingEvent::BadFrame(e.to_string()),
                 };
-                let _ = tx.unbounded_send(event);
+                tx(event);
             })
         };
         let close = {
@@ -102,7 +90,7 @@ impl SignalingClient {
                     .dyn_ref::<CloseEvent>()
                     .map(|c| (c.code(), c.reason()))
                     .unwrap_or((1006, String::new()));
-                let _ = tx.unbounded_send(SignalingEvent::Closed {
+                tx(SignalingEvent::Closed {
                     code,
                     reason,
                     was_open: opened.get(),
@@ -111,7 +99,6 @@ impl SignalingClient {
         };
         Ok(Self {
             socket,
-            last_seq,
             _listeners: [open, message, close],
         })
     }
@@ -129,17 +116,9 @@ impl SignalingClient {
             .map_err(|e| SteadyError::new(ErrorCode::SignalingClosed, super::js::error_message(&e)))
     }
 
-    /// The sequence number of the last numbered message received (0 before any): the
-    /// `lastSeq` of a `resume`.
-    pub fn last_seq(&self) -> u64 {
-        self.last_seq.get()
-    }
-
-    /// Continues the numbering of a resumed session on this new socket: messages with a
-    /// `seq` up to `seq` are treated as already received (dropped, not reported). Call it
-    /// before sending `resume {sessionId, lastSeq: seq}`.
-    pub fn continue_from(&self, seq: u64) {
-        self.last_seq.set(seq);
+    /// Whether the socket is fully closed.
+    pub fn is_closed(&self) -> bool {
+        self.socket.ready_state() == WebSocket::CLOSED
     }
 
     /// Closes the socket normally.

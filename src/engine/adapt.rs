@@ -22,7 +22,13 @@ pub enum Rung {
 }
 
 impl Rung {
-    pub const ALL: [Rung; 5] = [Rung::High, Rung::Medium, Rung::Low, Rung::Minimum, Rung::AudioOnly];
+    pub const ALL: [Rung; 5] = [
+        Rung::High,
+        Rung::Medium,
+        Rung::Low,
+        Rung::Minimum,
+        Rung::AudioOnly,
+    ];
 
     fn down(self) -> Self {
         Self::ALL[(self as usize + 1).min(4)]
@@ -99,8 +105,16 @@ impl Presets {
             Some("3g") => Rung::Low,
             _ => Rung::High,
         };
-        let by_data = if self.save_data { Rung::Minimum } else { Rung::High };
-        let by_device = if self.mobile { Rung::Medium } else { Rung::High };
+        let by_data = if self.save_data {
+            Rung::Minimum
+        } else {
+            Rung::High
+        };
+        let by_device = if self.mobile {
+            Rung::Medium
+        } else {
+            Rung::High
+        };
         by_network.max(by_data).max(by_device)
     }
 }
@@ -147,7 +161,13 @@ impl Default for Adapter {
 
 impl Adapter {
     pub fn new() -> Self {
-        Self { rung: Rung::High, preference: Preference::Auto, presets: Presets::default(), bad_streak: 0, healthy_since: None }
+        Self {
+            rung: Rung::High,
+            preference: Preference::Auto,
+            presets: Presets::default(),
+            bad_streak: 0,
+            healthy_since: None,
+        }
     }
 
     pub fn rung(&self) -> Rung {
@@ -164,7 +184,12 @@ impl Adapter {
         }
         let from = std::mem::replace(&mut self.rung, to);
         self.bad_streak = 0;
-        Some(Change { from, to, encoding: to.encoding(), reason })
+        Some(Change {
+            from,
+            to,
+            encoding: to.encoding(),
+            reason,
+        })
     }
 
     /// Sets the application's choice; a manual rung applies at once.
@@ -217,14 +242,19 @@ impl Adapter {
         }
         self.bad_streak = 0;
         let up = self.rung.up();
-        let room = o.available_outgoing_bps.is_none_or(|b| b >= up.target_bps() * 1.2);
+        let room = o
+            .available_outgoing_bps
+            .is_none_or(|b| b >= up.target_bps() * 1.2);
         let healthy = o.loss_pct < 2.0 && rtt < 300.0 && room;
         if !healthy {
             self.healthy_since = None;
             return None;
         }
         let since = *self.healthy_since.get_or_insert(o.at_ms);
-        if o.at_ms.saturating_sub(since) >= UP_AFTER_MS && up >= self.best_allowed() && up != self.rung {
+        if o.at_ms.saturating_sub(since) >= UP_AFTER_MS
+            && up >= self.best_allowed()
+            && up != self.rung
+        {
             self.healthy_since = Some(o.at_ms);
             return self.moved(up, "stable for 10 s".into());
         }

@@ -1,11 +1,21 @@
 use super::*;
 
 fn good(at_ms: u64) -> Observation {
-    Observation { at_ms, loss_pct: 0.0, rtt_ms: Some(40.0), jitter_ms: 5.0, bandwidth_limited: false, available_outgoing_bps: Some(3_000_000.0) }
+    Observation {
+        at_ms,
+        loss_pct: 0.0,
+        rtt_ms: Some(40.0),
+        jitter_ms: 5.0,
+        bandwidth_limited: false,
+        available_outgoing_bps: Some(3_000_000.0),
+    }
 }
 
 fn lossy(at_ms: u64) -> Observation {
-    Observation { loss_pct: 8.0, ..good(at_ms) }
+    Observation {
+        loss_pct: 8.0,
+        ..good(at_ms)
+    }
 }
 
 #[test]
@@ -15,20 +25,43 @@ fn one_bad_sample_is_not_enough_two_step_down_one_rung() {
     let c = a.observe(&lossy(1_000)).expect("steps down");
     assert_eq!((c.from, c.to), (Rung::High, Rung::Medium));
     assert_eq!(c.encoding.max_bitrate_bps, 800_000);
-    assert_eq!(a.observe(&lossy(2_000)), None, "the streak starts over after a step");
+    assert_eq!(
+        a.observe(&lossy(2_000)),
+        None,
+        "the streak starts over after a step"
+    );
 }
 
 #[test]
 fn every_trigger_counts() {
     for o in [
-        Observation { rtt_ms: Some(450.0), ..good(0) },
-        Observation { jitter_ms: 60.0, ..good(0) },
-        Observation { bandwidth_limited: true, ..good(0) },
-        Observation { available_outgoing_bps: Some(1_000_000.0), ..good(0) },
+        Observation {
+            rtt_ms: Some(450.0),
+            ..good(0)
+        },
+        Observation {
+            jitter_ms: 60.0,
+            ..good(0)
+        },
+        Observation {
+            bandwidth_limited: true,
+            ..good(0)
+        },
+        Observation {
+            available_outgoing_bps: Some(1_000_000.0),
+            ..good(0)
+        },
     ] {
         let mut a = Adapter::new();
         a.observe(&o);
-        assert!(a.observe(&Observation { at_ms: 1_000, ..o.clone() }).is_some(), "{o:?}");
+        assert!(
+            a.observe(&Observation {
+                at_ms: 1_000,
+                ..o.clone()
+            })
+            .is_some(),
+            "{o:?}"
+        );
     }
 }
 
@@ -62,16 +95,29 @@ fn alternating_signals_never_flap() {
     let mut a = Adapter::new();
     let mut changes = 0;
     for t in 0..120u64 {
-        let o = if t % 2 == 0 { lossy(t * 1_000) } else { good(t * 1_000) };
+        let o = if t % 2 == 0 {
+            lossy(t * 1_000)
+        } else {
+            good(t * 1_000)
+        };
         changes += usize::from(a.observe(&o).is_some());
     }
-    assert_eq!(changes, 0, "one bad sample at a time never steps down, and never 10 s of calm");
+    assert_eq!(
+        changes, 0,
+        "one bad sample at a time never steps down, and never 10 s of calm"
+    );
     // Between the bars (3 % loss): neither down nor up.
     let mut a = Adapter::new();
     a.observe(&lossy(0));
     a.observe(&lossy(1_000));
     for t in 2..60 {
-        assert_eq!(a.observe(&Observation { loss_pct: 3.0, ..good(t * 1_000) }), None);
+        assert_eq!(
+            a.observe(&Observation {
+                loss_pct: 3.0,
+                ..good(t * 1_000)
+            }),
+            None
+        );
     }
 }
 
@@ -92,13 +138,56 @@ fn manual_override_pins_the_rung_and_auto_resumes() {
 
 #[test]
 fn presets_cap_the_best_rung() {
-    assert_eq!(Presets { mobile: true, ..Default::default() }.cap(), Rung::Medium);
-    assert_eq!(Presets { save_data: true, ..Default::default() }.cap(), Rung::Minimum);
-    assert_eq!(Presets { effective_type: Some("3g".into()), ..Default::default() }.cap(), Rung::Low);
-    assert_eq!(Presets { effective_type: Some("slow-2g".into()), ..Default::default() }.cap(), Rung::AudioOnly);
+    assert_eq!(
+        Presets {
+            mobile: true,
+            ..Default::default()
+        }
+        .cap(),
+        Rung::Medium
+    );
+    assert_eq!(
+        Presets {
+            save_data: true,
+            ..Default::default()
+        }
+        .cap(),
+        Rung::Minimum
+    );
+    assert_eq!(
+        Presets {
+            effective_type: Some("3g".into()),
+            ..Default::default()
+        }
+        .cap(),
+        Rung::Low
+    );
+    assert_eq!(
+        Presets {
+            effective_type: Some("slow-2g".into()),
+            ..Default::default()
+        }
+        .cap(),
+        Rung::AudioOnly
+    );
     let mut a = Adapter::new();
-    assert_eq!(a.set_presets(Presets { effective_type: Some("2g".into()), ..Default::default() }).unwrap().to, Rung::Minimum);
+    assert_eq!(
+        a.set_presets(Presets {
+            effective_type: Some("2g".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .to,
+        Rung::Minimum
+    );
     for t in 0..40 {
-        assert_eq!(a.observe(&Observation { available_outgoing_bps: None, ..good(t * 1_000) }), None, "never above the cap");
+        assert_eq!(
+            a.observe(&Observation {
+                available_outgoing_bps: None,
+                ..good(t * 1_000)
+            }),
+            None,
+            "never above the cap"
+        );
     }
 }

@@ -68,7 +68,10 @@ pub enum Admission {
     /// Held until the description of its generation is applied.
     Held,
     /// Dropped, with the reason (stale generation, or evicted on overflow).
-    Dropped { candidate: Candidate, reason: &'static str },
+    Dropped {
+        candidate: Candidate,
+        reason: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,7 +142,9 @@ impl CandidateBuffer {
                     candidate: evicted,
                     reason: "candidate buffer full: lowest priority dropped",
                 });
-                if out.iter().any(|a| matches!(a, Admission::Dropped { candidate: c, .. } if *c == candidate)) {
+                if out.iter().any(
+                    |a| matches!(a, Admission::Dropped { candidate: c, .. } if *c == candidate),
+                ) {
                     return out;
                 }
             }

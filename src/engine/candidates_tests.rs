@@ -2,7 +2,10 @@ use super::*;
 
 fn cand(kind: &str, priority: u32, ufrag: &str, n: u32) -> Candidate {
     Candidate {
-        candidate: format!("candidate:{n} 1 udp {priority} 10.0.0.{n} {} typ {kind}", 5000 + n),
+        candidate: format!(
+            "candidate:{n} 1 udp {priority} 10.0.0.{n} {} typ {kind}",
+            5000 + n
+        ),
         sdp_mid: Some("0".into()),
         sdp_m_line_index: Some(0),
         username_fragment: Some(ufrag.into()),
@@ -36,7 +39,10 @@ fn next_generation_candidates_stay_held_and_old_ones_are_dropped_after_a_restart
     let (ready, _) = b.remote_applied(Some("new".into()));
     assert_eq!(ready, vec![new]);
     assert!(b.is_stale(Some("old")));
-    assert!(matches!(b.push(cand("relay", 1, "old", 3))[0], Admission::Dropped { .. }));
+    assert!(matches!(
+        b.push(cand("relay", 1, "old", 3))[0],
+        Admission::Dropped { .. }
+    ));
 }
 
 #[test]
@@ -63,13 +69,18 @@ fn overflow_drops_the_lowest_type_then_lowest_priority() {
     let out = b.push(cand("srflx", 50, "u", 4));
     assert_eq!(
         out[0],
-        Admission::Dropped { candidate: cand("relay", 5, "u", 3), reason: "candidate buffer full: lowest priority dropped" }
+        Admission::Dropped {
+            candidate: cand("relay", 5, "u", 3),
+            reason: "candidate buffer full: lowest priority dropped"
+        }
     );
     assert_eq!(out[1], Admission::Held);
     // An incoming candidate that is itself the lowest goes instead.
     let out = b.push(cand("relay", 1, "u", 5));
     assert_eq!(out.len(), 1);
-    assert!(matches!(&out[0], Admission::Dropped { candidate, .. } if *candidate == cand("relay", 1, "u", 5)));
+    assert!(
+        matches!(&out[0], Admission::Dropped { candidate, .. } if *candidate == cand("relay", 1, "u", 5))
+    );
     assert_eq!(b.held(), 3);
 }
 
@@ -81,7 +92,9 @@ fn overflow_never_drops_the_newest_host_candidate() {
     // All held are host; the incoming host is the newest, so an older host goes.
     let newest = cand("host", 0, "u", 3);
     let out = b.push(newest.clone());
-    assert!(matches!(&out[0], Admission::Dropped { candidate, .. } if *candidate == cand("host", 1, "u", 1)));
+    assert!(
+        matches!(&out[0], Admission::Dropped { candidate, .. } if *candidate == cand("host", 1, "u", 1))
+    );
     let (ready, _) = b.remote_applied(Some("u".into()));
     assert!(ready.contains(&newest));
 }

@@ -271,10 +271,22 @@ impl PeerEngine {
         if self.signaling_up {
             return self.out.push(Action::Send { message });
         }
-        if matches!(message, Outgoing::Description { kind: SdpKind::Offer, .. }) {
+        if matches!(
+            message,
+            Outgoing::Description {
+                kind: SdpKind::Offer,
+                ..
+            }
+        ) {
             // A newer offer replaces an unsent one, and the candidates gathered for it.
             self.outbox.retain(|m| {
-                !matches!(m, Outgoing::Description { kind: SdpKind::Offer, .. } | Outgoing::Candidate { .. })
+                !matches!(
+                    m,
+                    Outgoing::Description {
+                        kind: SdpKind::Offer,
+                        ..
+                    } | Outgoing::Candidate { .. }
+                )
             });
         }
         if self.outbox.len() >= self.cfg.outbox_capacity {
@@ -294,7 +306,10 @@ impl PeerEngine {
             .ok()
             .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
             .unwrap_or_else(|| "input".into());
-        self.out.push(Action::Ignored { input: name, reason: reason.into() });
+        self.out.push(Action::Ignored {
+            input: name,
+            reason: reason.into(),
+        });
     }
 
     // ---- states ------------------------------------------------------------------
@@ -304,7 +319,11 @@ impl PeerEngine {
             return;
         }
         let from = std::mem::replace(&mut self.state, to);
-        self.out.push(Action::StateChanged { from, to, reason: reason.into() });
+        self.out.push(Action::StateChanged {
+            from,
+            to,
+            reason: reason.into(),
+        });
         self.arm_state_timeout();
     }
 
@@ -326,7 +345,9 @@ impl PeerEngine {
 
     /// Moves forward through the setup states as far as the progress allows.
     pub(super) fn advance_setup(&mut self, reason: &str) {
-        let Some(rank) = self.state.setup_rank() else { return };
+        let Some(rank) = self.state.setup_rank() else {
+            return;
+        };
         let p = &self.progress;
         let target = if p.checking {
             ConnState::Connecting
@@ -356,7 +377,10 @@ impl PeerEngine {
             }
             TransportState::Disconnected => match self.state {
                 ConnState::Connected => self.enter_reconnecting("iceDisconnected"),
-                _ => self.ignore(&Input::IceConnectionStateChanged { state }, "transient while not connected"),
+                _ => self.ignore(
+                    &Input::IceConnectionStateChanged { state },
+                    "transient while not connected",
+                ),
             },
             TransportState::Failed => match self.state {
                 ConnState::Reconnecting => self.attempt_failed("ice failed again"),
@@ -375,7 +399,11 @@ impl PeerEngine {
         if self.state == ConnState::Connected {
             return;
         }
-        let reason = if self.state == ConnState::Reconnecting { "recovered" } else { "connected" };
+        let reason = if self.state == ConnState::Reconnecting {
+            "recovered"
+        } else {
+            "connected"
+        };
         if self.recovery.in_episode() {
             self.recovery.recovered(self.now);
         }
@@ -392,7 +420,9 @@ impl PeerEngine {
         }
         match timer {
             TimerKind::StateTimeout => match self.state {
-                ConnState::Reconnecting => self.attempt_failed("attempt did not connect within its budget"),
+                ConnState::Reconnecting => {
+                    self.attempt_failed("attempt did not connect within its budget")
+                }
                 s => {
                     let reason = format!("{}Timeout", s.as_str());
                     self.enter_reconnecting(&reason);
@@ -436,7 +466,11 @@ impl PeerEngine {
             return;
         }
         match decision {
-            Decision::Attempt { level, attempt, delay_ms } => {
+            Decision::Attempt {
+                level,
+                attempt,
+                delay_ms,
+            } => {
                 self.attempt_failed = false;
                 let budget = self.cfg.recovery.budget(level);
                 self.schedule(TimerKind::StateTimeout, delay_ms.saturating_add(budget));

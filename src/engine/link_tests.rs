@@ -14,29 +14,74 @@ fn states(log: &[Action]) -> Vec<(ConnState, String)> {
 }
 
 fn offers(sent: &[Outgoing]) -> usize {
-    sent.iter().filter(|m| matches!(m, Outgoing::Description { kind: SdpKind::Offer, .. })).count()
+    sent.iter()
+        .filter(|m| {
+            matches!(
+                m,
+                Outgoing::Description {
+                    kind: SdpKind::Offer,
+                    ..
+                }
+            )
+        })
+        .count()
 }
 
 fn initiator() -> Side {
-    Side::new("a", LinkConfig { polite: true, initiator: true, ..Default::default() }, 7)
+    Side::new(
+        "a",
+        LinkConfig {
+            polite: true,
+            initiator: true,
+            ..Default::default()
+        },
+        7,
+    )
 }
 
 #[test]
 fn the_initiator_offers_on_start_and_walks_the_setup_states_to_connected() {
     let mut p = Pair::started();
     assert_eq!(p.a.engine.state(), ConnState::IceGathering);
-    p.a.feed(10, Input::LocalCandidate { candidate: candidate(p.a.pc.local_ufrag(), 1) });
+    p.a.feed(
+        10,
+        Input::LocalCandidate {
+            candidate: candidate(p.a.pc.local_ufrag(), 1),
+        },
+    );
     assert_eq!(p.a.engine.state(), ConnState::IceExchange);
-    p.a.feed(20, Input::IceConnectionStateChanged { state: TransportState::Checking });
-    p.a.feed(30, Input::ConnectionStateChanged { state: TransportState::Connected });
+    p.a.feed(
+        20,
+        Input::IceConnectionStateChanged {
+            state: TransportState::Checking,
+        },
+    );
+    p.a.feed(
+        30,
+        Input::ConnectionStateChanged {
+            state: TransportState::Connected,
+        },
+    );
     let walked: Vec<ConnState> = states(&p.a.log).into_iter().map(|(s, _)| s).collect();
     assert_eq!(
         walked,
-        [ConnState::Signaling, ConnState::IceGathering, ConnState::IceExchange, ConnState::Connecting, ConnState::Connected]
+        [
+            ConnState::Signaling,
+            ConnState::IceGathering,
+            ConnState::IceExchange,
+            ConnState::Connecting,
+            ConnState::Connected
+        ]
     );
     assert!(p.a.model.errors.is_empty() && p.b.model.errors.is_empty());
-    assert!(!p.a.model.timers.contains_key(&TimerKind::SetupDeadline), "setup deadline cancelled once connected");
-    assert!(!p.a.model.timers.contains_key(&TimerKind::StateTimeout), "connected has no timeout");
+    assert!(
+        !p.a.model.timers.contains_key(&TimerKind::SetupDeadline),
+        "setup deadline cancelled once connected"
+    );
+    assert!(
+        !p.a.model.timers.contains_key(&TimerKind::StateTimeout),
+        "connected has no timeout"
+    );
 }
 
 #[test]
@@ -46,13 +91,28 @@ fn the_other_side_waits_for_the_offer_instead_of_offering() {
     let acts = b.feed(1, Input::NegotiationNeeded);
     assert!(matches!(&acts[..], [Action::Ignored { .. }]));
     assert!(b.model.in_flight.is_none());
-    b.feed(2, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("r1") });
+    b.feed(
+        2,
+        Input::RemoteDescription {
+            kind: SdpKind::Offer,
+            sdp: sdp("r1"),
+        },
+    );
     b.complete_all(3);
     let sent = b.take_sent();
-    assert!(matches!(&sent[..], [Outgoing::Description { kind: SdpKind::Answer, .. }]));
+    assert!(matches!(
+        &sent[..],
+        [Outgoing::Description {
+            kind: SdpKind::Answer,
+            ..
+        }]
+    ));
     // Once negotiating, its own renegotiation requests count.
     b.feed(4, Input::NegotiationNeeded);
-    assert!(matches!(b.model.in_flight, Some(PcOp::CreateOffer { ice_restart: false })));
+    assert!(matches!(
+        b.model.in_flight,
+        Some(PcOp::CreateOffer { ice_restart: false })
+    ));
 }
 
 #[test]
@@ -67,8 +127,17 @@ fn glare_the_polite_side_rolls_back_answers_and_offers_again() {
     assert!(p.a.model.errors.is_empty(), "{:?}", p.a.model.errors);
     assert!(p.b.model.errors.is_empty(), "{:?}", p.b.model.errors);
     assert!(p.a.engine.is_settled() && p.b.engine.is_settled());
-    assert!(p.a.log.iter().any(|a| matches!(a, Action::Run { op: PcOp::Rollback })), "polite rolled back");
-    assert!(p.b.log.iter().any(|a| matches!(a, Action::Ignored { reason, .. } if reason.contains("impolite"))));
+    assert!(
+        p.a.log
+            .iter()
+            .any(|a| matches!(a, Action::Run { op: PcOp::Rollback })),
+        "polite rolled back"
+    );
+    assert!(p
+        .b
+        .log
+        .iter()
+        .any(|a| matches!(a, Action::Ignored { reason, .. } if reason.contains("impolite"))));
     // a: initial offer + the one that yielded + the retry; b: its one offer.
     assert_eq!(p.a.engine.descriptions_sent().0, 3);
     assert_eq!(p.b.engine.descriptions_sent(), (1, 2));
@@ -97,14 +166,39 @@ fn renegotiation_requests_are_coalesced_into_one_offer() {
     }
     a.complete_all(5);
     assert_eq!(offers(&a.take_sent()), 1, "one offer until it is answered");
-    a.feed(6, Input::RemoteDescription { kind: SdpKind::Answer, sdp: sdp("b1") });
+    a.feed(
+        6,
+        Input::RemoteDescription {
+            kind: SdpKind::Answer,
+            sdp: sdp("b1"),
+        },
+    );
     a.complete_all(6);
-    assert_eq!(offers(&a.take_sent()), 1, "then exactly one more for all four requests");
-    a.feed(7, Input::RemoteDescription { kind: SdpKind::Answer, sdp: sdp("b1") });
+    assert_eq!(
+        offers(&a.take_sent()),
+        1,
+        "then exactly one more for all four requests"
+    );
+    a.feed(
+        7,
+        Input::RemoteDescription {
+            kind: SdpKind::Answer,
+            sdp: sdp("b1"),
+        },
+    );
     a.complete_all(7);
     assert!(a.engine.is_settled());
-    let stale = a.feed(8, Input::RemoteDescription { kind: SdpKind::Answer, sdp: sdp("b1") });
-    assert!(matches!(&stale[..], [Action::Ignored { .. }]), "an answer with no offer out is ignored");
+    let stale = a.feed(
+        8,
+        Input::RemoteDescription {
+            kind: SdpKind::Answer,
+            sdp: sdp("b1"),
+        },
+    );
+    assert!(
+        matches!(&stale[..], [Action::Ignored { .. }]),
+        "an answer with no offer out is ignored"
+    );
 }
 
 #[test]
@@ -113,11 +207,25 @@ fn candidates_before_the_offer_are_held_then_added_in_arrival_order() {
     b.feed(0, Input::Start);
     let early: Vec<Candidate> = (1..=3).map(|n| candidate(Some("r1"), n)).collect();
     for c in &early {
-        b.feed(1, Input::RemoteCandidate { candidate: c.clone() });
+        b.feed(
+            1,
+            Input::RemoteCandidate {
+                candidate: c.clone(),
+            },
+        );
     }
-    assert!(b.model.in_flight.is_none(), "nothing is added before the description");
+    assert!(
+        b.model.in_flight.is_none(),
+        "nothing is added before the description"
+    );
     assert_eq!(b.engine.held_candidates(), 3);
-    b.feed(2, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("r1") });
+    b.feed(
+        2,
+        Input::RemoteDescription {
+            kind: SdpKind::Offer,
+            sdp: sdp("r1"),
+        },
+    );
     b.complete_all(3);
     assert_eq!(b.pc.candidates_added, early);
     assert!(b.model.errors.is_empty());
@@ -126,16 +234,45 @@ fn candidates_before_the_offer_are_held_then_added_in_arrival_order() {
 #[test]
 fn a_failed_candidate_is_retried_once_then_dropped() {
     let mut b = Side::new("b", LinkConfig::default(), 1);
-    b.feed(0, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("r1") });
+    b.feed(
+        0,
+        Input::RemoteDescription {
+            kind: SdpKind::Offer,
+            sdp: sdp("r1"),
+        },
+    );
     b.complete_all(0);
-    b.feed(1, Input::RemoteCandidate { candidate: candidate(Some("r1"), 1) });
+    b.feed(
+        1,
+        Input::RemoteCandidate {
+            candidate: candidate(Some("r1"), 1),
+        },
+    );
     b.model.in_flight.take();
-    b.feed(2, Input::OperationFailed { error: "boom".into() });
-    assert!(matches!(b.model.in_flight.take(), Some(PcOp::AddCandidate { .. })), "retried");
-    let acts = b.feed(3, Input::OperationFailed { error: "boom".into() });
-    assert!(acts.iter().any(|a| matches!(a, Action::Ignored { reason, .. } if reason.contains("twice"))));
+    b.feed(
+        2,
+        Input::OperationFailed {
+            error: "boom".into(),
+        },
+    );
+    assert!(
+        matches!(b.model.in_flight.take(), Some(PcOp::AddCandidate { .. })),
+        "retried"
+    );
+    let acts = b.feed(
+        3,
+        Input::OperationFailed {
+            error: "boom".into(),
+        },
+    );
+    assert!(acts
+        .iter()
+        .any(|a| matches!(a, Action::Ignored { reason, .. } if reason.contains("twice"))));
     assert!(b.model.in_flight.is_none());
-    assert!(b.model.errors.is_empty(), "a lost candidate is not an application error");
+    assert!(
+        b.model.errors.is_empty(),
+        "a lost candidate is not an application error"
+    );
 }
 
 #[test]
@@ -152,7 +289,12 @@ fn every_setup_state_times_out_into_reconnecting_with_an_ice_restart() {
     // The unanswered offer is rolled back, then an ICE-restart offer goes out.
     assert_eq!(a.model.in_flight, Some(PcOp::Rollback));
     a.complete_all(due);
-    assert!(a.log.iter().any(|x| matches!(x, Action::Run { op: PcOp::CreateOffer { ice_restart: true } })));
+    assert!(a.log.iter().any(|x| matches!(
+        x,
+        Action::Run {
+            op: PcOp::CreateOffer { ice_restart: true }
+        }
+    )));
 }
 
 #[test]
@@ -172,21 +314,47 @@ fn a_setup_that_never_connects_fails_with_reason_timeout_after_30_s() {
     assert_eq!(a.engine.state(), ConnState::Failed);
     assert_eq!(now, 30_000);
     assert_eq!(states(&a.log).last().unwrap().1, "timeout");
-    assert!(a.model.timers.is_empty(), "a failed link leaves no timer armed");
+    assert!(
+        a.model.timers.is_empty(),
+        "a failed link leaves no timer armed"
+    );
 }
 
 #[test]
 fn a_drop_while_connected_restarts_ice_at_once_and_recovers() {
     let mut p = Pair::connected();
     p.now = 5_000;
-    p.a.feed(5_000, Input::IceConnectionStateChanged { state: TransportState::Disconnected });
+    p.a.feed(
+        5_000,
+        Input::IceConnectionStateChanged {
+            state: TransportState::Disconnected,
+        },
+    );
     assert_eq!(p.a.engine.state(), ConnState::Reconnecting);
-    assert!(matches!(p.a.model.in_flight, Some(PcOp::CreateOffer { ice_restart: true })), "first retry immediate");
+    assert!(
+        matches!(
+            p.a.model.in_flight,
+            Some(PcOp::CreateOffer { ice_restart: true })
+        ),
+        "first retry immediate"
+    );
     p.settle();
-    assert_ne!(p.a.pc.remote_ufrag.as_deref(), Some("b1"), "the answer brought new ICE credentials");
+    assert_ne!(
+        p.a.pc.remote_ufrag.as_deref(),
+        Some("b1"),
+        "the answer brought new ICE credentials"
+    );
     p.now = 6_200;
-    p.a.feed(6_200, Input::ConnectionStateChanged { state: TransportState::Connected });
-    assert_eq!(states(&p.a.log).last().unwrap(), &(ConnState::Connected, "recovered".to_string()));
+    p.a.feed(
+        6_200,
+        Input::ConnectionStateChanged {
+            state: TransportState::Connected,
+        },
+    );
+    assert_eq!(
+        states(&p.a.log).last().unwrap(),
+        &(ConnState::Connected, "recovered".to_string())
+    );
     let stats = p.a.engine.recovery_stats();
     assert_eq!(stats.last_time_to_recover_ms, Some(1_200));
     assert_eq!(stats.attempts_per_level, [1, 0, 0]);
@@ -198,26 +366,52 @@ fn recovery_escalates_when_the_ice_restart_budget_passes_then_gives_up() {
     let mut a = initiator();
     a.feed(0, Input::Start);
     a.complete_all(0);
-    a.feed(1, Input::RemoteDescription { kind: SdpKind::Answer, sdp: sdp("b1") });
+    a.feed(
+        1,
+        Input::RemoteDescription {
+            kind: SdpKind::Answer,
+            sdp: sdp("b1"),
+        },
+    );
     a.complete_all(1);
-    a.feed(2, Input::ConnectionStateChanged { state: TransportState::Connected });
-    a.feed(3, Input::ConnectionStateChanged { state: TransportState::Failed });
+    a.feed(
+        2,
+        Input::ConnectionStateChanged {
+            state: TransportState::Connected,
+        },
+    );
+    a.feed(
+        3,
+        Input::ConnectionStateChanged {
+            state: TransportState::Failed,
+        },
+    );
     let mut now = 3;
     for _ in 0..100 {
-        let Some((&timer, &at)) = a.model.timers.iter().min_by_key(|(_, at)| **at) else { break };
+        let Some((&timer, &at)) = a.model.timers.iter().min_by_key(|(_, at)| **at) else {
+            break;
+        };
         now = at;
         a.model.timers.remove(&timer);
         a.feed(now, Input::TimerFired { timer });
         a.complete_all(now);
     }
-    let escalations: Vec<_> = a.log.iter().filter_map(|x| match x {
-        Action::Escalate { level, .. } => Some(*level),
-        _ => None,
-    }).collect();
+    let escalations: Vec<_> = a
+        .log
+        .iter()
+        .filter_map(|x| match x {
+            Action::Escalate { level, .. } => Some(*level),
+            _ => None,
+        })
+        .collect();
     assert_eq!(escalations.first(), Some(&RecoveryLevel::SignalingReset));
     assert!(escalations.contains(&RecoveryLevel::FullReconnect));
     assert_eq!(a.engine.state(), ConnState::Failed);
-    assert!(states(&a.log).last().unwrap().1.starts_with("recoveryExhausted"));
+    assert!(states(&a.log)
+        .last()
+        .unwrap()
+        .1
+        .starts_with("recoveryExhausted"));
     assert!(now <= 3 + 60_000 + 20_000, "bounded by the overall budget");
 }
 
@@ -225,11 +419,19 @@ fn recovery_escalates_when_the_ice_restart_budget_passes_then_gives_up() {
 fn offline_pauses_recovery_and_online_resumes_it_at_once() {
     let mut p = Pair::connected();
     p.a.feed(10, Input::NetworkOnline { online: false });
-    p.a.feed(11, Input::ConnectionStateChanged { state: TransportState::Failed });
+    p.a.feed(
+        11,
+        Input::ConnectionStateChanged {
+            state: TransportState::Failed,
+        },
+    );
     assert!(p.a.model.in_flight.is_none(), "no attempt while offline");
     assert!(!p.a.model.timers.contains_key(&TimerKind::StateTimeout));
     p.a.feed(5_000, Input::NetworkOnline { online: true });
-    assert!(matches!(p.a.model.in_flight, Some(PcOp::CreateOffer { ice_restart: true })));
+    assert!(matches!(
+        p.a.model.in_flight,
+        Some(PcOp::CreateOffer { ice_restart: true })
+    ));
 }
 
 #[test]
@@ -241,7 +443,15 @@ fn close_cancels_every_timer_and_nothing_happens_after() {
     assert!(acts.contains(&Action::Close));
     assert!(a.model.timers.is_empty());
     assert_eq!(a.engine.state(), ConnState::Closed);
-    for input in [Input::NegotiationNeeded, Input::Start, Input::Close, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("x") }] {
+    for input in [
+        Input::NegotiationNeeded,
+        Input::Start,
+        Input::Close,
+        Input::RemoteDescription {
+            kind: SdpKind::Offer,
+            sdp: sdp("x"),
+        },
+    ] {
         let acts = a.feed(2, input);
         assert!(matches!(&acts[..], [Action::Ignored { .. }]), "{acts:?}");
     }
@@ -252,9 +462,20 @@ fn a_failed_link_only_accepts_close() {
     let mut a = initiator();
     a.feed(0, Input::Start);
     a.model.in_flight = None;
-    a.feed(30_000, Input::TimerFired { timer: TimerKind::SetupDeadline });
+    a.feed(
+        30_000,
+        Input::TimerFired {
+            timer: TimerKind::SetupDeadline,
+        },
+    );
     assert_eq!(a.engine.state(), ConnState::Failed);
-    let acts = a.feed(30_001, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("x") });
+    let acts = a.feed(
+        30_001,
+        Input::RemoteDescription {
+            kind: SdpKind::Offer,
+            sdp: sdp("x"),
+        },
+    );
     assert!(matches!(&acts[..], [Action::Ignored { .. }]));
     a.feed(30_002, Input::Close);
     assert_eq!(a.engine.state(), ConnState::Closed);
@@ -266,36 +487,79 @@ fn signals_wait_while_signaling_is_down_and_go_out_in_order_when_it_is_back() {
     a.feed(0, Input::SignalingDown);
     a.feed(0, Input::Start);
     a.complete_all(0);
-    a.feed(1, Input::LocalCandidate { candidate: candidate(Some("a1"), 1) });
+    a.feed(
+        1,
+        Input::LocalCandidate {
+            candidate: candidate(Some("a1"), 1),
+        },
+    );
     assert!(a.take_sent().is_empty());
     a.feed(2, Input::SignalingUp);
     let sent = a.take_sent();
-    assert!(matches!(&sent[..], [Outgoing::Description { kind: SdpKind::Offer, .. }, Outgoing::Candidate { .. }]));
+    assert!(matches!(
+        &sent[..],
+        [
+            Outgoing::Description {
+                kind: SdpKind::Offer,
+                ..
+            },
+            Outgoing::Candidate { .. }
+        ]
+    ));
 }
 
 #[test]
 fn a_stale_timer_or_an_unexpected_completion_is_ignored_not_a_panic() {
     let mut a = initiator();
-    assert!(matches!(&a.feed(0, Input::TimerFired { timer: TimerKind::RecoveryRetry })[..], [Action::Ignored { .. }]));
-    assert!(matches!(&a.feed(0, Input::RolledBack)[..], [Action::Ignored { .. }]));
-    assert!(matches!(&a.feed(0, Input::OperationFailed { error: "x".into() })[..], [Action::Ignored { .. }]));
-    assert!(matches!(&a.feed(0, Input::StatsStalled)[..], [Action::Ignored { .. }]));
+    assert!(matches!(
+        &a.feed(
+            0,
+            Input::TimerFired {
+                timer: TimerKind::RecoveryRetry
+            }
+        )[..],
+        [Action::Ignored { .. }]
+    ));
+    assert!(matches!(
+        &a.feed(0, Input::RolledBack)[..],
+        [Action::Ignored { .. }]
+    ));
+    assert!(matches!(
+        &a.feed(0, Input::OperationFailed { error: "x".into() })[..],
+        [Action::Ignored { .. }]
+    ));
+    assert!(matches!(
+        &a.feed(0, Input::StatsStalled)[..],
+        [Action::Ignored { .. }]
+    ));
 }
 
 #[test]
 fn stats_stall_while_connected_starts_recovery() {
     let mut p = Pair::connected();
     p.a.feed(9, Input::StatsStalled);
-    assert_eq!(states(&p.a.log).last().unwrap(), &(ConnState::Reconnecting, "statsStalled".to_string()));
+    assert_eq!(
+        states(&p.a.log).last().unwrap(),
+        &(ConnState::Reconnecting, "statsStalled".to_string())
+    );
 }
 
 #[test]
 fn a_recorded_trace_replays_to_the_same_actions() {
     let mut p = Pair::connected();
-    p.a.feed(50, Input::IceConnectionStateChanged { state: TransportState::Disconnected });
+    p.a.feed(
+        50,
+        Input::IceConnectionStateChanged {
+            state: TransportState::Disconnected,
+        },
+    );
     p.settle();
     let trace = p.a.engine.trace().expect("recording is on by default");
-    let replayed: Vec<Action> = crate::engine::trace::replay(&trace).unwrap().into_iter().flatten().collect();
+    let replayed: Vec<Action> = crate::engine::trace::replay(&trace)
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(replayed, p.a.log);
     let json = serde_json::to_string(&trace).unwrap();
     let back: crate::engine::trace::Trace = serde_json::from_str(&json).unwrap();
@@ -307,13 +571,33 @@ fn an_offer_queued_while_signaling_is_down_replaces_an_older_unsent_one() {
     let mut a = initiator();
     a.feed(0, Input::Start);
     a.complete_all(0);
-    a.feed(1, Input::ConnectionStateChanged { state: TransportState::Connected });
+    a.feed(
+        1,
+        Input::ConnectionStateChanged {
+            state: TransportState::Connected,
+        },
+    );
     a.feed(2, Input::SignalingDown);
     a.take_sent();
-    a.feed(3, Input::LocalCandidate { candidate: candidate(Some("a1"), 1) });
-    a.feed(4, Input::ConnectionStateChanged { state: TransportState::Failed });
+    a.feed(
+        3,
+        Input::LocalCandidate {
+            candidate: candidate(Some("a1"), 1),
+        },
+    );
+    a.feed(
+        4,
+        Input::ConnectionStateChanged {
+            state: TransportState::Failed,
+        },
+    );
     a.complete_all(4); // rollback of the unanswered first offer, then a restart offer
-    a.feed(5, Input::LocalCandidate { candidate: candidate(Some("a2"), 2) });
+    a.feed(
+        5,
+        Input::LocalCandidate {
+            candidate: candidate(Some("a2"), 2),
+        },
+    );
     let timer = a.model.due(6_000).expect("the attempt's budget ran out");
     a.feed(6_000, Input::TimerFired { timer });
     a.complete_all(6_000); // the next attempt: another restart offer
@@ -321,30 +605,88 @@ fn an_offer_queued_while_signaling_is_down_replaces_an_older_unsent_one() {
         a.feed(6_500, Input::TimerFired { timer }); // backoff before it, if any
         a.complete_all(6_500);
     }
-    let restarts = a.log.iter().filter(|x| matches!(x, Action::Run { op: PcOp::CreateOffer { ice_restart: true } })).count();
-    assert_eq!(restarts, 2, "two restart offers were made while signaling was down");
+    let restarts = a
+        .log
+        .iter()
+        .filter(|x| {
+            matches!(
+                x,
+                Action::Run {
+                    op: PcOp::CreateOffer { ice_restart: true }
+                }
+            )
+        })
+        .count();
+    assert_eq!(
+        restarts, 2,
+        "two restart offers were made while signaling was down"
+    );
     a.feed(7_000, Input::SignalingUp);
     let sent = a.take_sent();
     assert_eq!(offers(&sent), 1, "only the newest offer goes out: {sent:?}");
-    assert!(sent.iter().all(|m| !matches!(m, Outgoing::Candidate { .. })), "stale candidates dropped");
+    assert!(
+        sent.iter()
+            .all(|m| !matches!(m, Outgoing::Candidate { .. })),
+        "stale candidates dropped"
+    );
 }
 
 #[test]
 fn a_side_that_may_not_offer_never_does_not_even_to_recover() {
-    let mut l = Side::new("l", LinkConfig { can_offer: false, initiator: true, ..Default::default() }, 3);
+    let mut l = Side::new(
+        "l",
+        LinkConfig {
+            can_offer: false,
+            initiator: true,
+            ..Default::default()
+        },
+        3,
+    );
     l.feed(0, Input::Start);
     l.feed(1, Input::NegotiationNeeded);
     assert!(l.model.in_flight.is_none());
-    l.feed(2, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("h1") });
+    l.feed(
+        2,
+        Input::RemoteDescription {
+            kind: SdpKind::Offer,
+            sdp: sdp("h1"),
+        },
+    );
     l.complete_all(2);
-    l.feed(3, Input::ConnectionStateChanged { state: TransportState::Connected });
-    l.feed(4, Input::ConnectionStateChanged { state: TransportState::Failed });
+    l.feed(
+        3,
+        Input::ConnectionStateChanged {
+            state: TransportState::Connected,
+        },
+    );
+    l.feed(
+        4,
+        Input::ConnectionStateChanged {
+            state: TransportState::Failed,
+        },
+    );
     assert_eq!(l.engine.state(), ConnState::Reconnecting);
     assert!(l.model.in_flight.is_none(), "the remote side restarts ICE");
-    assert!(!l.log.iter().any(|a| matches!(a, Action::Run { op: PcOp::CreateOffer { .. } })));
+    assert!(!l.log.iter().any(|a| matches!(
+        a,
+        Action::Run {
+            op: PcOp::CreateOffer { .. }
+        }
+    )));
     // The remote's restart offer is answered as usual.
-    l.feed(5, Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp("h2") });
+    l.feed(
+        5,
+        Input::RemoteDescription {
+            kind: SdpKind::Offer,
+            sdp: sdp("h2"),
+        },
+    );
     l.complete_all(5);
-    l.feed(6, Input::ConnectionStateChanged { state: TransportState::Connected });
+    l.feed(
+        6,
+        Input::ConnectionStateChanged {
+            state: TransportState::Connected,
+        },
+    );
     assert_eq!(l.engine.state(), ConnState::Connected);
 }

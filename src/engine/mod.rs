@@ -10,6 +10,8 @@
 //! - [`quality`]: stats samples in, deltas, metrics, a 0..100 score and a level out;
 //! - [`adapt`]: the encoding ladder with hysteresis, down to audio-only;
 //! - [`recovery`]: ICE restart -> signaling reset -> full reconnect, with backoff;
+//! - [`room::RoomEngine`]: a room: the session, the links, every server message, the
+//!   ladder above ICE restart;
 //! - [`trace`]: record and replay.
 
 pub mod adapt;
@@ -21,11 +23,13 @@ mod ops;
 pub mod quality;
 pub mod recovery;
 pub mod rng;
+pub mod room;
 pub mod sdp;
 pub mod session;
 pub mod stats;
 pub mod trace;
 pub mod types;
+pub mod wire;
 
 #[cfg(test)]
 mod testkit;

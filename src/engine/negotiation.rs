@@ -70,14 +70,23 @@ impl PeerEngine {
         // An answer being applied brings us back to stable before this offer is handled
         // (the W3C pattern's isSettingRemoteAnswerPending).
         let answer_pending = self.ops.any(|op| {
-            matches!(op, PcOp::SetRemoteDescription { kind: SdpKind::Answer, .. })
+            matches!(
+                op,
+                PcOp::SetRemoteDescription {
+                    kind: SdpKind::Answer,
+                    ..
+                }
+            )
         });
         let collision = self.neg.making_offer
             || (self.neg.signaling == SignalingState::HaveLocalOffer && !answer_pending);
         self.neg.ignore_offer = !self.cfg.polite && collision;
         if self.neg.ignore_offer {
             return self.ignore(
-                &Input::RemoteDescription { kind: SdpKind::Offer, sdp },
+                &Input::RemoteDescription {
+                    kind: SdpKind::Offer,
+                    sdp,
+                },
                 "glare: the impolite side ignores the colliding offer",
             );
         }
@@ -99,7 +108,10 @@ impl PeerEngine {
                 self.ops.push(PcOp::Rollback);
             }
         }
-        self.ops.push(PcOp::SetRemoteDescription { kind: SdpKind::Offer, sdp });
+        self.ops.push(PcOp::SetRemoteDescription {
+            kind: SdpKind::Offer,
+            sdp,
+        });
         self.ops.push(PcOp::CreateAnswer);
         self.progress.negotiating = true;
         self.advance_setup("remoteOffer");
@@ -125,7 +137,9 @@ impl PeerEngine {
         }) else {
             return;
         };
-        let Input::LocalDescriptionApplied { sdp, .. } = input else { return };
+        let Input::LocalDescriptionApplied { sdp, .. } = input else {
+            return;
+        };
         match kind {
             SdpKind::Offer => {
                 self.neg.making_offer = false;
@@ -133,7 +147,8 @@ impl PeerEngine {
                 if std::mem::take(&mut self.neg.abandon_offer) {
                     return self.out.push(Action::Ignored {
                         input: "localDescriptionApplied".into(),
-                        reason: "our offer yielded to the remote one (polite side); rolling back".into(),
+                        reason: "our offer yielded to the remote one (polite side); rolling back"
+                            .into(),
                     });
                 }
                 self.neg.offer_outstanding = true;
@@ -178,14 +193,19 @@ impl PeerEngine {
     }
 
     pub(super) fn rolled_back(&mut self) {
-        if self.complete(&Input::RolledBack, |op| *op == PcOp::Rollback).is_some() {
+        if self
+            .complete(&Input::RolledBack, |op| *op == PcOp::Rollback)
+            .is_some()
+        {
             self.neg.signaling = SignalingState::Stable;
             self.neg.offer_outstanding = false;
         }
     }
 
     pub(super) fn candidate_added(&mut self) {
-        let done = self.complete(&Input::CandidateAdded, |op| matches!(op, PcOp::AddCandidate { .. }));
+        let done = self.complete(&Input::CandidateAdded, |op| {
+            matches!(op, PcOp::AddCandidate { .. })
+        });
         if done.is_some() {
             self.ops.retrying = false;
             self.progress.candidates_flowing = true;
@@ -214,15 +234,24 @@ impl PeerEngine {
                 self.neg.making_offer = false;
                 self.neg.abandon_offer = false;
             }
-            PcOp::SetRemoteDescription { kind: SdpKind::Offer, .. } => {
+            PcOp::SetRemoteDescription {
+                kind: SdpKind::Offer,
+                ..
+            } => {
                 // No answer to a description that was not applied.
                 self.ops.remove_queued(|op| *op == PcOp::CreateAnswer);
             }
-            PcOp::SetRemoteDescription { kind: SdpKind::Answer, .. } => {
+            PcOp::SetRemoteDescription {
+                kind: SdpKind::Answer,
+                ..
+            } => {
                 // Our offer stays unanswered; recovery rolls it back if need be.
             }
             PcOp::CreateAnswer | PcOp::Rollback => {}
         }
-        self.out.push(Action::Error { op: op.name().into(), message: error });
+        self.out.push(Action::Error {
+            op: op.name().into(),
+            message: error,
+        });
     }
 }

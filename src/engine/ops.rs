@@ -36,7 +36,10 @@ impl OpQueue {
 
     /// Whether an offer/answer step (not a candidate) is queued or in flight.
     pub fn has_negotiation_op(&self) -> bool {
-        self.in_flight.iter().chain(self.queue.iter()).any(|op| !matches!(op, PcOp::AddCandidate { .. }))
+        self.in_flight
+            .iter()
+            .chain(self.queue.iter())
+            .any(|op| !matches!(op, PcOp::AddCandidate { .. }))
     }
 
     /// Whether an op queued or in flight matches `pred`.

@@ -77,18 +77,38 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
         let input = match st.clone() {
             Step::Start => Input::Start,
             Step::Renegotiate => Input::NegotiationNeeded,
-            Step::RemoteOffer(g) => Input::RemoteDescription { kind: SdpKind::Offer, sdp: sdp(&format!("r{g}")) },
-            Step::RemoteAnswer(g) => Input::RemoteDescription { kind: SdpKind::Answer, sdp: sdp(&format!("r{g}")) },
-            Step::RemoteCandidate(g, n) => Input::RemoteCandidate { candidate: candidate(g.map(|g| format!("r{g}")).as_deref(), n) },
-            Step::EndOfCandidates => Input::RemoteCandidate { candidate: Candidate::end_of_candidates(None) },
-            Step::LocalCandidate => Input::LocalCandidate { candidate: candidate(Some("a1"), 1) },
+            Step::RemoteOffer(g) => Input::RemoteDescription {
+                kind: SdpKind::Offer,
+                sdp: sdp(&format!("r{g}")),
+            },
+            Step::RemoteAnswer(g) => Input::RemoteDescription {
+                kind: SdpKind::Answer,
+                sdp: sdp(&format!("r{g}")),
+            },
+            Step::RemoteCandidate(g, n) => Input::RemoteCandidate {
+                candidate: candidate(g.map(|g| format!("r{g}")).as_deref(), n),
+            },
+            Step::EndOfCandidates => Input::RemoteCandidate {
+                candidate: Candidate::end_of_candidates(None),
+            },
+            Step::LocalCandidate => Input::LocalCandidate {
+                candidate: candidate(Some("a1"), 1),
+            },
             Step::CompleteOk | Step::CompleteFail => {
-                let Some(op) = s.model.in_flight.take() else { continue };
+                let Some(op) = s.model.in_flight.take() else {
+                    continue;
+                };
                 if matches!(st, Step::CompleteFail) {
-                    Input::OperationFailed { error: "injected".into() }
+                    Input::OperationFailed {
+                        error: "injected".into(),
+                    }
                 } else {
                     let input = s.pc.execute(&op);
-                    if let (PcOp::SetRemoteDescription { sdp, .. }, Input::RemoteDescriptionApplied) = (&op, &input) {
+                    if let (
+                        PcOp::SetRemoteDescription { sdp, .. },
+                        Input::RemoteDescriptionApplied,
+                    ) = (&op, &input)
+                    {
                         applied_remote = Some(ice_ufrag(sdp));
                     }
                     input
@@ -96,7 +116,11 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
             }
             Step::Transport(pc, i) => {
                 let state = TRANSPORT[i as usize];
-                if pc { Input::ConnectionStateChanged { state } } else { Input::IceConnectionStateChanged { state } }
+                if pc {
+                    Input::ConnectionStateChanged { state }
+                } else {
+                    Input::IceConnectionStateChanged { state }
+                }
             }
             Step::Advance(ms) => {
                 now += u64::from(ms);
@@ -108,7 +132,13 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
                 }
                 continue;
             }
-            Step::SignalingUp(up) => if up { Input::SignalingUp } else { Input::SignalingDown },
+            Step::SignalingUp(up) => {
+                if up {
+                    Input::SignalingUp
+                } else {
+                    Input::SignalingDown
+                }
+            }
             Step::Online(b) => Input::NetworkOnline { online: b },
             Step::Visible(b) => Input::PageVisible { visible: b },
             Step::Stalled => Input::StatsStalled,
@@ -118,9 +148,17 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
                 0 => Input::RolledBack,
                 1 => Input::CandidateAdded,
                 2 => Input::RemoteDescriptionApplied,
-                3 => Input::LocalDescriptionApplied { kind: SdpKind::Answer, sdp: "\u{0}garbage".into() },
-                4 => Input::RemoteDescription { kind: SdpKind::Offer, sdp: String::new() },
-                _ => Input::SignalingStateChanged { state: super::types::SignalingState::HaveRemotePranswer },
+                3 => Input::LocalDescriptionApplied {
+                    kind: SdpKind::Answer,
+                    sdp: "\u{0}garbage".into(),
+                },
+                4 => Input::RemoteDescription {
+                    kind: SdpKind::Offer,
+                    sdp: String::new(),
+                },
+                _ => Input::SignalingStateChanged {
+                    state: super::types::SignalingState::HaveRemotePranswer,
+                },
             },
             Step::Close => Input::Close,
         };
@@ -131,7 +169,11 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
             closed = true;
         }
         if closed {
-            assert_eq!(s.engine.state(), ConnState::Closed, "always Closed after close");
+            assert_eq!(
+                s.engine.state(),
+                ConnState::Closed,
+                "always Closed after close"
+            );
             assert!(s.model.timers.is_empty(), "close cancels every timer");
         }
     }
@@ -141,25 +183,38 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
 fn check(actions: &[Action], applied_remote: &Option<Option<String>>, closed: bool) {
     for a in actions {
         if closed {
-            assert!(matches!(a, Action::Ignored { .. }), "after close only ignores: {a:?}");
+            assert!(
+                matches!(a, Action::Ignored { .. }),
+                "after close only ignores: {a:?}"
+            );
         }
-        if let Action::Run { op: PcOp::AddCandidate { candidate } } = a {
-            let Some(current) = applied_remote else { panic!("candidate added before any remote description") };
+        if let Action::Run {
+            op: PcOp::AddCandidate { candidate },
+        } = a
+        {
+            let Some(current) = applied_remote else {
+                panic!("candidate added before any remote description")
+            };
             if let (Some(u), Some(cur)) = (candidate.ufrag(), current) {
-                assert_eq!(&u, cur, "candidate added before the description of its generation");
+                assert_eq!(
+                    &u, cur,
+                    "candidate added before the description of its generation"
+                );
             }
         }
     }
 }
 
 fn config() -> impl Strategy<Value = LinkConfig> {
-    (any::<bool>(), any::<bool>(), any::<bool>(), 1usize..8).prop_map(|(polite, initiator, can_offer, cap)| LinkConfig {
-        polite,
-        initiator,
-        can_offer,
-        candidate_capacity: cap,
-        ..Default::default()
-    })
+    (any::<bool>(), any::<bool>(), any::<bool>(), 1usize..8).prop_map(
+        |(polite, initiator, can_offer, cap)| LinkConfig {
+            polite,
+            initiator,
+            can_offer,
+            candidate_capacity: cap,
+            ..Default::default()
+        },
+    )
 }
 
 proptest! {

@@ -90,7 +90,11 @@ pub struct Quality {
 /// E-model R factor from RTT, jitter (ms) and loss (%).
 pub fn r_factor(rtt_ms: f64, jitter_ms: f64, loss_pct: f64) -> f64 {
     let ld = rtt_ms / 2.0 + 2.0 * jitter_ms + 10.0;
-    let id = if ld <= 160.0 { ld / 40.0 } else { 4.0 + (ld - 160.0) / 10.0 };
+    let id = if ld <= 160.0 {
+        ld / 40.0
+    } else {
+        4.0 + (ld - 160.0) / 10.0
+    };
     (93.2 - id - 2.5 * loss_pct).clamp(0.0, 100.0)
 }
 
@@ -135,7 +139,11 @@ impl QualityMonitor {
         let mut q = Quality {
             interval_ms,
             rtt_ms,
-            available_outgoing_kbps: cur.pair.as_ref().and_then(|p| p.available_outgoing_bitrate).map(|b| b / 1000.0),
+            available_outgoing_kbps: cur
+                .pair
+                .as_ref()
+                .and_then(|p| p.available_outgoing_bitrate)
+                .map(|b| b / 1000.0),
             quality_limitation_reason: cur
                 .outbound
                 .iter()
@@ -155,13 +163,30 @@ impl QualityMonitor {
             let d = cur.totals(kind).delta(&prev.totals(kind));
             let expected = d.received + d.lost;
             let m = KindMetrics {
-                loss_pct: if expected == 0 { 0.0 } else { d.lost as f64 * 100.0 / expected as f64 },
-                jitter_ms: cur.inbound.iter().filter(|s| s.kind == kind).map(|s| s.jitter_s * 1000.0).fold(0.0, f64::max),
+                loss_pct: if expected == 0 {
+                    0.0
+                } else {
+                    d.lost as f64 * 100.0 / expected as f64
+                },
+                jitter_ms: cur
+                    .inbound
+                    .iter()
+                    .filter(|s| s.kind == kind)
+                    .map(|s| s.jitter_s * 1000.0)
+                    .fold(0.0, f64::max),
                 bitrate_in_kbps: d.bytes_in as f64 * 8.0 / 1000.0 / secs,
                 bitrate_out_kbps: d.bytes_out as f64 * 8.0 / 1000.0 / secs,
-                fps: cur.inbound.iter().filter(|s| s.kind == kind).find_map(|s| s.frames_per_second),
+                fps: cur
+                    .inbound
+                    .iter()
+                    .filter(|s| s.kind == kind)
+                    .find_map(|s| s.frames_per_second),
                 packets_received: d.received,
-                concealed_pct: if d.samples == 0 { 0.0 } else { d.concealed as f64 * 100.0 / d.samples as f64 },
+                concealed_pct: if d.samples == 0 {
+                    0.0
+                } else {
+                    d.concealed as f64 * 100.0 / d.samples as f64
+                },
             };
             if cur.has_inbound(kind) {
                 if d.received > 0 {
@@ -177,7 +202,11 @@ impl QualityMonitor {
         }
         q.raw_score = self.raw_score(&q);
         if let Some(a) = &q.audio {
-            q.mos = Some(mos(r_factor(rtt_ms.unwrap_or(0.0), a.jitter_ms, a.loss_pct)));
+            q.mos = Some(mos(r_factor(
+                rtt_ms.unwrap_or(0.0),
+                a.jitter_ms,
+                a.loss_pct,
+            )));
         }
         let smoothed = match self.smoothed {
             Some(prev) if q.raw_score > prev => q.raw_score.min(prev + MAX_RISE_PER_S * secs),
@@ -194,7 +223,10 @@ impl QualityMonitor {
             return 0.0;
         }
         let rtt = q.rtt_ms.unwrap_or(0.0);
-        let audio = q.audio.as_ref().map(|a| r_factor(rtt, a.jitter_ms, a.loss_pct));
+        let audio = q
+            .audio
+            .as_ref()
+            .map(|a| r_factor(rtt, a.jitter_ms, a.loss_pct));
         let video = q.video.as_ref().map(|v| {
             let mut s = 95.0 - 2.5 * v.loss_pct;
             if let Some(fps) = v.fps.filter(|_| v.packets_received > 0) {

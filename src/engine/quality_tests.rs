@@ -3,8 +3,14 @@ use crate::engine::stats::{InboundRtp, OutboundRtp, PairStats};
 
 /// One second of a 50 packet/s audio + 30 fps video call at `loss_pct`, `rtt_ms`.
 fn call(at_s: u64, loss_pct: f64, rtt_ms: f64, received_per_s: u64) -> StatsSample {
-    let mut s = StatsSample { at_ms: at_s * 1000, ..Default::default() };
-    s.pair = Some(PairStats { current_round_trip_time_s: Some(rtt_ms / 1000.0), available_outgoing_bitrate: Some(2_000_000.0) });
+    let mut s = StatsSample {
+        at_ms: at_s * 1000,
+        ..Default::default()
+    };
+    s.pair = Some(PairStats {
+        current_round_trip_time_s: Some(rtt_ms / 1000.0),
+        available_outgoing_bitrate: Some(2_000_000.0),
+    });
     let lost = |n: u64| ((n as f64) * loss_pct / (100.0 - loss_pct)).round() as i64;
     let audio_rx = received_per_s * at_s;
     s.inbound.push(InboundRtp {
@@ -22,7 +28,10 @@ fn call(at_s: u64, loss_pct: f64, rtt_ms: f64, received_per_s: u64) -> StatsSamp
         frames_per_second: Some(30.0),
         ..InboundRtp::with_kind(MediaKind::Video)
     });
-    s.outbound.push(OutboundRtp { bytes_sent: 100_000 * at_s, ..OutboundRtp::with_kind(MediaKind::Video) });
+    s.outbound.push(OutboundRtp {
+        bytes_sent: 100_000 * at_s,
+        ..OutboundRtp::with_kind(MediaKind::Video)
+    });
     s
 }
 
@@ -47,7 +56,10 @@ fn golden_profiles_map_to_their_levels() {
 fn nothing_received_while_the_remote_was_sending_is_critical_at_once() {
     let mut m = QualityMonitor::new();
     m.push(call(0, 0.0, 20.0, 50));
-    assert_eq!(m.push(call(1, 0.0, 20.0, 50)).unwrap().level, Level::Excellent);
+    assert_eq!(
+        m.push(call(1, 0.0, 20.0, 50)).unwrap().level,
+        Level::Excellent
+    );
     let mut frozen = call(1, 0.0, 20.0, 50);
     frozen.at_ms = 2_000;
     let q = m.push(frozen).unwrap();
@@ -81,7 +93,11 @@ fn the_score_falls_at_once_and_rises_two_points_a_second() {
         next.inbound[1].packets_lost = s.inbound[1].packets_lost;
         let q = m.push(next.clone()).unwrap();
         assert!(q.raw_score > 90.0);
-        assert!(q.score <= prev + 2.0 + 1e-9, "rose from {prev} to {}", q.score);
+        assert!(
+            q.score <= prev + 2.0 + 1e-9,
+            "rose from {prev} to {}",
+            q.score
+        );
         prev = q.score;
         s = next;
     }

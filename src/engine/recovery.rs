@@ -90,13 +90,23 @@ pub trait DelayPolicy {
 
 /// The ladder's answer to a failure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "decision", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "decision",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Decision {
     /// Try `level` after `delay_ms`.
-    Attempt { level: RecoveryLevel, attempt: u32, delay_ms: u64 },
+    Attempt {
+        level: RecoveryLevel,
+        attempt: u32,
+        delay_ms: u64,
+    },
     /// Offline or hidden: wait for `resume`.
     Paused,
-    GiveUp { reason: String },
+    GiveUp {
+        reason: String,
+    },
 }
 
 /// Counters over the life of a link.
@@ -189,7 +199,10 @@ impl Recovery {
             return self.give_up(format!("{attempts} attempts failed"));
         }
         if elapsed >= self.cfg.total_budget_ms {
-            return self.give_up(format!("not recovered within {} ms", self.cfg.total_budget_ms));
+            return self.give_up(format!(
+                "not recovered within {} ms",
+                self.cfg.total_budget_ms
+            ));
         }
         if !self.can_run() {
             if let Some(ep) = self.episode.as_mut() {
@@ -226,12 +239,18 @@ impl Recovery {
 
     fn start_attempt(&mut self, delay_ms: u64) -> Decision {
         let Some(ep) = self.episode.as_mut() else {
-            return Decision::GiveUp { reason: "no recovery under way".into() };
+            return Decision::GiveUp {
+                reason: "no recovery under way".into(),
+            };
         };
         ep.attempts += 1;
         ep.paused = false;
         self.stats.attempts_per_level[ep.level.index()] += 1;
-        Decision::Attempt { level: ep.level, attempt: ep.attempts, delay_ms }
+        Decision::Attempt {
+            level: ep.level,
+            attempt: ep.attempts,
+            delay_ms,
+        }
     }
 
     fn backoff(&mut self, attempt: u32) -> u64 {

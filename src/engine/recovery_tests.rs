@@ -6,7 +6,11 @@ fn ladder() -> Recovery {
 
 fn attempt(d: &Decision) -> (RecoveryLevel, u32, u64) {
     match d {
-        Decision::Attempt { level, attempt, delay_ms } => (*level, *attempt, *delay_ms),
+        Decision::Attempt {
+            level,
+            attempt,
+            delay_ms,
+        } => (*level, *attempt, *delay_ms),
         other => panic!("expected an attempt, got {other:?}"),
     }
 }
@@ -14,13 +18,20 @@ fn attempt(d: &Decision) -> (RecoveryLevel, u32, u64) {
 #[test]
 fn first_retry_is_an_immediate_ice_restart() {
     let mut r = ladder();
-    assert_eq!(attempt(&r.fail(1_000, None)), (RecoveryLevel::IceRestart, 1, 0));
+    assert_eq!(
+        attempt(&r.fail(1_000, None)),
+        (RecoveryLevel::IceRestart, 1, 0)
+    );
     assert!(r.in_episode());
 }
 
 #[test]
 fn backoff_doubles_from_the_base_within_the_jitter_and_is_capped() {
-    let cfg = RecoveryConfig { max_attempts: 100, total_budget_ms: u64::MAX, ..Default::default() };
+    let cfg = RecoveryConfig {
+        max_attempts: 100,
+        total_budget_ms: u64::MAX,
+        ..Default::default()
+    };
     let mut r = Recovery::new(cfg, SeededRng::new(1));
     r.fail(0, None);
     let mut expected = 250.0;
@@ -29,7 +40,10 @@ fn backoff_doubles_from_the_base_within_the_jitter_and_is_capped() {
         assert_eq!(a, n);
         let lo = (expected * 0.5_f64).floor() as u64;
         let hi = (expected * 1.5_f64).ceil() as u64;
-        assert!((lo..=hi).contains(&delay), "attempt {n}: {delay} not in {lo}..={hi}");
+        assert!(
+            (lo..=hi).contains(&delay),
+            "attempt {n}: {delay} not in {lo}..={hi}"
+        );
         expected = (expected * 2.0).min(10_000.0);
     }
 }
@@ -40,16 +54,34 @@ fn levels_escalate_when_their_budget_has_passed() {
     assert_eq!(attempt(&r.fail(0, None)).0, RecoveryLevel::IceRestart);
     // A quick failure within the budget retries the same level.
     assert_eq!(attempt(&r.fail(1_000, None)).0, RecoveryLevel::IceRestart);
-    assert_eq!(attempt(&r.fail(5_000, None)).0, RecoveryLevel::SignalingReset);
-    assert_eq!(attempt(&r.fail(14_999, None)).0, RecoveryLevel::SignalingReset);
-    assert_eq!(attempt(&r.fail(15_000, None)).0, RecoveryLevel::FullReconnect);
-    assert_eq!(attempt(&r.fail(40_000, None)).0, RecoveryLevel::FullReconnect);
+    assert_eq!(
+        attempt(&r.fail(5_000, None)).0,
+        RecoveryLevel::SignalingReset
+    );
+    assert_eq!(
+        attempt(&r.fail(14_999, None)).0,
+        RecoveryLevel::SignalingReset
+    );
+    assert_eq!(
+        attempt(&r.fail(15_000, None)).0,
+        RecoveryLevel::FullReconnect
+    );
+    assert_eq!(
+        attempt(&r.fail(40_000, None)).0,
+        RecoveryLevel::FullReconnect
+    );
     assert_eq!(r.stats().attempts_per_level, [2, 2, 2]);
 }
 
 #[test]
 fn gives_up_after_max_attempts_or_the_overall_budget() {
-    let mut r = Recovery::new(RecoveryConfig { max_attempts: 3, ..Default::default() }, SeededRng::new(3));
+    let mut r = Recovery::new(
+        RecoveryConfig {
+            max_attempts: 3,
+            ..Default::default()
+        },
+        SeededRng::new(3),
+    );
     for t in 0..3 {
         attempt(&r.fail(t, None));
     }
@@ -67,7 +99,11 @@ fn offline_pauses_and_online_resumes_at_once() {
     r.fail(0, None);
     assert_eq!(r.set_online(false, 10), None);
     assert_eq!(r.fail(100, None), Decision::Paused);
-    assert_eq!(r.fail(200, None), Decision::Paused, "paused attempts are not counted");
+    assert_eq!(
+        r.fail(200, None),
+        Decision::Paused,
+        "paused attempts are not counted"
+    );
     let resumed = r.set_online(true, 300).expect("resumes");
     assert_eq!(attempt(&resumed), (RecoveryLevel::IceRestart, 2, 0));
     r.set_visible(false, 400);
@@ -86,9 +122,15 @@ fn a_policy_can_choose_the_delay_or_give_up() {
     }
     let mut policy = Fixed(Vec::new());
     let mut r = ladder();
-    assert_eq!(attempt(&r.fail(0, Some(&mut policy))).2, 0, "first retry stays immediate");
+    assert_eq!(
+        attempt(&r.fail(0, Some(&mut policy))).2,
+        0,
+        "first retry stays immediate"
+    );
     assert_eq!(attempt(&r.fail(10, Some(&mut policy))).2, 1_234);
-    assert!(matches!(r.fail(20, Some(&mut policy)), Decision::GiveUp { reason } if reason.contains("policy")));
+    assert!(
+        matches!(r.fail(20, Some(&mut policy)), Decision::GiveUp { reason } if reason.contains("policy"))
+    );
     assert_eq!(policy.0.len(), 2);
     assert_eq!(policy.0[0].attempt, 2);
     assert_eq!(policy.0[1].elapsed_ms, 20);
@@ -104,5 +146,9 @@ fn recovery_time_is_measured() {
     assert_eq!(r.stats().recovered, 1);
     assert!(!r.in_episode());
     r.recovered(9_000);
-    assert_eq!(r.stats().recovered, 1, "recovered without an episode changes nothing");
+    assert_eq!(
+        r.stats().recovered,
+        1,
+        "recovered without an episode changes nothing"
+    );
 }

@@ -86,7 +86,13 @@ mod tests {
 
     #[test]
     fn garbage_candidates_give_empty_facts_not_errors() {
-        for junk in ["", "candidate:", "typ", "a b c notanumber x y typ", "\u{0}\u{1}"] {
+        for junk in [
+            "",
+            "candidate:",
+            "typ",
+            "a b c notanumber x y typ",
+            "\u{0}\u{1}",
+        ] {
             let c = candidate_facts(junk);
             assert_eq!(c.priority, 0);
             assert_eq!(c.kind, None);

@@ -55,30 +55,59 @@ pub enum SessionTimer {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum SessionInput {
     /// Joined (the first `welcome`, or one after a rejoin).
-    Joined { heartbeat_timeout_ms: u64 },
+    Joined {
+        heartbeat_timeout_ms: u64,
+    },
     /// Any frame arrived (pings included).
     FrameReceived,
     SocketOpened,
-    SocketClosed { code: u16 },
+    SocketClosed {
+        code: u16,
+    },
     /// The server answered `resume` with `resumed`.
     Resumed,
     /// The server refused `resume` (e.g. `unknownSession`).
-    ResumeRefused { code: String },
+    ResumeRefused {
+        code: String,
+    },
     /// The server refused the rejoin.
-    JoinRefused { code: String },
+    JoinRefused {
+        code: String,
+    },
     /// The server is going away; reconnect after this long.
-    GoAway { reconnect_in_ms: u64 },
-    TimerFired { timer: SessionTimer },
-    NetworkOnline { online: bool },
-    PageVisible { visible: bool },
+    GoAway {
+        reconnect_in_ms: u64,
+    },
+    TimerFired {
+        timer: SessionTimer,
+    },
+    NetworkOnline {
+        online: bool,
+    },
+    PageVisible {
+        visible: bool,
+    },
+    /// A sign that the network is back (a new network, a socket elsewhere opening): a
+    /// retry waiting for its backoff goes now.
+    RetryNow,
+    /// A link's recovery asks for a new socket: close this one and resume on a new one.
+    Reset,
     Leave,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum SessionAction {
     /// Open a new socket (dropping any old one).
     OpenSocket,
@@ -86,14 +115,27 @@ pub enum SessionAction {
     SendResume,
     SendJoin,
     /// Whether the peer links can signal now.
-    LinksSignaling { up: bool },
-    ScheduleTimer { timer: SessionTimer, at_ms: u64 },
-    CancelTimer { timer: SessionTimer },
-    StateChanged { from: SessionState, to: SessionState, reason: String },
+    LinksSignaling {
+        up: bool,
+    },
+    ScheduleTimer {
+        timer: SessionTimer,
+        at_ms: u64,
+    },
+    CancelTimer {
+        timer: SessionTimer,
+    },
+    StateChanged {
+        from: SessionState,
+        to: SessionState,
+        reason: String,
+    },
 }
 
-/// Tunables; defaults: 5 s to answer a new socket, the recovery backoff, at most 20
-/// attempts within 5 minutes.
+/// Tunables; defaults: 4 s to answer a new socket, then retries 250 ms apart doubling
+/// to at most 1 s (jitter +-50 %): a socket is a cheap probe, so a network that comes
+/// back is noticed within about a second and a half. At most 300 attempts within 5
+/// minutes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SessionConfig {
@@ -104,8 +146,13 @@ pub struct SessionConfig {
 impl Default for SessionConfig {
     fn default() -> Self {
         Self {
-            handshake_timeout_ms: 5_000,
-            backoff: RecoveryConfig { max_attempts: 20, total_budget_ms: 300_000, ..RecoveryConfig::default() },
+            handshake_timeout_ms: 4_000,
+            backoff: RecoveryConfig {
+                max_delay_ms: 1_000,
+                max_attempts: 300,
+                total_budget_ms: 300_000,
+                ..RecoveryConfig::default()
+            },
         }
     }
 }
@@ -167,10 +214,16 @@ impl SessionSupervisor {
     fn dispatch(&mut self, input: SessionInput) {
         use SessionInput as I;
         match input {
-            I::Joined { heartbeat_timeout_ms } => {
+            I::Joined {
+                heartbeat_timeout_ms,
+            } => {
                 self.heartbeat_timeout_ms = heartbeat_timeout_ms;
                 self.socket_open = true;
-                let reason = if self.state == SessionState::Rejoining { "rejoined" } else { "joined" };
+                let reason = if self.state == SessionState::Rejoining {
+                    "rejoined"
+                } else {
+                    "joined"
+                };
                 self.connected(reason);
             }
             I::FrameReceived => {
@@ -196,8 +249,12 @@ impl SessionSupervisor {
                 self.socket_open = false;
                 match self.state {
                     SessionState::Connected => self.lost(&format!("socket closed ({code})"), true),
-                    SessionState::Resuming | SessionState::Rejoining => self.retry(&format!("socket closed ({code})")),
-                    SessionState::Reconnecting if self.timers.contains_key(&SessionTimer::Handshake) => {
+                    SessionState::Resuming | SessionState::Rejoining => {
+                        self.retry(&format!("socket closed ({code})"))
+                    }
+                    SessionState::Reconnecting
+                        if self.timers.contains_key(&SessionTimer::Handshake) =>
+                    {
                         self.retry(&format!("could not connect ({code})"))
                     }
                     _ => {}
@@ -253,6 +310,18 @@ impl SessionSupervisor {
                 self.visible = visible;
                 self.maybe_resume_now();
             }
+            I::RetryNow => {
+                if self.timers.contains_key(&SessionTimer::Retry) {
+                    self.open();
+                }
+            }
+            I::Reset => {
+                if self.state == SessionState::Connected {
+                    self.out.push(SessionAction::CloseSocket);
+                    self.socket_open = false;
+                    self.lost("signaling reset for a link's recovery", true);
+                }
+            }
             I::Leave => {
                 self.cancel_all();
                 self.set_state(SessionState::Closed, "left");
@@ -298,8 +367,13 @@ impl SessionSupervisor {
             self.set_state(SessionState::Reconnecting, reason);
         }
         let elapsed = self.outage_since.map_or(0, |t| self.now.saturating_sub(t));
-        if self.attempts >= self.cfg.backoff.max_attempts || elapsed >= self.cfg.backoff.total_budget_ms {
-            return self.fail(&format!("gave up after {} attempts in {} ms", self.attempts, elapsed));
+        if self.attempts >= self.cfg.backoff.max_attempts
+            || elapsed >= self.cfg.backoff.total_budget_ms
+        {
+            return self.fail(&format!(
+                "gave up after {} attempts in {} ms",
+                self.attempts, elapsed
+            ));
         }
         let delay = backoff_delay(&self.cfg.backoff, self.attempts + 1, &mut self.rng);
         self.schedule(SessionTimer::Retry, delay);
@@ -317,7 +391,8 @@ impl SessionSupervisor {
     }
 
     fn maybe_resume_now(&mut self) {
-        let waiting = self.state == SessionState::Reconnecting && !self.timers.contains_key(&SessionTimer::Handshake);
+        let waiting = self.state == SessionState::Reconnecting
+            && !self.timers.contains_key(&SessionTimer::Handshake);
         if waiting && self.online && self.visible {
             self.open();
         } else if !(self.online && self.visible) && self.timers.contains_key(&SessionTimer::Retry) {
@@ -333,7 +408,11 @@ impl SessionSupervisor {
     fn set_state(&mut self, to: SessionState, reason: &str) {
         if to != self.state {
             let from = std::mem::replace(&mut self.state, to);
-            self.out.push(SessionAction::StateChanged { from, to, reason: reason.into() });
+            self.out.push(SessionAction::StateChanged {
+                from,
+                to,
+                reason: reason.into(),
+            });
         }
     }
 

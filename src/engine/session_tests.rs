@@ -9,8 +9,15 @@ struct Sim {
 
 impl Sim {
     fn joined() -> Self {
-        let mut sim = Sim { s: SessionSupervisor::new(SessionConfig::default(), 9), timers: BTreeMap::new(), log: Vec::new(), now: 0 };
-        sim.feed(SessionInput::Joined { heartbeat_timeout_ms: 15_000 });
+        let mut sim = Sim {
+            s: SessionSupervisor::new(SessionConfig::default(), 9),
+            timers: BTreeMap::new(),
+            log: Vec::new(),
+            now: 0,
+        };
+        sim.feed(SessionInput::Joined {
+            heartbeat_timeout_ms: 15_000,
+        });
         sim
     }
 
@@ -19,10 +26,16 @@ impl Sim {
         for a in &acts {
             match a {
                 SessionAction::ScheduleTimer { timer, at_ms } => {
-                    assert!(self.timers.insert(*timer, *at_ms).is_none(), "{timer:?} armed twice");
+                    assert!(
+                        self.timers.insert(*timer, *at_ms).is_none(),
+                        "{timer:?} armed twice"
+                    );
                 }
                 SessionAction::CancelTimer { timer } => {
-                    assert!(self.timers.remove(timer).is_some(), "{timer:?} cancelled unarmed");
+                    assert!(
+                        self.timers.remove(timer).is_some(),
+                        "{timer:?} cancelled unarmed"
+                    );
                 }
                 _ => {}
             }
@@ -33,17 +46,24 @@ impl Sim {
 
     /// Advances to the next timer and fires it.
     fn fire_next(&mut self) -> (SessionTimer, Vec<SessionAction>) {
-        let (&timer, &at) = self.timers.iter().min_by_key(|(_, at)| **at).expect("a timer is armed");
+        let (&timer, &at) = self
+            .timers
+            .iter()
+            .min_by_key(|(_, at)| **at)
+            .expect("a timer is armed");
         self.timers.remove(&timer);
         self.now = at;
         (timer, self.feed(SessionInput::TimerFired { timer }))
     }
 
     fn states(&self) -> Vec<SessionState> {
-        self.log.iter().filter_map(|a| match a {
-            SessionAction::StateChanged { to, .. } => Some(*to),
-            _ => None,
-        }).collect()
+        self.log
+            .iter()
+            .filter_map(|a| match a {
+                SessionAction::StateChanged { to, .. } => Some(*to),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -59,15 +79,28 @@ fn frames_keep_the_session_alive_and_silence_reconnects_and_resumes() {
     assert_eq!(timer, SessionTimer::Heartbeat);
     assert_eq!(acts[0], SessionAction::CloseSocket);
     assert!(acts.contains(&SessionAction::LinksSignaling { up: false }));
-    assert!(acts.contains(&SessionAction::OpenSocket), "first retry immediate");
+    assert!(
+        acts.contains(&SessionAction::OpenSocket),
+        "first retry immediate"
+    );
     sim.now += 30;
-    assert_eq!(sim.feed(SessionInput::SocketOpened).last(), Some(&SessionAction::SendResume));
+    assert_eq!(
+        sim.feed(SessionInput::SocketOpened).last(),
+        Some(&SessionAction::SendResume)
+    );
     sim.now += 20;
     let acts = sim.feed(SessionInput::Resumed);
     assert!(acts.contains(&SessionAction::LinksSignaling { up: true }));
     assert_eq!(sim.s.state(), SessionState::Connected);
     assert_eq!(sim.s.outage_ms(), Some(50));
-    assert_eq!(sim.states(), [SessionState::Reconnecting, SessionState::Resuming, SessionState::Connected]);
+    assert_eq!(
+        sim.states(),
+        [
+            SessionState::Reconnecting,
+            SessionState::Resuming,
+            SessionState::Connected
+        ]
+    );
     assert!(sim.timers.contains_key(&SessionTimer::Heartbeat) && sim.timers.len() == 1);
 }
 
@@ -94,16 +127,24 @@ fn a_refused_resume_rejoins_and_a_refused_rejoin_fails() {
     let mut sim = Sim::joined();
     sim.feed(SessionInput::SocketClosed { code: 1006 });
     sim.feed(SessionInput::SocketOpened);
-    let acts = sim.feed(SessionInput::ResumeRefused { code: "unknownSession".into() });
+    let acts = sim.feed(SessionInput::ResumeRefused {
+        code: "unknownSession".into(),
+    });
     assert!(acts.contains(&SessionAction::SendJoin));
     assert_eq!(sim.s.state(), SessionState::Rejoining);
-    sim.feed(SessionInput::Joined { heartbeat_timeout_ms: 15_000 });
+    sim.feed(SessionInput::Joined {
+        heartbeat_timeout_ms: 15_000,
+    });
     assert_eq!(sim.s.state(), SessionState::Connected);
     // A later outage resumes first again, and a refused rejoin ends it.
     sim.feed(SessionInput::SocketClosed { code: 1006 });
     sim.feed(SessionInput::SocketOpened);
-    sim.feed(SessionInput::ResumeRefused { code: "unknownSession".into() });
-    sim.feed(SessionInput::JoinRefused { code: "roomFull".into() });
+    sim.feed(SessionInput::ResumeRefused {
+        code: "unknownSession".into(),
+    });
+    sim.feed(SessionInput::JoinRefused {
+        code: "roomFull".into(),
+    });
     assert_eq!(sim.s.state(), SessionState::Failed);
     assert!(sim.timers.is_empty());
 }
@@ -111,9 +152,13 @@ fn a_refused_resume_rejoins_and_a_refused_rejoin_fails() {
 #[test]
 fn go_away_waits_the_delay_the_server_asked_for() {
     let mut sim = Sim::joined();
-    let acts = sim.feed(SessionInput::GoAway { reconnect_in_ms: 2_000 });
+    let acts = sim.feed(SessionInput::GoAway {
+        reconnect_in_ms: 2_000,
+    });
     assert!(!acts.contains(&SessionAction::OpenSocket));
-    assert!(sim.feed(SessionInput::SocketClosed { code: 1001 }).is_empty());
+    assert!(sim
+        .feed(SessionInput::SocketClosed { code: 1001 })
+        .is_empty());
     let (timer, acts) = sim.fire_next();
     assert_eq!((timer, sim.now), (SessionTimer::Retry, 2_000));
     assert!(acts.contains(&SessionAction::OpenSocket));
@@ -124,7 +169,10 @@ fn offline_pauses_retries_and_online_reconnects_at_once() {
     let mut sim = Sim::joined();
     sim.feed(SessionInput::NetworkOnline { online: false });
     sim.feed(SessionInput::SocketClosed { code: 1006 });
-    assert!(!sim.log.contains(&SessionAction::OpenSocket), "no attempt while offline");
+    assert!(
+        !sim.log.contains(&SessionAction::OpenSocket),
+        "no attempt while offline"
+    );
     assert!(sim.timers.is_empty());
     sim.now = 60_000;
     let acts = sim.feed(SessionInput::NetworkOnline { online: true });
@@ -135,7 +183,7 @@ fn offline_pauses_retries_and_online_reconnects_at_once() {
 fn it_gives_up_after_the_attempt_limit() {
     let mut sim = Sim::joined();
     sim.feed(SessionInput::SocketClosed { code: 1006 });
-    for _ in 0..100 {
+    for _ in 0..1_000 {
         if sim.s.state() == SessionState::Failed {
             break;
         }
@@ -146,7 +194,55 @@ fn it_gives_up_after_the_attempt_limit() {
     }
     assert_eq!(sim.s.state(), SessionState::Failed);
     assert!(sim.timers.is_empty());
-    assert!(sim.log.iter().filter(|a| **a == SessionAction::OpenSocket).count() <= 20);
+    let cfg = SessionConfig::default();
+    let opened = sim
+        .log
+        .iter()
+        .filter(|a| **a == SessionAction::OpenSocket)
+        .count();
+    assert!(
+        opened <= cfg.backoff.max_attempts as usize,
+        "{opened} sockets"
+    );
+    // Probes are about a second apart at most, so the time budget ends it.
+    assert!(
+        sim.now <= cfg.backoff.total_budget_ms + 2_000,
+        "gave up at {} ms",
+        sim.now
+    );
+    assert!(opened >= 150, "only {opened} probes in five minutes");
+}
+
+#[test]
+fn probes_while_reconnecting_are_at_most_a_second_and_a_half_apart() {
+    let mut sim = Sim::joined();
+    sim.feed(SessionInput::SocketClosed { code: 1006 });
+    for _ in 0..50 {
+        sim.feed(SessionInput::SocketClosed { code: 1006 });
+        let before = sim.now;
+        let (timer, _) = sim.fire_next();
+        assert_eq!(timer, SessionTimer::Retry);
+        assert!(sim.now - before <= 1_500, "waited {} ms", sim.now - before);
+    }
+}
+
+#[test]
+fn a_sign_of_network_return_retries_at_once_and_a_reset_replaces_a_working_socket() {
+    let mut sim = Sim::joined();
+    sim.feed(SessionInput::SocketClosed { code: 1006 });
+    sim.feed(SessionInput::SocketClosed { code: 1006 });
+    assert!(sim.timers.contains_key(&SessionTimer::Retry));
+    let acts = sim.feed(SessionInput::RetryNow);
+    assert!(acts.contains(&SessionAction::OpenSocket));
+    assert!(!sim.timers.contains_key(&SessionTimer::Retry));
+
+    let mut up = Sim::joined();
+    let acts = up.feed(SessionInput::Reset);
+    assert_eq!(acts[0], SessionAction::CloseSocket);
+    assert!(acts.contains(&SessionAction::OpenSocket));
+    assert_eq!(up.s.state(), SessionState::Reconnecting);
+    // Nothing to reset while already reconnecting.
+    assert!(up.feed(SessionInput::Reset).is_empty());
 }
 
 #[test]
@@ -154,6 +250,8 @@ fn leave_stops_everything_and_later_inputs_do_nothing() {
     let mut sim = Sim::joined();
     sim.feed(SessionInput::Leave);
     assert!(sim.timers.is_empty());
-    assert!(sim.feed(SessionInput::SocketClosed { code: 1006 }).is_empty());
+    assert!(sim
+        .feed(SessionInput::SocketClosed { code: 1006 })
+        .is_empty());
     assert_eq!(sim.s.state(), SessionState::Closed);
 }

@@ -87,13 +87,25 @@ impl InboundRtp {
 
 impl OutboundRtp {
     pub fn with_kind(kind: MediaKind) -> Self {
-        Self { kind, packets_sent: 0, bytes_sent: 0, frames_per_second: None, quality_limitation_reason: None }
+        Self {
+            kind,
+            packets_sent: 0,
+            bytes_sent: 0,
+            frames_per_second: None,
+            quality_limitation_reason: None,
+        }
     }
 }
 
 impl RemoteInboundRtp {
     pub fn with_kind(kind: MediaKind) -> Self {
-        Self { kind, packets_lost: 0, fraction_lost: 0.0, round_trip_time_s: None, jitter_s: 0.0 }
+        Self {
+            kind,
+            packets_lost: 0,
+            fraction_lost: 0.0,
+            round_trip_time_s: None,
+            jitter_s: 0.0,
+        }
     }
 }
 
@@ -180,11 +192,17 @@ mod tests {
         assert_eq!(delta(150, 100), 50);
         assert_eq!(delta(30, 100), 30);
         let mut a = StatsSample::default();
-        a.inbound.push(InboundRtp { packets_received: 100, packets_lost: 5, ..InboundRtp::with_kind(MediaKind::Video) });
+        a.inbound.push(InboundRtp {
+            packets_received: 100,
+            packets_lost: 5,
+            ..InboundRtp::with_kind(MediaKind::Video)
+        });
         let mut b = a.clone();
         b.inbound[0].packets_received = 10; // stream recreated
         b.inbound[0].packets_lost = -2; // remote reports can be negative (duplicates)
-        let d = b.totals(MediaKind::Video).delta(&a.totals(MediaKind::Video));
+        let d = b
+            .totals(MediaKind::Video)
+            .delta(&a.totals(MediaKind::Video));
         assert_eq!(d.received, 10);
         assert_eq!(d.lost, 0);
     }

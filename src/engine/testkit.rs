@@ -13,7 +13,11 @@ pub fn sdp(ufrag: &str) -> String {
 
 pub fn candidate(ufrag: Option<&str>, n: u32) -> Candidate {
     Candidate {
-        candidate: format!("candidate:{n} 1 udp {} 10.0.0.{} 5000 typ host", 2_000_000_000 - n, n % 250),
+        candidate: format!(
+            "candidate:{n} 1 udp {} 10.0.0.{} 5000 typ host",
+            2_000_000_000 - n,
+            n % 250
+        ),
         sdp_mid: Some("0".into()),
         sdp_m_line_index: Some(0),
         username_fragment: ufrag.map(str::to_owned),
@@ -34,7 +38,10 @@ pub struct FakePc {
 
 impl FakePc {
     pub fn new(name: &'static str) -> Self {
-        Self { name, ..Default::default() }
+        Self {
+            name,
+            ..Default::default()
+        }
     }
 
     pub fn local_ufrag(&self) -> Option<&str> {
@@ -61,7 +68,10 @@ impl FakePc {
                     self.local_ufrag = Some(format!("{}{}", self.name, self.generation));
                 }
                 self.signaling = HaveLocalOffer;
-                Ok(Input::LocalDescriptionApplied { kind: SdpKind::Offer, sdp: sdp(self.local_ufrag.as_deref().unwrap_or("x")) })
+                Ok(Input::LocalDescriptionApplied {
+                    kind: SdpKind::Offer,
+                    sdp: sdp(self.local_ufrag.as_deref().unwrap_or("x")),
+                })
             }
             PcOp::CreateAnswer => {
                 if self.signaling != HaveRemoteOffer {
@@ -72,7 +82,10 @@ impl FakePc {
                     self.local_ufrag = Some(format!("{}{}", self.name, self.generation));
                 }
                 self.signaling = Stable;
-                Ok(Input::LocalDescriptionApplied { kind: SdpKind::Answer, sdp: sdp(self.local_ufrag.as_deref().unwrap_or("x")) })
+                Ok(Input::LocalDescriptionApplied {
+                    kind: SdpKind::Answer,
+                    sdp: sdp(self.local_ufrag.as_deref().unwrap_or("x")),
+                })
             }
             PcOp::SetRemoteDescription { kind, sdp } => {
                 match (kind, self.signaling) {
@@ -81,7 +94,10 @@ impl FakePc {
                     (k, s) => return Err(format!("setRemoteDescription({k:?}) in {s:?}")),
                 }
                 let ufrag = ice_ufrag(sdp);
-                if *kind == SdpKind::Offer && self.remote_ufrag.is_some() && ufrag != self.remote_ufrag {
+                if *kind == SdpKind::Offer
+                    && self.remote_ufrag.is_some()
+                    && ufrag != self.remote_ufrag
+                {
                     // The remote restarted ICE: answer with new credentials too.
                     self.local_ufrag = None;
                 }
@@ -129,16 +145,26 @@ impl DriverModel {
         for a in actions {
             match a {
                 Action::Run { op } => {
-                    assert!(self.in_flight.is_none(), "two operations in flight: {:?} then {op:?}", self.in_flight);
+                    assert!(
+                        self.in_flight.is_none(),
+                        "two operations in flight: {:?} then {op:?}",
+                        self.in_flight
+                    );
                     self.in_flight = Some(op.clone());
                     started = Some(op.clone());
                 }
                 Action::ScheduleTimer { timer, at_ms } => {
-                    assert!(!self.timers.contains_key(timer), "{timer:?} scheduled twice without a cancel");
+                    assert!(
+                        !self.timers.contains_key(timer),
+                        "{timer:?} scheduled twice without a cancel"
+                    );
                     self.timers.insert(*timer, *at_ms);
                 }
                 Action::CancelTimer { timer } => {
-                    assert!(self.timers.remove(timer).is_some(), "cancel of an unarmed {timer:?}");
+                    assert!(
+                        self.timers.remove(timer).is_some(),
+                        "cancel of an unarmed {timer:?}"
+                    );
                 }
                 Action::Error { op, message } => self.errors.push(format!("{op}: {message}")),
                 Action::Send { message } => self.sent.push(message.clone()),
@@ -150,7 +176,11 @@ impl DriverModel {
 
     /// The earliest timer due at or before `now`.
     pub fn due(&mut self, now: u64) -> Option<TimerKind> {
-        let (timer, _) = self.timers.iter().filter(|(_, at)| **at <= now).min_by_key(|(_, at)| **at)?;
+        let (timer, _) = self
+            .timers
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .min_by_key(|(_, at)| **at)?;
         let timer = *timer;
         self.timers.remove(&timer);
         self.fired += 1;
@@ -168,7 +198,12 @@ pub struct Side {
 
 impl Side {
     pub fn new(name: &'static str, cfg: super::config::LinkConfig, seed: u64) -> Self {
-        Self { engine: super::link::PeerEngine::new(cfg, seed), pc: FakePc::new(name), model: DriverModel::default(), log: Vec::new() }
+        Self {
+            engine: super::link::PeerEngine::new(cfg, seed),
+            pc: FakePc::new(name),
+            model: DriverModel::default(),
+            log: Vec::new(),
+        }
     }
 
     /// Feeds one input; returns its actions (also logged and applied to the model).
@@ -181,7 +216,9 @@ impl Side {
 
     /// Completes the op in flight through the fake browser; false if none.
     pub fn complete_one(&mut self, now: u64) -> bool {
-        let Some(op) = self.model.in_flight.take() else { return false };
+        let Some(op) = self.model.in_flight.take() else {
+            return false;
+        };
         let input = self.pc.execute(&op);
         self.feed(now, input);
         true
@@ -209,7 +246,9 @@ pub fn deliver(message: super::types::Outgoing) -> Input {
     match message {
         Outgoing::Description { kind, sdp } => Input::RemoteDescription { kind, sdp },
         Outgoing::Candidate { candidate } => Input::RemoteCandidate { candidate },
-        Outgoing::EndOfCandidates => Input::RemoteCandidate { candidate: Candidate::end_of_candidates(None) },
+        Outgoing::EndOfCandidates => Input::RemoteCandidate {
+            candidate: Candidate::end_of_candidates(None),
+        },
     }
 }
 
@@ -224,7 +263,11 @@ pub struct Pair {
 
 impl Pair {
     pub fn new() -> Self {
-        let cfg = |polite, initiator| super::config::LinkConfig { polite, initiator, ..Default::default() };
+        let cfg = |polite, initiator| super::config::LinkConfig {
+            polite,
+            initiator,
+            ..Default::default()
+        };
         Self {
             a: Side::new("a", cfg(true, true), 1),
             b: Side::new("b", cfg(false, false), 2),
@@ -258,8 +301,14 @@ impl Pair {
     /// Delivers one message to `a` (or `b`); false if none waits.
     pub fn deliver_one(&mut self, to_a: bool) -> bool {
         self.collect();
-        let (queue, side) = if to_a { (&mut self.to_a, &mut self.a) } else { (&mut self.to_b, &mut self.b) };
-        let Some(m) = queue.pop_front() else { return false };
+        let (queue, side) = if to_a {
+            (&mut self.to_a, &mut self.a)
+        } else {
+            (&mut self.to_b, &mut self.b)
+        };
+        let Some(m) = queue.pop_front() else {
+            return false;
+        };
         side.feed(self.now, deliver(m));
         true
     }
@@ -281,7 +330,12 @@ impl Pair {
     /// Reports both transports as connected.
     pub fn connect(&mut self) {
         for side in [&mut self.a, &mut self.b] {
-            side.feed(self.now, Input::ConnectionStateChanged { state: super::types::TransportState::Connected });
+            side.feed(
+                self.now,
+                Input::ConnectionStateChanged {
+                    state: super::types::TransportState::Connected,
+                },
+            );
         }
     }
 }

@@ -32,7 +32,12 @@ pub(super) struct TraceRecorder {
 impl TraceRecorder {
     pub fn new(config: &LinkConfig, seed: u64) -> Self {
         Self {
-            trace: Trace { config: config.clone(), seed, entries: Vec::new(), truncated: false },
+            trace: Trace {
+                config: config.clone(),
+                seed,
+                entries: Vec::new(),
+                truncated: false,
+            },
         }
     }
 
@@ -41,7 +46,10 @@ impl TraceRecorder {
             self.trace.truncated = true;
             return;
         }
-        self.trace.entries.push(TraceEntry { at_ms, input: input.clone() });
+        self.trace.entries.push(TraceEntry {
+            at_ms,
+            input: input.clone(),
+        });
     }
 
     pub fn snapshot(&self) -> Trace {

@@ -140,22 +140,36 @@ pub enum TimerKind {
 
 /// What the driver reports to the engine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Input {
     /// Begin: the initiator sends the first offer; the other side waits for it.
     Start,
     /// Local media changed (the browser's `negotiationneeded`, or the app asks).
     NegotiationNeeded,
     /// A remote offer or answer arrived over signaling.
-    RemoteDescription { kind: SdpKind, sdp: String },
+    RemoteDescription {
+        kind: SdpKind,
+        sdp: String,
+    },
     /// A remote candidate (or end-of-candidates marker) arrived over signaling.
-    RemoteCandidate { candidate: Candidate },
+    RemoteCandidate {
+        candidate: Candidate,
+    },
     /// The browser gathered a local candidate.
-    LocalCandidate { candidate: Candidate },
+    LocalCandidate {
+        candidate: Candidate,
+    },
     /// The browser finished gathering local candidates.
     LocalGatheringComplete,
     /// The pending `CreateOffer`/`CreateAnswer` finished: the local description is set.
-    LocalDescriptionApplied { kind: SdpKind, sdp: String },
+    LocalDescriptionApplied {
+        kind: SdpKind,
+        sdp: String,
+    },
     /// The pending `SetRemoteDescription` finished.
     RemoteDescriptionApplied,
     /// The pending `Rollback` finished.
@@ -163,18 +177,32 @@ pub enum Input {
     /// The pending `AddCandidate` finished.
     CandidateAdded,
     /// The pending operation failed.
-    OperationFailed { error: String },
-    SignalingStateChanged { state: SignalingState },
-    IceConnectionStateChanged { state: TransportState },
-    ConnectionStateChanged { state: TransportState },
-    TimerFired { timer: TimerKind },
+    OperationFailed {
+        error: String,
+    },
+    SignalingStateChanged {
+        state: SignalingState,
+    },
+    IceConnectionStateChanged {
+        state: TransportState,
+    },
+    ConnectionStateChanged {
+        state: TransportState,
+    },
+    TimerFired {
+        timer: TimerKind,
+    },
     SignalingUp,
     SignalingDown,
     /// Statistics show no packets arriving although the remote is sending.
     StatsStalled,
     /// The browser went offline/online or the page was hidden/shown.
-    NetworkOnline { online: bool },
-    PageVisible { visible: bool },
+    NetworkOnline {
+        online: bool,
+    },
+    PageVisible {
+        visible: bool,
+    },
     Close,
 }
 
@@ -183,13 +211,20 @@ pub enum Input {
 #[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum PcOp {
     /// `createOffer` (+ `iceRestart`) then `setLocalDescription`.
-    CreateOffer { ice_restart: bool },
+    CreateOffer {
+        ice_restart: bool,
+    },
     /// `createAnswer` then `setLocalDescription`.
     CreateAnswer,
-    SetRemoteDescription { kind: SdpKind, sdp: String },
+    SetRemoteDescription {
+        kind: SdpKind,
+        sdp: String,
+    },
     /// `setLocalDescription({type: "rollback"})`.
     Rollback,
-    AddCandidate { candidate: Candidate },
+    AddCandidate {
+        candidate: Candidate,
+    },
 }
 
 impl PcOp {
@@ -206,7 +241,11 @@ impl PcOp {
 
 /// Outgoing negotiation messages for the remote peer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Outgoing {
     Description { kind: SdpKind, sdp: String },
     Candidate { candidate: Candidate },
@@ -215,22 +254,48 @@ pub enum Outgoing {
 
 /// What the engine tells the driver to do, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Action {
     /// Start this browser operation; report its completion (or failure) as an input.
-    Run { op: PcOp },
+    Run {
+        op: PcOp,
+    },
     /// Send this to the remote peer over signaling.
-    Send { message: Outgoing },
-    ScheduleTimer { timer: TimerKind, at_ms: u64 },
-    CancelTimer { timer: TimerKind },
-    StateChanged { from: ConnState, to: ConnState, reason: String },
+    Send {
+        message: Outgoing,
+    },
+    ScheduleTimer {
+        timer: TimerKind,
+        at_ms: u64,
+    },
+    CancelTimer {
+        timer: TimerKind,
+    },
+    StateChanged {
+        from: ConnState,
+        to: ConnState,
+        reason: String,
+    },
     /// Recovery needs more than an ICE restart: the room layer reconnects signaling or
     /// rebuilds the link.
-    Escalate { level: RecoveryLevel, attempt: u32 },
+    Escalate {
+        level: RecoveryLevel,
+        attempt: u32,
+    },
     /// A browser operation failed in a way the application should hear about.
-    Error { op: String, message: String },
+    Error {
+        op: String,
+        message: String,
+    },
     /// An input was not acted on; the reason is for logs and traces.
-    Ignored { input: String, reason: String },
+    Ignored {
+        input: String,
+        reason: String,
+    },
     /// Close the peer connection and release everything.
     Close,
 }
@@ -241,11 +306,27 @@ mod tests {
 
     #[test]
     fn browser_state_strings_parse_and_unknown_ones_are_none() {
-        for s in ["new", "checking", "connecting", "connected", "completed", "disconnected", "failed", "closed"] {
+        for s in [
+            "new",
+            "checking",
+            "connecting",
+            "connected",
+            "completed",
+            "disconnected",
+            "failed",
+            "closed",
+        ] {
             let state = TransportState::parse(s).expect(s);
             assert_eq!(serde_json::to_value(state).unwrap(), s);
         }
-        for s in ["stable", "have-local-offer", "have-remote-offer", "have-local-pranswer", "have-remote-pranswer", "closed"] {
+        for s in [
+            "stable",
+            "have-local-offer",
+            "have-remote-offer",
+            "have-local-pranswer",
+            "have-remote-pranswer",
+            "closed",
+        ] {
             let state = SignalingState::parse(s).expect(s);
             assert_eq!(serde_json::to_value(state).unwrap(), s);
         }
@@ -256,12 +337,28 @@ mod tests {
     #[test]
     fn state_names_match_their_serialized_form() {
         use ConnState::*;
-        for s in [Initializing, Signaling, IceGathering, IceExchange, Connecting, Connected, Reconnecting, Failed, Closed] {
+        for s in [
+            Initializing,
+            Signaling,
+            IceGathering,
+            IceExchange,
+            Connecting,
+            Connected,
+            Reconnecting,
+            Failed,
+            Closed,
+        ] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
-            assert_eq!(s.setup_rank().is_some(), !matches!(s, Connected | Reconnecting | Failed | Closed));
+            assert_eq!(
+                s.setup_rank().is_some(),
+                !matches!(s, Connected | Reconnecting | Failed | Closed)
+            );
         }
         let op = PcOp::CreateOffer { ice_restart: true };
         assert_eq!(op.name(), "createOffer");
-        assert_eq!(serde_json::to_value(&op).unwrap(), serde_json::json!({"op": "createOffer", "iceRestart": true}));
+        assert_eq!(
+            serde_json::to_value(&op).unwrap(),
+            serde_json::json!({"op": "createOffer", "iceRestart": true})
+        );
     }
 }

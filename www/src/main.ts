@@ -1,7 +1,7 @@
 // The steadyrtc demo: join a room, see and hear everyone in it, exchange messages,
 // and watch what the library reports. It uses only the public npm package API.
-import init, { Room, isSteadyError, version } from "steadyrtc";
-import type { ConnectionState, PeerInfo, RemoteTrackEvent, StateChangeEvent } from "steadyrtc";
+import init, { Room, SteadyError, version } from "steadyrtc";
+import type { ConnectionState, RecoveryEvent, RemoteTrackEvent, StateChangeEvent } from "steadyrtc";
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -51,7 +51,7 @@ function addMessage(from: string, text: string): void {
   li.scrollIntoView({ block: "nearest" });
 }
 
-function tile(peer: PeerInfo): HTMLElement {
+function tile(peer: { id: string; name: string }): HTMLElement {
   const existing = ui.remotes.querySelector<HTMLElement>(`[data-peer-id="${CSS.escape(peer.id)}"]`);
   if (existing) return existing;
   const figure = document.createElement("figure");
@@ -87,6 +87,25 @@ function showState(peerId: string, to: ConnectionState): void {
   state.dataset.state = to;
 }
 
+const LEVELS: Record<RecoveryEvent["level"], string> = {
+  iceRestart: "an ICE restart",
+  signalingReset: "a new signaling connection",
+  fullReconnect: "a new peer connection",
+};
+
+function onRecovery({ peerId, phase, level, attempt, elapsedMs }: RecoveryEvent): void {
+  const who = names.get(peerId) ?? peerId;
+  const state = ui.remotes.querySelector<HTMLElement>(`[data-peer-id="${CSS.escape(peerId)}"] .state`);
+  if (phase === "attempt") {
+    log(`recovering ${who}: trying ${LEVELS[level]} (attempt ${attempt})`);
+  } else if (phase === "recovered") {
+    if (state) state.dataset.recoveredBy = level;
+    log(`connection to ${who} recovered by ${LEVELS[level]} after ${(elapsedMs / 1000).toFixed(1)} s`);
+  } else {
+    log(`gave up on ${who} after ${(elapsedMs / 1000).toFixed(1)} s`);
+  }
+}
+
 function onStateChange({ peerId, from, to, reason }: StateChangeEvent): void {
   showState(peerId, to);
   const who = names.get(peerId) ?? peerId;
@@ -94,9 +113,7 @@ function onStateChange({ peerId, from, to, reason }: StateChangeEvent): void {
     if (!lostAt.has(peerId)) lostAt.set(peerId, performance.now());
     log(`connection to ${who} lost (${reason}): reconnecting…`);
   } else if (to === "connected" && reason === "recovered") {
-    const since = lostAt.get(peerId);
     lostAt.delete(peerId);
-    log(`connection to ${who} recovered${since === undefined ? "" : ` after ${((performance.now() - since) / 1000).toFixed(1)} s`}`);
   } else if (to === "failed") {
     log(`connection to ${who} failed: ${reason}`);
   } else {
@@ -134,64 +151,72 @@ async function join(): Promise<void> {
   setStatus("joining", "Joining…");
   ui.join.disabled = true;
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+  const roomName = ui.room.value.trim();
+  const name = ui.name.value.trim();
+  // Handlers first, then connect: no event is missed, the peers already there included.
+  // The token provider is asked again if a rejoin's token is refused (a dev server that
+  // restarted has a new signing key).
+  const joined = new Room({ tokenProvider: () => devToken(roomName, name), logLevel: "info" });
+  room = joined;
+  joined.on("peerJoined", (peer) => {
+    names.set(peer.id, peer.name);
+    tile(peer);
+    log(`${peer.name} is here`);
+  });
+  joined.on("peerLeft", ({ id, name, reason }) => {
+    ui.remotes.querySelector(`[data-peer-id="${CSS.escape(id)}"]`)?.remove();
+    names.delete(id);
+    log(`${name} ${reason === "left" ? "left" : "disconnected"}`);
+  });
+  joined.on("track", onTrack);
+  joined.on("stateChange", onStateChange);
+  joined.on("recovery", onRecovery);
+  joined.on("message", ({ peerId, text }) => addMessage(names.get(peerId) ?? peerId, text));
+  joined.on("disconnected", ({ code }) => {
+    setStatus("disconnected", "Signaling lost: calls in progress continue; reconnecting…");
+    log(`signaling connection closed (${code})`);
+  });
+  joined.on("sessionStateChange", ({ to, reason }) => {
+    log(`signaling ${to} (${reason})`);
+    if (to === "connected") setStatus("joined", `In room ${joined.roomName} as ${name}`);
+    else if (to === "failed") setStatus("error", `Signaling failed: ${reason}`);
+    else setStatus("disconnected", `Signaling ${to}: calls in progress continue`);
+  });
+  joined.on("goAway", ({ reason }) => log(`server going away (${reason}): moving the session`));
+  joined.on("roomEnded", ({ reason }) => {
+    log(`the room was ended (${reason})`);
+    void leave("ended");
+  });
+  joined.on("error", (e) => log(`error ${e.code}${e.serverCode ? ` (${e.serverCode})` : ""}: ${e.message}`));
   try {
-    const roomName = ui.room.value.trim();
-    const token = await devToken(roomName, ui.name.value.trim());
-    const joined = await Room.join({
+    await joined.connect({
       url,
-      token,
       room: roomName,
-      name: ui.name.value.trim(),
+      name,
+      token: await devToken(roomName, name),
       media: { audio: ui.audio.checked, video: ui.video.checked },
     });
-    room = joined;
-    joined.on("peerJoined", (peer) => {
-      names.set(peer.id, peer.name);
-      tile(peer);
-      log(`${peer.name} joined`);
-    });
-    joined.on("peerLeft", ({ id, name, reason }) => {
-      ui.remotes.querySelector(`[data-peer-id="${CSS.escape(id)}"]`)?.remove();
-      names.delete(id);
-      log(`${name} ${reason === "left" ? "left" : "disconnected"}`);
-    });
-    joined.on("track", onTrack);
-    joined.on("stateChange", onStateChange);
-    joined.on("message", ({ peerId, text }) => addMessage(names.get(peerId) ?? peerId, text));
-    joined.on("disconnected", ({ code }) => {
-      setStatus("disconnected", "Signaling lost: calls in progress continue; reconnecting…");
-      log(`signaling connection closed (${code})`);
-    });
-    joined.on("sessionStateChange", ({ to, reason }) => {
-      log(`signaling ${to} (${reason})`);
-      if (to === "connected") setStatus("joined", `In room ${joined.roomName} as ${ui.name.value.trim()}`);
-      else if (to === "failed") setStatus("error", `Signaling failed: ${reason}`);
-      else setStatus("disconnected", `Signaling ${to}: calls in progress continue`);
-    });
-    joined.on("error", (e) => log(`error ${e.code}: ${e.message}`));
-
     ui.local.srcObject = joined.localStream ?? null;
-    for (const peer of joined.peers()) {
-      names.set(peer.id, peer.name);
-      tile(peer);
-      showState(peer.id, peer.connectionState);
-    }
     setJoined(true);
     const others = joined.peers().length;
-    setStatus("joined", `In room ${joined.roomName} as ${ui.name.value.trim()}`);
+    setStatus("joined", `In room ${joined.roomName} as ${name}`);
     log(`joined ${joined.roomName}; ${others} other${others === 1 ? "" : "s"} here`);
     const params = new URLSearchParams(location.search);
     params.set("room", joined.roomName);
     history.replaceState(null, "", `?${params}`);
   } catch (e) {
+    room = undefined;
+    joined.free();
+    ui.remotes.replaceChildren();
+    names.clear();
     setJoined(false);
-    const message = isSteadyError(e) ? `${e.code}: ${e.message}` : String(e);
+    const message = e instanceof SteadyError ? `${e.code}${e.serverCode ? ` (${e.serverCode})` : ""}: ${e.message}` : String(e);
     setStatus("error", "Could not join");
     log(`could not join: ${message}`);
   }
 }
 
-async function leave(): Promise<void> {
+async function leave(why: "left" | "ended" = "left"): Promise<void> {
   const current = room;
   room = undefined;
   if (!current) return;
@@ -202,8 +227,8 @@ async function leave(): Promise<void> {
   names.clear();
   lostAt.clear();
   setJoined(false);
-  setStatus("idle", "Not in a room");
-  log("left the room");
+  setStatus("idle", why === "ended" ? "The room was ended" : "Not in a room");
+  log(why === "ended" ? "the room is over" : "left the room");
 }
 
 function send(): void {
@@ -214,7 +239,7 @@ function send(): void {
     addMessage("You", text);
     ui.messageText.value = "";
   } catch (e) {
-    log(isSteadyError(e) ? `not sent (${e.code}): ${e.message}` : `not sent: ${String(e)}`);
+    log(e instanceof SteadyError ? `not sent (${e.code}): ${e.message}` : `not sent: ${String(e)}`);
   }
 }
 
@@ -229,6 +254,7 @@ async function main(): Promise<void> {
     void join();
   });
   ui.leave.addEventListener("click", () => void leave());
+  // Leaving the page leaves the room (the server hears `leave` at once, not a timeout).
   ui.messageForm.addEventListener("submit", (e) => {
     e.preventDefault();
     send();

@@ -24,10 +24,15 @@ pub use limits::{
     MAX_NAME_CHARS, MAX_ROOM_CHARS,
 };
 pub use message::{ClientMessage, LeaveReason, MatchPrefs, PeerInfo, Report, ServerMessage};
-pub use signal::SignalData;
+pub use signal::{SignalData, SignalEnvelope};
 
 /// The protocol version a client announces in `join` and the server echoes in `welcome`.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Version 2 added the link `epoch` and the `reconnect` kind to signal payloads.
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// The oldest version a server still accepts: the server only relays signal payloads, so
+/// version 1 clients keep working beside version 2 ones.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
 
 /// A peer id as the server assigns it: opaque, unique within a server's lifetime.
 pub type PeerId = String;

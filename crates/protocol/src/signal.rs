@@ -27,6 +27,30 @@ pub enum SignalData {
     },
     /// The sender has gathered all its candidates.
     EndOfCandidates,
+    /// The sender closed its connection to you and built a new one at the envelope's
+    /// `epoch`, but may not offer (a listener): close yours and offer on a new one.
+    Reconnect,
+}
+
+/// A [`SignalData`] with the link epoch it belongs to: what steadyrtc clients put in the
+/// `data` of a `signal` (the epoch sits beside `kind`).
+///
+/// Every side numbers the connections it builds to one peer: 0 for the first, one more
+/// for each full reconnect. A receiver drops a signal of an older epoch (a late answer or
+/// candidate of a closed connection), and meets a newer epoch by closing its connection
+/// and building the new one. A missing `epoch` is 0, so version 1 clients interoperate
+/// until the first full reconnect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalEnvelope {
+    #[serde(flatten)]
+    pub data: SignalData,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub epoch: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
@@ -55,6 +79,29 @@ mod tests {
             let v = serde_json::to_value(&s).unwrap();
             assert_eq!(serde_json::from_value::<SignalData>(v).unwrap(), s);
         }
+    }
+
+    #[test]
+    fn envelopes_carry_the_epoch_beside_kind_and_default_it_to_zero() {
+        let e = SignalEnvelope {
+            data: SignalData::Answer { sdp: "v=0".into() },
+            epoch: 3,
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v, json!({"kind": "answer", "sdp": "v=0", "epoch": 3}));
+        assert_eq!(serde_json::from_value::<SignalEnvelope>(v).unwrap(), e);
+        let old: SignalEnvelope =
+            serde_json::from_value(json!({"kind": "endOfCandidates"})).unwrap();
+        assert_eq!(old.epoch, 0);
+        assert_eq!(
+            serde_json::to_value(SignalEnvelope {
+                data: SignalData::Reconnect,
+                epoch: 0
+            })
+            .unwrap(),
+            json!({"kind": "reconnect"})
+        );
+        assert!(serde_json::from_value::<SignalEnvelope>(json!({"kind": "offer"})).is_err());
     }
 
     #[test]

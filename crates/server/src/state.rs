@@ -19,7 +19,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use serde_json::Value;
 use steadyrtc_protocol::{
     validate_name, validate_room, ErrorCode, Grants, IceServer, LeaveReason, MatchPrefs, PeerId,
-    Report, Role, ServerMessage, PROTOCOL_VERSION,
+    Report, Role, ServerMessage, MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -226,10 +226,10 @@ impl AppState {
                 "the server is shutting down; try again shortly",
             ));
         }
-        if protocol_version != PROTOCOL_VERSION {
+        if !(MIN_PROTOCOL_VERSION..=PROTOCOL_VERSION).contains(&protocol_version) {
             return Err(Refusal::new(
                 ErrorCode::UnsupportedVersion,
-                format!("protocol version {protocol_version} is not supported; this server speaks {PROTOCOL_VERSION}"),
+                format!("protocol version {protocol_version} is not supported; this server speaks {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"),
             ));
         }
         validate_room(room).map_err(|e| Refusal::new(e.code, e.message))?;

@@ -1,0 +1,419 @@
+//! Executes the room engine's actions in the browser: the signaling socket, the peer
+//! links, timers, the token provider, and the events handed to the app. It reports what
+//! happens back to the engine and decides nothing.
+
+use super::error::to_js;
+use super::events::{EventHub, EventName};
+use super::policy::JsDelayPolicy;
+use crate::browser::driver::{Driver, Executor, Machine};
+use crate::browser::media;
+use crate::browser::page::{self, PageEvent};
+use crate::browser::peer::{PeerEvent, PeerLink};
+use crate::browser::signaling::{SignalingClient, SignalingEvent};
+use crate::engine::room::{LinkReport, RoomAction, RoomEngine, RoomEvent, RoomInput, RoomTimer};
+use crate::engine::ConnState;
+use crate::error::{ErrorCode, SteadyError};
+use crate::options::IceOptions;
+use futures::channel::oneshot;
+use gloo_events::EventListener;
+use js_sys::{Function, Reflect};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use web_sys::{MediaStream, MediaStreamTrack};
+
+pub type RoomDriver = Driver<RoomEngine, RoomCtx>;
+
+impl Machine for RoomEngine {
+    type Input = RoomInput;
+    type Action = RoomAction;
+    type Timer = RoomTimer;
+
+    fn handle(&mut self, now_ms: u64, input: RoomInput) -> Vec<RoomAction> {
+        RoomEngine::handle(self, now_ms, input)
+    }
+
+    fn timer_input(timer: RoomTimer) -> RoomInput {
+        RoomInput::TimerFired { timer }
+    }
+}
+
+/// A remote track waiting for the engine to say it is to be announced.
+type Pending = (MediaStreamTrack, Option<MediaStream>);
+
+/// The browser objects of one room.
+pub struct RoomCtx {
+    pub events: EventHub,
+    pub token_provider: Option<Function>,
+    reconnect_policy: Option<Function>,
+    pub url: RefCell<String>,
+    pub ice: RefCell<IceOptions>,
+    pub local: RefCell<Option<MediaStream>>,
+    pub connect_waiter: RefCell<Option<oneshot::Sender<Result<(), SteadyError>>>>,
+    socket: RefCell<Option<(u32, SignalingClient)>>,
+    socket_gen: Cell<u32>,
+    /// Sockets closed by us, kept until their `close` event (what `leave` waits for).
+    retired: RefCell<Vec<(u32, SignalingClient)>>,
+    closed_waiters: RefCell<Vec<oneshot::Sender<()>>>,
+    links: RefCell<HashMap<String, Rc<PeerLink>>>,
+    tracks: RefCell<HashMap<String, VecDeque<Pending>>>,
+    page_listeners: RefCell<Vec<EventListener>>,
+}
+
+impl RoomCtx {
+    pub fn new(
+        events: EventHub,
+        token_provider: Option<Function>,
+        reconnect_policy: Option<Function>,
+    ) -> Self {
+        Self {
+            events,
+            token_provider,
+            reconnect_policy,
+            url: RefCell::default(),
+            ice: RefCell::default(),
+            local: RefCell::default(),
+            connect_waiter: RefCell::default(),
+            socket: RefCell::default(),
+            socket_gen: Cell::new(0),
+            retired: RefCell::default(),
+            closed_waiters: RefCell::default(),
+            links: RefCell::default(),
+            tracks: RefCell::default(),
+            page_listeners: RefCell::default(),
+        }
+    }
+
+    /// Reports page conditions (online, visibility, network changes) to the engine.
+    pub fn watch_page(driver: &Rc<RoomDriver>) {
+        let (online, visible) = page::current();
+        if !online {
+            driver.handle(RoomInput::NetworkOnline { online });
+        }
+        if !visible {
+            driver.handle(RoomInput::PageVisible { visible });
+        }
+        let weak = Rc::downgrade(driver);
+        let listeners = page::watch(Rc::new(move |event| {
+            let Some(driver) = weak.upgrade() else { return };
+            driver.handle(match event {
+                PageEvent::Online(online) => RoomInput::NetworkOnline { online },
+                PageEvent::Visible(visible) => RoomInput::PageVisible { visible },
+                PageEvent::NetworkChanged => RoomInput::NetworkChanged,
+            });
+        }));
+        *driver.ctx.page_listeners.borrow_mut() = listeners;
+    }
+
+    /// Sends `text` on every open data channel; returns how many took it.
+    pub fn send_to_all(&self, text: &str) -> usize {
+        let links: Vec<Rc<PeerLink>> = self.links.borrow().values().cloned().collect();
+        links.iter().filter(|l| l.send(text).is_ok()).count()
+    }
+
+    /// Resolves once every socket we closed has closed.
+    pub fn sockets_closed(&self) -> impl std::future::Future<Output = ()> {
+        self.retired.borrow_mut().retain(|(_, s)| !s.is_closed());
+        let rx = if self.retired.borrow().is_empty() && self.socket.borrow().is_none() {
+            None
+        } else {
+            let (tx, rx) = oneshot::channel();
+            self.closed_waiters.borrow_mut().push(tx);
+            Some(rx)
+        };
+        async move {
+            if let Some(rx) = rx {
+                let _ = rx.await;
+            }
+        }
+    }
+
+    fn retire_socket(&self) {
+        if let Some((gen, socket)) = self.socket.borrow_mut().take() {
+            socket.close();
+            self.retired.borrow_mut().push((gen, socket));
+        }
+    }
+
+    fn socket_event(driver: &Rc<RoomDriver>, gen: u32, event: SignalingEvent) {
+        let ctx = &driver.ctx;
+        if gen != ctx.socket_gen.get() || ctx.socket.borrow().is_none() {
+            // A socket we replaced or closed: only its end matters (to `leave`).
+            if let SignalingEvent::Closed { .. } = event {
+                ctx.retired.borrow_mut().retain(|(g, _)| *g != gen);
+                if ctx.retired.borrow().is_empty() {
+                    for tx in ctx.closed_waiters.borrow_mut().drain(..) {
+                        let _ = tx.send(());
+                    }
+                }
+            }
+            return;
+        }
+        driver.handle(match event {
+            SignalingEvent::Open => RoomInput::SocketOpened,
+            SignalingEvent::Frame { seq, message } => RoomInput::Frame { seq, message },
+            SignalingEvent::Alive => RoomInput::Alive,
+            SignalingEvent::BadFrame(why) => RoomInput::BadFrame { why },
+            SignalingEvent::Closed { code, reason, .. } => {
+                ctx.socket.borrow_mut().take();
+                RoomInput::SocketClosed { code, reason }
+            }
+        });
+    }
+
+    fn open_socket(driver: &Rc<RoomDriver>) {
+        let ctx = &driver.ctx;
+        ctx.retire_socket();
+        let gen = ctx.socket_gen.get().wrapping_add(1);
+        ctx.socket_gen.set(gen);
+        let weak = Rc::downgrade(driver);
+        let handler = Rc::new(move |event: SignalingEvent| {
+            if let Some(driver) = weak.upgrade() {
+                RoomCtx::socket_event(&driver, gen, event);
+            }
+        });
+        let url = ctx.url.borrow().clone();
+        match SignalingClient::connect(&url, handler) {
+            Ok(socket) => *ctx.socket.borrow_mut() = Some((gen, socket)),
+            Err(e) => {
+                tracing::warn!(%e, "cannot open a signaling socket");
+                driver.handle(RoomInput::SocketClosed {
+                    code: 1006,
+                    reason: e.message,
+                });
+            }
+        }
+    }
+
+    fn open_link(
+        driver: &Rc<RoomDriver>,
+        peer_id: String,
+        epoch: u32,
+        config: crate::engine::LinkConfig,
+        ice_servers: &[steadyrtc_protocol::IceServer],
+    ) {
+        let ctx = &driver.ctx;
+        let ice = ctx.ice.borrow().or_server(ice_servers);
+        let handler = link_handler(Rc::downgrade(driver), peer_id.clone(), epoch);
+        match PeerLink::with_handler(&ice, config, handler) {
+            Ok(link) => {
+                if let Some(policy) = &ctx.reconnect_policy {
+                    link.set_delay_policy(Box::new(JsDelayPolicy::new(policy.clone())));
+                }
+                if let Some(stream) = ctx.local.borrow().as_ref() {
+                    link.add_stream(stream);
+                }
+                let old = ctx.links.borrow_mut().insert(peer_id, Rc::new(link));
+                drop(old);
+            }
+            Err(e) => {
+                driver.handle(RoomInput::Link {
+                    peer_id: peer_id.clone(),
+                    epoch,
+                    report: LinkReport::Error {
+                        message: e.message.clone(),
+                    },
+                });
+                let report = LinkReport::State {
+                    from: ConnState::Initializing,
+                    to: ConnState::Failed,
+                    reason: "browserRefused".into(),
+                };
+                driver.handle(RoomInput::Link {
+                    peer_id,
+                    epoch,
+                    report,
+                });
+            }
+        }
+    }
+
+    fn emit(&self, event: RoomEvent) {
+        let Ok(name) = EventName::parse(event.name()) else {
+            return;
+        };
+        let payload = match &event {
+            RoomEvent::Error {
+                code,
+                message,
+                server_code,
+                peer_id,
+            } => {
+                let code = ErrorCode::ALL
+                    .into_iter()
+                    .find(|c| c.as_str() == code)
+                    .unwrap_or(ErrorCode::BrowserError);
+                let mut err = SteadyError::new(code, message.clone());
+                err.server_code = server_code.clone();
+                to_js(&err, peer_id.as_deref())
+            }
+            RoomEvent::Track { peer_id, .. } => {
+                let pending = self
+                    .tracks
+                    .borrow_mut()
+                    .get_mut(peer_id)
+                    .and_then(VecDeque::pop_front);
+                let Some((track, stream)) = pending else {
+                    return;
+                };
+                let payload = plain(&event);
+                let _ = Reflect::set(&payload, &"track".into(), &track);
+                let _ = Reflect::set(
+                    &payload,
+                    &"stream".into(),
+                    &stream.map(JsValue::from).unwrap_or(JsValue::UNDEFINED),
+                );
+                payload
+            }
+            _ => plain(&event),
+        };
+        self.events.emit(name, &payload);
+    }
+}
+
+/// An event as a plain JS object: its fields, camelCase, without the `event` tag.
+fn plain(event: &RoomEvent) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(false);
+    let value = serde::Serialize::serialize(event, &serializer).unwrap_or(JsValue::UNDEFINED);
+    if value.is_object() {
+        let _ = Reflect::delete_property(value.unchecked_ref::<js_sys::Object>(), &"event".into());
+    }
+    value
+}
+
+/// What a link reports, turned into room inputs tagged with its peer and epoch.
+fn link_handler(weak: Weak<RoomDriver>, peer_id: String, epoch: u32) -> Box<dyn Fn(PeerEvent)> {
+    Box::new(move |event| {
+        let Some(driver) = weak.upgrade() else { return };
+        let report = match event {
+            PeerEvent::Signal(data) => LinkReport::Signal { data },
+            PeerEvent::State { from, to, reason } => LinkReport::State { from, to, reason },
+            PeerEvent::Escalate { level, attempt } => LinkReport::Escalate { level, attempt },
+            PeerEvent::Error(e) => LinkReport::Error { message: e.message },
+            PeerEvent::Message(text) => LinkReport::Message { text },
+            PeerEvent::Track { track, stream } => {
+                let kind = track.kind();
+                driver
+                    .ctx
+                    .tracks
+                    .borrow_mut()
+                    .entry(peer_id.clone())
+                    .or_default()
+                    .push_back((track, stream));
+                LinkReport::Track { kind }
+            }
+            PeerEvent::ChannelOpen | PeerEvent::ChannelClosed => {
+                return tracing::debug!(peer_id, ?event, "data channel");
+            }
+        };
+        driver.handle(RoomInput::Link {
+            peer_id: peer_id.clone(),
+            epoch,
+            report,
+        });
+    })
+}
+
+impl Executor<RoomEngine> for RoomCtx {
+    fn execute(driver: &Rc<RoomDriver>, action: RoomAction) {
+        let ctx = &driver.ctx;
+        match action {
+            RoomAction::OpenSocket => RoomCtx::open_socket(driver),
+            RoomAction::CloseSocket => ctx.retire_socket(),
+            RoomAction::Send { message } => {
+                let socket = ctx.socket.borrow();
+                match socket.as_ref() {
+                    Some((_, s)) => {
+                        if let Err(e) = s.send(&message) {
+                            tracing::debug!(%e, kind = message.type_name(), "not sent");
+                        }
+                    }
+                    None => tracing::debug!(kind = message.type_name(), "not sent: no socket"),
+                }
+            }
+            RoomAction::OpenLink {
+                peer_id,
+                epoch,
+                config,
+                ice_servers,
+            } => RoomCtx::open_link(driver, peer_id, epoch, config, &ice_servers),
+            RoomAction::CloseLink { peer_id } => {
+                ctx.tracks.borrow_mut().remove(&peer_id);
+                let link = ctx.links.borrow_mut().remove(&peer_id);
+                if let Some(link) = link {
+                    link.close();
+                }
+            }
+            RoomAction::LinkInput { peer_id, input } => {
+                let link = ctx.links.borrow().get(&peer_id).cloned();
+                if let Some(link) = link {
+                    link.input(input);
+                }
+            }
+            RoomAction::ScheduleTimer { timer, at_ms } => driver.schedule(timer, at_ms),
+            RoomAction::CancelTimer { timer } => driver.cancel(&timer),
+            RoomAction::FetchToken => fetch_token(driver),
+            RoomAction::Emit { event } => ctx.emit(event),
+            RoomAction::ConnectDone { result } => {
+                if let Some(tx) = ctx.connect_waiter.borrow_mut().take() {
+                    let _ = tx.send(result);
+                }
+            }
+            RoomAction::Ignored { what, reason } => {
+                tracing::debug!(%what, %reason, "room engine ignored")
+            }
+            RoomAction::Finished => {
+                driver.cancel_all();
+                ctx.page_listeners.borrow_mut().clear();
+                let links: Vec<Rc<PeerLink>> =
+                    ctx.links.borrow_mut().drain().map(|(_, l)| l).collect();
+                for link in links {
+                    link.close();
+                }
+                if let Some(stream) = ctx.local.borrow_mut().take() {
+                    media::stop(&stream);
+                }
+                ctx.retire_socket();
+                if let Some(tx) = ctx.connect_waiter.borrow_mut().take() {
+                    let _ = tx.send(Err(SteadyError::new(
+                        ErrorCode::RoomClosed,
+                        "the room was left",
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// Calls the app's `tokenProvider` and reports its answer.
+fn fetch_token(driver: &Rc<RoomDriver>) {
+    let Some(provider) = driver.ctx.token_provider.clone() else {
+        return driver.handle(RoomInput::Token { token: None });
+    };
+    let weak = Rc::downgrade(driver);
+    wasm_bindgen_futures::spawn_local(async move {
+        let token = match provider.call0(&JsValue::UNDEFINED) {
+            Ok(value) => {
+                let settled = match value.dyn_into::<js_sys::Promise>() {
+                    Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await,
+                    Err(value) => Ok(value),
+                };
+                match settled {
+                    Ok(v) => v.as_string(),
+                    Err(e) => {
+                        tracing::warn!(error = %crate::browser::js::error_message(&e), "tokenProvider failed");
+                        None
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %crate::browser::js::error_message(&e), "tokenProvider threw");
+                None
+            }
+        };
+        if let Some(driver) = weak.upgrade() {
+            driver.handle(RoomInput::Token { token });
+        }
+    });
+}

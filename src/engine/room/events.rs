@@ -1,0 +1,163 @@
+//! [`RoomEvent`]: everything a `Room` tells the app, as one serde enum. It is the single
+//! schema of the JS events: the event name is the variant's `event` tag, the payload its
+//! fields (camelCase). A native test holds `pkg-template/steadyrtc.extra.d.ts` to it.
+//!
+//! The one payload that carries browser objects, `track`, gets its `track` and `stream`
+//! from the driver; the engine decides that it is emitted and for whom.
+
+use crate::engine::recovery::RecoveryLevel;
+use crate::engine::session::SessionState;
+use crate::engine::types::ConnState;
+use serde::{Deserialize, Serialize};
+use steadyrtc_protocol::{LeaveReason, Role};
+
+/// A remote participant as the app sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerView {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// How far a recovery got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RecoveryPhase {
+    /// A recovery attempt at `level` begins.
+    Attempt,
+    /// The link is connected again; `level` is the highest level the episode used.
+    Recovered,
+    /// The room gave up on this peer.
+    GaveUp,
+}
+
+/// Every event of a room, tagged by its JS name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "event",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum RoomEvent {
+    /// A participant is in the room: every peer already there when `connect` succeeds,
+    /// then each later arrival.
+    PeerJoined {
+        id: String,
+        name: String,
+        role: Role,
+    },
+    PeerLeft {
+        id: String,
+        name: String,
+        reason: LeaveReason,
+    },
+    /// A remote track arrived (`track` and `stream` are added by the driver).
+    Track { peer_id: String, kind: String },
+    /// The connection to `peer_id` changed state.
+    StateChange {
+        peer_id: String,
+        from: ConnState,
+        to: ConnState,
+        reason: String,
+    },
+    /// A recovery step of the connection to `peer_id`.
+    Recovery {
+        peer_id: String,
+        phase: RecoveryPhase,
+        level: RecoveryLevel,
+        attempt: u32,
+        elapsed_ms: u64,
+    },
+    /// A data-channel text message.
+    Message { peer_id: String, text: String },
+    /// The signaling socket closed; calls continue while the session reconnects.
+    Disconnected { code: u16, reason: String },
+    SessionStateChange {
+        from: SessionState,
+        to: SessionState,
+        reason: String,
+    },
+    /// The server is going away (a deploy): the session moves to another connection.
+    GoAway {
+        reason: String,
+        reconnect_in_ms: u64,
+    },
+    /// The room was ended by the server; the room is closed.
+    RoomEnded { room: String, reason: String },
+    /// A chat line relayed by the server.
+    Chat {
+        from: String,
+        text: String,
+        private: bool,
+    },
+    /// Someone started or stopped recording the room.
+    Recording { by: String, active: bool },
+    /// In the match queue.
+    Queued {},
+    /// The match queue paired you with `peer`.
+    Matched { room: String, peer: PeerView },
+    /// Something failed after `connect`; the room goes on unless `sessionStateChange`
+    /// says `failed` or `closed`.
+    Error {
+        code: String,
+        message: String,
+        server_code: Option<String>,
+        peer_id: Option<String>,
+    },
+}
+
+impl RoomEvent {
+    /// The JS event name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RoomEvent::PeerJoined { .. } => "peerJoined",
+            RoomEvent::PeerLeft { .. } => "peerLeft",
+            RoomEvent::Track { .. } => "track",
+            RoomEvent::StateChange { .. } => "stateChange",
+            RoomEvent::Recovery { .. } => "recovery",
+            RoomEvent::Message { .. } => "message",
+            RoomEvent::Disconnected { .. } => "disconnected",
+            RoomEvent::SessionStateChange { .. } => "sessionStateChange",
+            RoomEvent::GoAway { .. } => "goAway",
+            RoomEvent::RoomEnded { .. } => "roomEnded",
+            RoomEvent::Chat { .. } => "chat",
+            RoomEvent::Recording { .. } => "recording",
+            RoomEvent::Queued {} => "queued",
+            RoomEvent::Matched { .. } => "matched",
+            RoomEvent::Error { .. } => "error",
+        }
+    }
+
+    pub fn error(err: &crate::error::SteadyError, peer_id: Option<&str>) -> Self {
+        RoomEvent::Error {
+            code: err.code.as_str().into(),
+            message: err.message.clone(),
+            server_code: err.server_code.clone(),
+            peer_id: peer_id.map(str::to_owned),
+        }
+    }
+
+    /// Every event name, in declaration order.
+    pub const NAMES: [&'static str; 15] = [
+        "peerJoined",
+        "peerLeft",
+        "track",
+        "stateChange",
+        "recovery",
+        "message",
+        "disconnected",
+        "sessionStateChange",
+        "goAway",
+        "roomEnded",
+        "chat",
+        "recording",
+        "queued",
+        "matched",
+        "error",
+    ];
+}
+
+#[cfg(test)]
+#[path = "events_tests.rs"]
+mod tests;

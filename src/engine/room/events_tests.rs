@@ -1,0 +1,194 @@
+use super::*;
+use crate::engine::recovery::RecoveryLevel;
+use crate::engine::session::SessionState;
+use crate::engine::types::ConnState;
+use serde_json::Value;
+
+/// The hand-written type definitions the package ships.
+const TYPES: &str = include_str!("../../../pkg-template/steadyrtc.extra.d.ts");
+
+/// One value of every variant (a new variant must be added here: the match below fails
+/// to compile otherwise).
+fn samples() -> Vec<RoomEvent> {
+    let peer = PeerView {
+        id: "p".into(),
+        name: "n".into(),
+        role: Role::Guest,
+    };
+    let all = vec![
+        RoomEvent::PeerJoined {
+            id: "p".into(),
+            name: "n".into(),
+            role: Role::Guest,
+        },
+        RoomEvent::PeerLeft {
+            id: "p".into(),
+            name: "n".into(),
+            reason: LeaveReason::Left,
+        },
+        RoomEvent::Track {
+            peer_id: "p".into(),
+            kind: "video".into(),
+        },
+        RoomEvent::StateChange {
+            peer_id: "p".into(),
+            from: ConnState::Connecting,
+            to: ConnState::Connected,
+            reason: "connected".into(),
+        },
+        RoomEvent::Recovery {
+            peer_id: "p".into(),
+            phase: RecoveryPhase::Attempt,
+            level: RecoveryLevel::IceRestart,
+            attempt: 1,
+            elapsed_ms: 0,
+        },
+        RoomEvent::Message {
+            peer_id: "p".into(),
+            text: "hi".into(),
+        },
+        RoomEvent::Disconnected {
+            code: 1006,
+            reason: String::new(),
+        },
+        RoomEvent::SessionStateChange {
+            from: SessionState::Connected,
+            to: SessionState::Reconnecting,
+            reason: "x".into(),
+        },
+        RoomEvent::GoAway {
+            reason: "deploy".into(),
+            reconnect_in_ms: 100,
+        },
+        RoomEvent::RoomEnded {
+            room: "r".into(),
+            reason: "deleted".into(),
+        },
+        RoomEvent::Chat {
+            from: "p".into(),
+            text: "hi".into(),
+            private: false,
+        },
+        RoomEvent::Recording {
+            by: "p".into(),
+            active: true,
+        },
+        RoomEvent::Queued {},
+        RoomEvent::Matched {
+            room: "r".into(),
+            peer,
+        },
+        RoomEvent::Error {
+            code: "browserError".into(),
+            message: "m".into(),
+            server_code: None,
+            peer_id: None,
+        },
+    ];
+    for e in &all {
+        // Exhaustiveness: adding a variant breaks this match until a sample is added.
+        match e {
+            RoomEvent::PeerJoined { .. }
+            | RoomEvent::PeerLeft { .. }
+            | RoomEvent::Track { .. }
+            | RoomEvent::StateChange { .. }
+            | RoomEvent::Recovery { .. }
+            | RoomEvent::Message { .. }
+            | RoomEvent::Disconnected { .. }
+            | RoomEvent::SessionStateChange { .. }
+            | RoomEvent::GoAway { .. }
+            | RoomEvent::RoomEnded { .. }
+            | RoomEvent::Chat { .. }
+            | RoomEvent::Recording { .. }
+            | RoomEvent::Queued {}
+            | RoomEvent::Matched { .. }
+            | RoomEvent::Error { .. } => {}
+        }
+    }
+    all
+}
+
+/// The body of `interface NAME` or `class NAME` in the d.ts, with the bodies of what it
+/// extends.
+fn declared_fields(name: &str) -> String {
+    for keyword in ["interface", "class"] {
+        let head = format!("export {keyword} {name} ");
+        let Some(start) = TYPES.find(&head) else {
+            continue;
+        };
+        let rest = &TYPES[start + head.len()..];
+        let open = rest.find('{').expect("a body");
+        let header = &rest[..open];
+        let close = rest[open..].find("\n}").expect("the body's end");
+        let mut body = rest[open..open + close].to_owned();
+        if let Some(bases) = header.split("extends").nth(1) {
+            for base in bases
+                .split(',')
+                .map(str::trim)
+                .filter(|b| !b.is_empty() && *b != "Error")
+            {
+                body.push_str(&declared_fields(base));
+            }
+        }
+        return body;
+    }
+    panic!("the d.ts declares no interface or class {name}");
+}
+
+#[test]
+fn every_event_is_in_the_type_definitions_with_every_payload_field() {
+    let map = declared_fields("RoomEvents");
+    let samples = samples();
+    assert_eq!(samples.len(), RoomEvent::NAMES.len());
+    for event in samples {
+        let Value::Object(fields) = serde_json::to_value(&event).unwrap() else {
+            panic!()
+        };
+        let name = fields["event"].as_str().unwrap();
+        assert_eq!(name, event.name());
+        assert!(
+            RoomEvent::NAMES.contains(&name),
+            "{name} missing from NAMES"
+        );
+        let line = map
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("RoomEvents has no `{name}`"));
+        let ty = line[name.len() + 2..].trim_end_matches(';').trim();
+        let body = declared_fields(ty);
+        for field in fields.keys().filter(|k| *k != "event") {
+            let declared = body.lines().map(str::trim).any(|l| {
+                let l = l.trim_start_matches("readonly ");
+                l.starts_with(&format!("{field}:")) || l.starts_with(&format!("{field}?:"))
+            });
+            assert!(
+                declared,
+                "`{ty}` (payload of {name}) does not declare `{field}`"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_type_definitions_name_no_event_the_engine_does_not_emit() {
+    let map = declared_fields("RoomEvents");
+    for line in map.lines().map(str::trim) {
+        if let Some((name, _)) = line.split_once(": ") {
+            if name.chars().all(|c| c.is_ascii_alphanumeric()) && !name.is_empty() {
+                assert!(
+                    RoomEvent::NAMES.contains(&name),
+                    "d.ts names `{name}`, which no RoomEvent is"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn names_are_the_serde_tags() {
+    for e in samples() {
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["event"], e.name());
+    }
+}

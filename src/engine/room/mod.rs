@@ -1,0 +1,552 @@
+//! The room engine: every decision of a room, sans-IO.
+//!
+//! It owns the signaling [`SessionSupervisor`], the first join, the set of peer links
+//! with their roles and epochs, and the reading of every server message in every phase.
+//! It numbers and acknowledges server messages (and forgets the numbering when a resume
+//! is refused, so the new session's `welcome` is not taken for a replay), diffs the peers
+//! after a rejoin, and executes each link's recovery ladder above ICE restart: a
+//! signaling reset replaces the socket and resumes the session; a full reconnect builds a
+//! new peer connection at the next epoch, on both sides. A link that fails while its peer
+//! is still in the room is rebuilt with backoff once signaling is up, for up to
+//! `rebuildBudgetMs`, so a long outage never leaves a call dead.
+//!
+//! It emits [`RoomEvent`]s, the one schema of what JS receives. It never touches a socket,
+//! a peer connection, a clock or a random source: the driver in `src/api/` feeds it and
+//! does what it says. After `leave`, `roomEnded` or a refused first join it emits
+//! [`RoomAction::Finished`] and then nothing, whatever it is fed.
+
+mod events;
+mod links;
+mod server;
+mod types;
+
+pub use events::{PeerView, RecoveryPhase, RoomEvent};
+pub use types::{LinkReport, RoomAction, RoomConfig, RoomInput, RoomTimer};
+
+use crate::engine::recovery::{backoff_delay, RecoveryConfig, RecoveryLevel};
+use crate::engine::rng::SeededRng;
+use crate::engine::session::{SessionAction, SessionInput, SessionState, SessionSupervisor};
+use crate::engine::types::{ConnState, Input};
+use crate::error::{ErrorCode, SteadyError};
+use std::collections::BTreeMap;
+use steadyrtc_protocol::{ClientMessage, IceServer, PeerInfo, PROTOCOL_VERSION};
+
+/// Where the room is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Created; `connect` not called yet.
+    Idle,
+    /// The first join is under way.
+    Joining { socket_open: bool },
+    /// Joined; the session supervisor keeps it so.
+    Joined,
+    /// Left, ended, or never joined: nothing more happens.
+    Over,
+}
+
+/// Who we are in the room, from the latest `welcome`.
+#[derive(Debug, Clone, Default)]
+struct Me {
+    peer_id: String,
+    session_id: String,
+    can_publish: bool,
+}
+
+/// A remote participant and the room's view of the link to it.
+#[derive(Debug, Clone)]
+struct Remote {
+    info: PeerInfo,
+    /// The epoch of the link in use (both sides count full reconnects).
+    epoch: u32,
+    /// The state the app was last told.
+    shown: ConnState,
+    /// A link exists (opened and not closed).
+    link_open: bool,
+    /// A recovery episode under way.
+    episode: Option<Episode>,
+    /// A rebuild waits for signaling to come back.
+    rebuild_pending: bool,
+    /// Rebuilds in the current episode.
+    rebuilds: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Episode {
+    since: u64,
+    level: RecoveryLevel,
+}
+
+/// The room engine. See the module docs.
+pub struct RoomEngine {
+    cfg: RoomConfig,
+    rng: SeededRng,
+    now: u64,
+    phase: Phase,
+    session: SessionSupervisor,
+    me: Me,
+    /// The highest server `seq` received in this session.
+    last_seq: u64,
+    ice_servers: Vec<IceServer>,
+    peers: BTreeMap<String, Remote>,
+    timers: BTreeMap<RoomTimer, u64>,
+    online: bool,
+    visible: bool,
+    /// `FetchToken` was issued and not answered yet.
+    awaiting_token: bool,
+    /// The token was refreshed for the join under way (refresh once per join).
+    token_refreshed: bool,
+    last_reset_at: Option<u64>,
+    out: Vec<RoomAction>,
+}
+
+impl RoomEngine {
+    pub fn new(cfg: RoomConfig, seed: u64) -> Self {
+        let mut rng = SeededRng::new(seed);
+        let session = SessionSupervisor::new(cfg.session.clone(), rng.next_u64());
+        Self {
+            cfg,
+            rng,
+            now: 0,
+            phase: Phase::Idle,
+            session,
+            me: Me::default(),
+            last_seq: 0,
+            ice_servers: Vec::new(),
+            peers: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            online: true,
+            visible: true,
+            awaiting_token: false,
+            token_refreshed: false,
+            last_reset_at: None,
+            out: Vec::new(),
+        }
+    }
+
+    /// Sets what to join. Only before `Connect`: `connect` may be called once.
+    pub fn prepare(&mut self, cfg: RoomConfig) -> Result<(), SteadyError> {
+        match self.phase {
+            Phase::Idle => {
+                self.session = SessionSupervisor::new(cfg.session.clone(), self.rng.next_u64());
+                self.cfg = cfg;
+                Ok(())
+            }
+            Phase::Over => Err(closed_error()),
+            _ => Err(SteadyError::new(
+                ErrorCode::InvalidArgument,
+                "connect was called already; create a new Room to join another room",
+            )),
+        }
+    }
+
+    /// This participant's id (empty before the first `welcome`).
+    pub fn peer_id(&self) -> &str {
+        &self.me.peer_id
+    }
+
+    pub fn room(&self) -> &str {
+        &self.cfg.room
+    }
+
+    pub fn session_state(&self) -> SessionState {
+        self.session.state()
+    }
+
+    /// The peers in the room and the state of the link to each, as the app was told.
+    pub fn peers(&self) -> Vec<(PeerView, ConnState)> {
+        self.peers
+            .values()
+            .map(|r| (view(&r.info), r.shown))
+            .collect()
+    }
+
+    /// Whether `leave`, `roomEnded` or a failed join ended the room.
+    pub fn is_over(&self) -> bool {
+        self.phase == Phase::Over
+    }
+
+    /// Checks a chat line and queues it for the server. Errors: `roomClosed`,
+    /// `notConnected` while signaling is down, `invalidArgument` for an empty or
+    /// oversized text.
+    pub fn send_chat(
+        &mut self,
+        text: &str,
+        to: Option<String>,
+    ) -> Result<Vec<RoomAction>, SteadyError> {
+        match self.phase {
+            Phase::Over => return Err(closed_error()),
+            Phase::Joined if self.session.state() == SessionState::Connected => {}
+            _ => {
+                return Err(SteadyError::new(
+                    ErrorCode::NotConnected,
+                    "not connected to the server; try again once sessionStateChange says connected",
+                ))
+            }
+        }
+        if text.trim().is_empty() || text.len() > MAX_CHAT_BYTES {
+            return Err(SteadyError::new(
+                ErrorCode::InvalidArgument,
+                format!("chat text must be 1 to {MAX_CHAT_BYTES} bytes and not blank"),
+            ));
+        }
+        if let Some(peer) = &to {
+            if !self.peers.contains_key(peer) {
+                return Err(SteadyError::new(
+                    ErrorCode::InvalidArgument,
+                    format!("no peer {peer:?} in the room"),
+                ));
+            }
+        }
+        self.out.push(RoomAction::Send {
+            message: ClientMessage::Chat {
+                text: text.to_owned(),
+                to,
+            },
+        });
+        Ok(std::mem::take(&mut self.out))
+    }
+
+    /// Feeds one input at `now_ms`; returns the actions to execute, in order.
+    pub fn handle(&mut self, now_ms: u64, input: RoomInput) -> Vec<RoomAction> {
+        self.now = self.now.max(now_ms);
+        if self.phase != Phase::Over {
+            self.dispatch(input);
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    fn dispatch(&mut self, input: RoomInput) {
+        use RoomInput as I;
+        match input {
+            I::Connect => self.connect(),
+            I::SocketOpened => match self.phase {
+                Phase::Joining { .. } => {
+                    self.phase = Phase::Joining { socket_open: true };
+                    if !self.awaiting_token {
+                        self.send_join();
+                    }
+                }
+                Phase::Joined => self.run_session(SessionInput::SocketOpened),
+                _ => {}
+            },
+            I::SocketClosed { code, reason } => {
+                match self.phase {
+                    Phase::Joining { socket_open } => {
+                        let err = if socket_open {
+                            SteadyError::new(ErrorCode::SignalingClosed, format!("the server closed the connection while joining ({code} {reason})"))
+                        } else {
+                            SteadyError::new(
+                                ErrorCode::SignalingUnreachable,
+                                "could not connect to the signaling server",
+                            )
+                        };
+                        self.join_failed(err);
+                    }
+                    Phase::Joined => {
+                        if self.session.state() == SessionState::Connected {
+                            self.emit(RoomEvent::Disconnected { code, reason });
+                        }
+                        self.run_session(SessionInput::SocketClosed { code });
+                    }
+                    _ => {}
+                }
+            }
+            I::Frame { seq, message } => self.frame(seq, message),
+            I::Alive => {
+                if self.phase == Phase::Joined {
+                    self.run_session(SessionInput::FrameReceived);
+                }
+            }
+            I::BadFrame { why } => self.ignored("frame", &why),
+            I::Link {
+                peer_id,
+                epoch,
+                report,
+            } => self.link_report(&peer_id, epoch, report),
+            I::NetworkOnline { online } => {
+                self.online = online;
+                self.all_links(Input::NetworkOnline { online });
+                if self.phase == Phase::Joined {
+                    self.run_session(SessionInput::NetworkOnline { online });
+                    if online {
+                        self.network_back();
+                    }
+                }
+            }
+            I::PageVisible { visible } => {
+                self.visible = visible;
+                self.all_links(Input::PageVisible { visible });
+                if self.phase == Phase::Joined {
+                    self.run_session(SessionInput::PageVisible { visible });
+                }
+            }
+            I::NetworkChanged => {
+                if self.phase == Phase::Joined {
+                    self.run_session(SessionInput::RetryNow);
+                    self.network_back();
+                }
+            }
+            I::Token { token } => self.token(token),
+            I::TimerFired { timer } => self.timer_fired(timer),
+            I::Leave => self.leave(),
+        }
+    }
+
+    fn connect(&mut self) {
+        if self.phase != Phase::Idle {
+            return self.ignored("connect", "already connecting or connected");
+        }
+        self.phase = Phase::Joining { socket_open: false };
+        self.schedule(RoomTimer::Join, self.cfg.join_timeout_ms);
+        if self.cfg.token.is_none() && self.cfg.has_token_provider {
+            self.awaiting_token = true;
+            self.token_refreshed = true;
+            self.out.push(RoomAction::FetchToken);
+        }
+        self.out.push(RoomAction::OpenSocket);
+    }
+
+    fn send_join(&mut self) {
+        self.last_seq = 0;
+        self.out.push(RoomAction::Send {
+            message: ClientMessage::Join {
+                protocol_version: PROTOCOL_VERSION,
+                room: self.cfg.room.clone(),
+                name: self.cfg.name.clone(),
+                token: self.cfg.token.clone(),
+            },
+        });
+    }
+
+    /// The `tokenProvider` answered.
+    fn token(&mut self, token: Option<String>) {
+        if !std::mem::replace(&mut self.awaiting_token, false) {
+            return self.ignored("token", "no token was asked for");
+        }
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            let err = SteadyError::new(ErrorCode::JoinRejected, "the tokenProvider gave no token");
+            return match self.phase {
+                Phase::Joining { .. } => self.join_failed(err),
+                _ => {
+                    self.emit(RoomEvent::error(&err, None));
+                    self.run_session(SessionInput::JoinRefused {
+                        code: "invalidToken".into(),
+                    });
+                }
+            };
+        };
+        self.cfg.token = Some(token);
+        match self.phase {
+            Phase::Joining { socket_open: true } => self.send_join(),
+            Phase::Joined if self.session.state() == SessionState::Rejoining => self.send_join(),
+            _ => {}
+        }
+    }
+
+    /// The first join failed: `connect` rejects and the room is over.
+    fn join_failed(&mut self, err: SteadyError) {
+        self.out.push(RoomAction::CloseSocket);
+        self.out.push(RoomAction::ConnectDone { result: Err(err) });
+        self.finish();
+    }
+
+    fn leave(&mut self) {
+        match self.phase {
+            Phase::Idle => {}
+            Phase::Joining { socket_open } => {
+                if socket_open {
+                    self.out.push(RoomAction::Send {
+                        message: ClientMessage::Leave {},
+                    });
+                }
+                self.out.push(RoomAction::CloseSocket);
+                self.out.push(RoomAction::ConnectDone {
+                    result: Err(closed_error()),
+                });
+            }
+            Phase::Joined | Phase::Over => {
+                self.out.push(RoomAction::Send {
+                    message: ClientMessage::Leave {},
+                });
+                self.out.push(RoomAction::CloseSocket);
+            }
+        }
+        self.finish();
+    }
+
+    /// Ends the room: every link closed, every timer cancelled, the session stopped;
+    /// then `Finished`, and nothing after it.
+    fn finish(&mut self) {
+        let ids: Vec<String> = self.peers.keys().cloned().collect();
+        for id in ids {
+            self.close_link(&id);
+        }
+        self.peers.clear();
+        // The session's own closing is not news to the app: it asked, or was told why.
+        let _ = self.session.handle(self.now, SessionInput::Leave);
+        let armed: Vec<RoomTimer> = self.timers.keys().cloned().collect();
+        for timer in armed {
+            self.cancel(timer);
+        }
+        self.out.push(RoomAction::Finished);
+        self.phase = Phase::Over;
+    }
+
+    fn timer_fired(&mut self, timer: RoomTimer) {
+        if self.timers.remove(&timer).is_none() {
+            return self.ignored("timerFired", "that timer is not armed");
+        }
+        match timer {
+            RoomTimer::Join => {
+                if let Phase::Joining { .. } = self.phase {
+                    let err = SteadyError::new(
+                        ErrorCode::SignalingTimeout,
+                        format!("no welcome within {} ms", self.cfg.join_timeout_ms),
+                    );
+                    self.join_failed(err);
+                }
+            }
+            RoomTimer::Session { timer } => self.run_session(SessionInput::TimerFired { timer }),
+            RoomTimer::Rebuild { peer_id } => self.rebuild(&peer_id),
+        }
+    }
+
+    /// Feeds the session supervisor and executes what it decides.
+    fn run_session(&mut self, input: SessionInput) {
+        let actions = self.session.handle(self.now, input);
+        for action in actions {
+            match action {
+                SessionAction::OpenSocket => self.out.push(RoomAction::OpenSocket),
+                SessionAction::CloseSocket => self.out.push(RoomAction::CloseSocket),
+                SessionAction::SendResume => self.out.push(RoomAction::Send {
+                    message: ClientMessage::Resume {
+                        protocol_version: PROTOCOL_VERSION,
+                        session_id: self.me.session_id.clone(),
+                        last_seq: self.last_seq,
+                    },
+                }),
+                SessionAction::SendJoin => {
+                    self.token_refreshed = false;
+                    if !self.awaiting_token {
+                        self.send_join();
+                    }
+                }
+                SessionAction::LinksSignaling { up } => {
+                    self.all_links(if up {
+                        Input::SignalingUp
+                    } else {
+                        Input::SignalingDown
+                    });
+                    if up {
+                        self.signaling_back();
+                    }
+                }
+                SessionAction::ScheduleTimer { timer, at_ms } => {
+                    let timer = RoomTimer::Session { timer };
+                    self.timers.insert(timer.clone(), at_ms);
+                    self.out.push(RoomAction::ScheduleTimer { timer, at_ms });
+                }
+                SessionAction::CancelTimer { timer } => self.cancel(RoomTimer::Session { timer }),
+                SessionAction::StateChanged { from, to, reason } => {
+                    self.emit(RoomEvent::SessionStateChange { from, to, reason })
+                }
+            }
+        }
+    }
+
+    /// The network is back (or changed): rebuilds waiting on a backoff go now.
+    fn network_back(&mut self) {
+        if self.session.state() != SessionState::Connected {
+            return;
+        }
+        let waiting: Vec<String> = self
+            .timers
+            .keys()
+            .filter_map(|t| match t {
+                RoomTimer::Rebuild { peer_id } => Some(peer_id.clone()),
+                _ => None,
+            })
+            .collect();
+        for id in waiting {
+            self.cancel(RoomTimer::Rebuild {
+                peer_id: id.clone(),
+            });
+            self.rebuild(&id);
+        }
+    }
+
+    fn all_links(&mut self, input: Input) {
+        let open: Vec<String> = self
+            .peers
+            .iter()
+            .filter(|(_, r)| r.link_open)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for peer_id in open {
+            self.out.push(RoomAction::LinkInput {
+                peer_id,
+                input: input.clone(),
+            });
+        }
+    }
+
+    fn emit(&mut self, event: RoomEvent) {
+        self.out.push(RoomAction::Emit { event });
+    }
+
+    fn ignored(&mut self, what: &str, reason: &str) {
+        self.out.push(RoomAction::Ignored {
+            what: what.into(),
+            reason: reason.into(),
+        });
+    }
+
+    fn schedule(&mut self, timer: RoomTimer, after_ms: u64) {
+        self.cancel(timer.clone());
+        let at_ms = self.now.saturating_add(after_ms);
+        self.timers.insert(timer.clone(), at_ms);
+        self.out.push(RoomAction::ScheduleTimer { timer, at_ms });
+    }
+
+    fn cancel(&mut self, timer: RoomTimer) {
+        if self.timers.remove(&timer).is_some() {
+            self.out.push(RoomAction::CancelTimer { timer });
+        }
+    }
+
+    /// The delay before rebuild number `n` (1-based) of an episode: none for the first.
+    fn rebuild_delay(&mut self, n: u32) -> u64 {
+        if n <= 1 {
+            return 0;
+        }
+        let cfg = RecoveryConfig {
+            base_delay_ms: 500,
+            max_delay_ms: self.cfg.rebuild_max_delay_ms,
+            ..RecoveryConfig::default()
+        };
+        backoff_delay(&cfg, n, &mut self.rng)
+    }
+}
+
+/// Longest chat line, in bytes (the server's frame limit leaves room for the envelope).
+pub const MAX_CHAT_BYTES: usize = 16 * 1024;
+
+fn closed_error() -> SteadyError {
+    SteadyError::new(
+        ErrorCode::RoomClosed,
+        "the room was left or ended; create a new Room to join again",
+    )
+}
+
+fn view(info: &PeerInfo) -> PeerView {
+    PeerView {
+        id: info.id.clone(),
+        name: info.name.clone(),
+        role: info.role,
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod props;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,321 @@
+//! Property tests of the room engine over random input sequences: no panic; timers armed
+//! once and cancelled only when armed; at most one open link per peer; every link opened
+//! is closed when the room finishes; nothing at all after `Finished`; and the same seed
+//! and inputs give the same actions (a recorded room replays exactly).
+
+use super::tests::{peer, welcome, Sim};
+use super::*;
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+use steadyrtc_protocol::{
+    ErrorCode as ServerCode, LeaveReason, Role, ServerMessage, SignalData, SignalEnvelope,
+};
+
+const IDS: [&str; 3] = ["a", "b", "c"];
+
+#[derive(Debug, Clone)]
+enum Step {
+    Connect,
+    Opened,
+    Closed,
+    Welcome(u8, bool),
+    Joined(u8, bool),
+    Left(u8),
+    Signal(u8, u32, u8),
+    Refused(u8),
+    Resumed,
+    GoAway,
+    Ended,
+    Chat,
+    Alive,
+    Report(u8, u32, u8),
+    Online(bool),
+    Visible(bool),
+    Changed,
+    Token(bool),
+    FireNext,
+    Advance(u32),
+    SeqReplay,
+    Leave,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        1 => Just(Step::Connect),
+        3 => Just(Step::Opened),
+        2 => Just(Step::Closed),
+        2 => (0u8..8, any::<bool>()).prop_map(|(m, p)| Step::Welcome(m, p)),
+        2 => (0u8..3, any::<bool>()).prop_map(|(i, l)| Step::Joined(i, l)),
+        1 => (0u8..3).prop_map(Step::Left),
+        3 => (0u8..3, 0u32..3, 0u8..5).prop_map(|(i, e, k)| Step::Signal(i, e, k)),
+        2 => (0u8..5).prop_map(Step::Refused),
+        1 => Just(Step::Resumed),
+        1 => Just(Step::GoAway),
+        1 => Just(Step::Ended),
+        1 => Just(Step::Chat),
+        1 => Just(Step::Alive),
+        6 => (0u8..3, 0u32..3, 0u8..10).prop_map(|(i, e, r)| Step::Report(i, e, r)),
+        1 => any::<bool>().prop_map(Step::Online),
+        1 => any::<bool>().prop_map(Step::Visible),
+        1 => Just(Step::Changed),
+        1 => any::<bool>().prop_map(Step::Token),
+        4 => Just(Step::FireNext),
+        2 => (0u32..30_000).prop_map(Step::Advance),
+        1 => Just(Step::SeqReplay),
+        1 => Just(Step::Leave),
+    ]
+}
+
+const STATES: [ConnState; 5] = [
+    ConnState::Signaling,
+    ConnState::Connecting,
+    ConnState::Connected,
+    ConnState::Reconnecting,
+    ConnState::Failed,
+];
+const CODES: [ServerCode; 5] = [
+    ServerCode::UnknownSession,
+    ServerCode::InvalidToken,
+    ServerCode::Forbidden,
+    ServerCode::RoomFull,
+    ServerCode::RateLimited,
+];
+
+fn run(cfg: RoomConfig, steps: &[Step]) -> Vec<RoomAction> {
+    let mut sim = Sim::new(cfg);
+    let mut open: BTreeSet<String> = BTreeSet::new();
+    let mut finished = false;
+    for s in steps {
+        let input = match s {
+            Step::Connect => RoomInput::Connect,
+            Step::Opened => RoomInput::SocketOpened,
+            Step::Closed => RoomInput::SocketClosed {
+                code: 1006,
+                reason: String::new(),
+            },
+            Step::Welcome(mask, publish) => {
+                let peers = IDS
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, id)| peer(id, Role::Guest, true))
+                    .collect();
+                sim.seq = 0;
+                RoomInput::Frame {
+                    seq: Some(1),
+                    message: welcome("me", peers, *publish),
+                }
+            }
+            Step::Joined(i, listener) => {
+                let role = if *listener {
+                    Role::Listener
+                } else {
+                    Role::Guest
+                };
+                sim.seq += 1;
+                RoomInput::Frame {
+                    seq: Some(sim.seq),
+                    message: ServerMessage::PeerJoined {
+                        peer: peer(IDS[*i as usize], role, false),
+                    },
+                }
+            }
+            Step::Left(i) => {
+                sim.seq += 1;
+                RoomInput::Frame {
+                    seq: Some(sim.seq),
+                    message: ServerMessage::PeerLeft {
+                        peer_id: IDS[*i as usize].into(),
+                        reason: LeaveReason::Left,
+                    },
+                }
+            }
+            Step::Signal(i, epoch, kind) => {
+                let data = match kind {
+                    0 => SignalData::Offer { sdp: "v=0".into() },
+                    1 => SignalData::Answer { sdp: "v=0".into() },
+                    2 => SignalData::EndOfCandidates,
+                    3 => SignalData::Reconnect,
+                    _ => SignalData::Candidate {
+                        candidate: "candidate:1 1 udp 1 10.0.0.1 5 typ host".into(),
+                        sdp_mid: None,
+                        sdp_m_line_index: None,
+                        username_fragment: None,
+                    },
+                };
+                let data = serde_json::to_value(SignalEnvelope {
+                    data,
+                    epoch: *epoch,
+                })
+                .unwrap_or_default();
+                sim.seq += 1;
+                RoomInput::Frame {
+                    seq: Some(sim.seq),
+                    message: ServerMessage::Signal {
+                        from: IDS[*i as usize].into(),
+                        data,
+                    },
+                }
+            }
+            Step::Refused(c) => RoomInput::Frame {
+                seq: None,
+                message: ServerMessage::error(CODES[*c as usize], "no"),
+            },
+            Step::Resumed => RoomInput::Frame {
+                seq: None,
+                message: ServerMessage::Resumed {
+                    session_id: "session-me".into(),
+                    peer_id: "me".into(),
+                    room: "r".into(),
+                },
+            },
+            Step::GoAway => RoomInput::Frame {
+                seq: None,
+                message: ServerMessage::GoAway {
+                    reason: "deploy".into(),
+                    reconnect_in_ms: 100,
+                },
+            },
+            Step::Ended => RoomInput::Frame {
+                seq: None,
+                message: ServerMessage::RoomEnded {
+                    room: "r".into(),
+                    reason: "deleted".into(),
+                },
+            },
+            Step::Chat => {
+                sim.seq += 1;
+                RoomInput::Frame {
+                    seq: Some(sim.seq),
+                    message: ServerMessage::Chat {
+                        from: "a".into(),
+                        text: "hi".into(),
+                        private: false,
+                    },
+                }
+            }
+            Step::Alive => RoomInput::Alive,
+            Step::Report(i, epoch, r) => {
+                let report = match r {
+                    0..=4 => LinkReport::State {
+                        from: ConnState::Initializing,
+                        to: STATES[*r as usize],
+                        reason: "r".into(),
+                    },
+                    5 => LinkReport::Escalate {
+                        level: RecoveryLevel::SignalingReset,
+                        attempt: 3,
+                    },
+                    6 => LinkReport::Escalate {
+                        level: RecoveryLevel::FullReconnect,
+                        attempt: 6,
+                    },
+                    7 => LinkReport::Signal {
+                        data: SignalData::Offer { sdp: "v=0".into() },
+                    },
+                    8 => LinkReport::Message { text: "m".into() },
+                    _ => LinkReport::Error {
+                        message: "e".into(),
+                    },
+                };
+                RoomInput::Link {
+                    peer_id: IDS[*i as usize].into(),
+                    epoch: *epoch,
+                    report,
+                }
+            }
+            Step::Online(o) => RoomInput::NetworkOnline { online: *o },
+            Step::Visible(v) => RoomInput::PageVisible { visible: *v },
+            Step::Changed => RoomInput::NetworkChanged,
+            Step::Token(t) => RoomInput::Token {
+                token: t.then(|| "n.e.w".to_owned()),
+            },
+            Step::FireNext => {
+                let Some((timer, at)) = sim
+                    .timers
+                    .iter()
+                    .min_by_key(|(_, at)| **at)
+                    .map(|(t, a)| (t.clone(), *a))
+                else {
+                    continue;
+                };
+                sim.timers.remove(&timer);
+                sim.now = sim.now.max(at);
+                RoomInput::TimerFired { timer }
+            }
+            Step::Advance(ms) => {
+                sim.advance(*ms as u64);
+                continue;
+            }
+            Step::SeqReplay => RoomInput::Frame {
+                seq: Some(1),
+                message: ServerMessage::Chat {
+                    from: "a".into(),
+                    text: "again".into(),
+                    private: false,
+                },
+            },
+            Step::Leave => RoomInput::Leave,
+        };
+        let acts = sim.feed(input);
+        if finished {
+            assert!(acts.is_empty(), "after Finished: {acts:?}");
+        }
+        for a in &acts {
+            match a {
+                RoomAction::OpenLink { peer_id, .. } => {
+                    assert!(open.insert(peer_id.clone()), "two links open to {peer_id}")
+                }
+                RoomAction::CloseLink { peer_id } => {
+                    assert!(open.remove(peer_id), "closed {peer_id}, which was not open")
+                }
+                RoomAction::LinkInput { peer_id, .. } => assert!(
+                    open.contains(peer_id),
+                    "input to {peer_id}, which has no link"
+                ),
+                RoomAction::Finished => {
+                    assert!(open.is_empty(), "links left open: {open:?}");
+                    finished = true;
+                }
+                _ => {}
+            }
+        }
+        if finished {
+            assert!(sim.timers.is_empty(), "timers left: {:?}", sim.timers);
+        }
+    }
+    // Leaving at the end closes everything.
+    let acts = sim.feed(RoomInput::Leave);
+    for a in &acts {
+        if let RoomAction::CloseLink { peer_id } = a {
+            open.remove(peer_id);
+        }
+    }
+    assert!(open.is_empty(), "links left open after leave: {open:?}");
+    assert!(
+        sim.timers.is_empty(),
+        "timers left after leave: {:?}",
+        sim.timers
+    );
+    sim.log
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_room_inputs_keep_every_invariant(
+        provider in any::<bool>(),
+        steps in proptest::collection::vec(step(), 0..120),
+    ) {
+        let cfg = RoomConfig { has_token_provider: provider, ..super::tests::config() };
+        run(cfg, &steps);
+    }
+
+    #[test]
+    fn the_same_inputs_replay_to_the_same_actions(steps in proptest::collection::vec(step(), 0..80)) {
+        let a = run(super::tests::config(), &steps);
+        let b = run(super::tests::config(), &steps);
+        prop_assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,203 @@
+//! The vocabulary of the room engine: what the driver reports ([`RoomInput`]), what it
+//! executes ([`RoomAction`]), the room's timers and its configuration. Plain data
+//! (serde), so a room's inputs can be recorded and replayed.
+
+use super::events::RoomEvent;
+use crate::engine::recovery::RecoveryLevel;
+use crate::engine::session::{SessionConfig, SessionTimer};
+use crate::engine::types::{ConnState, Input};
+use crate::engine::LinkConfig;
+use crate::error::SteadyError;
+use serde::{Deserialize, Serialize};
+use steadyrtc_protocol::{ClientMessage, IceServer, ServerMessage, SignalData};
+
+/// The room's timers; at most one of each is armed at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum RoomTimer {
+    /// The first join must be answered (`welcome`) before this fires.
+    Join,
+    /// One of the signaling session's timers.
+    Session { timer: SessionTimer },
+    /// Rebuild the link to this peer (a full reconnect, after a backoff).
+    Rebuild { peer_id: String },
+}
+
+/// What a peer link's driver reports, tagged by the link's epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "report",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum LinkReport {
+    /// The link's engine changed state.
+    State {
+        from: ConnState,
+        to: ConnState,
+        reason: String,
+    },
+    /// The link's recovery needs more than an ICE restart.
+    Escalate { level: RecoveryLevel, attempt: u32 },
+    /// A negotiation message for the remote peer.
+    Signal { data: SignalData },
+    /// A browser operation failed.
+    Error { message: String },
+    /// A text message arrived on the data channel.
+    Message { text: String },
+    /// A remote track arrived (the track itself stays in the driver).
+    Track { kind: String },
+}
+
+/// Everything the room engine is fed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum RoomInput {
+    /// The app called `connect`: join the room.
+    Connect,
+    SocketOpened,
+    SocketClosed {
+        code: u16,
+        reason: String,
+    },
+    /// A message from the server, with its sequence number if it has one.
+    Frame {
+        seq: Option<u64>,
+        message: ServerMessage,
+    },
+    /// The server's heartbeat `ping` arrived (the socket already answered it).
+    Alive,
+    /// A frame that is not a protocol message.
+    BadFrame {
+        why: String,
+    },
+    /// A report of the link to `peer_id` at `epoch`.
+    Link {
+        peer_id: String,
+        epoch: u32,
+        report: LinkReport,
+    },
+    NetworkOnline {
+        online: bool,
+    },
+    PageVisible {
+        visible: bool,
+    },
+    /// `navigator.connection` changed (a new network): a good moment to retry.
+    NetworkChanged,
+    /// The app's `tokenProvider` answered (`None`: it failed or gave nothing).
+    Token {
+        token: Option<String>,
+    },
+    TimerFired {
+        timer: RoomTimer,
+    },
+    /// The app called `leave` (or dropped the room).
+    Leave,
+}
+
+/// What the driver executes, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum RoomAction {
+    /// Open a new signaling socket (dropping any old one).
+    OpenSocket,
+    CloseSocket,
+    /// Send this on the current socket.
+    Send {
+        message: ClientMessage,
+    },
+    /// Build a peer connection to `peer_id` for `epoch`, publish local media on it and
+    /// start its engine with `config`. `ice_servers` are the server's (the app's own, if
+    /// it gave any, take precedence).
+    OpenLink {
+        peer_id: String,
+        epoch: u32,
+        config: LinkConfig,
+        ice_servers: Vec<IceServer>,
+    },
+    /// Close the peer connection to `peer_id` and release it.
+    CloseLink {
+        peer_id: String,
+    },
+    /// Feed this input to the engine of the link to `peer_id`.
+    LinkInput {
+        peer_id: String,
+        input: Input,
+    },
+    ScheduleTimer {
+        timer: RoomTimer,
+        at_ms: u64,
+    },
+    CancelTimer {
+        timer: RoomTimer,
+    },
+    /// Ask the app's `tokenProvider` for a fresh token; answer with `RoomInput::Token`.
+    FetchToken,
+    /// Tell the app.
+    Emit {
+        event: RoomEvent,
+    },
+    /// The first join finished: `connect` resolves (`Ok`) or rejects.
+    ConnectDone {
+        result: Result<(), SteadyError>,
+    },
+    /// An input was not acted on; the reason is for logs and traces.
+    Ignored {
+        what: String,
+        reason: String,
+    },
+    /// The room is over (left, ended by the server, or its session failed): release
+    /// local media. Nothing follows.
+    Finished,
+}
+
+/// The room's tunables.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RoomConfig {
+    pub room: String,
+    pub name: String,
+    pub token: Option<String>,
+    /// The app gave a `tokenProvider`.
+    pub has_token_provider: bool,
+    pub join_timeout_ms: u64,
+    pub session: SessionConfig,
+    /// The template of every link's configuration (roles are set per peer).
+    pub link: LinkConfig,
+    /// A failed link is rebuilt while its peer is in the room, for at most this long.
+    pub rebuild_budget_ms: u64,
+    /// Delay before each rebuild after the first: 500 ms doubling, capped here.
+    pub rebuild_max_delay_ms: u64,
+    /// Signaling resets asked for by links are at least this far apart.
+    pub reset_min_interval_ms: u64,
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        Self {
+            room: String::new(),
+            name: String::new(),
+            token: None,
+            has_token_provider: false,
+            join_timeout_ms: 10_000,
+            session: SessionConfig::default(),
+            link: LinkConfig::default(),
+            rebuild_budget_ms: 300_000,
+            rebuild_max_delay_ms: 4_000,
+            reset_min_interval_ms: 10_000,
+        }
+    }
+}
