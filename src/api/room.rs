@@ -130,6 +130,18 @@ impl Room {
         }
     }
 
+    /// Rebuilds the connection to `peerId` from scratch on both sides (a new peer
+    /// connection), as the last rung of the recovery ladder does by itself. For a "fix my
+    /// call" button. Throws `notConnected` while signaling is down, `invalidArgument` for
+    /// an unknown peer, `roomClosed` after `leave`.
+    #[wasm_bindgen(js_name = reconnectPeer)]
+    pub fn reconnect_peer(&self, peer_id: &str) -> Result<(), JsValue> {
+        let now = crate::browser::driver::now_ms();
+        self.driver
+            .command(|engine| engine.reconnect_peer(now, peer_id))
+            .map_err(JsValue::from)
+    }
+
     /// The peers in the room now, with the state of the connection to each.
     #[wasm_bindgen(unchecked_return_type = "PeerSummary[]")]
     pub fn peers(&self) -> js_sys::Array {

@@ -206,6 +206,35 @@ impl RoomEngine {
         Ok(std::mem::take(&mut self.out))
     }
 
+    /// Rebuilds the connection to `peer_id` now (a full reconnect on both sides), as the
+    /// ladder's last rung would. Errors: `roomClosed`, `notConnected` while signaling is
+    /// down (a rebuild needs it), `invalidArgument` for an unknown peer.
+    pub fn reconnect_peer(
+        &mut self,
+        now_ms: u64,
+        peer_id: &str,
+    ) -> Result<Vec<RoomAction>, SteadyError> {
+        self.now = self.now.max(now_ms);
+        match self.phase {
+            Phase::Over => return Err(closed_error()),
+            Phase::Joined if self.session.state() == SessionState::Connected => {}
+            _ => {
+                return Err(SteadyError::new(
+                    ErrorCode::NotConnected,
+                    "not connected to the server; a reconnect needs signaling",
+                ))
+            }
+        }
+        if !self.peers.contains_key(peer_id) {
+            return Err(SteadyError::new(
+                ErrorCode::InvalidArgument,
+                format!("no peer {peer_id:?} in the room"),
+            ));
+        }
+        self.rebuild(peer_id);
+        Ok(std::mem::take(&mut self.out))
+    }
+
     /// Feeds one input at `now_ms`; returns the actions to execute, in order.
     pub fn handle(&mut self, now_ms: u64, input: RoomInput) -> Vec<RoomAction> {
         self.now = self.now.max(now_ms);

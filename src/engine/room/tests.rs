@@ -1064,3 +1064,31 @@ fn connect_can_be_prepared_until_it_starts_and_never_after_the_room_is_over() {
         ErrorCode::RoomClosed
     );
 }
+
+#[test]
+fn an_app_asked_reconnect_rebuilds_one_link_and_leaves_the_others_alone() {
+    let mut sim = Sim::joined(vec![
+        peer("a", Role::Guest, true),
+        peer("b", Role::Guest, true),
+    ]);
+    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
+    sim.state("b", 0, ConnState::Connecting, ConnState::Connected);
+    let acts = sim.room.reconnect_peer(sim.now, "a").unwrap();
+    assert!(acts.contains(&RoomAction::CloseLink {
+        peer_id: "a".into()
+    }));
+    assert_eq!(
+        opened(&acts)
+            .iter()
+            .map(|(id, e, _)| (id.as_str(), *e))
+            .collect::<Vec<_>>(),
+        vec![("a", 1)]
+    );
+    assert!(!acts
+        .iter()
+        .any(|a| matches!(a, RoomAction::CloseLink { peer_id } if peer_id == "b")));
+    assert_eq!(
+        sim.room.reconnect_peer(sim.now, "zz").unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
+}

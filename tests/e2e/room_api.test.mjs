@@ -1,0 +1,238 @@
+// End to end through the package's API itself (not the demo's UI): the real server and
+// separate Chromium processes, each page importing /pkg/steadyrtc.js. What these pin is
+// what an app developer relies on: no event lost before `connect`, errors that are real
+// `SteadyError` instances, `leave()` and `free()` releasing the camera and every peer
+// connection, a room ended by the server staying ended, and one connection rebuilt from
+// scratch on both sides while the others stay up.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, startServer } from "./harness.mjs";
+
+/** Records every RTCPeerConnection a page creates (the library's included). */
+const TRACK_PCS = () => {
+  const Native = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__pcs.push(this);
+    }
+  };
+};
+
+async function browser(t, server) {
+  const b = await launchBrowser();
+  t.after(() => b.close());
+  t.after(() => {
+    if (t.passed === false) console.log("console:\n" + b.consoleLines.slice(-80).join("\n"));
+  });
+  await b.page.addInitScript(TRACK_PCS);
+  await b.page.goto(`${server.url}/`);
+  await b.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  return b;
+}
+
+/**
+ * Creates `window.__room` in `page`, records every event in `window.__seen` (handlers
+ * attached before `connect`) and connects as `name`. Returns what was seen by the time
+ * `connect` resolved.
+ */
+async function connectApi(page, room, name, extra = {}) {
+  return page.evaluate(async ({ room, name, extra }) => {
+    const m = await import("/pkg/steadyrtc.js");
+    await m.default();
+    const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role: "guest" }) });
+    const { token } = await res.json();
+    const r = new m.Room({ logLevel: "warn" });
+    const seen = [];
+    window.__seen = seen;
+    window.__room = r;
+    window.__m = m;
+    for (const event of ["peerJoined", "peerLeft", "stateChange", "track", "recovery", "sessionStateChange", "roomEnded", "error"]) {
+      r.on(event, (e) => {
+        if (event === "track") {
+          seen.push({ event, peerId: e.peerId, kind: e.kind, at: performance.now() });
+          window.__tracks = [...(window.__tracks ?? []), e];
+        } else {
+          seen.push({ event, ...JSON.parse(JSON.stringify(e)), at: performance.now() });
+        }
+      });
+    }
+    await r.connect({ url: `ws://${location.host}/ws`, room, name, token, media: { audio: true, video: true }, ...extra });
+    return { seen: seen.slice(), peerId: r.peerId };
+  }, { room, name, extra });
+}
+
+/** Waits until `page`'s link to the peer named `peerName` is connected. */
+async function connectedTo(page, peerId, timeout = 20_000) {
+  await page.waitForFunction((id) => window.__room.peers().some((p) => p.id === id && p.connectionState === "connected"), peerId, { timeout });
+}
+
+const uniqueRoom = (what) => `${what}-${process.pid}-${Date.now()}`;
+
+test("handlers attached before connect see every event, and errors are SteadyError instances", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const [alice, bob] = [await browser(t, server), await browser(t, server)];
+  const room = uniqueRoom("api-events");
+  const a = await connectApi(alice.page, room, "Alice");
+  const b = await connectApi(bob.page, room, "Bob");
+  // Alice was there first: Bob heard of her before connect resolved, with her role.
+  assert.equal(b.seen[0].event, "peerJoined", JSON.stringify(b.seen));
+  assert.equal(b.seen[0].id, a.peerId);
+  assert.equal(b.seen[0].name, "Alice");
+  assert.equal(b.seen[0].role, "guest");
+  await connectedTo(bob.page, a.peerId);
+  await bob.page.waitForFunction(() => window.__seen.filter((s) => s.event === "track").length >= 2, null, { timeout: 10_000 });
+  const seen = await bob.page.evaluate(() => window.__seen);
+  const states = seen.filter((s) => s.event === "stateChange");
+  assert.equal(states[0].from, "initializing", JSON.stringify(states));
+  assert.equal(states.at(-1).to, "connected");
+  for (const s of states) assert.equal(s.peerId, a.peerId);
+  assert.deepEqual(seen.filter((s) => s.event === "track").map((s) => s.kind).sort(), ["audio", "video"]);
+
+  const errors = await bob.page.evaluate(async () => {
+    const m = window.__m;
+    const out = {};
+    try {
+      await new m.Room().connect({ url: "http://nowhere", room: "r", name: "n" });
+    } catch (e) {
+      out.bad = { steady: e instanceof m.SteadyError, error: e instanceof Error, code: e.code, name: e.name };
+    }
+    try {
+      new m.Room({ tokenProvidr: () => "" });
+    } catch (e) {
+      out.option = { steady: e instanceof m.SteadyError, code: e.code, message: e.message };
+    }
+    try {
+      window.__room.reconnectPeer("nobody");
+    } catch (e) {
+      out.peer = { steady: e instanceof m.SteadyError, code: e.code };
+    }
+    return out;
+  });
+  assert.deepEqual(errors.bad, { steady: true, error: true, code: "invalidOptions", name: "SteadyError" });
+  assert.equal(errors.option.steady, true);
+  assert.equal(errors.option.code, "invalidOptions");
+  assert.match(errors.option.message, /tokenProvidr/);
+  assert.deepEqual(errors.peer, { steady: true, code: "invalidArgument" });
+});
+
+test("leave() and free() stop every local track and close every peer connection", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const [alice, bob] = [await browser(t, server), await browser(t, server)];
+  const room = uniqueRoom("api-leave");
+  const a = await connectApi(alice.page, room, "Alice");
+  const b = await connectApi(bob.page, room, "Bob");
+  await connectedTo(bob.page, a.peerId);
+
+  const afterLeave = await bob.page.evaluate(async () => {
+    const tracks = window.__room.localStream.getTracks();
+    const liveBefore = tracks.filter((t) => t.readyState === "live").length;
+    await window.__room.leave();
+    return {
+      liveBefore,
+      tracks: tracks.map((t) => t.readyState),
+      pcs: window.__pcs.map((pc) => pc.connectionState),
+      session: window.__room.sessionState,
+    };
+  });
+  assert.equal(afterLeave.liveBefore, 2);
+  assert.deepEqual(afterLeave.tracks, ["ended", "ended"]);
+  assert.ok(afterLeave.pcs.length >= 1);
+  assert.ok(afterLeave.pcs.every((s) => s === "closed"), JSON.stringify(afterLeave.pcs));
+  await alice.page.waitForFunction((id) => window.__seen.some((s) => s.event === "peerLeft" && s.id === id && s.reason === "left"), b.peerId, { timeout: 10_000 });
+
+  // free() without leave() does the same.
+  const again = await connectApi(bob.page, room, "Bob again");
+  await connectedTo(bob.page, a.peerId);
+  const afterFree = await bob.page.evaluate(() => {
+    const tracks = window.__room.localStream.getTracks();
+    const before = window.__pcs.filter((pc) => pc.connectionState !== "closed").length;
+    window.__room.free();
+    return { before, tracks: tracks.map((t) => t.readyState), open: window.__pcs.filter((pc) => pc.connectionState !== "closed").length };
+  });
+  assert.equal(afterFree.before, 1);
+  assert.deepEqual(afterFree.tracks, ["ended", "ended"]);
+  assert.equal(afterFree.open, 0);
+  await alice.page.waitForFunction((id) => window.__seen.some((s) => s.event === "peerLeft" && s.id === id && s.reason === "left"), again.peerId, { timeout: 10_000 });
+});
+
+test("a room ended by the server emits roomEnded, releases the camera and is not recreated", async (t) => {
+  const [key, secret] = ["e2e-key", "e2e-secret-0123456789abcdef"];
+  const server = await startServer({ args: ["--api-key", key, "--api-secret", secret] });
+  t.after(() => server.stop());
+  const bob = await browser(t, server);
+  const room = uniqueRoom("api-ended");
+  await connectApi(bob.page, room, "Bob");
+  const auth = { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}` };
+  const del = await fetch(`${server.url}/api/rooms/${room}`, { method: "DELETE", headers: auth });
+  assert.ok(del.ok, `DELETE answered ${del.status}`);
+  await bob.page.waitForFunction(() => window.__seen.some((s) => s.event === "roomEnded"), null, { timeout: 10_000 });
+  const after = await bob.page.evaluate(async () => {
+    await window.__room.leave();
+    let chat;
+    try {
+      await window.__room.sendChat("anyone?");
+    } catch (e) {
+      chat = e.code;
+    }
+    return {
+      tracks: window.__room.localStream === undefined ? "released" : window.__room.localStream.getTracks().map((t) => t.readyState),
+      chat,
+      rejoined: window.__seen.some((s) => s.event === "sessionStateChange" && ["reconnecting", "rejoining"].includes(s.to)),
+    };
+  });
+  assert.equal(after.tracks, "released");
+  assert.equal(after.chat, "roomClosed");
+  assert.equal(after.rejoined, false);
+  const get = await fetch(`${server.url}/api/rooms/${room}`, { headers: auth });
+  assert.equal(get.status, 404, "the client did not rejoin and recreate the room");
+});
+
+test("reconnectPeer rebuilds one connection on both sides while the other stays up", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const [alice, bob, carol] = [await browser(t, server), await browser(t, server), await browser(t, server)];
+  const room = uniqueRoom("api-rebuild");
+  const a = await connectApi(alice.page, room, "Alice");
+  const b = await connectApi(bob.page, room, "Bob");
+  const c = await connectApi(carol.page, room, "Carol");
+  await connectedTo(alice.page, b.peerId);
+  await connectedTo(alice.page, c.peerId);
+  await connectedTo(bob.page, a.peerId);
+
+  const mark = await alice.page.evaluate((bobId) => {
+    const at = performance.now();
+    window.__room.reconnectPeer(bobId);
+    return at;
+  }, b.peerId);
+  await alice.page.waitForFunction(({ bobId, mark }) => window.__seen.some((s) => s.event === "recovery" && s.peerId === bobId && s.phase === "recovered" && s.at > mark), { bobId: b.peerId, mark }, { timeout: 20_000 });
+  const seen = await alice.page.evaluate((mark) => window.__seen.filter((s) => s.at > mark), mark);
+  const recovered = seen.find((s) => s.event === "recovery" && s.phase === "recovered");
+  assert.equal(recovered.level, "fullReconnect");
+  const toBob = seen.filter((s) => s.event === "stateChange" && s.peerId === b.peerId).map((s) => `${s.to}:${s.reason}`);
+  assert.deepEqual(toBob, ["reconnecting:fullReconnect", "connected:recovered"]);
+  assert.deepEqual(seen.filter((s) => s.event === "stateChange" && s.peerId === c.peerId), [], "Carol's connection was not touched");
+  // The new connection carries Bob's video again: a new track, decoding.
+  assert.ok(seen.some((s) => s.event === "track" && s.peerId === b.peerId && s.kind === "video"));
+  await alice.page.evaluate(async (bobId) => {
+    const e = window.__tracks.filter((x) => x.peerId === bobId && x.kind === "video").at(-1);
+    const v = document.createElement("video");
+    v.muted = true;
+    v.srcObject = new MediaStream([e.track]);
+    document.body.append(v);
+    await v.play();
+    window.__check = v;
+  }, b.peerId);
+  await alice.page.waitForFunction(() => window.__check.getVideoPlaybackQuality().totalVideoFrames > 10, null, { timeout: 10_000 });
+  // Bob's side followed: it rebuilt its connection to Alice and recovered too.
+  await bob.page.waitForFunction((aliceId) => window.__seen.some((s) => s.event === "recovery" && s.peerId === aliceId && s.phase === "recovered" && s.level === "fullReconnect"), a.peerId, { timeout: 10_000 });
+  // Alice made three connections: the first to Bob (closed by the rebuild), the one to
+  // Carol and the new one to Bob (both up).
+  const pcs = await alice.page.evaluate(() => window.__pcs.map((pc) => pc.connectionState));
+  assert.equal(pcs.length, 3, JSON.stringify(pcs));
+  assert.equal(pcs.filter((s) => s === "closed").length, 1, JSON.stringify(pcs));
+  assert.equal(pcs.filter((s) => s === "connected").length, 2, JSON.stringify(pcs));
+});
