@@ -31,7 +31,8 @@ pub enum ErrorCode {
     InvalidName,
     /// The room already holds as many participants as it may.
     RoomFull,
-    /// `signal` addressed a peer that is not in the sender's room (or not visible to it).
+    /// `signal`, `chat` or `report` named a peer that is not in the sender's room, not visible
+    /// to it, or the sender itself.
     UnknownPeer,
     /// The token is missing, malformed, badly signed, not yet valid, or for another room.
     InvalidToken,

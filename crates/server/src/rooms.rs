@@ -244,6 +244,20 @@ impl Rooms {
             })
     }
 
+    /// Checks that `to` names a member of `from`'s room that `from` sees (never `from`
+    /// itself): the one visibility rule of every message that names a peer (`signal`,
+    /// `chat` to one peer, `report` about one peer). Refused with `unknownPeer`, also when
+    /// `from` is in no room.
+    pub fn check_visible(&self, from: &str, to: &str) -> Result<(), Refusal> {
+        match self.sender_and_room(from) {
+            Ok((room, me)) => Self::visible(room, me, to).map(|_| ()),
+            Err(_) => Err(Refusal::new(
+                ErrorCode::UnknownPeer,
+                format!("no peer {to:?} in your room"),
+            )),
+        }
+    }
+
     /// Routes a `signal`. Refused with `notJoined` (sender in no room), `unknownPeer` (`to`
     /// is not a member the sender sees, or is the sender) and `forbidden` (an `offer` from
     /// a sender without the publish grant, or to a peer without the subscribe grant).
@@ -487,6 +501,38 @@ mod tests {
             rooms.signal("ghost", "p1", json!({})).unwrap_err().code,
             ErrorCode::NotJoined
         );
+    }
+
+    #[test]
+    fn visibility_is_one_rule_for_every_message_naming_a_peer() {
+        let mut rooms = Rooms::default();
+        rooms
+            .join("b", RoomMode::Broadcast, 16, member("host", Role::Host))
+            .unwrap();
+        rooms
+            .join("b", RoomMode::Broadcast, 16, member("l1", Role::Listener))
+            .unwrap();
+        rooms
+            .join("b", RoomMode::Broadcast, 16, member("l2", Role::Listener))
+            .unwrap();
+        rooms
+            .join("elsewhere", RoomMode::Mesh, 16, member("x", Role::Guest))
+            .unwrap();
+        assert!(rooms.check_visible("l1", "host").is_ok());
+        assert!(rooms.check_visible("host", "l1").is_ok());
+        for (from, to) in [("l1", "l2"), ("l1", "l1"), ("l1", "x"), ("ghost", "host")] {
+            assert_eq!(
+                rooms.check_visible(from, to).unwrap_err().code,
+                ErrorCode::UnknownPeer,
+                "{from} -> {to}"
+            );
+            assert_eq!(
+                rooms.check_visible(from, to).is_ok(),
+                rooms.signal(from, to, json!({})).is_ok(),
+                "{from} -> {to}"
+            );
+        }
+        assert!(rooms.chat("l1", "hi", Some("l2")).is_err());
     }
 
     #[test]

@@ -427,14 +427,9 @@ impl AppState {
             return Err(Refusal::new(ErrorCode::NotJoined, "join a room first"));
         };
         let about = report.peer_id.clone().unwrap_or_default();
-        let room = hub.rooms.room_of(from);
-        let known = about.is_empty()
-            || room.is_some_and(|r| hub.rooms.members(r).iter().any(|m| m.id == about));
-        if !known {
-            return Err(Refusal::new(
-                ErrorCode::UnknownPeer,
-                format!("no peer {about:?} in your room"),
-            ));
+        if !about.is_empty() {
+            // The same rule as `signal` and `chat`: only a peer you can see.
+            hub.rooms.check_visible(from, &about)?;
         }
         let entry = session.reports.entry(about).or_default();
         if report.connection_state.is_some() {
