@@ -96,7 +96,11 @@ async fn a_listener_cannot_report_signal_or_chat_about_another_listener() {
     })
     .await;
     let keys: Vec<&String> = reports.as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 2, "only the accepted reports are stored: {reports}");
+    assert_eq!(
+        keys.len(),
+        2,
+        "only the accepted reports are stored: {reports}"
+    );
     assert!(reports.get(&l2_id).is_none() && reports.get(&l1_id).is_none());
     server.shutdown().await;
 }
