@@ -116,6 +116,13 @@ pub struct Config {
     #[arg(long, env = "STEADYRTC_AUTO_CREATE_ROOMS", default_value_t = true, action = clap::ArgAction::Set)]
     pub auto_create_rooms: bool,
 
+    /// One session per identity and room: a `join` whose token names the same identity
+    /// (`sub`) as a session already in that room replaces it (the old connection gets
+    /// `error duplicateIdentity` and is closed with 1008; the others see it leave and the
+    /// new one join). With false, one identity may hold several sessions in a room.
+    #[arg(long, env = "STEADYRTC_ONE_SESSION_PER_IDENTITY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub one_session_per_identity: bool,
+
     /// Largest text frame accepted, in bytes; larger ones get `frameTooLarge`.
     #[arg(long, env = "STEADYRTC_MAX_FRAME_BYTES", default_value_t = MAX_FRAME_BYTES,
         value_parser = clap::value_parser!(u32).range(1024..=16_777_216).map(|v| v as usize))]
@@ -230,6 +237,7 @@ impl Default for Config {
             max_rooms: 10_000,
             max_connections_per_ip: 64,
             auto_create_rooms: true,
+            one_session_per_identity: true,
             max_frame_bytes: MAX_FRAME_BYTES,
             heartbeat_interval_ms: 5_000,
             heartbeat_timeout_ms: 15_000,
@@ -365,10 +373,12 @@ mod tests {
             "stun:a:3478,stun:b:3478",
             "--auto-create-rooms",
             "false",
+            "--one-session-per-identity",
+            "false",
         ])
         .unwrap();
         assert_eq!(config.host, "0.0.0.0");
-        assert!(config.dev && !config.auto_create_rooms);
+        assert!(config.dev && !config.auto_create_rooms && !config.one_session_per_identity);
         assert_eq!(config.max_peers_per_room, 2);
         assert_eq!(
             config.heartbeat(),
@@ -395,7 +405,7 @@ mod tests {
         assert_eq!(c.resume_window(), Duration::from_secs(30));
         assert_eq!(c.max_frame_bytes, 64 * 1024);
         assert_eq!(c.turn_ttl_secs, 3_600);
-        assert!(!c.dev);
+        assert!(!c.dev && c.one_session_per_identity);
     }
 
     #[test]

@@ -34,6 +34,7 @@ use crate::store::{MemoryStore, RoomMode, Store};
 use crate::tokens::{unix_now, Claims, TokenKeys};
 
 mod diagnostics;
+mod identity;
 mod matchmaking;
 mod resume;
 
@@ -339,6 +340,12 @@ impl AppState {
                 ErrorCode::TooManyRooms,
                 "the server holds as many rooms as it may",
             ));
+        }
+        if self.config.one_session_per_identity {
+            // Frees the old seat before the capacity check; nothing after this can fail
+            // (the room has at least that seat free), so no session is ended for nothing.
+            let replaced = self.replace_identity(&mut hub, room, &claims.sub);
+            self.deliver(&mut hub, replaced);
         }
         let peer_id = loop {
             let id = random_peer_id();
