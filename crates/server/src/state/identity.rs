@@ -40,7 +40,7 @@ impl AppState {
                 self.metrics.error(ErrorCode::DuplicateIdentity);
                 let notice = ServerMessage::error(
                     ErrorCode::DuplicateIdentity,
-                    "a newer join with your identity replaced this session; not reconnecting",
+                    "a newer join with your identity replaced this session: do not reconnect",
                 );
                 let told = link
                     .tx
