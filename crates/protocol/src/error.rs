@@ -31,7 +31,8 @@ pub enum ErrorCode {
     InvalidName,
     /// The room already holds as many participants as it may.
     RoomFull,
-    /// `signal` addressed a peer that is not in the sender's room (or not visible to it).
+    /// `signal`, `chat` or `report` named a peer that is not in the sender's room, not visible
+    /// to it, or the sender itself.
     UnknownPeer,
     /// The token is missing, malformed, badly signed, not yet valid, or for another room.
     InvalidToken,
@@ -55,13 +56,16 @@ pub enum ErrorCode {
     NotQueued,
     /// The server is shutting down and accepts no new sessions.
     ShuttingDown,
+    /// This session was replaced by a newer `join` of the same identity in the same room;
+    /// the server closes the connection (1008). Do not reconnect or resume.
+    DuplicateIdentity,
     /// Something failed inside the server; the connection stays usable.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order (documentation and exhaustive tests use it).
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::BadJson,
         ErrorCode::UnknownType,
         ErrorCode::InvalidMessage,
@@ -85,6 +89,7 @@ impl ErrorCode {
         ErrorCode::WrongMode,
         ErrorCode::NotQueued,
         ErrorCode::ShuttingDown,
+        ErrorCode::DuplicateIdentity,
         ErrorCode::Internal,
     ];
 
@@ -114,6 +119,7 @@ impl ErrorCode {
             ErrorCode::WrongMode => "wrongMode",
             ErrorCode::NotQueued => "notQueued",
             ErrorCode::ShuttingDown => "shuttingDown",
+            ErrorCode::DuplicateIdentity => "duplicateIdentity",
             ErrorCode::Internal => "internal",
         }
     }

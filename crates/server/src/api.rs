@@ -23,6 +23,9 @@ use crate::state::AppState;
 use crate::store::{RoomMode, RoomSpec, StoreError};
 use crate::tokens::{api_credentials_match, unix_now, Claims};
 
+/// The longest token lifetime `POST /api/token` issues: 30 days.
+pub const MAX_TOKEN_TTL_SECS: u64 = 30 * 86_400;
+
 /// An API error: status plus `{code, message}`.
 #[derive(Debug)]
 pub struct ApiError(StatusCode, ErrorCode, String);
@@ -142,11 +145,18 @@ pub async fn issue_token(
         }
     }
     validate_room(&req.room).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.code, e.message))?;
+    let ttl = match req.ttl_secs {
+        Some(ttl) if (1..=MAX_TOKEN_TTL_SECS).contains(&ttl) => ttl,
+        Some(ttl) => {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidMessage,
+                format!("ttlSecs must be 1..{MAX_TOKEN_TTL_SECS} (30 days), not {ttl}"),
+            ))
+        }
+        None => state.config.token_ttl_secs.clamp(1, MAX_TOKEN_TTL_SECS),
+    };
     let now = unix_now();
-    let ttl = req
-        .ttl_secs
-        .unwrap_or(state.config.token_ttl_secs)
-        .clamp(1, 30 * 86_400);
     let claims = Claims {
         sub: req
             .identity

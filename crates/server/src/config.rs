@@ -59,8 +59,9 @@ pub enum ConfigError {
 #[command(name = "steadyrtc-server", version, about)]
 pub struct Config {
     /// Development mode: anyone may get host or guest tokens from POST /api/token without
-    /// an API key, localhost origins are allowed, and a missing token secret is replaced by
-    /// a random one. Never use it in production.
+    /// an API key, localhost origins and same-origin pages reached by IP address are
+    /// allowed, and a missing token secret is replaced by a random one. Never use it in
+    /// production.
     #[arg(long, env = "STEADYRTC_DEV")]
     pub dev: bool,
 
@@ -115,6 +116,13 @@ pub struct Config {
     /// Whether `join` may open a room that was not created through the API (as mesh).
     #[arg(long, env = "STEADYRTC_AUTO_CREATE_ROOMS", default_value_t = true, action = clap::ArgAction::Set)]
     pub auto_create_rooms: bool,
+
+    /// One session per identity and room: a `join` whose token names the same identity
+    /// (`sub`) as a session already in that room replaces it (the old connection gets
+    /// `error duplicateIdentity` and is closed with 1008; the others see it leave and the
+    /// new one join). With false, one identity may hold several sessions in a room.
+    #[arg(long, env = "STEADYRTC_ONE_SESSION_PER_IDENTITY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub one_session_per_identity: bool,
 
     /// Largest text frame accepted, in bytes; larger ones get `frameTooLarge`.
     #[arg(long, env = "STEADYRTC_MAX_FRAME_BYTES", default_value_t = MAX_FRAME_BYTES,
@@ -174,11 +182,19 @@ pub struct Config {
         value_parser = clap::value_parser!(u32).range(1..))]
     pub abuse_limit: u32,
 
-    /// Origins allowed to open the WebSocket (exact `scheme://host[:port]`, comma
-    /// separated). Same-origin pages and clients without an Origin header are always
-    /// allowed; --dev also allows localhost and 127.0.0.1 on any port.
+    /// Origins of the browser pages allowed to open the WebSocket and call the API (exact
+    /// `scheme://host[:port]`, comma separated), the server's own pages included: the
+    /// Host header is not trusted (DNS rebinding). Clients without an Origin header are
+    /// always allowed; --dev also allows localhost, 127.0.0.1 and [::1] on any port, and
+    /// same-origin pages reached by an IP address.
     #[arg(long, env = "STEADYRTC_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// Origins of pages (on other sites) that may call POST /api/token and
+    /// GET /api/webrtc/config through CORS (exact `scheme://host[:port]`, comma
+    /// separated). Empty (the default): no CORS.
+    #[arg(long, env = "STEADYRTC_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 
     /// STUN URLs handed to clients (comma separated), e.g. stun:stun.example.org:3478.
     #[arg(long, env = "STEADYRTC_STUN_URLS", value_delimiter = ',')]
@@ -230,6 +246,7 @@ impl Default for Config {
             max_rooms: 10_000,
             max_connections_per_ip: 64,
             auto_create_rooms: true,
+            one_session_per_identity: true,
             max_frame_bytes: MAX_FRAME_BYTES,
             heartbeat_interval_ms: 5_000,
             heartbeat_timeout_ms: 15_000,
@@ -242,6 +259,7 @@ impl Default for Config {
             burst_per_ip: 2_000,
             abuse_limit: 50,
             allowed_origins: Vec::new(),
+            cors_origins: Vec::new(),
             stun_urls: Vec::new(),
             turn_urls: Vec::new(),
             turn_secret: None,
@@ -269,6 +287,16 @@ impl Config {
         }
         if self.heartbeat_timeout_ms <= self.heartbeat_interval_ms {
             return Err(ConfigError::HeartbeatTimeoutTooShort);
+        }
+        for (flag, list) in [
+            ("--allowed-origins", &self.allowed_origins),
+            ("--cors-origins", &self.cors_origins),
+        ] {
+            if let Some(bad) = list.iter().find(|o| !is_origin(o)) {
+                return Err(ConfigError::BadUrl(format!(
+                    "{flag}: {bad:?} is not an origin like https://app.example.org or http://localhost:3000 (scheme, host and port only)"
+                )));
+            }
         }
         for url in &self.stun_urls {
             if !(url.starts_with("stun:") || url.starts_with("stuns:")) {
@@ -335,6 +363,21 @@ impl Config {
     }
 }
 
+/// Whether `text` is an origin: `http://` or `https://`, then a host and optional port,
+/// nothing else (a trailing `/` is tolerated).
+fn is_origin(text: &str) -> bool {
+    let text = text.trim().trim_end_matches('/');
+    let Some(authority) = text
+        .strip_prefix("http://")
+        .or_else(|| text.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    !authority.is_empty()
+        && !authority.contains(['/', '?', '#', '@', ' ', '*'])
+        && authority.is_ascii()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,10 +408,12 @@ mod tests {
             "stun:a:3478,stun:b:3478",
             "--auto-create-rooms",
             "false",
+            "--one-session-per-identity",
+            "false",
         ])
         .unwrap();
         assert_eq!(config.host, "0.0.0.0");
-        assert!(config.dev && !config.auto_create_rooms);
+        assert!(config.dev && !config.auto_create_rooms && !config.one_session_per_identity);
         assert_eq!(config.max_peers_per_room, 2);
         assert_eq!(
             config.heartbeat(),
@@ -395,7 +440,7 @@ mod tests {
         assert_eq!(c.resume_window(), Duration::from_secs(30));
         assert_eq!(c.max_frame_bytes, 64 * 1024);
         assert_eq!(c.turn_ttl_secs, 3_600);
-        assert!(!c.dev);
+        assert!(!c.dev && c.one_session_per_identity);
     }
 
     #[test]
@@ -465,6 +510,26 @@ mod tests {
             ..base.clone()
         };
         assert!(matches!(bad_url.validate(), Err(ConfigError::BadUrl(_))));
+        for origins in [
+            vec!["app.example".to_owned()],
+            vec!["https://a.example/path".to_owned()],
+            vec!["*".to_owned()],
+        ] {
+            let bad = Config {
+                cors_origins: origins.clone(),
+                ..base.clone()
+            };
+            assert!(
+                matches!(bad.validate(), Err(ConfigError::BadUrl(_))),
+                "{origins:?}"
+            );
+        }
+        let good = Config {
+            cors_origins: vec!["https://a.example".into(), "http://localhost:3000/".into()],
+            allowed_origins: vec!["http://[::1]:8080".into()],
+            ..base.clone()
+        };
+        assert_eq!(good.validate(), Ok(()));
         let bad_json = Config {
             static_ice_servers: Some("{".into()),
             ..base

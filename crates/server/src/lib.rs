@@ -19,13 +19,15 @@
 //! ```
 //!
 //! Modules: [`config`] (options), [`server`] (lifecycle), [`router`](mod@router) (routes
-//! and the WebSocket gate), [`api`] (HTTP API), [`session`] (one WebSocket), [`state`]
+//! and the WebSocket gate), [`http_policy`] (Origin rule, CORS, security headers), [`api`]
+//! (HTTP API), [`session`] (one WebSocket), [`state`]
 //! (sessions, delivery, replay), [`rooms`] (membership and routing rules), [`matching`]
 //! (the match queue), [`tokens`] (JWTs), [`ice`] (TURN credentials), [`ratelimit`],
 //! [`metrics`], [`store`] (room definitions behind a trait), [`static_files`], [`logging`].
 
 pub mod api;
 pub mod config;
+pub mod http_policy;
 pub mod ice;
 pub mod logging;
 pub mod matching;

@@ -1,10 +1,11 @@
 //! The HTTP surface: which path goes to which handler, and the WebSocket gate.
 //!
 //! `GET /health`, `GET /ready`, `GET /metrics`, the `/api/...` endpoints
-//! ([`crate::api`]), `GET /ws` (upgrades to the signaling WebSocket after the Origin
-//! check), `/pkg/*` serves the npm package, everything else the demo page. This module
-//! decides routes, the Origin allowlist and the WebSocket size limits; the signaling
-//! rules live in [`crate::session`] and [`crate::state`].
+//! ([`crate::api`], behind the Origin gate and CORS of [`crate::http_policy`]), `GET /ws`
+//! (upgrades to the signaling WebSocket after the Origin check), `/pkg/*` serves the npm
+//! package, everything else the demo page; every response gets the security headers.
+//! This module decides routes and the WebSocket size limits; the Origin rule lives in
+//! [`crate::http_policy`], the signaling rules in [`crate::session`] and [`crate::state`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,7 +21,7 @@ use serde::Serialize;
 use tower_http::trace::TraceLayer;
 
 use crate::api;
-use crate::config::Config;
+use crate::http_policy;
 use crate::session;
 use crate::state::AppState;
 use crate::static_files;
@@ -40,22 +42,35 @@ pub struct Health {
 pub fn router(state: Arc<AppState>) -> Router {
     let pkg = static_files::pkg(&state.config);
     let www = static_files::www(&state.config);
-    Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(api::ready))
-        .route("/metrics", get(api::metrics))
-        .route("/ws", get(websocket))
-        .route("/api/token", post(api::issue_token))
+    let api = Router::new()
+        .route(
+            "/api/token",
+            post(api::issue_token).options(http_policy::preflight),
+        )
         .route("/api/rooms", post(api::create_room))
         .route(
             "/api/rooms/{room}",
             get(api::get_room).delete(api::delete_room),
         )
         .route("/api/rooms/{room}/diagnostics", get(api::diagnostics))
-        .route("/api/webrtc/config", get(api::webrtc_config))
+        .route(
+            "/api/webrtc/config",
+            get(api::webrtc_config).options(http_policy::preflight),
+        )
         .route("/api/webrtc/stats", get(api::webrtc_stats))
+        .route_layer(from_fn_with_state(
+            Arc::clone(&state),
+            http_policy::api_guard,
+        ));
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(api::ready))
+        .route("/metrics", get(api::metrics))
+        .route("/ws", get(websocket))
+        .merge(api)
         .nest_service("/pkg", pkg)
         .fallback_service(www)
+        .layer(from_fn(http_policy::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -68,35 +83,6 @@ async fn health(State(state): State<Arc<AppState>>) -> Json<Health> {
         rooms: stats.rooms,
         peers: stats.peers,
     })
-}
-
-/// Whether a WebSocket from a page at `origin` may connect to this server reached as
-/// `host` (the Host header). No Origin (not a browser) and same-origin are allowed;
-/// otherwise the allowlist decides, and `--dev` adds localhost on any port.
-pub fn origin_allowed(config: &Config, origin: Option<&str>, host: Option<&str>) -> bool {
-    let Some(origin) = origin else { return true };
-    let authority = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
-    if host.is_some_and(|h| h.eq_ignore_ascii_case(authority)) {
-        return true;
-    }
-    if config
-        .allowed_origins
-        .iter()
-        .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
-    {
-        return true;
-    }
-    if config.dev {
-        let hostname = authority.rsplit_once(':').map_or(authority, |(h, port)| {
-            if port.chars().all(|c| c.is_ascii_digit()) {
-                h
-            } else {
-                authority
-            }
-        });
-        return matches!(hostname, "localhost" | "127.0.0.1" | "[::1]");
-    }
-    false
 }
 
 async fn websocket(
@@ -113,7 +99,7 @@ async fn websocket(
             .get(name)
             .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
     };
-    if !origin_allowed(&state.config, text(header::ORIGIN), text(header::HOST)) {
+    if !http_policy::origin_allowed(&state.config, text(header::ORIGIN), text(header::HOST)) {
         tracing::info!(
             origin = text(header::ORIGIN),
             "refused a WebSocket from a foreign origin"
@@ -128,58 +114,4 @@ async fn websocket(
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| connections.track_future(session::run(socket, state, peer.ip())))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origin_rules() {
-        let prod = Config {
-            allowed_origins: vec!["https://app.example".into()],
-            ..Config::default()
-        };
-        let dev = Config {
-            dev: true,
-            ..Config::default()
-        };
-        assert!(origin_allowed(&prod, None, Some("x")));
-        assert!(origin_allowed(
-            &prod,
-            Some("https://sig.example"),
-            Some("sig.example")
-        ));
-        assert!(origin_allowed(
-            &prod,
-            Some("https://app.example"),
-            Some("sig.example")
-        ));
-        assert!(!origin_allowed(
-            &prod,
-            Some("https://evil.example"),
-            Some("sig.example")
-        ));
-        assert!(!origin_allowed(
-            &prod,
-            Some("http://localhost:3000"),
-            Some("sig.example")
-        ));
-        assert!(origin_allowed(
-            &dev,
-            Some("http://localhost:3000"),
-            Some("sig.example")
-        ));
-        assert!(origin_allowed(
-            &dev,
-            Some("http://127.0.0.1:5173"),
-            Some("sig.example")
-        ));
-        assert!(!origin_allowed(
-            &dev,
-            Some("http://localhost.evil.example"),
-            Some("sig.example")
-        ));
-        assert!(!origin_allowed(&dev, Some("null"), Some("sig.example")));
-    }
 }

@@ -54,8 +54,11 @@ impl Server {
     pub async fn bind(config: Config) -> Result<Self, ServerError> {
         config.validate()?;
         if config.dev {
-            tracing::warn!("DEVELOPMENT MODE (--dev): anyone may get host and guest tokens from POST /api/token, localhost origins are allowed{}. Never run this in production.",
+            tracing::warn!("DEVELOPMENT MODE (--dev): anyone may get host and guest tokens from POST /api/token, localhost origins and same-origin pages reached by IP address are allowed{}. Never run this in production.",
                 if config.token_secret.is_none() { ", tokens are signed with a random secret" } else { "" });
+        }
+        if !config.dev && config.allowed_origins.is_empty() {
+            tracing::warn!("no --allowed-origins (STEADYRTC_ALLOWED_ORIGINS): browser pages, this server's own included, cannot open /ws or call /api; only clients that send no Origin can");
         }
         static_files::warn_if_missing(&config);
         let shown = display_addr(&config.host, config.port);

@@ -340,6 +340,14 @@ impl Connection {
     fn dispatch(&mut self, message: ClientMessage) -> Result<(), Refusal> {
         let state = Arc::clone(&self.state);
         let current = self.attached.lock().clone();
+        // The server pings every connection, with or without a session (before `join`,
+        // after `leave`): answering never needs one. An ack with no session has nothing
+        // to forget; any frame already counted as a sign of life.
+        if current.is_none()
+            && matches!(message, ClientMessage::Pong {} | ClientMessage::Ack { .. })
+        {
+            return Ok(());
+        }
         let opening = matches!(
             message,
             ClientMessage::Join { .. }

@@ -34,6 +34,7 @@ use crate::store::{MemoryStore, RoomMode, Store};
 use crate::tokens::{unix_now, Claims, TokenKeys};
 
 mod diagnostics;
+mod identity;
 mod matchmaking;
 mod resume;
 
@@ -340,6 +341,12 @@ impl AppState {
                 "the server holds as many rooms as it may",
             ));
         }
+        if self.config.one_session_per_identity {
+            // Frees the old seat before the capacity check; nothing after this can fail
+            // (the room has at least that seat free), so no session is ended for nothing.
+            let replaced = self.replace_identity(&mut hub, room, &claims.sub);
+            self.deliver(&mut hub, replaced);
+        }
         let peer_id = loop {
             let id = random_peer_id();
             if !hub.sessions.contains_key(&id) {
@@ -427,14 +434,9 @@ impl AppState {
             return Err(Refusal::new(ErrorCode::NotJoined, "join a room first"));
         };
         let about = report.peer_id.clone().unwrap_or_default();
-        let room = hub.rooms.room_of(from);
-        let known = about.is_empty()
-            || room.is_some_and(|r| hub.rooms.members(r).iter().any(|m| m.id == about));
-        if !known {
-            return Err(Refusal::new(
-                ErrorCode::UnknownPeer,
-                format!("no peer {about:?} in your room"),
-            ));
+        if !about.is_empty() {
+            // The same rule as `signal` and `chat`: only a peer you can see.
+            hub.rooms.check_visible(from, &about)?;
         }
         let entry = session.reports.entry(about).or_default();
         if report.connection_state.is_some() {

@@ -439,7 +439,8 @@ pub fn api_auth() -> String {
     )
 }
 
-/// One HTTP/1.1 request with `Connection: close`, read to the end.
+/// One HTTP/1.1 request with `Connection: close`, read to the end. `Host` is the
+/// server's address unless `headers` name one.
 pub async fn http(
     addr: SocketAddr,
     method: &str,
@@ -449,8 +450,10 @@ pub async fn http(
 ) -> HttpResponse {
     within("http request", async {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
-        let mut request =
-            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            request.push_str(&format!("Host: {addr}\r\n"));
+        }
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
