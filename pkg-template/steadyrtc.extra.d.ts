@@ -294,6 +294,11 @@ export type SteadyErrorCode =
   | "notConnected"
   /** The room was left; join again. */
   | "roomClosed"
+  /**
+   * The same identity joined the room again elsewhere (another tab or device); the
+   * server closed this session and the room is over (`serverCode: "duplicateIdentity"`).
+   */
+  | "sessionReplaced"
   /** The server refused a message after the join; see `serverCode`. */
   | "serverRefused"
   /** The browser failed an operation; `message` says which. */

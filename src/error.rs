@@ -31,6 +31,9 @@ pub enum ErrorCode {
     NotConnected,
     /// The room was left; this object can no longer be used.
     RoomClosed,
+    /// The same identity joined the room again elsewhere (another tab or device) and the
+    /// server closed this session; the room is over. `serverCode` is `duplicateIdentity`.
+    SessionReplaced,
     /// The server refused a message after the join; `serverCode` says why (`forbidden`,
     /// `rateLimited`, `unknownPeer`, ...).
     ServerRefused,
@@ -40,7 +43,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidArgument,
         ErrorCode::MediaPermissionDenied,
@@ -52,6 +55,7 @@ impl ErrorCode {
         ErrorCode::JoinRejected,
         ErrorCode::NotConnected,
         ErrorCode::RoomClosed,
+        ErrorCode::SessionReplaced,
         ErrorCode::ServerRefused,
         ErrorCode::BrowserError,
     ];
@@ -70,6 +74,7 @@ impl ErrorCode {
             ErrorCode::JoinRejected => "joinRejected",
             ErrorCode::NotConnected => "notConnected",
             ErrorCode::RoomClosed => "roomClosed",
+            ErrorCode::SessionReplaced => "sessionReplaced",
             ErrorCode::ServerRefused => "serverRefused",
             ErrorCode::BrowserError => "browserError",
         }

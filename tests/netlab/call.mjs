@@ -43,4 +43,31 @@ export function statesNow(browser) {
   return browser.page.evaluate(() => window.__netlab.pcs.map((pc) => ({ connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState })));
 }
 
+/**
+ * Whether every live connection of the pages is `connected` (at least one each). A
+ * connection the library closed to build a new one (a full reconnect) is not live.
+ */
+export async function allConnected(...browsers) {
+  for (const b of browsers) {
+    const live = (await statesNow(b)).filter((s) => s.connectionState !== "closed");
+    if (live.length === 0 || !live.every((s) => s.connectionState === "connected")) return false;
+  }
+  return true;
+}
+
+/** Polls `allConnected` every 250 ms until it holds or `ms` passed; returns whether it held. */
+export async function waitAllConnected(ms, ...browsers) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await allConnected(...browsers)) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
+/** The demo's log lines, oldest first. */
+export async function demoLog(browser) {
+  return (await browser.page.evaluate(() => document.getElementById("log")?.innerText ?? "")).split("\n").reverse();
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

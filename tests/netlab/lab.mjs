@@ -185,6 +185,11 @@ export class Lab {
     return this.#fault("blockUdp", host, {}, () => sh("block-udp", host), () => sh("unblock-udp", host));
   }
 
+  /** Drops everything to and from `host` except its traffic with the signaling server: media (direct and through TURN) is cut while signaling stays up. */
+  isolate(host) {
+    return this.#fault("isolate", host, {}, () => sh("isolate", host), () => sh("unisolate", host));
+  }
+
   /** SIGKILLs the signaling server: no goodbye to anyone. Undo: restartServer(). */
   killServer() {
     return this.#fault("killServer", "server", {}, () => killHard(this.#server?.proc), () => this.#startServer());
@@ -240,6 +245,9 @@ async function serverArgs(turnSecret) {
     "--turn-urls", TURN_URL, "--turn-secret", turnSecret];
   const { stdout } = await run(SERVER, ["--help"], { timeout: 10_000 });
   if (/--dev\b/.test(stdout)) args.push("--dev");
+  // A fixed token secret, as a production deployment has: tokens stay valid across a
+  // restart, so a page whose session the restarted server forgot rejoins with its token.
+  if (/--token-secret\b/.test(stdout)) args.push("--token-secret", "netlab-token-secret-0123456789");
   args.push(...(process.env.NETLAB_SERVER_ARGS ?? "").split(" ").filter(Boolean));
   return args;
 }

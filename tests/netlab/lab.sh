@@ -9,6 +9,8 @@
 #   tests/netlab/lab.sh blackout HOST      drop everything to and from HOST     (undo: unblackout HOST)
 #   tests/netlab/lab.sh cap HOST KBIT      shape HOST's outgoing traffic (tbf)   (undo: uncap HOST)
 #   tests/netlab/lab.sh block-udp HOST     drop all UDP to and from HOST        (undo: unblock-udp HOST)
+#   tests/netlab/lab.sh isolate HOST       drop everything to and from HOST but its traffic
+#                                          with the signaling server            (undo: unisolate HOST)
 #   tests/netlab/lab.sh exec HOST CMD...   run CMD on HOST
 #
 # HOST is one of the names in HOSTS below. Every namespace is named "srtc-HOST"; the bridge
@@ -104,9 +106,22 @@ table bridge netlab_${kind}_$host {
 EOF
 }
 nft_undo() { in_ns hub nft delete table bridge "netlab_$2_$1" 2>/dev/null || true; }
+# Media cut, signaling up: only IP traffic between HOST and the server host passes.
+nft_isolate() {
+  local host=$1 server=$SUBNET.2
+  in_ns hub nft -f - <<EOF
+table bridge netlab_isolate_$host {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    iifname "v-$host" ip daddr != $server drop
+    oifname "v-$host" ip saddr != $server drop
+  }
+}
+EOF
+}
 
 cmd=${1:-}
-[ -n "$cmd" ] || die "usage: $0 up|down|check|loss|unloss|blackout|unblackout|cap|uncap|block-udp|unblock-udp|exec ..."
+[ -n "$cmd" ] || die "usage: $0 up|down|check|loss|unloss|blackout|unblackout|cap|uncap|block-udp|unblock-udp|isolate|unisolate|exec ..."
 shift
 case "$cmd" in
   check) check ;;
@@ -122,6 +137,8 @@ case "$cmd" in
   unblackout) known_host "$1"; nft_undo "$1" blackout ;;
   block-udp) known_host "$1"; nft_undo "$1" udp; nft_fault "$1" udp "meta l4proto udp" ;;
   unblock-udp) known_host "$1"; nft_undo "$1" udp ;;
+  isolate) known_host "$1"; nft_undo "$1" isolate; nft_isolate "$1" ;;
+  unisolate) known_host "$1"; nft_undo "$1" isolate ;;
   cap)
     known_host "$1"; kbit=$2
     [[ "$kbit" =~ ^[0-9]+$ ]] && [ "$kbit" -gt 0 ] || die "cap: kbit must be a positive integer, got '$kbit'"

@@ -109,6 +109,14 @@ impl RoomEngine {
         let in_episode = remote.episode.is_some();
         match to {
             ConnState::Connected => {
+                // Back by itself: a rebuild waiting for signaling is no longer wanted.
+                remote.rebuild_pending = false;
+                self.cancel(RoomTimer::Rebuild {
+                    peer_id: id.to_owned(),
+                });
+                let Some(remote) = self.peers.get_mut(id) else {
+                    return;
+                };
                 if let Some(ep) = remote.episode.take() {
                     remote.rebuilds = 0;
                     let elapsed_ms = self.now.saturating_sub(ep.since);
@@ -367,6 +375,18 @@ impl RoomEngine {
             // The other side offers on its new connection, unless it asked us to.
             let initiator = reconnect && self.me.can_publish;
             self.open_link(from, initiator);
+            let attempt = self.peers.get_mut(from).map_or(1, |r| {
+                r.rebuilds += 1;
+                r.rebuilds
+            });
+            let elapsed_ms = self.elapsed(from);
+            self.emit(RoomEvent::Recovery {
+                peer_id: from.to_owned(),
+                phase: RecoveryPhase::Attempt,
+                level: RecoveryLevel::FullReconnect,
+                attempt,
+                elapsed_ms,
+            });
         }
         let Some(input) = crate::engine::wire::signal_to_input(envelope.data) else {
             return;

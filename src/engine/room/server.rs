@@ -62,6 +62,18 @@ impl RoomEngine {
             }
             ServerMessage::Welcome { .. } => self.ignored("welcome", "a welcome outside a rejoin"),
             ServerMessage::Resumed { .. } => self.run_session(SessionInput::Resumed),
+            ServerMessage::Error {
+                code: ServerCode::DuplicateIdentity,
+                message,
+            } => {
+                // Joined again elsewhere with the same identity: this session is over, and
+                // reconnecting would only replace the newer one in turn.
+                let err = SteadyError::new(ErrorCode::SessionReplaced, message)
+                    .with_server_code("duplicateIdentity");
+                self.emit(RoomEvent::error(&err, None));
+                self.out.push(RoomAction::CloseSocket);
+                self.finish();
+            }
             ServerMessage::Error { code, .. } if session == SessionState::Resuming => {
                 // The server forgot the session: the numbering starts again with the new
                 // one, or its `welcome` (seq 1) would be dropped as a replay.

@@ -746,6 +746,17 @@ fn a_newer_epoch_from_the_other_side_rebuilds_our_link_as_the_answerer() {
         })
         .unwrap();
     assert!(open < offer, "the offer goes to the new link");
+    assert!(
+        events(&acts).iter().any(|e| matches!(
+            e,
+            RoomEvent::Recovery {
+                phase: RecoveryPhase::Attempt,
+                level: RecoveryLevel::FullReconnect,
+                ..
+            }
+        )),
+        "the app hears that the connection is being rebuilt"
+    );
 }
 
 #[test]
@@ -1090,5 +1101,56 @@ fn an_app_asked_reconnect_rebuilds_one_link_and_leaves_the_others_alone() {
     assert_eq!(
         sim.room.reconnect_peer(sim.now, "zz").unwrap_err().code,
         ErrorCode::InvalidArgument
+    );
+}
+
+#[test]
+fn a_session_replaced_by_the_same_identity_elsewhere_ends_the_room_without_reconnecting() {
+    let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
+    let acts = sim.feed(RoomInput::Frame {
+        seq: None,
+        message: ServerMessage::error(ServerCode::DuplicateIdentity, "replaced"),
+    });
+    assert!(events(&acts).iter().any(|e| matches!(e, RoomEvent::Error { code, server_code: Some(s), .. } if code == "sessionReplaced" && s == "duplicateIdentity")));
+    assert_eq!(acts.last(), Some(&RoomAction::Finished));
+    assert!(sim
+        .feed(RoomInput::SocketClosed {
+            code: 1008,
+            reason: "session replaced".into()
+        })
+        .is_empty());
+}
+
+#[test]
+fn a_link_that_recovers_by_itself_is_not_rebuilt_when_signaling_returns() {
+    let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
+    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
+    sim.feed(RoomInput::SocketClosed {
+        code: 1006,
+        reason: String::new(),
+    });
+    sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting);
+    sim.link(
+        "a",
+        0,
+        LinkReport::Escalate {
+            level: RecoveryLevel::FullReconnect,
+            attempt: 5,
+        },
+    );
+    // ICE came back before the socket did.
+    sim.state("a", 0, ConnState::Reconnecting, ConnState::Connected);
+    sim.feed(RoomInput::SocketOpened);
+    let acts = sim.feed(RoomInput::Frame {
+        seq: None,
+        message: ServerMessage::Resumed {
+            session_id: "session-me".into(),
+            peer_id: "me".into(),
+            room: "r".into(),
+        },
+    });
+    assert!(
+        opened(&acts).is_empty(),
+        "a working connection was torn down: {acts:?}"
     );
 }
