@@ -98,8 +98,29 @@ impl PeerEngine {
 
     /// Replaces the built-in backoff with `policy` (a trace of such a link replays only
     /// with the same policy).
+    /// Replaces the built-in backoff with `policy`. The trace records each of its
+    /// answers, so a replay gives the same actions without the policy itself.
     pub fn set_delay_policy(&mut self, policy: Box<dyn DelayPolicy>) {
         self.policy = Some(policy);
+        if let Some(trace) = &mut self.trace {
+            trace.use_policy();
+        }
+    }
+
+    /// Asks the ladder what to do after a failure, recording the policy's answers.
+    fn recovery_fail(&mut self) -> Decision {
+        let Some(policy) = self.policy.as_deref_mut() else {
+            return self.recovery.fail(self.now, None);
+        };
+        let mut recording = Recording {
+            inner: policy,
+            answers: Vec::new(),
+        };
+        let decision = self.recovery.fail(self.now, Some(&mut recording));
+        if let Some(trace) = &mut self.trace {
+            trace.policy_answers(recording.answers);
+        }
+        decision
     }
 
     pub fn state(&self) -> ConnState {
@@ -209,6 +230,16 @@ impl PeerEngine {
                     self.apply(d);
                 }
             }
+            Input::RetryNow => match self.pending_attempt.take() {
+                Some((level, attempt)) => {
+                    // The attempt's budget counts from now, not from the skipped wait.
+                    let budget = self.cfg.recovery.budget(level);
+                    self.schedule(TimerKind::StateTimeout, budget);
+                    self.cancel(TimerKind::RecoveryRetry);
+                    self.run_attempt(level, attempt);
+                }
+                None => self.ignore(&Input::RetryNow, "no recovery attempt is waiting"),
+            },
             Input::Close => self.close("closeRequested"),
         }
     }
@@ -448,7 +479,7 @@ impl PeerEngine {
             return;
         }
         self.set_state(ConnState::Reconnecting, reason);
-        let decision = self.recovery.fail(self.now, self.policy.as_deref_mut());
+        let decision = self.recovery_fail();
         self.apply(decision);
     }
 
@@ -457,7 +488,7 @@ impl PeerEngine {
             return;
         }
         self.attempt_failed = true;
-        let decision = self.recovery.fail(self.now, self.policy.as_deref_mut());
+        let decision = self.recovery_fail();
         self.apply(decision);
     }
 
@@ -538,6 +569,20 @@ impl PeerEngine {
         for timer in armed {
             self.cancel(timer);
         }
+    }
+}
+
+/// A policy that remembers what its inner policy answered.
+struct Recording<'a> {
+    inner: &'a mut dyn DelayPolicy,
+    answers: Vec<Option<u64>>,
+}
+
+impl DelayPolicy for Recording<'_> {
+    fn next_delay(&mut self, ctx: &super::recovery::RetryContext) -> Option<u64> {
+        let answer = self.inner.next_delay(ctx);
+        self.answers.push(answer);
+        answer
     }
 }
 

@@ -690,3 +690,110 @@ fn a_side_that_may_not_offer_never_does_not_even_to_recover() {
     );
     assert_eq!(l.engine.state(), ConnState::Connected);
 }
+
+/// An initiator whose connection came up at 2 ms and failed at 3 ms.
+fn failed_after_connecting(a: &mut Side) {
+    a.feed(0, Input::Start);
+    a.complete_all(0);
+    a.feed(
+        1,
+        Input::RemoteDescription {
+            kind: SdpKind::Answer,
+            sdp: sdp("b1"),
+        },
+    );
+    a.complete_all(1);
+    a.feed(
+        2,
+        Input::ConnectionStateChanged {
+            state: TransportState::Connected,
+        },
+    );
+    a.feed(
+        3,
+        Input::ConnectionStateChanged {
+            state: TransportState::Failed,
+        },
+    );
+    a.complete_all(3);
+}
+
+fn restarts(log: &[Action]) -> usize {
+    log.iter()
+        .filter(|x| {
+            matches!(
+                x,
+                Action::Run {
+                    op: PcOp::CreateOffer { ice_restart: true }
+                }
+            )
+        })
+        .count()
+}
+
+#[test]
+fn retry_now_runs_a_recovery_attempt_waiting_for_its_backoff_at_once() {
+    let mut a = initiator();
+    failed_after_connecting(&mut a);
+    assert_eq!(restarts(&a.log), 1, "the first attempt is immediate");
+    // The first attempt's budget passes: the second waits for a backoff.
+    let at = a.model.timers[&TimerKind::StateTimeout];
+    a.model.timers.remove(&TimerKind::StateTimeout);
+    a.feed(
+        at,
+        Input::TimerFired {
+            timer: TimerKind::StateTimeout,
+        },
+    );
+    a.complete_all(at);
+    assert!(
+        a.model.timers.contains_key(&TimerKind::RecoveryRetry),
+        "{:?}",
+        a.model.timers
+    );
+    a.feed(at + 1, Input::RetryNow);
+    a.complete_all(at + 1);
+    assert_eq!(restarts(&a.log), 2, "the waiting attempt ran at once");
+    assert!(!a.model.timers.contains_key(&TimerKind::RecoveryRetry));
+    let budget = a.model.timers[&TimerKind::StateTimeout];
+    assert!(budget > at + 1, "the attempt has a budget from now");
+    // Nothing waits now: a second RetryNow is ignored.
+    let acts = a.feed(at + 2, Input::RetryNow);
+    assert!(matches!(&acts[..], [Action::Ignored { .. }]), "{acts:?}");
+}
+
+#[test]
+fn a_trace_of_a_link_with_an_app_retry_policy_replays_exactly_without_the_policy() {
+    use crate::engine::recovery::{DelayPolicy, RetryContext};
+    struct Odd(u64);
+    impl DelayPolicy for Odd {
+        fn next_delay(&mut self, ctx: &RetryContext) -> Option<u64> {
+            self.0 += 777;
+            (ctx.attempt < 6).then_some(self.0)
+        }
+    }
+    let mut a = initiator();
+    a.engine.set_delay_policy(Box::new(Odd(0)));
+    failed_after_connecting(&mut a);
+    for _ in 0..100 {
+        let Some((&timer, &at)) = a.model.timers.iter().min_by_key(|(_, at)| **at) else {
+            break;
+        };
+        a.model.timers.remove(&timer);
+        a.feed(at, Input::TimerFired { timer });
+        a.complete_all(at);
+    }
+    assert_eq!(a.engine.state(), ConnState::Failed, "recovery ended");
+    let trace = a.engine.trace().expect("recorded");
+    assert!(trace.uses_policy);
+    assert_eq!(
+        trace.policy_answers,
+        vec![Some(777), Some(1554), Some(2331), Some(3108)]
+    );
+    let replayed: Vec<Action> = crate::engine::trace::replay(&trace)
+        .expect("replayable")
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(replayed, a.log);
+}

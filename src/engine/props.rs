@@ -29,6 +29,7 @@ enum Step {
     Online(bool),
     Visible(bool),
     Stalled,
+    RetryNow,
     /// An input out of any order (a completion nobody asked for, junk SDP...).
     Junk(u8),
     Close,
@@ -51,6 +52,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => any::<bool>().prop_map(Step::Online),
         1 => any::<bool>().prop_map(Step::Visible),
         1 => Just(Step::Stalled),
+        1 => Just(Step::RetryNow),
         1 => (0u8..6).prop_map(Step::Junk),
         1 => Just(Step::Close),
     ]
@@ -142,6 +144,7 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
             Step::Online(b) => Input::NetworkOnline { online: b },
             Step::Visible(b) => Input::PageVisible { visible: b },
             Step::Stalled => Input::StatsStalled,
+            Step::RetryNow => Input::RetryNow,
             // Completions nobody asked for (a real driver reports only what it ran).
             Step::Junk(i) if i < 4 && s.model.in_flight.is_some() => continue,
             Step::Junk(i) => match i {

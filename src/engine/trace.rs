@@ -22,6 +22,11 @@ pub struct Trace {
     pub seed: u64,
     pub entries: Vec<TraceEntry>,
     pub truncated: bool,
+    /// The link used an app's retry policy; its answers, in the order it gave them.
+    #[serde(default)]
+    pub uses_policy: bool,
+    #[serde(default)]
+    pub policy_answers: Vec<Option<u64>>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +42,8 @@ impl TraceRecorder {
                 seed,
                 entries: Vec::new(),
                 truncated: false,
+                uses_policy: false,
+                policy_answers: Vec::new(),
             },
         }
     }
@@ -50,6 +57,14 @@ impl TraceRecorder {
             at_ms,
             input: input.clone(),
         });
+    }
+
+    pub fn use_policy(&mut self) {
+        self.trace.uses_policy = true;
+    }
+
+    pub fn policy_answers(&mut self, answers: Vec<Option<u64>>) {
+        self.trace.policy_answers.extend(answers);
     }
 
     pub fn snapshot(&self) -> Trace {
@@ -69,9 +84,28 @@ pub fn replay(trace: &Trace) -> Result<Vec<Vec<Action>>, ReplayError> {
         return Err(ReplayError::Truncated);
     }
     let mut engine = PeerEngine::new(trace.config.clone(), trace.seed);
+    if trace.uses_policy {
+        engine.set_delay_policy(Box::new(Replayed {
+            answers: trace.policy_answers.clone().into(),
+        }));
+    }
     Ok(trace
         .entries
         .iter()
         .map(|e| engine.handle(e.at_ms, e.input.clone()))
         .collect())
+}
+
+/// Gives back a recorded policy's answers in order (the built-in delay once they run out,
+/// which a complete trace never reaches).
+struct Replayed {
+    answers: std::collections::VecDeque<Option<u64>>,
+}
+
+impl super::recovery::DelayPolicy for Replayed {
+    fn next_delay(&mut self, ctx: &super::recovery::RetryContext) -> Option<u64> {
+        self.answers
+            .pop_front()
+            .unwrap_or(Some(ctx.proposed_delay_ms))
+    }
 }

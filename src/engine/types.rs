@@ -203,6 +203,9 @@ pub enum Input {
     PageVisible {
         visible: bool,
     },
+    /// A sign that the network is back (signaling reconnected, a new network): a
+    /// recovery attempt waiting for its backoff runs now.
+    RetryNow,
     Close,
 }
 

@@ -326,8 +326,10 @@ impl RoomEngine {
         });
     }
 
-    /// Signaling is up again: rebuilds that waited for it go now.
+    /// Signaling is up again: rebuilds that waited for it go now, and every link whose
+    /// recovery waits on a backoff retries at once (its ICE restart can be signaled now).
     pub(super) fn signaling_back(&mut self) {
+        self.all_links(Input::RetryNow);
         let pending: Vec<String> = self
             .peers
             .iter()

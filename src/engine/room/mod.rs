@@ -295,6 +295,9 @@ impl RoomEngine {
             I::NetworkOnline { online } => {
                 self.online = online;
                 self.all_links(Input::NetworkOnline { online });
+                if online {
+                    self.all_links(Input::RetryNow);
+                }
                 if self.phase == Phase::Joined {
                     self.run_session(SessionInput::NetworkOnline { online });
                     if online {
@@ -310,6 +313,7 @@ impl RoomEngine {
                 }
             }
             I::NetworkChanged => {
+                self.all_links(Input::RetryNow);
                 if self.phase == Phase::Joined {
                     self.run_session(SessionInput::RetryNow);
                     self.network_back();
@@ -578,4 +582,8 @@ fn view(info: &PeerInfo) -> PeerView {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod props;
 #[cfg(test)]
+mod sim;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_recovery;

@@ -3,7 +3,7 @@
 //! is closed when the room finishes; nothing at all after `Finished`; and the same seed
 //! and inputs give the same actions (a recorded room replays exactly).
 
-use super::tests::{peer, welcome, Sim};
+use super::sim::{config, peer, welcome, Sim};
 use super::*;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -308,14 +308,14 @@ proptest! {
         provider in any::<bool>(),
         steps in proptest::collection::vec(step(), 0..120),
     ) {
-        let cfg = RoomConfig { has_token_provider: provider, ..super::tests::config() };
+        let cfg = RoomConfig { has_token_provider: provider, ..config() };
         run(cfg, &steps);
     }
 
     #[test]
     fn the_same_inputs_replay_to_the_same_actions(steps in proptest::collection::vec(step(), 0..80)) {
-        let a = run(super::tests::config(), &steps);
-        let b = run(super::tests::config(), &steps);
+        let a = run(config(), &steps);
+        let b = run(config(), &steps);
         prop_assert_eq!(a, b);
     }
 }

@@ -1,0 +1,97 @@
+// Lab benchmark: how long after a network blackout media flows again, steadyrtc's demo
+// side by side with a plain RTCPeerConnection (TURN over TCP configured, signaling
+// relayed by this script), in the same lab and the same run. Alice's host is blacked out
+// (signaling included) for 3, 10, 20, 45 and 60 s; the time is from the network's return
+// to the first decoded video frames on both sides (the later of the two), read from the
+// recorder's getStats samples. Reports a table; asserts nothing. Needs root.
+//
+//   npm run bench:netlab          (after `npm run build` and `cargo build -p steadyrtc-server`)
+//   BLACKOUTS=3,10 node tests/netlab/blackout_bench.mjs
+import { Lab, TURN_URL, turnCredential, OUT_DIR } from "./lab.mjs";
+import { startCall, sleep, videoGrows } from "./call.mjs";
+import { Timeline } from "./timeline.mjs";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const BLACKOUTS = (process.env.BLACKOUTS ?? "3,10,20,45,60").split(",").map(Number);
+/** How long to wait for media after the network returns before calling it "never". */
+const WAIT_MS = Number(process.env.WAIT_MS ?? 60_000);
+
+/** A plain call: one RTCPeerConnection per page, fake media, TURN over TCP, signaling through this script. */
+async function plainCall(lab, timeline) {
+  const alice = await lab.browser("a", "alice");
+  const bob = await lab.browser("b", "bob");
+  timeline.watch(alice, bob);
+  const username = `${Math.floor(Date.now() / 1000) + 3_600}:bench`;
+  const ice = [{ urls: TURN_URL, username, credential: turnCredential(lab.turnSecret, username) }];
+  for (const [me, other] of [[alice, bob], [bob, alice]]) {
+    await me.page.goto(`${lab.serverUrl}/`);
+    await me.page.exposeFunction("__send", (m) => other.page.evaluate((m) => window.__receive(m), m).catch(() => {}));
+    await me.page.evaluate(async (iceServers) => {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+      const pc = new RTCPeerConnection({ iceServers });
+      for (const t of stream.getTracks()) pc.addTrack(t, stream);
+      pc.onicecandidate = (e) => { if (e.candidate) window.__send({ candidate: e.candidate.toJSON() }); };
+      window.__pc = pc;
+      window.__receive = async (m) => {
+        if (m.sdp) {
+          await pc.setRemoteDescription(m.sdp);
+          if (m.sdp.type === "offer") {
+            await pc.setLocalDescription(await pc.createAnswer());
+            window.__send({ sdp: pc.localDescription.toJSON() });
+          }
+        } else if (m.candidate) {
+          await pc.addIceCandidate(m.candidate).catch(() => {});
+        }
+      };
+    }, ice);
+  }
+  await alice.page.evaluate(async () => {
+    await window.__pc.setLocalDescription(await window.__pc.createOffer());
+    window.__send({ sdp: window.__pc.localDescription.toJSON() });
+  });
+  await Promise.all([videoGrows(alice, timeline.t0, 10, 30_000), videoGrows(bob, timeline.t0, 10, 30_000)]);
+  return { alice, bob, close: () => Promise.all([alice.close(), bob.close()]) };
+}
+
+async function measure(lab, kind, seconds) {
+  const timeline = new Timeline(`bench-${kind}-${seconds}`, `${kind}: Alice's host blacked out for ${seconds} s`);
+  lab.timeline = timeline;
+  const call = kind === "steadyrtc" ? await startCall(lab, timeline) : await plainCall(lab, timeline);
+  try {
+    await sleep(1_000);
+    await lab.blackout("a", seconds);
+    const back = Date.now();
+    const ok = await Promise.all([videoGrows(call.alice, back, 5, WAIT_MS), videoGrows(call.bob, back, 5, WAIT_MS)]).then(() => true, () => false);
+    await timeline.collect();
+    const undone = timeline.find("undo");
+    const after = ["alice", "bob"].map((n) => timeline.media[n].firstAfterUndo);
+    const ms = ok && after.every((t) => t !== null && t !== undefined) ? Math.max(...after) - undone : null;
+    timeline.result = { kind, seconds, mediaAfterMs: ms };
+    timeline.write(OUT_DIR, { passed: true });
+    return ms;
+  } finally {
+    await lab.undoAll();
+    await call.close();
+    lab.timeline = undefined;
+  }
+}
+
+const lab = await Lab.start();
+const rows = [];
+try {
+  for (const seconds of BLACKOUTS) {
+    const row = { seconds };
+    for (const kind of ["steadyrtc", "plain"]) {
+      row[kind] = await measure(lab, kind, seconds).catch((e) => { console.error(`${kind} ${seconds} s: ${e.message}`); return undefined; });
+      console.log(`blackout ${seconds} s, ${kind}: media ${row[kind] === null ? `not back within ${WAIT_MS / 1000} s` : row[kind] === undefined ? "error" : `${(row[kind] / 1000).toFixed(1)} s`} after the network returned`);
+    }
+    rows.push(row);
+  }
+} finally {
+  await lab.stop();
+}
+const fmt = (ms) => (ms === null ? `> ${WAIT_MS / 1000} s` : ms === undefined ? "error" : `${(ms / 1000).toFixed(1)} s`);
+console.log("\n| blackout | steadyrtc | plain RTCPeerConnection (TURN/TCP) |\n|---|---|---|");
+for (const r of rows) console.log(`| ${r.seconds} s | ${fmt(r.steadyrtc)} | ${fmt(r.plain)} |`);
+writeFileSync(join(OUT_DIR, "blackout-bench.json"), JSON.stringify({ waitMs: WAIT_MS, rows }, null, 2) + "\n");
