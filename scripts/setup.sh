@@ -5,14 +5,16 @@
 #   scripts/setup.sh          wasm32 target, wasm-bindgen-cli (pinned), npm packages
 #   scripts/setup.sh --test   the above plus chromium, chromium-driver, firefox-esr, and for
 #                             the network lab coturn, nftables, iproute2 (apt, needs root)
-#                             and geckodriver (cargo)
+#                             and geckodriver (cargo), and a Python venv with the
+#                             conformance test's packages (target/conformance-venv, pip)
 #
 # Not on Debian, or not root? Install by hand: Rust with rustup, Node.js >= 20,
 # `rustup target add wasm32-unknown-unknown`, `cargo install wasm-bindgen-cli --version V`
 # (V = the wasm-bindgen version in Cargo.lock), `npm ci`; for tests also Chromium with
 # its chromedriver, Firefox and `cargo install geckodriver`, and for the network lab
-# coturn (turnserver), nftables (nft) and iproute2 (ip, tc). Point CHROMIUM, CHROMEDRIVER
-# and GECKODRIVER at them if they are not at /usr/bin.
+# coturn (turnserver), nftables (nft) and iproute2 (ip, tc), and for the conformance test
+# Python 3.11+ with its venv module. Point CHROMIUM, CHROMEDRIVER and GECKODRIVER at them
+# if they are not at /usr/bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,6 +69,22 @@ if [ "$want_test" = 1 ] && [ -z "${GECKODRIVER:-}" ] && ! command -v geckodriver
   say "installing geckodriver (cargo; takes a few minutes)"
   cargo install geckodriver --version 0.37.1 --quiet
   done_any+=(geckodriver)
+fi
+
+# --- Python venv for the protocol conformance test (tests only) ------------------------
+# target/conformance-venv with exactly tests/conformance/requirements.txt; redone when that
+# file changes. Needs python3 (3.11 or newer, as websockets needs) with its venv module.
+venv=target/conformance-venv
+reqs=tests/conformance/requirements.txt
+if [ "$want_test" = 1 ] && { [ ! -f "$venv/.installed" ] || [ "$reqs" -nt "$venv/.installed" ]; }; then
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+    || die "python3 3.11 or newer not found: install it with its venv module (Debian 12: python3, python3-venv)"
+  say "installing the conformance test's Python packages (venv in $venv, pip)"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "python3 -m venv failed: install the venv module (Debian: python3-venv)"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$reqs"
+  touch "$venv/.installed"
+  done_any+=(conformance-venv)
 fi
 
 # --- npm packages -----------------------------------------------------------------------

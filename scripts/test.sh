@@ -5,6 +5,8 @@
 #
 #   lint              cargo fmt --check, clippy -D warnings (native and wasm32)
 #   native            cargo test --workspace (protocol, client logic, server with real sockets)
+#   conformance       a Python client written from docs/PROTOCOL.md walks the protocol
+#                     against the built server (tests/conformance)
 #   browser-chromium  wasm-bindgen-test in headless Chromium
 #   browser-firefox   wasm-bindgen-test in headless Firefox
 #   e2e               the real server, the built demo, two Chromium processes (playwright-core)
@@ -74,6 +76,8 @@ lint() {
 
 layer lint lint lint
 layer native cargo cargo test --workspace
+# An independent client (Python, plain WebSocket frames) walks docs/PROTOCOL.md against the server.
+layer conformance node bash -c 'cargo build --quiet -p steadyrtc-server && target/conformance-venv/bin/python tests/conformance/protocol_conformance.py'
 layer browser-chromium cargo env -u GECKODRIVER CHROMEDRIVER="$CHROMEDRIVER" \
   cargo test --target wasm32-unknown-unknown -p steadyrtc --tests
 layer browser-firefox cargo env -u CHROMEDRIVER GECKODRIVER="$GECKODRIVER" \
