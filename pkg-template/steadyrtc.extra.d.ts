@@ -150,7 +150,8 @@ export interface StateChangeEvent {
   /**
    * Why, in camelCase: `offer`, `remoteOffer`, `descriptionsExchanged`,
    * `candidatesFlowing`, `iceChecking`, `connected`, `recovered`, `iceDisconnected`,
-   * `iceFailed`, `statsStalled`, `<state>Timeout` (e.g. `connectingTimeout`), `timeout`,
+   * `iceFailed`, `statsStalled` (nothing at all arrived for about a second, before the
+   * browser notices), `<state>Timeout` (e.g. `connectingTimeout`), `timeout`,
    * `fullReconnect`, `remoteReconnect`, `recoveryExhausted: ...`, `closeRequested`,
    * `closedByBrowser`.
    */
@@ -172,6 +173,49 @@ export interface RecoveryEvent {
   /** Attempt number at that level (0 for `recovered` and `gaveUp`). */
   attempt: number;
   elapsedMs: number;
+}
+
+/** The quality level of a connection, from its score. */
+export type QualityLevel = "excellent" | "good" | "fair" | "poor" | "critical";
+
+/** What `quality` measured on one connection over the last `getStats()` interval. */
+export interface QualityMetrics {
+  /** Round-trip time of the selected candidate pair. */
+  rttMs?: number;
+  jitterMs: number;
+  /** Packets lost on their way to you, percent (the worse of audio and video). */
+  lossPctIn: number;
+  /** Packets of yours the remote reports lost, percent. */
+  lossPctOut: number;
+  bitrateInKbps: number;
+  bitrateOutKbps: number;
+  /** Frames per second of the video you receive. */
+  fps?: number;
+  /** Size of the video you receive, e.g. `"640x480"`. */
+  resolution?: string;
+  /** e.g. `"audio/opus"`. */
+  audioCodec?: string;
+  /** e.g. `"video/VP8"`. */
+  videoCodec?: string;
+  /** Your side of the selected pair: `"host"`, `"srflx"`, `"prflx"` or `"relay"`. */
+  candidateType?: string;
+  /** How a relay candidate reaches TURN: `"udp"`, `"tcp"` or `"tls"`. */
+  relayProtocol?: string;
+}
+
+/**
+ * Payload of `quality` (and what `room.quality(peerId)` returns): a 0..100 score (audio
+ * by the E-model, video by loss, frame rate and bitrate; the worse of the two; it drops
+ * at once and rises by at most 2 points a second), its level, what was measured, and what
+ * limits the encoder (`"bandwidth"`, `"cpu"`, `"other"`), if anything. Emitted on every
+ * level change, and at most once a second otherwise.
+ */
+export interface QualityEvent {
+  peerId: string;
+  score: number;
+  level: QualityLevel;
+  metrics: QualityMetrics;
+  limitation?: string;
 }
 
 /** Payload of `message`: text sent with `room.send` by `peerId` (data channel). */
@@ -254,6 +298,7 @@ export interface RoomEvents {
   track: RemoteTrackEvent;
   stateChange: StateChangeEvent;
   recovery: RecoveryEvent;
+  quality: QualityEvent;
   message: DataMessage;
   disconnected: DisconnectedEvent;
   sessionStateChange: SessionStateChangeEvent;

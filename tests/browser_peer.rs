@@ -282,9 +282,30 @@ async fn closing_a_link_reports_closed_and_stops_the_engine() {
         }),
     )
     .await;
+    assert_eq!(
+        a.browser_state(),
+        "closed",
+        "the browser's connection is closed too"
+    );
+    // The recorded trace replays natively to exactly the state changes the browser run
+    // reported, in order, with their reasons.
     let trace = a.trace().expect("trace recorded");
-    let replayed = steadyrtc::engine::trace::replay(&trace).expect("replayable");
-    assert_eq!(replayed.len(), trace.entries.len());
+    let replayed: Vec<(String, String, String)> = steadyrtc::engine::trace::replay(&trace)
+        .expect("replayable")
+        .into_iter()
+        .flatten()
+        .filter_map(|x| match x {
+            Action::StateChanged { from, to, reason } => {
+                Some((from.as_str().to_owned(), to.as_str().to_owned(), reason))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(replayed, wire.seen.states[0]);
+    assert!(
+        replayed.len() >= 4,
+        "setup states and the close: {replayed:?}"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -159,6 +159,17 @@ impl Room {
             .collect()
     }
 
+    /// The last quality report of the connection to `peerId` (what the `quality` event
+    /// carries), or undefined before the first one (about two seconds after connecting).
+    #[wasm_bindgen(unchecked_return_type = "QualityEvent | undefined")]
+    pub fn quality(&self, peer_id: &str) -> JsValue {
+        self.driver
+            .read(|e| e.quality(peer_id).cloned())
+            .map_or(JsValue::UNDEFINED, |event| {
+                super::room_driver::event_payload(&event)
+            })
+    }
+
     /// This participant's id, as the server assigned it (empty before `connect`
     /// resolves; it changes after a rejoin).
     #[wasm_bindgen(getter, js_name = peerId)]

@@ -56,7 +56,8 @@ pub struct RoomCtx {
     /// Sockets closed by us, kept until their `close` event (what `leave` waits for).
     retired: RefCell<Vec<(u32, SignalingClient)>>,
     closed_waiters: RefCell<Vec<oneshot::Sender<()>>>,
-    links: RefCell<HashMap<String, Rc<PeerLink>>>,
+    /// The link to each peer, with its epoch.
+    links: RefCell<HashMap<String, (u32, Rc<PeerLink>)>>,
     tracks: RefCell<HashMap<String, VecDeque<Pending>>>,
     page_listeners: RefCell<Vec<EventListener>>,
 }
@@ -108,7 +109,12 @@ impl RoomCtx {
 
     /// Sends `text` on every open data channel; returns how many took it.
     pub fn send_to_all(&self, text: &str) -> usize {
-        let links: Vec<Rc<PeerLink>> = self.links.borrow().values().cloned().collect();
+        let links: Vec<Rc<PeerLink>> = self
+            .links
+            .borrow()
+            .values()
+            .map(|(_, l)| l.clone())
+            .collect();
         links.iter().filter(|l| l.send(text).is_ok()).count()
     }
 
@@ -204,7 +210,10 @@ impl RoomCtx {
                 if let Some(stream) = ctx.local.borrow().as_ref() {
                     link.add_stream(stream);
                 }
-                let old = ctx.links.borrow_mut().insert(peer_id, Rc::new(link));
+                let old = ctx
+                    .links
+                    .borrow_mut()
+                    .insert(peer_id, (epoch, Rc::new(link)));
                 drop(old);
             }
             Err(e) => {
@@ -273,6 +282,10 @@ impl RoomCtx {
 }
 
 /// An event as a plain JS object: its fields, camelCase, without the `event` tag.
+pub fn event_payload(event: &RoomEvent) -> JsValue {
+    plain(event)
+}
+
 fn plain(event: &RoomEvent) -> JsValue {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(false);
     let value = serde::Serialize::serialize(event, &serializer).unwrap_or(JsValue::UNDEFINED);
@@ -341,16 +354,17 @@ impl Executor<RoomEngine> for RoomCtx {
             RoomAction::CloseLink { peer_id } => {
                 ctx.tracks.borrow_mut().remove(&peer_id);
                 let link = ctx.links.borrow_mut().remove(&peer_id);
-                if let Some(link) = link {
+                if let Some((_, link)) = link {
                     link.close();
                 }
             }
             RoomAction::LinkInput { peer_id, input } => {
-                let link = ctx.links.borrow().get(&peer_id).cloned();
+                let link = ctx.links.borrow().get(&peer_id).map(|(_, l)| l.clone());
                 if let Some(link) = link {
                     link.input(input);
                 }
             }
+            RoomAction::SampleStats { peer_id } => sample(driver, peer_id),
             RoomAction::ScheduleTimer { timer, at_ms } => driver.schedule(timer, at_ms),
             RoomAction::CancelTimer { timer } => driver.cancel(&timer),
             RoomAction::FetchToken => fetch_token(driver),
@@ -366,8 +380,12 @@ impl Executor<RoomEngine> for RoomCtx {
             RoomAction::Finished => {
                 driver.cancel_all();
                 ctx.page_listeners.borrow_mut().clear();
-                let links: Vec<Rc<PeerLink>> =
-                    ctx.links.borrow_mut().drain().map(|(_, l)| l).collect();
+                let links: Vec<Rc<PeerLink>> = ctx
+                    .links
+                    .borrow_mut()
+                    .drain()
+                    .map(|(_, (_, l))| l)
+                    .collect();
                 for link in links {
                     link.close();
                 }
@@ -384,6 +402,31 @@ impl Executor<RoomEngine> for RoomCtx {
             }
         }
     }
+}
+
+/// Samples the link to `peer_id` and reports it, tagged with the link's epoch.
+fn sample(driver: &Rc<RoomDriver>, peer_id: String) {
+    let Some((epoch, link)) = driver.ctx.links.borrow().get(&peer_id).cloned() else {
+        return;
+    };
+    let weak = Rc::downgrade(driver);
+    wasm_bindgen_futures::spawn_local(async move {
+        let entries = match link.stats().await {
+            Ok(entries) => entries,
+            Err(e) => return tracing::debug!(%e, "getStats failed"),
+        };
+        let sample = crate::engine::stats_map::sample_from_report(
+            crate::browser::driver::now_ms(),
+            &entries,
+        );
+        if let Some(driver) = weak.upgrade() {
+            driver.handle(RoomInput::Stats {
+                peer_id,
+                epoch,
+                sample,
+            });
+        }
+    });
 }
 
 /// Calls the app's `tokenProvider` and reports its answer.

@@ -11,3 +11,4 @@ pub mod page;
 pub mod peer;
 mod peer_ops;
 pub mod signaling;
+pub mod stats;

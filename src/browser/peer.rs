@@ -192,6 +192,12 @@ impl PeerLink {
             .ok();
     }
 
+    /// The peer connection's `getStats()` report, entry by entry.
+    pub async fn stats(&self) -> Result<Vec<crate::engine::stats_map::RawStats>, SteadyError> {
+        let pc = self.driver.ctx.pc.clone();
+        super::stats::report(&pc).await
+    }
+
     /// Sends a text message on the data channel.
     pub fn send(&self, text: &str) -> Result<(), SteadyError> {
         let channel = &self.driver.ctx.channel;

@@ -44,6 +44,8 @@ pub(super) struct Progress {
     pub candidates_flowing: bool,
     pub checking: bool,
     pub ever_connected: bool,
+    /// The browser's `connectionState` is `connected` now.
+    pub transport_up: bool,
 }
 
 /// The engine of one peer link. See the module docs.
@@ -218,6 +220,16 @@ impl PeerEngine {
                     self.enter_reconnecting("statsStalled");
                 } else {
                     self.ignore(&Input::StatsStalled, "only a connected link can stall");
+                }
+            }
+            Input::StatsFlowing => {
+                // Media came back on a connection the browser never stopped calling
+                // connected (a short outage it rode out): recovered, whatever recovery
+                // step is still under way.
+                if self.state == ConnState::Reconnecting && self.progress.transport_up {
+                    self.connected();
+                } else {
+                    self.ignore(&Input::StatsFlowing, "only a reconnecting link whose browser connection is up recovers from stats");
                 }
             }
             Input::NetworkOnline { online } => {
@@ -397,6 +409,9 @@ impl PeerEngine {
     }
 
     fn transport(&mut self, state: TransportState, from_pc: bool) {
+        if from_pc {
+            self.progress.transport_up = state == TransportState::Connected;
+        }
         match state {
             // `connectionState` connected means DTLS is up too; ICE's own "connected" may
             // come before that, so only "completed" counts from the ICE side.

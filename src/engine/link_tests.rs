@@ -364,28 +364,7 @@ fn a_drop_while_connected_restarts_ice_at_once_and_recovers() {
 #[test]
 fn recovery_escalates_when_the_ice_restart_budget_passes_then_gives_up() {
     let mut a = initiator();
-    a.feed(0, Input::Start);
-    a.complete_all(0);
-    a.feed(
-        1,
-        Input::RemoteDescription {
-            kind: SdpKind::Answer,
-            sdp: sdp("b1"),
-        },
-    );
-    a.complete_all(1);
-    a.feed(
-        2,
-        Input::ConnectionStateChanged {
-            state: TransportState::Connected,
-        },
-    );
-    a.feed(
-        3,
-        Input::ConnectionStateChanged {
-            state: TransportState::Failed,
-        },
-    );
+    failed_after_connecting(&mut a);
     let mut now = 3;
     for _ in 0..100 {
         let Some((&timer, &at)) = a.model.timers.iter().min_by_key(|(_, at)| **at) else {
@@ -542,6 +521,30 @@ fn stats_stall_while_connected_starts_recovery() {
         states(&p.a.log).last().unwrap(),
         &(ConnState::Reconnecting, "statsStalled".to_string())
     );
+}
+
+#[test]
+fn media_flowing_again_ends_a_stats_stall_the_browser_never_saw() {
+    let mut p = Pair::connected();
+    p.a.feed(9, Input::StatsStalled);
+    p.settle();
+    // The browser still says connected: media back means recovered, ICE restart or not.
+    p.a.feed(1_500, Input::StatsFlowing);
+    assert_eq!(
+        states(&p.a.log).last().unwrap(),
+        &(ConnState::Connected, "recovered".to_string())
+    );
+    // Once the browser says disconnected, stats alone do not bring it back.
+    p.a.feed(
+        2_000,
+        Input::ConnectionStateChanged {
+            state: TransportState::Disconnected,
+        },
+    );
+    assert_eq!(p.a.engine.state(), ConnState::Reconnecting);
+    let acts = p.a.feed(2_500, Input::StatsFlowing);
+    assert!(matches!(&acts[..], [Action::Ignored { .. }]), "{acts:?}");
+    assert_eq!(p.a.engine.state(), ConnState::Reconnecting);
 }
 
 #[test]

@@ -27,6 +27,7 @@ pub mod room;
 pub mod sdp;
 pub mod session;
 pub mod stats;
+pub mod stats_map;
 pub mod trace;
 pub mod types;
 pub mod wire;

@@ -29,6 +29,7 @@ enum Step {
     Online(bool),
     Visible(bool),
     Stalled,
+    Flowing,
     RetryNow,
     /// An input out of any order (a completion nobody asked for, junk SDP...).
     Junk(u8),
@@ -53,6 +54,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => any::<bool>().prop_map(Step::Visible),
         1 => Just(Step::Stalled),
         1 => Just(Step::RetryNow),
+        1 => Just(Step::Flowing),
         1 => (0u8..6).prop_map(Step::Junk),
         1 => Just(Step::Close),
     ]
@@ -145,6 +147,7 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
             Step::Visible(b) => Input::PageVisible { visible: b },
             Step::Stalled => Input::StatsStalled,
             Step::RetryNow => Input::RetryNow,
+            Step::Flowing => Input::StatsFlowing,
             // Completions nobody asked for (a real driver reports only what it ran).
             Step::Junk(i) if i < 4 && s.model.in_flight.is_some() => continue,
             Step::Junk(i) => match i {

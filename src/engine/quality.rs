@@ -85,6 +85,12 @@ pub struct Quality {
     pub level: Level,
     /// Packets stopped arriving.
     pub stalled: bool,
+    /// Nothing at all arrived in the interval although media had been arriving: no RTP
+    /// of any kind, no byte on the selected pair (so no RTCP), no consent response. A
+    /// remote that stops one track (or both) still sends RTCP, so this is the path.
+    pub path_silent: bool,
+    /// RTP packets arrived in the interval (any kind).
+    pub packets_in: u64,
 }
 
 /// E-model R factor from RTT, jitter (ms) and loss (%).
@@ -200,6 +206,17 @@ impl QualityMonitor {
                 MediaKind::Video => q.video = Some(m),
             }
         }
+        q.packets_in = q.audio.as_ref().map_or(0, |m| m.packets_received)
+            + q.video.as_ref().map_or(0, |m| m.packets_received);
+        let pair_moved = match (&cur.pair, &prev.pair) {
+            (Some(c), Some(p)) => {
+                super::stats::delta(c.bytes_received, p.bytes_received) > 0
+                    || super::stats::delta(c.responses_received, p.responses_received) > 0
+            }
+            (Some(c), None) => c.bytes_received > 0,
+            _ => false,
+        };
+        q.path_silent = self.seen_packets.iter().any(|s| *s) && q.packets_in == 0 && !pair_moved;
         q.raw_score = self.raw_score(&q);
         if let Some(a) = &q.audio {
             q.mos = Some(mos(r_factor(

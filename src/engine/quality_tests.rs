@@ -10,6 +10,7 @@ fn call(at_s: u64, loss_pct: f64, rtt_ms: f64, received_per_s: u64) -> StatsSamp
     s.pair = Some(PairStats {
         current_round_trip_time_s: Some(rtt_ms / 1000.0),
         available_outgoing_bitrate: Some(2_000_000.0),
+        ..PairStats::default()
     });
     let lost = |n: u64| ((n as f64) * loss_pct / (100.0 - loss_pct)).round() as i64;
     let audio_rx = received_per_s * at_s;

@@ -17,6 +17,16 @@ pub enum MediaKind {
 pub struct PairStats {
     pub current_round_trip_time_s: Option<f64>,
     pub available_outgoing_bitrate: Option<f64>,
+    /// Everything received on the pair (RTP, RTCP, data channel), in bytes.
+    pub bytes_received: u64,
+    pub bytes_sent: u64,
+    /// STUN binding responses received (consent freshness).
+    pub responses_received: u64,
+    /// `host`, `srflx`, `prflx` or `relay`.
+    pub local_candidate_type: Option<String>,
+    pub remote_candidate_type: Option<String>,
+    /// How the local relay candidate reaches its TURN server (`udp`, `tcp`, `tls`).
+    pub relay_protocol: Option<String>,
 }
 
 /// One `inbound-rtp` entry.
@@ -33,6 +43,8 @@ pub struct InboundRtp {
     pub frames_per_second: Option<f64>,
     pub concealed_samples: u64,
     pub total_samples_received: u64,
+    pub frame_width: Option<u32>,
+    pub frame_height: Option<u32>,
 }
 
 /// One `outbound-rtp` entry.
@@ -81,6 +93,8 @@ impl InboundRtp {
             frames_per_second: None,
             concealed_samples: 0,
             total_samples_received: 0,
+            frame_width: None,
+            frame_height: None,
         }
     }
 }
@@ -118,6 +132,9 @@ pub struct StatsSample {
     pub inbound: Vec<InboundRtp>,
     pub outbound: Vec<OutboundRtp>,
     pub remote_inbound: Vec<RemoteInboundRtp>,
+    /// The codecs in use (`mimeType`, e.g. `audio/opus`, `video/VP8`).
+    pub audio_codec: Option<String>,
+    pub video_codec: Option<String>,
 }
 
 /// Counter totals of one media kind within one sample.

@@ -196,6 +196,8 @@ pub enum Input {
     SignalingDown,
     /// Statistics show no packets arriving although the remote is sending.
     StatsStalled,
+    /// Statistics show media arriving again.
+    StatsFlowing,
     /// The browser went offline/online or the page was hidden/shown.
     NetworkOnline {
         online: bool,

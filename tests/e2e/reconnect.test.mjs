@@ -90,3 +90,26 @@ test("a server restart: both sides rejoin by themselves and the call comes back"
   await messageCrosses(alice.page, bob.page, "back again");
   assert.match(await logText(alice.page), /signaling reconnecting/);
 });
+
+test("a dev server restart with a new signing key: the refused rejoin asks the tokenProvider and the call comes back", async (t) => {
+  // No fixed secret: the restarted --dev server signs with a new random key, so the
+  // tokens the pages hold are refused (invalidToken) and the library must ask the app's
+  // tokenProvider (the demo's fetches /api/token) before rejoining.
+  let server = await startServer();
+  const port = Number(new URL(server.url).port);
+  t.after(() => server.stop());
+  const { alice, bob } = await twoInARoom(t, server);
+  const tokenFetches = (page) => page.evaluate(() => performance.getEntriesByType("resource").filter((e) => e.name.endsWith("/api/token")).length);
+  const before = await Promise.all([tokenFetches(alice.page), tokenFetches(bob.page)]);
+
+  await server.kill();
+  server = await startServer({ port });
+  await Promise.all([
+    alice.page.waitForFunction(() => document.getElementById("log")?.innerText.includes("signaling connected (rejoined)"), null, { timeout: 30_000 }),
+    bob.page.waitForFunction(() => document.getElementById("log")?.innerText.includes("signaling connected (rejoined)"), null, { timeout: 30_000 }),
+  ]);
+  await Promise.all([peerConnected(alice.page, "Bob"), peerConnected(bob.page, "Alice")]);
+  const after = await Promise.all([tokenFetches(alice.page), tokenFetches(bob.page)]);
+  assert.ok(after[0] > before[0] && after[1] > before[1], `the token provider was not asked: ${before} -> ${after}`);
+  await messageCrosses(alice.page, bob.page, "new key, same call");
+});

@@ -8,7 +8,7 @@
 //   npm run bench:netlab          (after `npm run build` and `cargo build -p steadyrtc-server`)
 //   BLACKOUTS=3,10 node tests/netlab/blackout_bench.mjs
 import { Lab, TURN_URL, turnCredential, OUT_DIR } from "./lab.mjs";
-import { startCall, sleep, videoGrows } from "./call.mjs";
+import { libraryStates, startCall, sleep, videoGrows, watchLibrary } from "./call.mjs";
 import { Timeline } from "./timeline.mjs";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -58,6 +58,7 @@ async function measure(lab, kind, seconds) {
   const timeline = new Timeline(`bench-${kind}-${seconds}`, `${kind}: Alice's host blacked out for ${seconds} s`);
   lab.timeline = timeline;
   const call = kind === "steadyrtc" ? await startCall(lab, timeline) : await plainCall(lab, timeline);
+  if (kind === "steadyrtc") await Promise.all([watchLibrary(call.alice), watchLibrary(call.bob)]);
   try {
     await sleep(1_000);
     await lab.blackout("a", seconds);
@@ -67,9 +68,17 @@ async function measure(lab, kind, seconds) {
     const undone = timeline.find("undo");
     const after = ["alice", "bob"].map((n) => timeline.media[n].firstAfterUndo);
     const ms = ok && after.every((t) => t !== null && t !== undefined) ? Math.max(...after) - undone : null;
-    timeline.result = { kind, seconds, mediaAfterMs: ms };
+    // How long after the blackout began the page was told (steadyrtc only).
+    const fault = timeline.find("fault");
+    let toldMs = null;
+    if (kind === "steadyrtc") {
+      const told = (await Promise.all([libraryStates(call.alice), libraryStates(call.bob)])).flat()
+        .filter((e) => e.to === "reconnecting" && e.t - timeline.t0 >= fault).map((e) => e.t - timeline.t0 - fault);
+      toldMs = told.length ? Math.min(...told) : null;
+    }
+    timeline.result = { kind, seconds, mediaAfterMs: ms, reconnectingAfterFaultMs: toldMs };
     timeline.write(OUT_DIR, { passed: true });
-    return ms;
+    return { ms, toldMs };
   } finally {
     await lab.undoAll();
     await call.close();
@@ -83,8 +92,10 @@ try {
   for (const seconds of BLACKOUTS) {
     const row = { seconds };
     for (const kind of ["steadyrtc", "plain"]) {
-      row[kind] = await measure(lab, kind, seconds).catch((e) => { console.error(`${kind} ${seconds} s: ${e.message}`); return undefined; });
-      console.log(`blackout ${seconds} s, ${kind}: media ${row[kind] === null ? `not back within ${WAIT_MS / 1000} s` : row[kind] === undefined ? "error" : `${(row[kind] / 1000).toFixed(1)} s`} after the network returned`);
+      const m = await measure(lab, kind, seconds).catch((e) => { console.error(`${kind} ${seconds} s: ${e.message}`); return undefined; });
+      row[kind] = m?.ms;
+      if (kind === "steadyrtc") row.told = m?.toldMs;
+      console.log(`blackout ${seconds} s, ${kind}: media ${row[kind] === null ? `not back within ${WAIT_MS / 1000} s` : row[kind] === undefined ? "error" : `${(row[kind] / 1000).toFixed(1)} s`} after the network returned${m?.toldMs != null ? `; the page was told after ${(m.toldMs / 1000).toFixed(1)} s` : ""}`);
     }
     rows.push(row);
   }
@@ -92,6 +103,6 @@ try {
   await lab.stop();
 }
 const fmt = (ms) => (ms === null ? `> ${WAIT_MS / 1000} s` : ms === undefined ? "error" : `${(ms / 1000).toFixed(1)} s`);
-console.log("\n| blackout | steadyrtc | plain RTCPeerConnection (TURN/TCP) |\n|---|---|---|");
-for (const r of rows) console.log(`| ${r.seconds} s | ${fmt(r.steadyrtc)} | ${fmt(r.plain)} |`);
+console.log("\n| blackout | steadyrtc: media again | plain RTCPeerConnection (TURN/TCP): media again | steadyrtc: blackout start to `reconnecting` |\n|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.seconds} s | ${fmt(r.steadyrtc)} | ${fmt(r.plain)} | ${r.told == null ? "-" : fmt(r.told)} |`);
 writeFileSync(join(OUT_DIR, "blackout-bench.json"), JSON.stringify({ waitMs: WAIT_MS, rows }, null, 2) + "\n");

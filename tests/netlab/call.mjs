@@ -65,6 +65,19 @@ export async function waitAllConnected(ms, ...browsers) {
   return false;
 }
 
+/** Records the library's own `stateChange` events (wall time) in the page, from now on. */
+export async function watchLibrary(browser) {
+  await browser.page.evaluate(() => {
+    window.__lib = [];
+    window.room.on("stateChange", (e) => window.__lib.push({ t: Date.now(), peerId: e.peerId, from: e.from, to: e.to, reason: e.reason }));
+  });
+}
+
+/** The library `stateChange` events recorded by `watchLibrary`. */
+export function libraryStates(browser) {
+  return browser.page.evaluate(() => window.__lib ?? []);
+}
+
 /** The demo's log lines, oldest first. */
 export async function demoLog(browser) {
   return (await browser.page.evaluate(() => document.getElementById("log")?.innerText ?? "")).split("\n").reverse();

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { HOSTS, LAB_SH, Lab, OUT_DIR, PID_FILE, TURN_URL, turnCredential } from "./lab.mjs";
-import { demoLog, sleep, startCall, statesNow, videoGrows, waitAllConnected } from "./call.mjs";
+import { demoLog, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
 import { Timeline, mediaTicks, perSecond } from "./timeline.mjs";
 import { readRecorder } from "./recorder.mjs";
 
@@ -109,6 +109,7 @@ function firstState(timeline, name, kind, value, since) {
 test("blackout 8 s: the call comes back by itself, and what Chromium reports, when", { timeout: 90_000 }, () =>
   scenario("blackout", "everything to and from Alice's host dropped for 8 s; the lab watches 20 s more", async (timeline, keep) => {
     const { alice, bob } = keep(await startCall(lab, timeline));
+    await Promise.all([watchLibrary(alice), watchLibrary(bob)]);
     await sleep(1_000);
     await lab.blackout("a", 8);
     const undone = timeline.find("undo");
@@ -128,7 +129,10 @@ test("blackout 8 s: the call comes back by itself, and what Chromium reports, wh
         connectedAfterUndo: rel(firstState(timeline, name, "connectionState", "connected", undone), undone),
         mediaAfterUndo: rel(timeline.media[name].firstAfterUndo, undone),
         finalStates: await statesNow(name === "alice" ? alice : bob),
+        libraryReconnectingAfterFault: rel((await libraryStates(name === "alice" ? alice : bob)).find((e) => e.to === "reconnecting" && e.t - timeline.t0 >= fault)?.t - timeline.t0, fault),
+        libraryReason: (await libraryStates(name === "alice" ? alice : bob)).find((e) => e.to === "reconnecting")?.reason,
       };
+      if (Number.isNaN(report[name].libraryReconnectingAfterFault)) report[name].libraryReconnectingAfterFault = null;
     }
     timeline.result = { blackoutMs: undone - fault, cameBackByItself: back, ...report };
     console.log(`blackout: ${JSON.stringify(timeline.result)}`);
@@ -144,6 +148,13 @@ test("blackout 8 s: the call comes back by itself, and what Chromium reports, wh
       assert.equal(firstState(timeline, name, "connectionState", "closed", fault), null, `${name}'s connection was closed`);
     }
     assert.ok(back, "the call did not come back to connected within 20 s after the blackout");
+    // The library saw it from getStats (nothing arriving for about a second) before
+    // Chromium said `disconnected` (about 5.5 s), and told the page.
+    for (const name of ["alice", "bob"]) {
+      const lib = report[name].libraryReconnectingAfterFault;
+      assert.ok(lib !== null && lib <= 3_500, `${name}: the library reported reconnecting ${lib} ms after the blackout began`);
+      assert.ok(lib < report[name].disconnectedAfterFault, `${name}: reconnecting at ${lib} ms, not before Chromium's disconnected at ${report[name].disconnectedAfterFault} ms`);
+    }
     for (const name of ["alice", "bob"]) {
       const media = report[name].mediaAfterUndo;
       assert.ok(media !== null && media <= 5_000, `${name}'s video resumed ${media} ms after the network returned`);

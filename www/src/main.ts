@@ -1,7 +1,7 @@
 // The steadyrtc demo: join a room, see and hear everyone in it, exchange messages,
 // and watch what the library reports. It uses only the public npm package API.
 import init, { Room, SteadyError, version } from "steadyrtc";
-import type { ConnectionState, RecoveryEvent, RemoteTrackEvent, StateChangeEvent } from "steadyrtc";
+import type { ConnectionState, QualityEvent, RecoveryEvent, RemoteTrackEvent, StateChangeEvent } from "steadyrtc";
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -64,7 +64,10 @@ function tile(peer: { id: string; name: string }): HTMLElement {
   const state = document.createElement("span");
   state.className = "state";
   state.textContent = "new";
-  caption.append(peer.name, state);
+  const quality = document.createElement("span");
+  quality.className = "quality";
+  quality.title = "connection quality";
+  caption.append(peer.name, state, quality);
   figure.append(video, caption);
   ui.remotes.append(figure);
   return figure;
@@ -104,6 +107,23 @@ function onRecovery({ peerId, phase, level, attempt, elapsedMs }: RecoveryEvent)
   } else {
     log(`gave up on ${who} after ${(elapsedMs / 1000).toFixed(1)} s`);
   }
+}
+
+function onQuality({ peerId, score, level, metrics, limitation }: QualityEvent): void {
+  const badge = ui.remotes.querySelector<HTMLElement>(`[data-peer-id="${CSS.escape(peerId)}"] .quality`);
+  if (!badge) return;
+  badge.dataset.level = level;
+  badge.textContent = `${level} ${Math.round(score)}`;
+  const parts = [
+    metrics.rttMs === undefined ? null : `rtt ${Math.round(metrics.rttMs)} ms`,
+    `loss ${metrics.lossPctIn}% in / ${metrics.lossPctOut}% out`,
+    `${Math.round(metrics.bitrateInKbps)} kbps in`,
+    metrics.resolution && `${metrics.resolution}${metrics.fps === undefined ? "" : ` @ ${Math.round(metrics.fps)} fps`}`,
+    metrics.videoCodec,
+    metrics.candidateType && `via ${metrics.candidateType}${metrics.relayProtocol ? `/${metrics.relayProtocol}` : ""}`,
+    limitation && `limited by ${limitation}`,
+  ];
+  badge.title = parts.filter(Boolean).join(", ");
 }
 
 function onStateChange({ peerId, from, to, reason }: StateChangeEvent): void {
@@ -158,6 +178,8 @@ async function join(): Promise<void> {
   // restarted has a new signing key).
   const joined = new Room({ tokenProvider: () => devToken(roomName, name), logLevel: "info" });
   room = joined;
+  // For the browser's console (and the network lab): the room in use.
+  (window as unknown as { room?: Room }).room = joined;
   joined.on("peerJoined", (peer) => {
     names.set(peer.id, peer.name);
     tile(peer);
@@ -171,6 +193,7 @@ async function join(): Promise<void> {
   joined.on("track", onTrack);
   joined.on("stateChange", onStateChange);
   joined.on("recovery", onRecovery);
+  joined.on("quality", onQuality);
   joined.on("message", ({ peerId, text }) => addMessage(names.get(peerId) ?? peerId, text));
   joined.on("disconnected", ({ code }) => {
     setStatus("disconnected", "Signaling lost: calls in progress continue; reconnecting…");

@@ -5,6 +5,7 @@
 //! The one payload that carries browser objects, `track`, gets its `track` and `stream`
 //! from the driver; the engine decides that it is emitted and for whom.
 
+use crate::engine::quality::Level;
 use crate::engine::recovery::RecoveryLevel;
 use crate::engine::session::SessionState;
 use crate::engine::types::ConnState;
@@ -30,6 +31,30 @@ pub enum RecoveryPhase {
     Recovered,
     /// The room gave up on this peer.
     GaveUp,
+}
+
+/// What `quality` reports of one link, from its last two `getStats()` samples.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QualityMetrics {
+    pub rtt_ms: Option<f64>,
+    pub jitter_ms: f64,
+    /// Packets lost on the way to us, in percent (the worse of audio and video).
+    pub loss_pct_in: f64,
+    /// Packets of ours the remote reports lost, in percent.
+    pub loss_pct_out: f64,
+    pub bitrate_in_kbps: f64,
+    pub bitrate_out_kbps: f64,
+    /// Frames per second of the video we receive.
+    pub fps: Option<f64>,
+    /// `"640x480"`, of the video we receive.
+    pub resolution: Option<String>,
+    pub audio_codec: Option<String>,
+    pub video_codec: Option<String>,
+    /// The local candidate of the selected pair: `host`, `srflx`, `prflx`, `relay`.
+    pub candidate_type: Option<String>,
+    /// How a relay candidate reaches TURN: `udp`, `tcp`, `tls`.
+    pub relay_protocol: Option<String>,
 }
 
 /// Every event of a room, tagged by its JS name.
@@ -68,6 +93,15 @@ pub enum RoomEvent {
         level: RecoveryLevel,
         attempt: u32,
         elapsed_ms: u64,
+    },
+    /// The quality of the connection to `peer_id`: on every level change, and at most
+    /// once a second otherwise.
+    Quality {
+        peer_id: String,
+        score: f64,
+        level: Level,
+        metrics: QualityMetrics,
+        limitation: Option<String>,
     },
     /// A data-channel text message.
     Message { peer_id: String, text: String },
@@ -116,6 +150,7 @@ impl RoomEvent {
             RoomEvent::Track { .. } => "track",
             RoomEvent::StateChange { .. } => "stateChange",
             RoomEvent::Recovery { .. } => "recovery",
+            RoomEvent::Quality { .. } => "quality",
             RoomEvent::Message { .. } => "message",
             RoomEvent::Disconnected { .. } => "disconnected",
             RoomEvent::SessionStateChange { .. } => "sessionStateChange",
@@ -139,12 +174,13 @@ impl RoomEvent {
     }
 
     /// Every event name, in declaration order.
-    pub const NAMES: [&'static str; 15] = [
+    pub const NAMES: [&'static str; 16] = [
         "peerJoined",
         "peerLeft",
         "track",
         "stateChange",
         "recovery",
+        "quality",
         "message",
         "disconnected",
         "sessionStateChange",

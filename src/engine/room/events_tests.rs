@@ -43,6 +43,13 @@ fn samples() -> Vec<RoomEvent> {
             attempt: 1,
             elapsed_ms: 0,
         },
+        RoomEvent::Quality {
+            peer_id: "p".into(),
+            score: 90.0,
+            level: crate::engine::quality::Level::Excellent,
+            metrics: QualityMetrics::default(),
+            limitation: None,
+        },
         RoomEvent::Message {
             peer_id: "p".into(),
             text: "hi".into(),
@@ -93,6 +100,7 @@ fn samples() -> Vec<RoomEvent> {
             | RoomEvent::Track { .. }
             | RoomEvent::StateChange { .. }
             | RoomEvent::Recovery { .. }
+            | RoomEvent::Quality { .. }
             | RoomEvent::Message { .. }
             | RoomEvent::Disconnected { .. }
             | RoomEvent::SessionStateChange { .. }

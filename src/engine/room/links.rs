@@ -41,6 +41,7 @@ impl RoomEngine {
             self.link_input(id, Input::SignalingDown);
         }
         self.link_input(id, Input::Start);
+        self.start_sampling(id);
     }
 
     pub(super) fn close_link(&mut self, id: &str) {
@@ -51,6 +52,7 @@ impl RoomEngine {
                 });
             }
         }
+        self.stop_sampling(id);
     }
 
     fn link_input(&mut self, id: &str, input: Input) {
@@ -106,6 +108,7 @@ impl RoomEngine {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
         };
+        remote.link_state = to;
         let in_episode = remote.episode.is_some();
         match to {
             ConnState::Connected => {

@@ -17,12 +17,14 @@
 
 mod events;
 mod links;
+mod quality;
 mod server;
 mod types;
 
-pub use events::{PeerView, RecoveryPhase, RoomEvent};
+pub use events::{PeerView, QualityMetrics, RecoveryPhase, RoomEvent};
 pub use types::{LinkReport, RoomAction, RoomConfig, RoomInput, RoomTimer};
 
+use crate::engine::quality::QualityMonitor;
 use crate::engine::recovery::{backoff_delay, RecoveryConfig, RecoveryLevel};
 use crate::engine::rng::SeededRng;
 use crate::engine::session::{SessionAction, SessionInput, SessionState, SessionSupervisor};
@@ -68,6 +70,13 @@ struct Remote {
     rebuild_pending: bool,
     /// Rebuilds in the current episode.
     rebuilds: u32,
+    /// The link's own state (the app may be shown `reconnecting` through a rebuild).
+    link_state: ConnState,
+    /// Scores the link's `getStats()` samples.
+    monitor: QualityMonitor,
+    /// The last `quality` event, and when one was last emitted.
+    quality: Option<RoomEvent>,
+    quality_emitted_at: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -160,6 +169,11 @@ impl RoomEngine {
             .collect()
     }
 
+    /// The last `quality` event of the link to `peer_id`.
+    pub fn quality(&self, peer_id: &str) -> Option<&RoomEvent> {
+        self.peers.get(peer_id)?.quality.as_ref()
+    }
+
     /// Whether `leave`, `roomEnded` or a failed join ended the room.
     pub fn is_over(&self) -> bool {
         self.phase == Phase::Over
@@ -173,16 +187,7 @@ impl RoomEngine {
         text: &str,
         to: Option<String>,
     ) -> Result<Vec<RoomAction>, SteadyError> {
-        match self.phase {
-            Phase::Over => return Err(closed_error()),
-            Phase::Joined if self.session.state() == SessionState::Connected => {}
-            _ => {
-                return Err(SteadyError::new(
-                    ErrorCode::NotConnected,
-                    "not connected to the server; try again once sessionStateChange says connected",
-                ))
-            }
-        }
+        self.require_signaling("try again once sessionStateChange says connected")?;
         if text.trim().is_empty() || text.len() > MAX_CHAT_BYTES {
             return Err(SteadyError::new(
                 ErrorCode::InvalidArgument,
@@ -206,6 +211,19 @@ impl RoomEngine {
         Ok(std::mem::take(&mut self.out))
     }
 
+    /// `roomClosed` once over, `notConnected` (saying `why` it matters) unless joined with
+    /// the session connected.
+    fn require_signaling(&self, why: &str) -> Result<(), SteadyError> {
+        match self.phase {
+            Phase::Over => Err(closed_error()),
+            Phase::Joined if self.session.state() == SessionState::Connected => Ok(()),
+            _ => Err(SteadyError::new(
+                ErrorCode::NotConnected,
+                format!("not connected to the server; {why}"),
+            )),
+        }
+    }
+
     /// Rebuilds the connection to `peer_id` now (a full reconnect on both sides), as the
     /// ladder's last rung would. Errors: `roomClosed`, `notConnected` while signaling is
     /// down (a rebuild needs it), `invalidArgument` for an unknown peer.
@@ -215,16 +233,7 @@ impl RoomEngine {
         peer_id: &str,
     ) -> Result<Vec<RoomAction>, SteadyError> {
         self.now = self.now.max(now_ms);
-        match self.phase {
-            Phase::Over => return Err(closed_error()),
-            Phase::Joined if self.session.state() == SessionState::Connected => {}
-            _ => {
-                return Err(SteadyError::new(
-                    ErrorCode::NotConnected,
-                    "not connected to the server; a reconnect needs signaling",
-                ))
-            }
-        }
+        self.require_signaling("a reconnect needs signaling")?;
         if !self.peers.contains_key(peer_id) {
             return Err(SteadyError::new(
                 ErrorCode::InvalidArgument,
@@ -320,6 +329,11 @@ impl RoomEngine {
                 }
             }
             I::Token { token } => self.token(token),
+            I::Stats {
+                peer_id,
+                epoch,
+                sample,
+            } => self.stats(&peer_id, epoch, sample),
             I::TimerFired { timer } => self.timer_fired(timer),
             I::Leave => self.leave(),
         }
@@ -441,6 +455,7 @@ impl RoomEngine {
             }
             RoomTimer::Session { timer } => self.run_session(SessionInput::TimerFired { timer }),
             RoomTimer::Rebuild { peer_id } => self.rebuild(&peer_id),
+            RoomTimer::Stats { peer_id } => self.sample_due(&peer_id),
         }
     }
 
@@ -585,5 +600,7 @@ mod props;
 mod sim;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_quality;
 #[cfg(test)]
 mod tests_recovery;

@@ -34,6 +34,7 @@ enum Step {
     Changed,
     Token(bool),
     FireNext,
+    Stats(u8, u32, u64),
     Advance(u32),
     SeqReplay,
     Leave,
@@ -60,6 +61,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Changed),
         1 => any::<bool>().prop_map(Step::Token),
         4 => Just(Step::FireNext),
+        2 => (0u8..3, 0u32..3, 0u64..5).prop_map(|(i, e, n)| Step::Stats(i, e, n)),
         2 => (0u32..30_000).prop_map(Step::Advance),
         1 => Just(Step::SeqReplay),
         1 => Just(Step::Leave),
@@ -243,6 +245,11 @@ fn run(cfg: RoomConfig, steps: &[Step]) -> Vec<RoomAction> {
                 sim.now = sim.now.max(at);
                 RoomInput::TimerFired { timer }
             }
+            Step::Stats(i, epoch, n) => RoomInput::Stats {
+                peer_id: IDS[*i as usize].into(),
+                epoch: *epoch,
+                sample: super::sim::sample(sim.now, n * 10, n * 20, n * 100, *n),
+            },
             Step::Advance(ms) => {
                 sim.advance(*ms as u64);
                 continue;

@@ -263,6 +263,10 @@ impl RoomEngine {
                 episode: None,
                 rebuild_pending: false,
                 rebuilds: 0,
+                link_state: crate::engine::ConnState::Initializing,
+                monitor: Default::default(),
+                quality: None,
+                quality_emitted_at: None,
             },
         );
         self.open_link(&id, initiator);

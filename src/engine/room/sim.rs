@@ -213,3 +213,42 @@ pub(super) fn session_states(acts: &[RoomAction]) -> Vec<SessionState> {
 pub(super) fn signal(epoch: u32, data: SignalData) -> serde_json::Value {
     serde_json::to_value(SignalEnvelope { data, epoch }).unwrap()
 }
+
+/// A `getStats()` sample with running totals: packets of each kind received, bytes and
+/// consent responses on the pair.
+pub(super) fn sample(
+    at_ms: u64,
+    audio: u64,
+    video: u64,
+    pair_bytes: u64,
+    responses: u64,
+) -> crate::engine::stats::StatsSample {
+    use crate::engine::stats::{InboundRtp, MediaKind, PairStats, StatsSample};
+    StatsSample {
+        at_ms,
+        pair: Some(PairStats {
+            current_round_trip_time_s: Some(0.02),
+            bytes_received: pair_bytes,
+            responses_received: responses,
+            local_candidate_type: Some("host".into()),
+            ..PairStats::default()
+        }),
+        inbound: vec![
+            InboundRtp {
+                packets_received: audio,
+                bytes_received: audio * 100,
+                ..InboundRtp::with_kind(MediaKind::Audio)
+            },
+            InboundRtp {
+                packets_received: video,
+                bytes_received: video * 1_000,
+                frames_per_second: Some(30.0),
+                frame_width: Some(640),
+                frame_height: Some(480),
+                ..InboundRtp::with_kind(MediaKind::Video)
+            },
+        ],
+        video_codec: Some("video/VP8".into()),
+        ..StatsSample::default()
+    }
+}

@@ -8,11 +8,17 @@ use crate::engine::types::SdpKind;
 use serde_json::json;
 use steadyrtc_protocol::{Role, ServerMessage, SignalData};
 
-#[test]
-fn signaling_reset_replaces_the_socket_and_resumes() {
+/// Joined with `a`, whose link connected and then dropped.
+fn reconnecting() -> Sim {
     let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
     sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
     sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting);
+    sim
+}
+
+#[test]
+fn signaling_reset_replaces_the_socket_and_resumes() {
+    let mut sim = reconnecting();
     let acts = sim.link(
         "a",
         0,
@@ -60,9 +66,7 @@ fn signaling_reset_replaces_the_socket_and_resumes() {
 
 #[test]
 fn full_reconnect_rebuilds_the_link_at_the_next_epoch_and_drops_late_signals_of_the_old_one() {
-    let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
-    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
-    sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting);
+    let mut sim = reconnecting();
     let acts = sim.link(
         "a",
         0,

@@ -5,6 +5,7 @@
 use super::events::RoomEvent;
 use crate::engine::recovery::RecoveryLevel;
 use crate::engine::session::{SessionConfig, SessionTimer};
+use crate::engine::stats::StatsSample;
 use crate::engine::types::{ConnState, Input};
 use crate::engine::LinkConfig;
 use crate::error::SteadyError;
@@ -25,6 +26,8 @@ pub enum RoomTimer {
     Session { timer: SessionTimer },
     /// Rebuild the link to this peer (a full reconnect, after a backoff).
     Rebuild { peer_id: String },
+    /// Time to sample the link to this peer (`getStats`).
+    Stats { peer_id: String },
 }
 
 /// What a peer link's driver reports, tagged by the link's epoch.
@@ -93,6 +96,12 @@ pub enum RoomInput {
     },
     /// `navigator.connection` changed (a new network): a good moment to retry.
     NetworkChanged,
+    /// A `getStats()` sample of the link to `peer_id` at `epoch`.
+    Stats {
+        peer_id: String,
+        epoch: u32,
+        sample: StatsSample,
+    },
     /// The app's `tokenProvider` answered (`None`: it failed or gave nothing).
     Token {
         token: Option<String>,
@@ -130,6 +139,10 @@ pub enum RoomAction {
     },
     /// Close the peer connection to `peer_id` and release it.
     CloseLink {
+        peer_id: String,
+    },
+    /// Sample the link to `peer_id` (`getStats`) and report it as `RoomInput::Stats`.
+    SampleStats {
         peer_id: String,
     },
     /// Feed this input to the engine of the link to `peer_id`.
@@ -183,6 +196,9 @@ pub struct RoomConfig {
     pub rebuild_max_delay_ms: u64,
     /// Signaling resets asked for by links are at least this far apart.
     pub reset_min_interval_ms: u64,
+    /// How often each link is sampled (`getStats`), and how often while it recovers.
+    pub stats_interval_ms: u64,
+    pub stats_interval_recovering_ms: u64,
 }
 
 impl Default for RoomConfig {
@@ -198,6 +214,8 @@ impl Default for RoomConfig {
             rebuild_budget_ms: 300_000,
             rebuild_max_delay_ms: 4_000,
             reset_min_interval_ms: 10_000,
+            stats_interval_ms: 1_000,
+            stats_interval_recovering_ms: 500,
         }
     }
 }

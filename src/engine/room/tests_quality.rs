@@ -1,0 +1,150 @@
+//! The room's quality rules: sampling cadence, the `quality` event and its rate, and the
+//! two decisions stats make (a silent path stalls the link; media back ends a recovery).
+
+use super::sim::*;
+use super::*;
+use steadyrtc_protocol::{Role, ServerMessage};
+
+/// Joined with `a`, whose link is connected; returns the sim.
+fn connected() -> Sim {
+    let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
+    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
+    sim
+}
+
+fn stats(sim: &mut Sim, s: crate::engine::stats::StatsSample) -> Vec<RoomAction> {
+    sim.now = s.at_ms;
+    sim.feed(RoomInput::Stats {
+        peer_id: "a".into(),
+        epoch: 0,
+        sample: s,
+    })
+}
+
+fn link_inputs(acts: &[RoomAction]) -> Vec<Input> {
+    acts.iter()
+        .filter_map(|a| match a {
+            RoomAction::LinkInput { input, .. } => Some(input.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn each_link_is_sampled_every_second_and_twice_as_often_while_it_recovers() {
+    let mut sim = connected();
+    let timer = RoomTimer::Stats {
+        peer_id: "a".into(),
+    };
+    let at = sim.timers[&timer];
+    let acts = sim.fire(timer.clone());
+    assert!(acts.contains(&RoomAction::SampleStats {
+        peer_id: "a".into()
+    }));
+    assert_eq!(sim.timers[&timer], at + 1_000);
+    sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting);
+    let at = sim.timers[&timer];
+    sim.fire(timer.clone());
+    assert_eq!(sim.timers[&timer], at + 500);
+    // The peer leaves: no more sampling.
+    sim.server(ServerMessage::PeerLeft {
+        peer_id: "a".into(),
+        reason: steadyrtc_protocol::LeaveReason::Left,
+    });
+    assert!(!sim.timers.contains_key(&timer));
+}
+
+#[test]
+fn quality_is_reported_on_every_level_change_and_at_most_once_a_second_otherwise() {
+    let mut sim = connected();
+    assert!(
+        events(&stats(&mut sim, sample(10_000, 50, 100, 1_000, 1))).is_empty(),
+        "the first sample only primes"
+    );
+    let evs = events(&stats(&mut sim, sample(11_000, 100, 200, 2_000, 2)));
+    let [RoomEvent::Quality {
+        peer_id,
+        level,
+        metrics,
+        ..
+    }] = &evs[..]
+    else {
+        panic!("{evs:?}")
+    };
+    assert_eq!(peer_id, "a");
+    assert_eq!(*level, crate::engine::quality::Level::Excellent);
+    assert_eq!(metrics.resolution.as_deref(), Some("640x480"));
+    assert_eq!(metrics.rtt_ms, Some(20.0));
+    assert_eq!(metrics.candidate_type.as_deref(), Some("host"));
+    // 300 ms later, same level: not reported, but kept for room.quality().
+    assert!(events(&stats(&mut sim, sample(11_300, 115, 230, 2_300, 2))).is_empty());
+    assert!(matches!(
+        sim.room.quality("a"),
+        Some(RoomEvent::Quality { .. })
+    ));
+    assert_eq!(
+        names_of(&stats(&mut sim, sample(12_100, 155, 310, 3_100, 3))),
+        vec!["quality"]
+    );
+    // Video stops arriving (the remote stopped its camera): the level drops, reported at once.
+    assert_eq!(
+        names_of(&stats(&mut sim, sample(12_400, 170, 310, 3_400, 3))),
+        vec!["quality"]
+    );
+}
+
+fn names_of(acts: &[RoomAction]) -> Vec<&'static str> {
+    events(acts).iter().map(RoomEvent::name).collect()
+}
+
+#[test]
+fn a_silent_path_stalls_a_connected_link_at_once() {
+    let mut sim = connected();
+    stats(&mut sim, sample(10_000, 50, 100, 1_000, 1));
+    stats(&mut sim, sample(11_000, 100, 200, 2_000, 2));
+    let acts = stats(&mut sim, sample(12_000, 100, 200, 2_000, 2));
+    assert_eq!(link_inputs(&acts), vec![Input::StatsStalled]);
+}
+
+#[test]
+fn a_remote_that_stops_its_media_but_keeps_rtcp_or_consent_does_not_stall_the_link() {
+    let mut sim = connected();
+    stats(&mut sim, sample(10_000, 50, 100, 1_000, 1));
+    stats(&mut sim, sample(11_000, 100, 200, 2_000, 2));
+    // Video stopped, audio flows.
+    assert!(link_inputs(&stats(&mut sim, sample(12_000, 150, 200, 3_000, 2))).is_empty());
+    // No RTP at all, but RTCP bytes on the pair.
+    assert!(link_inputs(&stats(&mut sim, sample(13_000, 150, 200, 3_050, 2))).is_empty());
+    // No RTP, no bytes, but a consent response.
+    assert!(link_inputs(&stats(&mut sim, sample(14_000, 150, 200, 3_050, 3))).is_empty());
+}
+
+#[test]
+fn media_arriving_on_a_recovering_link_tells_it_so() {
+    let mut sim = connected();
+    stats(&mut sim, sample(10_000, 50, 100, 1_000, 1));
+    stats(&mut sim, sample(11_000, 100, 200, 2_000, 2));
+    stats(&mut sim, sample(12_000, 100, 200, 2_000, 2));
+    sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting);
+    assert!(link_inputs(&stats(&mut sim, sample(12_500, 100, 200, 2_000, 2))).is_empty());
+    assert_eq!(
+        link_inputs(&stats(&mut sim, sample(13_000, 120, 230, 2_400, 2))),
+        vec![Input::StatsFlowing]
+    );
+}
+
+#[test]
+fn samples_of_a_replaced_link_are_ignored() {
+    let mut sim = connected();
+    sim.room.reconnect_peer(sim.now, "a").unwrap();
+    sim.now = 10_000;
+    let acts = sim.feed(RoomInput::Stats {
+        peer_id: "a".into(),
+        epoch: 0,
+        sample: sample(10_000, 1, 1, 1, 1),
+    });
+    assert!(
+        matches!(&acts[..], [RoomAction::Ignored { .. }]),
+        "{acts:?}"
+    );
+}
