@@ -218,6 +218,45 @@ export interface QualityEvent {
   limitation?: string;
 }
 
+/** What `room.setQuality` accepts. */
+export type QualityPreference = "auto" | "high" | "medium" | "low" | "audioOnly";
+
+/**
+ * A rung of the adaptation ladder, what you send to one peer: `high` (1.7 Mbps, full
+ * size, 30 fps), `medium` (800 kbps, 3/4 size), `low` (450 kbps, half size, 24 fps),
+ * `minimum` (150 kbps, quarter size, 15 fps), `audioOnly` (video paused).
+ */
+export type QualityRung = "high" | "medium" | "low" | "minimum" | "audioOnly";
+
+/**
+ * What moved the rung: `loss`, `rtt` or `jitter` the remote reports of what you send,
+ * `bandwidth` (the encoder is limited by it, or the path carries less than is sent),
+ * `stable` (ten clean seconds: one rung up), `preference` (`setQuality`), `preset`
+ * (device or network conditions).
+ */
+export type QualityTrigger = "loss" | "rtt" | "jitter" | "bandwidth" | "stable" | "preference" | "preset";
+
+/** Payload of `qualityLevelChange`: what you send to `peerId` changed rung. */
+export interface QualityLevelChangeEvent {
+  peerId: string;
+  from: QualityRung;
+  to: QualityRung;
+  trigger: QualityTrigger;
+  /** In words, e.g. `"loss 7.5 %"`. */
+  reason: string;
+}
+
+/**
+ * Payload of `mediaState`: `peerId` paused (or resumed) its video to you, and why:
+ * `poorConnection` (its adaptation went down to audio only) or `preference`. Show it
+ * instead of a frozen frame.
+ */
+export interface MediaStateEvent {
+  peerId: string;
+  videoPaused: boolean;
+  reason: string;
+}
+
 /** Payload of `message`: text sent with `room.send` by `peerId` (data channel). */
 export interface DataMessage {
   peerId: string;
@@ -299,6 +338,8 @@ export interface RoomEvents {
   stateChange: StateChangeEvent;
   recovery: RecoveryEvent;
   quality: QualityEvent;
+  qualityLevelChange: QualityLevelChangeEvent;
+  mediaState: MediaStateEvent;
   message: DataMessage;
   disconnected: DisconnectedEvent;
   sessionStateChange: SessionStateChangeEvent;

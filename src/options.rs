@@ -215,6 +215,24 @@ pub fn parse_options_json(json: &str) -> Result<RoomOptions, SteadyError> {
     Ok(options)
 }
 
+/// The value of `room.setQuality(...)`.
+pub fn parse_quality(s: &str) -> Result<crate::engine::adapt::Preference, SteadyError> {
+    use crate::engine::adapt::Preference;
+    Ok(match s {
+        "auto" => Preference::Auto,
+        "high" => Preference::High,
+        "medium" => Preference::Medium,
+        "low" => Preference::Low,
+        "audioOnly" => Preference::AudioOnly,
+        _ => {
+            return Err(SteadyError::new(
+                ErrorCode::InvalidArgument,
+                format!("quality must be auto, high, medium, low or audioOnly; got {s:?}"),
+            ))
+        }
+    })
+}
+
 /// How much the library logs to the console (`logLevel` of `new Room`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
@@ -279,6 +297,17 @@ mod tests {
             ..IceOptions::default()
         };
         assert_eq!(own.or_server(&server), own);
+    }
+
+    #[test]
+    fn quality_choices_parse_and_anything_else_is_an_invalid_argument() {
+        use crate::engine::adapt::Preference;
+        assert_eq!(parse_quality("audioOnly"), Ok(Preference::AudioOnly));
+        assert_eq!(parse_quality("auto"), Ok(Preference::Auto));
+        assert_eq!(
+            parse_quality("audio-only").unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
     }
 
     #[test]

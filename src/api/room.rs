@@ -159,6 +159,23 @@ impl Room {
             .collect()
     }
 
+    /// What to send: `"auto"` (adapt to each connection, the default), or a fixed
+    /// `"high"`, `"medium"`, `"low"` or `"audioOnly"`, for every connection or, with
+    /// `peerId`, for the one to that peer. Each change is a `qualityLevelChange` event.
+    /// Throws `invalidArgument` for another value or an unknown peer, `roomClosed` after
+    /// `leave`.
+    #[wasm_bindgen(js_name = setQuality)]
+    pub fn set_quality(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "QualityPreference")] quality: &str,
+        peer_id: Option<String>,
+    ) -> Result<(), JsValue> {
+        let preference = crate::options::parse_quality(quality)?;
+        self.driver
+            .command(|engine| engine.set_quality(preference, peer_id.as_deref()))
+            .map_err(JsValue::from)
+    }
+
     /// The last quality report of the connection to `peerId` (what the `quality` event
     /// carries), or undefined before the first one (about two seconds after connecting).
     #[wasm_bindgen(unchecked_return_type = "QualityEvent | undefined")]

@@ -365,6 +365,12 @@ impl Executor<RoomEngine> for RoomCtx {
                 }
             }
             RoomAction::SampleStats { peer_id } => sample(driver, peer_id),
+            RoomAction::SetEncoding { peer_id, encoding } => {
+                let link = ctx.links.borrow().get(&peer_id).map(|(_, l)| l.clone());
+                if let Some(link) = link {
+                    link.set_encoding(&encoding);
+                }
+            }
             RoomAction::ScheduleTimer { timer, at_ms } => driver.schedule(timer, at_ms),
             RoomAction::CancelTimer { timer } => driver.cancel(&timer),
             RoomAction::FetchToken => fetch_token(driver),

@@ -18,10 +18,11 @@ use crate::error::{ErrorCode, SteadyError};
 use crate::options::IceOptions;
 use futures::channel::mpsc::UnboundedSender;
 use gloo_events::EventListener;
+use js_sys::Reflect;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use steadyrtc_protocol::SignalData;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     MediaStream, MediaStreamTrack, MessageEvent, RtcDataChannel, RtcDataChannelInit,
     RtcDataChannelState, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcTrackEvent,
@@ -190,6 +191,40 @@ impl PeerLink {
                 Ok::<_, ()>(Vec::new())
             })
             .ok();
+    }
+
+    /// Applies `encoding` to the senders: bitrate, resolution scale and frame rate of the
+    /// video (or its encodings inactive when video is off), bitrate of the audio.
+    pub fn set_encoding(&self, encoding: &crate::engine::adapt::Encoding) {
+        for sender in self.driver.ctx.pc.get_senders().iter() {
+            let Some(track) = Reflect::get(&sender, &"track".into())
+                .ok()
+                .filter(|t| !t.is_null() && !t.is_undefined())
+            else {
+                continue;
+            };
+            let video = get_string(&track, "kind").as_deref() == Some("video");
+            let values: Vec<(&str, JsValue)> = if !video {
+                vec![("maxBitrate", encoding.audio_bitrate_bps.into())]
+            } else if encoding.video_enabled {
+                vec![
+                    ("active", true.into()),
+                    ("maxBitrate", encoding.max_bitrate_bps.into()),
+                    (
+                        "scaleResolutionDownBy",
+                        encoding.scale_resolution_down_by.into(),
+                    ),
+                    ("maxFramerate", encoding.max_framerate.into()),
+                ]
+            } else {
+                vec![("active", false.into())]
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = super::peer_ops::set_sender_parameters(&sender, &values).await {
+                    tracing::debug!(error = %error_message(&e), "setParameters failed");
+                }
+            });
+        }
     }
 
     /// The peer connection's `getStats()` report, entry by entry.

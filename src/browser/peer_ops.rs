@@ -103,3 +103,30 @@ pub fn candidate_from_js(c: &web_sys::RtcIceCandidate) -> Candidate {
         username_fragment: get_string(c.unchecked_ref(), "usernameFragment"),
     }
 }
+
+/// `sender.setParameters(...)` with `values` set on every encoding of its current
+/// parameters (`getParameters()`), as the spec requires.
+pub async fn set_sender_parameters(
+    sender: &JsValue,
+    values: &[(&str, JsValue)],
+) -> Result<(), JsValue> {
+    let call = |name: &str, args: &js_sys::Array| -> Result<JsValue, JsValue> {
+        let f: js_sys::Function = Reflect::get(sender, &name.into())?.dyn_into()?;
+        f.apply(sender, args)
+    };
+    let params = call("getParameters", &js_sys::Array::new())?;
+    let encodings = Reflect::get(&params, &"encodings".into())?;
+    let encodings: js_sys::Array = encodings.dyn_into().unwrap_or_default();
+    if encodings.length() == 0 {
+        encodings.push(&js_sys::Object::new());
+        Reflect::set(&params, &"encodings".into(), &encodings)?;
+    }
+    for encoding in encodings.iter() {
+        for (key, value) in values {
+            Reflect::set(&encoding, &JsValue::from_str(key), value)?;
+        }
+    }
+    let promise: js_sys::Promise =
+        call("setParameters", &js_sys::Array::of1(&params))?.dyn_into()?;
+    JsFuture::from(promise).await.map(|_| ())
+}

@@ -81,6 +81,7 @@ pub struct Encoding {
 #[serde(rename_all = "camelCase")]
 pub enum Preference {
     Auto,
+    AudioOnly,
     Low,
     Medium,
     High,
@@ -129,6 +130,26 @@ pub struct Observation {
     pub jitter_ms: f64,
     pub bandwidth_limited: bool,
     pub available_outgoing_bps: Option<f64>,
+    /// What the encoders send now (video and audio), when known. A camera that gives less
+    /// than the rung's target is not a path that carries less.
+    pub sending_bps: Option<f64>,
+}
+
+/// What moved the rung.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Trigger {
+    Loss,
+    Rtt,
+    Jitter,
+    /// The encoder is limited by bandwidth, or the path carries less than is sent.
+    Bandwidth,
+    /// Ten seconds without a trigger: one rung up.
+    Stable,
+    /// The application's `setQuality`.
+    Preference,
+    /// Device or network conditions (`navigator.connection`, mobile).
+    Preset,
 }
 
 /// A change of rung and why.
@@ -138,6 +159,7 @@ pub struct Change {
     pub from: Rung,
     pub to: Rung,
     pub encoding: Encoding,
+    pub trigger: Trigger,
     pub reason: String,
 }
 
@@ -178,7 +200,7 @@ impl Adapter {
         self.presets.cap()
     }
 
-    fn moved(&mut self, to: Rung, reason: String) -> Option<Change> {
+    fn moved(&mut self, to: Rung, trigger: Trigger, reason: String) -> Option<Change> {
         if to == self.rung {
             return None;
         }
@@ -188,6 +210,7 @@ impl Adapter {
             from,
             to,
             encoding: to.encoding(),
+            trigger,
             reason,
         })
     }
@@ -200,8 +223,13 @@ impl Adapter {
             Preference::High => Rung::High,
             Preference::Medium => Rung::Medium,
             Preference::Low => Rung::Low,
+            Preference::AudioOnly => Rung::AudioOnly,
         };
-        self.moved(to, format!("manual {preference:?}"))
+        self.moved(
+            to,
+            Trigger::Preference,
+            format!("preference {preference:?}"),
+        )
     }
 
     /// New device/network conditions; drops below the cap at once.
@@ -209,7 +237,7 @@ impl Adapter {
         self.presets = presets;
         let cap = self.best_allowed();
         (self.preference == Preference::Auto && self.rung < cap)
-            .then(|| self.moved(cap, "device or network preset".into()))
+            .then(|| self.moved(cap, Trigger::Preset, "device or network preset".into()))
             .flatten()
     }
 
@@ -220,31 +248,41 @@ impl Adapter {
         }
         let rtt = o.rtt_ms.unwrap_or(0.0);
         let trigger = if o.loss_pct > 5.0 {
-            Some(format!("loss {:.1} %", o.loss_pct))
+            Some((Trigger::Loss, format!("loss {:.1} %", o.loss_pct)))
         } else if rtt > 400.0 {
-            Some(format!("rtt {rtt:.0} ms"))
+            Some((Trigger::Rtt, format!("rtt {rtt:.0} ms")))
         } else if o.jitter_ms > 50.0 {
-            Some(format!("jitter {:.0} ms", o.jitter_ms))
+            Some((Trigger::Jitter, format!("jitter {:.0} ms", o.jitter_ms)))
         } else if o.bandwidth_limited {
-            Some("encoder limited by bandwidth".into())
+            Some((Trigger::Bandwidth, "encoder limited by bandwidth".into()))
         } else {
+            // The path carries less than the rung needs: less than its target, or, when
+            // we know what the encoders send, clearly less than that.
+            let needed = o.sending_bps.map_or(self.rung.target_bps(), |s| s * 0.8);
             o.available_outgoing_bps
-                .filter(|&b| b < self.rung.target_bps() && self.rung != Rung::AudioOnly)
-                .map(|b| format!("available {:.0} kbps under target", b / 1000.0))
+                .filter(|&b| b < needed && self.rung != Rung::AudioOnly)
+                .map(|b| {
+                    (
+                        Trigger::Bandwidth,
+                        format!("available {:.0} kbps under target", b / 1000.0),
+                    )
+                })
         };
-        if let Some(why) = trigger {
+        if let Some((trigger, why)) = trigger {
             self.healthy_since = None;
             self.bad_streak += 1;
             if self.bad_streak >= DOWN_SAMPLES {
-                return self.moved(self.rung.down(), why);
+                return self.moved(self.rung.down(), trigger, why);
             }
             return None;
         }
         self.bad_streak = 0;
         let up = self.rung.up();
-        let room = o
-            .available_outgoing_bps
-            .is_none_or(|b| b >= up.target_bps() * 1.2);
+        // Room for the next rung: its bitrate x 1.2, or (when the encoder is not short of
+        // bandwidth) 1.2 x what it sends now, since the camera may give less than a target.
+        let room = o.available_outgoing_bps.is_none_or(|b| {
+            b >= up.target_bps() * 1.2 || o.sending_bps.is_some_and(|s| b >= s * 1.2)
+        });
         let healthy = o.loss_pct < 2.0 && rtt < 300.0 && room;
         if !healthy {
             self.healthy_since = None;
@@ -256,7 +294,7 @@ impl Adapter {
             && up != self.rung
         {
             self.healthy_since = Some(o.at_ms);
-            return self.moved(up, "stable for 10 s".into());
+            return self.moved(up, Trigger::Stable, "stable for 10 s".into());
         }
         None
     }

@@ -8,6 +8,7 @@ fn good(at_ms: u64) -> Observation {
         jitter_ms: 5.0,
         bandwidth_limited: false,
         available_outgoing_bps: Some(3_000_000.0),
+        sending_bps: None,
     }
 }
 
@@ -190,4 +191,31 @@ fn presets_cap_the_best_rung() {
             "never above the cap"
         );
     }
+}
+
+#[test]
+fn a_camera_sending_less_than_the_target_is_not_a_trigger_while_the_path_carries_it() {
+    let mut a = Adapter::new();
+    let o = |t| Observation {
+        available_outgoing_bps: Some(1_000_000.0),
+        sending_bps: Some(550_000.0),
+        ..good(t)
+    };
+    for t in 0..5 {
+        assert_eq!(a.observe(&o(t * 1_000)), None);
+    }
+    // The path falls under what is sent: a trigger.
+    let short = |t| Observation {
+        available_outgoing_bps: Some(300_000.0),
+        sending_bps: Some(550_000.0),
+        ..good(t)
+    };
+    a.observe(&short(6_000));
+    assert_eq!(a.observe(&short(7_000)).map(|c| c.to), Some(Rung::Medium));
+    // Back up after ten healthy seconds with room for what the camera sends.
+    let mut up = None;
+    for t in 8..20 {
+        up = up.or(a.observe(&o(t * 1_000)));
+    }
+    assert_eq!(up.map(|c| c.to), Some(Rung::High));
 }

@@ -5,7 +5,8 @@ use super::candidates::Candidate;
 use super::types::{Input, Outgoing, SdpKind};
 use steadyrtc_protocol::SignalData;
 
-/// The link input a received signal is, or `None` for `reconnect` (a room matter).
+/// The link input a received signal is, or `None` for `reconnect` and `mediaState` (room
+/// matters).
 pub fn signal_to_input(signal: SignalData) -> Option<Input> {
     Some(match signal {
         SignalData::Offer { sdp } => Input::RemoteDescription {
@@ -32,7 +33,7 @@ pub fn signal_to_input(signal: SignalData) -> Option<Input> {
         SignalData::EndOfCandidates => Input::RemoteCandidate {
             candidate: Candidate::end_of_candidates(None),
         },
-        SignalData::Reconnect => return None,
+        SignalData::Reconnect | SignalData::MediaState { .. } => return None,
     })
 }
 

@@ -236,3 +236,40 @@ test("reconnectPeer rebuilds one connection on both sides while the other stays 
   assert.equal(pcs.filter((s) => s === "closed").length, 1, JSON.stringify(pcs));
   assert.equal(pcs.filter((s) => s === "connected").length, 2, JSON.stringify(pcs));
 });
+
+test("setQuality audioOnly pauses the video on the wire and the other side is told; high resumes it", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const [alice, bob] = [await browser(t, server), await browser(t, server)];
+  const room = uniqueRoom("api-quality");
+  const a = await connectApi(alice.page, room, "Alice");
+  const b = await connectApi(bob.page, room, "Bob");
+  await connectedTo(alice.page, b.peerId);
+  await bob.page.evaluate(() => window.__room.on("mediaState", (e) => window.__seen.push({ event: "mediaState", ...e })));
+  const videoSender = () => alice.page.evaluate(() => {
+    const s = window.__pcs.flatMap((pc) => pc.getSenders()).find((x) => x.track?.kind === "video");
+    const e = s.getParameters().encodings[0] ?? {};
+    return { active: e.active, maxBitrate: e.maxBitrate };
+  });
+  const changes = await alice.page.evaluate((bobId) => {
+    const seen = [];
+    window.__room.on("qualityLevelChange", (e) => seen.push(e));
+    window.__room.setQuality("audioOnly", bobId);
+    return seen;
+  }, b.peerId);
+  assert.deepEqual(changes.map((c) => [c.from, c.to, c.trigger]), [["high", "audioOnly", "preference"]]);
+  await bob.page.waitForFunction((aliceId) => window.__seen.some((s) => s.event === "mediaState" && s.peerId === aliceId && s.videoPaused === true && s.reason === "preference"), a.peerId, { timeout: 10_000 });
+  await alice.page.waitForFunction(() => {
+    const s = window.__pcs.flatMap((pc) => pc.getSenders()).find((x) => x.track?.kind === "video");
+    return s.getParameters().encodings[0]?.active === false;
+  }, null, { timeout: 5_000 });
+  assert.equal((await videoSender()).active, false);
+  // A bad value is refused with a SteadyError.
+  const refused = await alice.page.evaluate(() => { try { window.__room.setQuality("ultra"); } catch (e) { return e.code; } });
+  assert.equal(refused, "invalidArgument");
+  await alice.page.evaluate((bobId) => window.__room.setQuality("high", bobId), b.peerId);
+  await bob.page.waitForFunction((aliceId) => window.__seen.some((s) => s.event === "mediaState" && s.peerId === aliceId && s.videoPaused === false), a.peerId, { timeout: 10_000 });
+  const resumed = await videoSender();
+  assert.equal(resumed.active, true);
+  assert.equal(resumed.maxBitrate, 1_700_000);
+});

@@ -65,17 +65,27 @@ export async function waitAllConnected(ms, ...browsers) {
   return false;
 }
 
-/** Records the library's own `stateChange` events (wall time) in the page, from now on. */
+/**
+ * Records the library's own `stateChange`, `qualityLevelChange` and `mediaState` events
+ * (wall time, `event` naming which) in the page, from now on.
+ */
 export async function watchLibrary(browser) {
   await browser.page.evaluate(() => {
     window.__lib = [];
-    window.room.on("stateChange", (e) => window.__lib.push({ t: Date.now(), peerId: e.peerId, from: e.from, to: e.to, reason: e.reason }));
+    for (const event of ["stateChange", "qualityLevelChange", "mediaState"]) {
+      window.room.on(event, (e) => window.__lib.push({ t: Date.now(), event, ...JSON.parse(JSON.stringify(e)) }));
+    }
   });
 }
 
 /** The library `stateChange` events recorded by `watchLibrary`. */
 export function libraryStates(browser) {
-  return browser.page.evaluate(() => window.__lib ?? []);
+  return browser.page.evaluate(() => (window.__lib ?? []).filter((e) => e.event === "stateChange"));
+}
+
+/** The library events of `event` recorded by `watchLibrary`. */
+export function libraryEvents(browser, event) {
+  return browser.page.evaluate((name) => (window.__lib ?? []).filter((e) => e.event === name), event);
 }
 
 /** The demo's log lines, oldest first. */

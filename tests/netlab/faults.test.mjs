@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { HOSTS, LAB_SH, Lab, OUT_DIR, PID_FILE, TURN_URL, turnCredential } from "./lab.mjs";
-import { demoLog, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
+import { demoLog, libraryEvents, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
 import { Timeline, mediaTicks, perSecond } from "./timeline.mjs";
 import { readRecorder } from "./recorder.mjs";
 
@@ -71,21 +71,30 @@ function stateChangesAfter(timeline, name, since) {
   return timeline.states(name, "connectionState").filter((e) => e.t > since).map((e) => `${e.value}@${e.t}`);
 }
 
-test("loss 20 % for 10 s: the call stays up and getStats shows the loss", { timeout: 90_000 }, () =>
+test("loss 20 % for 10 s: the call stays up, getStats shows the loss, what is sent steps down and comes back", { timeout: 120_000 }, () =>
   scenario("loss", "20 % of UDP to and from Alice's host dropped for 10 s", async (timeline, keep) => {
     const { alice, bob } = keep(await startCall(lab, timeline));
+    await Promise.all([watchLibrary(alice), watchLibrary(bob)]);
     await sleep(1_000);
     const undo = await lab.loss("a", 20);
     await sleep(10_000);
+    // What Alice's video sender is set to now, at the worst of it.
+    const senderAtWorst = await alice.page.evaluate(() => window.__netlab.pcs.flatMap((pc) => pc.getSenders()).filter((s) => s.track?.kind === "video").map((s) => s.getParameters().encodings[0] ?? {}).map((e) => ({ active: e.active, maxBitrate: e.maxBitrate }))[0]);
     await undo();
     const undone = timeline.find("undo");
-    await Promise.all([videoGrows(alice, Date.now(), 10), videoGrows(bob, Date.now(), 10)]);
+    // Video may be paused (audio only) at the end of the loss; what Alice sends steps
+    // back up after ten clean seconds.
+    const clean = Date.now();
+    await alice.page.waitForFunction((since) => (window.__lib ?? []).some((e) => e.event === "qualityLevelChange" && e.trigger === "stable" && e.t > since), clean, { timeout: 30_000, polling: 250 }).catch(() => {});
+    await Promise.all([videoGrows(alice, Date.now(), 10, 30_000), videoGrows(bob, Date.now(), 10, 30_000)]);
     await timeline.collect();
 
     const fault = timeline.find("fault");
     const atBob = inboundLoss(timeline, "bob", fault, undone);
     const atAlice = inboundLoss(timeline, "alice", fault, undone);
-    timeline.result = { lossAtBob: atBob, lossAtAlice: atAlice, stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) } };
+    const rel = (e) => ({ ...e, t: e.t - timeline.t0 - fault });
+    const rungs = { alice: (await libraryEvents(alice, "qualityLevelChange")).map(rel), bob: (await libraryEvents(bob, "qualityLevelChange")).map(rel) };
+    timeline.result = { lossAtBob: atBob, lossAtAlice: atAlice, stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) }, rungs, senderAtWorst };
     console.log(`loss: Bob lost ${atBob.lost} of ${atBob.lost + atBob.received} packets (${atBob.percent} %), Alice ${atAlice.lost} of ${atAlice.lost + atAlice.received} (${atAlice.percent} %)`);
     // The call stayed up: no connection failed or closed, both are connected after it, and
     // video decoded again (waited for above). A short `disconnected` would be recorded in
@@ -95,6 +104,12 @@ test("loss 20 % for 10 s: the call stays up and getStats shows the loss", { time
       assert.deepEqual(down, [], `${name}'s connection went down under loss`);
     }
     for (const b of [alice, bob]) assert.ok((await statesNow(b)).every((s) => s.connectionState === "connected"), `${b.name} is not connected after the loss`);
+    // Alice's sender stepped down for the loss Bob reports (within 5 s of its onset), and
+    // the encoder really was reconfigured; after the loss it stepped back up.
+    const firstDown = rungs.alice.find((e) => e.trigger === "loss");
+    assert.ok(firstDown && firstDown.t <= 5_000, `Alice's first step down for loss: ${JSON.stringify(firstDown)}`);
+    assert.ok(senderAtWorst.active === false || senderAtWorst.maxBitrate < 1_700_000, `Alice's video sender at the worst: ${JSON.stringify(senderAtWorst)}`);
+    assert.ok(rungs.alice.some((e) => e.trigger === "stable" && e.t > undone - fault), `Alice never stepped back up: ${JSON.stringify(rungs.alice)}`);
     // getStats saw it: both receivers count lost packets in the window.
     assert.ok(atBob.percent >= 5, `Bob's getStats shows ${atBob.percent} % loss`);
     assert.ok(atAlice.percent >= 5, `Alice's getStats shows ${atAlice.percent} % loss`);

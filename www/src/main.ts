@@ -194,6 +194,14 @@ async function join(): Promise<void> {
   joined.on("stateChange", onStateChange);
   joined.on("recovery", onRecovery);
   joined.on("quality", onQuality);
+  joined.on("qualityLevelChange", ({ peerId, from, to, reason }) => {
+    log(`sending to ${names.get(peerId) ?? peerId}: ${from} -> ${to} (${reason})`);
+  });
+  joined.on("mediaState", ({ peerId, videoPaused, reason }) => {
+    const figure = ui.remotes.querySelector<HTMLElement>(`[data-peer-id="${CSS.escape(peerId)}"]`);
+    if (figure) figure.dataset.videoPaused = videoPaused ? (reason === "poorConnection" ? "video paused: poor connection" : "video paused") : "";
+    log(`${names.get(peerId) ?? peerId} ${videoPaused ? "paused" : "resumed"} video (${reason})`);
+  });
   joined.on("message", ({ peerId, text }) => addMessage(names.get(peerId) ?? peerId, text));
   joined.on("disconnected", ({ code }) => {
     setStatus("disconnected", "Signaling lost: calls in progress continue; reconnecting…");

@@ -30,6 +30,13 @@ pub enum SignalData {
     /// The sender closed its connection to you and built a new one at the envelope's
     /// `epoch`, but may not offer (a listener): close yours and offer on a new one.
     Reconnect,
+    /// The sender paused (or resumed) its video to you, and why (e.g. `poorConnection`):
+    /// show that instead of a frozen frame.
+    MediaState {
+        video_paused: bool,
+        #[serde(default)]
+        reason: String,
+    },
 }
 
 /// A [`SignalData`] with the link epoch it belongs to: what steadyrtc clients put in the
@@ -102,6 +109,29 @@ mod tests {
             json!({"kind": "reconnect"})
         );
         assert!(serde_json::from_value::<SignalEnvelope>(json!({"kind": "offer"})).is_err());
+    }
+
+    #[test]
+    fn media_state_uses_camel_case_and_reason_is_optional() {
+        let v = json!({"kind": "mediaState", "videoPaused": true, "reason": "poorConnection", "epoch": 2});
+        let e: SignalEnvelope = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(
+            e.data,
+            SignalData::MediaState {
+                video_paused: true,
+                reason: "poorConnection".into()
+            }
+        );
+        assert_eq!(serde_json::to_value(&e).unwrap(), v);
+        let bare: SignalData =
+            serde_json::from_value(json!({"kind": "mediaState", "videoPaused": false})).unwrap();
+        assert_eq!(
+            bare,
+            SignalData::MediaState {
+                video_paused: false,
+                reason: String::new()
+            }
+        );
     }
 
     #[test]

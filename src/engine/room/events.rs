@@ -5,6 +5,7 @@
 //! The one payload that carries browser objects, `track`, gets its `track` and `stream`
 //! from the driver; the engine decides that it is emitted and for whom.
 
+use crate::engine::adapt::{Rung, Trigger};
 use crate::engine::quality::Level;
 use crate::engine::recovery::RecoveryLevel;
 use crate::engine::session::SessionState;
@@ -103,6 +104,21 @@ pub enum RoomEvent {
         metrics: QualityMetrics,
         limitation: Option<String>,
     },
+    /// The rung of what we send to `peer_id` changed, and why.
+    QualityLevelChange {
+        peer_id: String,
+        from: Rung,
+        to: Rung,
+        trigger: Trigger,
+        reason: String,
+    },
+    /// `peer_id` paused (or resumed) its video to us, and why (`poorConnection`,
+    /// `preference`): show that instead of a frozen frame.
+    MediaState {
+        peer_id: String,
+        video_paused: bool,
+        reason: String,
+    },
     /// A data-channel text message.
     Message { peer_id: String, text: String },
     /// The signaling socket closed; calls continue while the session reconnects.
@@ -151,6 +167,8 @@ impl RoomEvent {
             RoomEvent::StateChange { .. } => "stateChange",
             RoomEvent::Recovery { .. } => "recovery",
             RoomEvent::Quality { .. } => "quality",
+            RoomEvent::QualityLevelChange { .. } => "qualityLevelChange",
+            RoomEvent::MediaState { .. } => "mediaState",
             RoomEvent::Message { .. } => "message",
             RoomEvent::Disconnected { .. } => "disconnected",
             RoomEvent::SessionStateChange { .. } => "sessionStateChange",
@@ -174,13 +192,15 @@ impl RoomEvent {
     }
 
     /// Every event name, in declaration order.
-    pub const NAMES: [&'static str; 16] = [
+    pub const NAMES: [&'static str; 18] = [
         "peerJoined",
         "peerLeft",
         "track",
         "stateChange",
         "recovery",
         "quality",
+        "qualityLevelChange",
+        "mediaState",
         "message",
         "disconnected",
         "sessionStateChange",

@@ -50,6 +50,18 @@ fn samples() -> Vec<RoomEvent> {
             metrics: QualityMetrics::default(),
             limitation: None,
         },
+        RoomEvent::QualityLevelChange {
+            peer_id: "p".into(),
+            from: crate::engine::adapt::Rung::High,
+            to: crate::engine::adapt::Rung::Medium,
+            trigger: crate::engine::adapt::Trigger::Loss,
+            reason: "loss 7 %".into(),
+        },
+        RoomEvent::MediaState {
+            peer_id: "p".into(),
+            video_paused: true,
+            reason: "poorConnection".into(),
+        },
         RoomEvent::Message {
             peer_id: "p".into(),
             text: "hi".into(),
@@ -101,6 +113,8 @@ fn samples() -> Vec<RoomEvent> {
             | RoomEvent::StateChange { .. }
             | RoomEvent::Recovery { .. }
             | RoomEvent::Quality { .. }
+            | RoomEvent::QualityLevelChange { .. }
+            | RoomEvent::MediaState { .. }
             | RoomEvent::Message { .. }
             | RoomEvent::Disconnected { .. }
             | RoomEvent::SessionStateChange { .. }

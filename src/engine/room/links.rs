@@ -366,6 +366,21 @@ impl RoomEngine {
                 ),
             );
         }
+        if let SignalData::MediaState {
+            video_paused,
+            reason,
+        } = &envelope.data
+        {
+            if envelope.epoch == current {
+                let event = RoomEvent::MediaState {
+                    peer_id: from.to_owned(),
+                    video_paused: *video_paused,
+                    reason: reason.clone(),
+                };
+                self.emit(event);
+            }
+            return;
+        }
         let reconnect = envelope.data == SignalData::Reconnect;
         if envelope.epoch > remote.epoch || (reconnect && !remote.link_open) {
             remote.epoch = envelope.epoch;

@@ -24,6 +24,7 @@ mod types;
 pub use events::{PeerView, QualityMetrics, RecoveryPhase, RoomEvent};
 pub use types::{LinkReport, RoomAction, RoomConfig, RoomInput, RoomTimer};
 
+use crate::engine::adapt::{Adapter, Preference};
 use crate::engine::quality::QualityMonitor;
 use crate::engine::recovery::{backoff_delay, RecoveryConfig, RecoveryLevel};
 use crate::engine::rng::SeededRng;
@@ -74,6 +75,8 @@ struct Remote {
     link_state: ConnState,
     /// Scores the link's `getStats()` samples.
     monitor: QualityMonitor,
+    /// Chooses what we send on this link.
+    adapter: Adapter,
     /// The last `quality` event, and when one was last emitted.
     quality: Option<RoomEvent>,
     quality_emitted_at: Option<u64>,
@@ -105,6 +108,8 @@ pub struct RoomEngine {
     /// The token was refreshed for the join under way (refresh once per join).
     token_refreshed: bool,
     last_reset_at: Option<u64>,
+    /// The app's quality preference for every link (`setQuality`); per-peer ones win.
+    preference: Preference,
     out: Vec<RoomAction>,
 }
 
@@ -128,6 +133,7 @@ impl RoomEngine {
             awaiting_token: false,
             token_refreshed: false,
             last_reset_at: None,
+            preference: Preference::Auto,
             out: Vec::new(),
         }
     }

@@ -6,16 +6,25 @@
 
 use super::events::QualityMetrics;
 use super::{RoomAction, RoomEngine, RoomEvent, RoomTimer};
+use crate::engine::adapt::{Adapter, Change, Observation, Preference, Rung};
 use crate::engine::quality::{Quality, QualityMonitor};
 use crate::engine::stats::{MediaKind, StatsSample};
 use crate::engine::types::{ConnState, Input};
+use steadyrtc_protocol::{ClientMessage, SignalData, SignalEnvelope};
 
 impl RoomEngine {
     /// A new link to `id` starts being sampled, from scratch.
     pub(super) fn start_sampling(&mut self, id: &str) {
+        let preference = self.preference;
+        let mut pinned = None;
         if let Some(remote) = self.peers.get_mut(id) {
             remote.monitor = QualityMonitor::new();
             remote.link_state = ConnState::Initializing;
+            remote.adapter = Adapter::new();
+            pinned = remote.adapter.set_preference(preference);
+        }
+        if let Some(change) = pinned {
+            self.apply_change(id, change);
         }
         self.schedule(
             RoomTimer::Stats {
@@ -79,6 +88,9 @@ impl RoomEngine {
             remote.quality_emitted_at = Some(now);
             self.emit(event);
         }
+        if extras.1 == ConnState::Connected && !q.path_silent {
+            self.adapt(id, &q);
+        }
         match extras.1 {
             ConnState::Connected if q.path_silent => {
                 self.out.push(RoomAction::LinkInput {
@@ -94,6 +106,113 @@ impl RoomEngine {
             }
             _ => {}
         }
+    }
+}
+
+impl RoomEngine {
+    /// Feeds the link's adapter what the last interval showed about what we send.
+    fn adapt(&mut self, id: &str, q: &Quality) {
+        let kinds = [q.audio.as_ref(), q.video.as_ref()];
+        let observation = Observation {
+            at_ms: self.now,
+            loss_pct: q.outbound_loss_pct,
+            rtt_ms: q.rtt_ms,
+            jitter_ms: kinds
+                .iter()
+                .flatten()
+                .map(|m| m.jitter_ms)
+                .fold(0.0, f64::max),
+            bandwidth_limited: q.quality_limitation_reason.as_deref() == Some("bandwidth"),
+            available_outgoing_bps: q.available_outgoing_kbps.map(|k| k * 1000.0),
+            sending_bps: Some(
+                kinds
+                    .iter()
+                    .flatten()
+                    .map(|m| m.bitrate_out_kbps * 1000.0)
+                    .sum(),
+            ),
+        };
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
+        if let Some(change) = remote.adapter.observe(&observation) {
+            self.apply_change(id, change);
+        }
+    }
+
+    /// Applies a new rung to the link to `id`, tells the app, and tells the remote when
+    /// video pauses or resumes.
+    pub(super) fn apply_change(&mut self, id: &str, change: Change) {
+        let video_changed = (change.from == Rung::AudioOnly) != (change.to == Rung::AudioOnly);
+        self.out.push(RoomAction::SetEncoding {
+            peer_id: id.to_owned(),
+            encoding: change.encoding.clone(),
+        });
+        self.emit(RoomEvent::QualityLevelChange {
+            peer_id: id.to_owned(),
+            from: change.from,
+            to: change.to,
+            trigger: change.trigger,
+            reason: change.reason,
+        });
+        if video_changed {
+            let paused = change.to == Rung::AudioOnly;
+            let reason = if change.trigger == crate::engine::adapt::Trigger::Preference {
+                "preference"
+            } else {
+                "poorConnection"
+            };
+            let epoch = self.peers.get(id).map_or(0, |r| r.epoch);
+            let data = SignalEnvelope {
+                data: SignalData::MediaState {
+                    video_paused: paused,
+                    reason: reason.into(),
+                },
+                epoch,
+            };
+            if let Ok(data) = serde_json::to_value(data) {
+                self.out.push(RoomAction::Send {
+                    message: ClientMessage::Signal {
+                        to: id.to_owned(),
+                        data,
+                    },
+                });
+            }
+        }
+    }
+
+    /// The app's quality choice, for every link or for the one to `peer_id`.
+    pub fn set_quality(
+        &mut self,
+        preference: Preference,
+        peer_id: Option<&str>,
+    ) -> Result<Vec<RoomAction>, crate::error::SteadyError> {
+        if self.is_over() {
+            return Err(super::closed_error());
+        }
+        let ids: Vec<String> = match peer_id {
+            Some(id) if self.peers.contains_key(id) => vec![id.to_owned()],
+            Some(id) => {
+                return Err(crate::error::SteadyError::new(
+                    crate::error::ErrorCode::InvalidArgument,
+                    format!("no peer {id:?} in the room"),
+                ))
+            }
+            None => {
+                self.preference = preference;
+                self.peers.keys().cloned().collect()
+            }
+        };
+        for id in ids {
+            let Some(remote) = self.peers.get_mut(&id) else {
+                continue;
+            };
+            let change = remote.adapter.set_preference(preference);
+            if let (Some(change), true) = (change, remote.link_open) {
+                self.apply_change(&id, change);
+            }
+        }
+        Ok(std::mem::take(&mut self.out))
     }
 }
 

@@ -265,6 +265,7 @@ impl RoomEngine {
                 rebuilds: 0,
                 link_state: crate::engine::ConnState::Initializing,
                 monitor: Default::default(),
+                adapter: Default::default(),
                 quality: None,
                 quality_emitted_at: None,
             },

@@ -252,3 +252,19 @@ pub(super) fn sample(
         ..StatsSample::default()
     }
 }
+
+/// [`sample`] plus what the remote reports of our video: `lost` of it lost (0..1).
+pub(super) fn sample_with_loss(
+    at_ms: u64,
+    packets: u64,
+    lost: f64,
+) -> crate::engine::stats::StatsSample {
+    use crate::engine::stats::{MediaKind, RemoteInboundRtp};
+    let mut s = sample(at_ms, packets, packets * 2, packets * 100, packets);
+    s.remote_inbound.push(RemoteInboundRtp {
+        fraction_lost: lost,
+        round_trip_time_s: Some(0.02),
+        ..RemoteInboundRtp::with_kind(MediaKind::Video)
+    });
+    s
+}

@@ -148,3 +148,158 @@ fn samples_of_a_replaced_link_are_ignored() {
         "{acts:?}"
     );
 }
+
+fn encodings(acts: &[RoomAction]) -> Vec<crate::engine::adapt::Rung> {
+    acts.iter()
+        .filter_map(|a| match a {
+            RoomAction::SetEncoding { encoding, .. } => Some(encoding.rung),
+            _ => None,
+        })
+        .collect()
+}
+
+fn media_states_sent(acts: &[RoomAction]) -> Vec<serde_json::Value> {
+    acts.iter()
+        .filter_map(|a| match a {
+            RoomAction::Send {
+                message: steadyrtc_protocol::ClientMessage::Signal { data, .. },
+            } if data["kind"] == "mediaState" => Some(data.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn loss_reported_by_the_remote_steps_what_we_send_down_and_says_why() {
+    use crate::engine::adapt::{Rung, Trigger};
+    let mut sim = connected();
+    let mut log = Vec::new();
+    for (i, t) in (10..16).enumerate() {
+        log.extend(stats(
+            &mut sim,
+            sample_with_loss(t * 1_000, 100 * (i as u64 + 1), 0.2),
+        ));
+    }
+    assert_eq!(
+        encodings(&log),
+        vec![Rung::Medium, Rung::Low],
+        "two lossy samples a rung"
+    );
+    let change = events(&log)
+        .into_iter()
+        .find(|e| matches!(e, RoomEvent::QualityLevelChange { .. }))
+        .unwrap();
+    assert!(
+        matches!(
+            change,
+            RoomEvent::QualityLevelChange {
+                from: Rung::High,
+                to: Rung::Medium,
+                trigger: Trigger::Loss,
+                ..
+            }
+        ),
+        "{change:?}"
+    );
+}
+
+#[test]
+fn audio_only_pauses_video_on_the_wire_and_tells_the_remote_and_back_up_resumes_it() {
+    use crate::engine::adapt::Rung;
+    let mut sim = connected();
+    let mut log = Vec::new();
+    let mut t = 10;
+    for i in 0..12u64 {
+        log.extend(stats(
+            &mut sim,
+            sample_with_loss(t * 1_000, 100 * (i + 1), 0.3),
+        ));
+        t += 1;
+    }
+    assert_eq!(encodings(&log).last(), Some(&Rung::AudioOnly));
+    let paused = media_states_sent(&log);
+    assert_eq!(paused.len(), 1, "{paused:?}");
+    assert_eq!(paused[0]["videoPaused"], true);
+    assert_eq!(paused[0]["reason"], "poorConnection");
+    // Clean for ten seconds: one rung up, video back, and the remote is told.
+    let mut log = Vec::new();
+    for i in 12..24u64 {
+        log.extend(stats(
+            &mut sim,
+            sample_with_loss(t * 1_000, 100 * (i + 1), 0.0),
+        ));
+        t += 1;
+    }
+    assert_eq!(encodings(&log), vec![Rung::Minimum]);
+    assert_eq!(media_states_sent(&log)[0]["videoPaused"], false);
+}
+
+#[test]
+fn set_quality_pins_a_rung_per_peer_or_for_all_and_auto_gives_control_back() {
+    use crate::engine::adapt::{Preference, Rung};
+    let mut sim = Sim::joined(vec![
+        peer("a", Role::Guest, true),
+        peer("b", Role::Guest, true),
+    ]);
+    let acts = sim
+        .room
+        .set_quality(Preference::AudioOnly, Some("a"))
+        .unwrap();
+    assert_eq!(encodings(&acts), vec![Rung::AudioOnly]);
+    assert_eq!(media_states_sent(&acts)[0]["reason"], "preference");
+    let acts = sim.room.set_quality(Preference::Low, None).unwrap();
+    assert_eq!(encodings(&acts), vec![Rung::Low, Rung::Low]);
+    assert!(sim.room.set_quality(Preference::Low, Some("zz")).is_err());
+    // A pinned link does not adapt: loss changes nothing.
+    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
+    let mut log = Vec::new();
+    for (i, t) in (10..14).enumerate() {
+        log.extend(stats(
+            &mut sim,
+            sample_with_loss(t * 1_000, 100 * (i as u64 + 1), 0.3),
+        ));
+    }
+    assert!(encodings(&log).is_empty());
+    // A link built later starts at the room's choice.
+    let acts = sim.server(ServerMessage::PeerJoined {
+        peer: peer("c", Role::Guest, false),
+    });
+    assert_eq!(encodings(&acts), vec![Rung::Low]);
+}
+
+#[test]
+fn a_media_state_signal_from_the_remote_reaches_the_app() {
+    let mut sim = connected();
+    let data =
+        serde_json::json!({"kind": "mediaState", "videoPaused": true, "reason": "poorConnection"});
+    let acts = sim.server(ServerMessage::Signal {
+        from: "a".into(),
+        data,
+    });
+    assert_eq!(
+        events(&acts),
+        vec![RoomEvent::MediaState {
+            peer_id: "a".into(),
+            video_paused: true,
+            reason: "poorConnection".into()
+        }]
+    );
+    assert!(!acts.iter().any(|a| matches!(
+        a,
+        RoomAction::LinkInput { .. } | RoomAction::OpenLink { .. }
+    )));
+}
+
+#[test]
+fn nothing_adapts_while_the_link_recovers() {
+    let mut sim = connected();
+    sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting);
+    let mut log = Vec::new();
+    for (i, t) in (10..16).enumerate() {
+        log.extend(stats(
+            &mut sim,
+            sample_with_loss(t * 1_000, 100 * (i as u64 + 1), 0.3),
+        ));
+    }
+    assert!(encodings(&log).is_empty());
+}

@@ -3,6 +3,7 @@
 //! (serde), so a room's inputs can be recorded and replayed.
 
 use super::events::RoomEvent;
+use crate::engine::adapt::Encoding;
 use crate::engine::recovery::RecoveryLevel;
 use crate::engine::session::{SessionConfig, SessionTimer};
 use crate::engine::stats::StatsSample;
@@ -140,6 +141,12 @@ pub enum RoomAction {
     /// Close the peer connection to `peer_id` and release it.
     CloseLink {
         peer_id: String,
+    },
+    /// Apply these sender parameters on the link to `peer_id` (`setParameters` on its
+    /// video and audio senders; video inactive when `videoEnabled` is false).
+    SetEncoding {
+        peer_id: String,
+        encoding: Encoding,
     },
     /// Sample the link to `peer_id` (`getStats`) and report it as `RoomInput::Stats`.
     SampleStats {
