@@ -209,9 +209,22 @@ impl PeerEngine {
             Input::ConnectionStateChanged { state } => self.transport(state, true),
             Input::TimerFired { timer } => self.timer_fired(timer),
             Input::SignalingUp => {
-                self.signaling_up = true;
+                let was_down = !std::mem::replace(&mut self.signaling_up, true);
+                let held = !self.outbox.is_empty();
                 while let Some(message) = self.outbox.pop_front() {
                     self.out.push(Action::Send { message });
+                }
+                // An offer that went out on a socket that was already dead (sent before
+                // the outage was noticed) waits for an answer that will never come: while
+                // recovering, restart ICE now on the working socket instead of waiting
+                // for the attempt's budget. An offer held here went out just now.
+                let lost_offer = self.neg.offer_outstanding && !held;
+                if was_down
+                    && lost_offer
+                    && self.state == ConnState::Reconnecting
+                    && self.pending_attempt.is_none()
+                {
+                    self.restart_ice();
                 }
             }
             Input::SignalingDown => self.signaling_up = false,

@@ -800,3 +800,83 @@ fn a_trace_of_a_link_with_an_app_retry_policy_replays_exactly_without_the_policy
         .collect();
     assert_eq!(replayed, a.log);
 }
+
+#[test]
+fn an_offer_lost_on_a_dead_socket_is_made_again_when_signaling_returns() {
+    let mut p = Pair::connected();
+    p.now = 5_000;
+    p.a.feed(
+        5_000,
+        Input::IceConnectionStateChanged {
+            state: TransportState::Disconnected,
+        },
+    );
+    p.a.complete_all(5_000);
+    // The ICE restart offer went out on a socket that was already dead.
+    let lost = p.a.take_sent();
+    assert!(
+        lost.iter().any(|m| matches!(
+            m,
+            Outgoing::Description {
+                kind: SdpKind::Offer,
+                ..
+            }
+        )),
+        "{lost:?}"
+    );
+    p.a.feed(6_000, Input::SignalingDown);
+    let before = restarts(&p.a.log);
+    p.a.feed(7_000, Input::SignalingUp);
+    p.a.complete_all(7_000);
+    assert_eq!(
+        restarts(&p.a.log),
+        before + 1,
+        "a new ICE restart offer on the working socket"
+    );
+    assert!(
+        p.a.log
+            .iter()
+            .any(|x| matches!(x, Action::Run { op: PcOp::Rollback })),
+        "the unanswered offer rolled back first"
+    );
+    p.now = 7_000;
+    p.settle();
+    p.a.feed(
+        7_500,
+        Input::ConnectionStateChanged {
+            state: TransportState::Connected,
+        },
+    );
+    assert_eq!(p.a.engine.state(), ConnState::Connected);
+    assert!(
+        p.a.model.errors.is_empty() && p.b.model.errors.is_empty(),
+        "{:?} {:?}",
+        p.a.model.errors,
+        p.b.model.errors
+    );
+}
+
+#[test]
+fn an_offer_held_while_signaling_was_down_is_sent_not_made_again() {
+    let mut p = Pair::connected();
+    p.a.feed(4_000, Input::SignalingDown);
+    p.a.feed(
+        5_000,
+        Input::IceConnectionStateChanged {
+            state: TransportState::Disconnected,
+        },
+    );
+    p.a.complete_all(5_000);
+    assert!(p.a.take_sent().is_empty(), "held in the outbox");
+    let before = restarts(&p.a.log);
+    p.a.feed(7_000, Input::SignalingUp);
+    p.a.complete_all(7_000);
+    assert_eq!(restarts(&p.a.log), before, "no second offer");
+    assert!(p.a.take_sent().iter().any(|m| matches!(
+        m,
+        Outgoing::Description {
+            kind: SdpKind::Offer,
+            ..
+        }
+    )));
+}
