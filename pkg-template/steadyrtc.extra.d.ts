@@ -257,6 +257,41 @@ export interface MediaStateEvent {
   reason: string;
 }
 
+/** One step of a diagnostics timeline (`atMs` is the page's clock, `Date.now()`). */
+export interface DiagnosticsStep {
+  atMs: number;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** What `room.diagnostics()` knows of one connection. */
+export interface PeerDiagnostics {
+  peerId: string;
+  state?: ConnectionState;
+  timeline: DiagnosticsStep[];
+  /** The last `quality` report, with `event: "quality"`. */
+  quality?: QualityEvent & { event: "quality" };
+  /** What is sent to this peer now. */
+  rung?: QualityRung;
+  /** Recovery attempts started: ICE restart, signaling reset, full reconnect. */
+  recoveryAttempts: [number, number, number];
+  recoveries: number;
+  lastTimeToRecoverMs?: number;
+  /** In plain words, e.g. "UDP is blocked: media is relayed over TURN/TCP. ...". */
+  recommendations: string[];
+}
+
+/** What `room.diagnostics()` returns: paste it into a bug report. */
+export interface DiagnosticsReport {
+  atMs: number;
+  peerId: string;
+  room: string;
+  sessionState?: SessionState;
+  sessionTimeline: DiagnosticsStep[];
+  peers: PeerDiagnostics[];
+}
+
 /** Payload of `message`: text sent with `room.send` by `peerId` (data channel). */
 export interface DataMessage {
   peerId: string;

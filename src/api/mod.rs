@@ -3,6 +3,7 @@
 //! error code union) live in `pkg-template/steadyrtc.extra.d.ts`, appended to the
 //! generated `.d.ts` by the build.
 
+mod diagnostics;
 pub mod error;
 pub mod events;
 mod policy;

@@ -187,6 +187,15 @@ impl Room {
             })
     }
 
+    /// A report for bug reports and support: the session's and each connection's
+    /// timeline (last 50 steps), the last quality report, what is sent, recovery attempts
+    /// per level and the last time to recover, and recommendations in plain words.
+    #[wasm_bindgen(unchecked_return_type = "DiagnosticsReport")]
+    pub fn diagnostics(&self) -> JsValue {
+        let now = crate::browser::driver::now_ms();
+        super::diagnostics::to_js(&self.driver.read(|e| e.diagnostics(now)))
+    }
+
     /// This participant's id, as the server assigned it (empty before `connect`
     /// resolves; it changes after a rejoin).
     #[wasm_bindgen(getter, js_name = peerId)]

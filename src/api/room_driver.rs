@@ -95,9 +95,17 @@ impl RoomCtx {
         if !visible {
             driver.handle(RoomInput::PageVisible { visible });
         }
+        driver.handle(RoomInput::Presets {
+            presets: page::presets(),
+        });
         let weak = Rc::downgrade(driver);
         let listeners = page::watch(Rc::new(move |event| {
             let Some(driver) = weak.upgrade() else { return };
+            if event == PageEvent::NetworkChanged {
+                driver.handle(RoomInput::Presets {
+                    presets: page::presets(),
+                });
+            }
             driver.handle(match event {
                 PageEvent::Online(online) => RoomInput::NetworkOnline { online },
                 PageEvent::Visible(visible) => RoomInput::PageVisible { visible },

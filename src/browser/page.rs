@@ -28,6 +28,31 @@ pub fn current() -> (bool, bool) {
     (online, visible)
 }
 
+/// What the browser says of the device and the network, for the adaptation presets:
+/// `navigator.connection` (`effectiveType`, `saveData`) and `navigator.userAgentData`
+/// (`mobile`), where they exist. Copies only.
+pub fn presets() -> crate::engine::adapt::Presets {
+    let mut presets = crate::engine::adapt::Presets::default();
+    let Some(window) = web_sys::window() else {
+        return presets;
+    };
+    let navigator: wasm_bindgen::JsValue = window.navigator().into();
+    let get =
+        |target: &wasm_bindgen::JsValue, key: &str| js_sys::Reflect::get(target, &key.into()).ok();
+    if let Some(connection) = get(&navigator, "connection").filter(|c| c.is_object()) {
+        presets.effective_type = get(&connection, "effectiveType").and_then(|v| v.as_string());
+        presets.save_data = get(&connection, "saveData")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+    }
+    if let Some(ua) = get(&navigator, "userAgentData").filter(|u| u.is_object()) {
+        presets.mobile = get(&ua, "mobile")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+    }
+    presets
+}
+
 /// Watches `online`/`offline` on the window, `visibilitychange` on the document and
 /// `change` on `navigator.connection`.
 pub fn watch(events: Rc<dyn Fn(PageEvent)>) -> Vec<EventListener> {

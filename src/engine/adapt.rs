@@ -30,6 +30,17 @@ impl Rung {
         Rung::AudioOnly,
     ];
 
+    /// The JS name of this rung.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rung::High => "high",
+            Rung::Medium => "medium",
+            Rung::Low => "low",
+            Rung::Minimum => "minimum",
+            Rung::AudioOnly => "audioOnly",
+        }
+    }
+
     fn down(self) -> Self {
         Self::ALL[(self as usize + 1).min(4)]
     }

@@ -86,6 +86,15 @@ test("two browsers in one room see and hear each other and exchange messages", a
   assert.equal(quality.metrics.candidateType, "host");
   assert.ok(quality.metrics.bitrateInKbps > 50, `${quality.metrics.bitrateInKbps} kbps in`);
   assert.match(await alice.page.innerText("#remotes .quality"), /^(excellent|good) \d+$/);
+  // The diagnostics report says the same, with the connection's timeline.
+  const diagnostics = await alice.page.evaluate(() => window.room.diagnostics());
+  assert.equal(diagnostics.sessionState, "connected");
+  assert.equal(diagnostics.peers.length, 1);
+  const [toBob] = diagnostics.peers;
+  assert.equal(toBob.state, "connected");
+  assert.equal(toBob.timeline.at(-1).to, "connected");
+  assert.equal(toBob.quality.metrics.resolution, "640x480");
+  assert.deepEqual(toBob.recoveryAttempts, [0, 0, 0]);
 
   // Names and connection state are shown on each tile.
   assert.match(await alice.page.innerText("#remotes figcaption"), /Bob\s*connected/);

@@ -252,6 +252,15 @@ test("blockUdp with TURN: the selected pair is a relay over TCP and media flows"
       assert.equal(pair?.local?.type, "relay", `${name}'s selected pair is not a relay pair: ${JSON.stringify(pair)}`);
       assert.equal(pair?.local?.relayProtocol, "tcp", `${name} reaches TURN over ${pair?.local?.relayProtocol}, not TCP`);
     }
+    // The library saw it too, and says so in plain words in its diagnostics.
+    for (const b of [alice, bob]) {
+      const advice = await b.page.waitForFunction(() => {
+        const text = window.room?.diagnostics().peers[0]?.recommendations.join(" ") ?? "";
+        return text.includes("UDP is blocked") ? text : null;
+      }, null, { timeout: 10_000, polling: 250 }).then((h) => h.jsonValue());
+      assert.match(advice, /TURN\/TCP/);
+      timeline.result[`${b.name}Recommendations`] = advice;
+    }
   }),
 );
 

@@ -190,6 +190,7 @@ impl RoomEngine {
             return;
         }
         let from = std::mem::replace(&mut remote.shown, to);
+        self.report_state(id, to, reason);
         self.emit(RoomEvent::StateChange {
             peer_id: id.to_owned(),
             from,

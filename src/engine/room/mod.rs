@@ -15,12 +15,19 @@
 //! does what it says. After `leave`, `roomEnded` or a refused first join it emits
 //! [`RoomAction::Finished`] and then nothing, whatever it is fed.
 
+mod diagnostics;
 mod events;
 mod links;
 mod quality;
+mod reports;
 mod server;
 mod types;
 
+pub use diagnostics::{Diagnostics, PeerDiagnostics};
+/// One step of a diagnostics timeline.
+pub mod diagnostics_step {
+    pub use super::diagnostics::Step;
+}
 pub use events::{PeerView, QualityMetrics, RecoveryPhase, RoomEvent};
 pub use types::{LinkReport, RoomAction, RoomConfig, RoomInput, RoomTimer};
 
@@ -80,6 +87,11 @@ struct Remote {
     /// The last `quality` event, and when one was last emitted.
     quality: Option<RoomEvent>,
     quality_emitted_at: Option<u64>,
+    /// When the first link to this peer was opened (setup time), and whether it was
+    /// reported; when the last `report` about this peer went to the server.
+    opened_at: u64,
+    setup_reported: bool,
+    reported_at: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +122,10 @@ pub struct RoomEngine {
     last_reset_at: Option<u64>,
     /// The app's quality preference for every link (`setQuality`); per-peer ones win.
     preference: Preference,
+    /// What the browser says of the device and network (caps every link's ladder).
+    presets: crate::engine::adapt::Presets,
+    /// What was emitted, for `diagnostics()`.
+    diagnostics: diagnostics::DiagnosticsLog,
     out: Vec<RoomAction>,
 }
 
@@ -134,6 +150,8 @@ impl RoomEngine {
             token_refreshed: false,
             last_reset_at: None,
             preference: Preference::Auto,
+            diagnostics: Default::default(),
+            presets: Default::default(),
             out: Vec::new(),
         }
     }
@@ -173,6 +191,17 @@ impl RoomEngine {
             .values()
             .map(|r| (view(&r.info), r.shown))
             .collect()
+    }
+
+    /// The diagnostics report at `now_ms`: the session's and every peer's timeline, the
+    /// last quality, recovery counts, and recommendations in plain words.
+    pub fn diagnostics(&self, now_ms: u64) -> Diagnostics {
+        self.diagnostics.report(
+            now_ms,
+            &self.me.peer_id,
+            &self.cfg.room,
+            self.session.state(),
+        )
     }
 
     /// The last `quality` event of the link to `peer_id`.
@@ -340,6 +369,7 @@ impl RoomEngine {
                 epoch,
                 sample,
             } => self.stats(&peer_id, epoch, sample),
+            I::Presets { presets } => self.set_presets(presets),
             I::TimerFired { timer } => self.timer_fired(timer),
             I::Leave => self.leave(),
         }
@@ -545,6 +575,7 @@ impl RoomEngine {
     }
 
     fn emit(&mut self, event: RoomEvent) {
+        self.diagnostics.observe(self.now, &event);
         self.out.push(RoomAction::Emit { event });
     }
 

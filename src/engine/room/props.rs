@@ -35,6 +35,7 @@ enum Step {
     Token(bool),
     FireNext,
     Stats(u8, u32, u64),
+    Presets(u8),
     Advance(u32),
     SeqReplay,
     Leave,
@@ -62,6 +63,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => any::<bool>().prop_map(Step::Token),
         4 => Just(Step::FireNext),
         2 => (0u8..3, 0u32..3, 0u64..5).prop_map(|(i, e, n)| Step::Stats(i, e, n)),
+        1 => (0u8..5).prop_map(Step::Presets),
         2 => (0u32..30_000).prop_map(Step::Advance),
         1 => Just(Step::SeqReplay),
         1 => Just(Step::Leave),
@@ -249,6 +251,15 @@ fn run(cfg: RoomConfig, steps: &[Step]) -> Vec<RoomAction> {
                 peer_id: IDS[*i as usize].into(),
                 epoch: *epoch,
                 sample: super::sim::sample(sim.now, n * 10, n * 20, n * 100, *n),
+            },
+            Step::Presets(n) => RoomInput::Presets {
+                presets: crate::engine::adapt::Presets {
+                    effective_type: ["4g", "3g", "2g", "slow-2g", "5g"]
+                        .get(*n as usize)
+                        .map(|s| s.to_string()),
+                    save_data: *n == 4,
+                    mobile: *n == 1,
+                },
             },
             Step::Advance(ms) => {
                 sim.advance(*ms as u64);

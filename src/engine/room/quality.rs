@@ -22,6 +22,7 @@ impl RoomEngine {
             remote.link_state = ConnState::Initializing;
             remote.adapter = Adapter::new();
             pinned = remote.adapter.set_preference(preference);
+            pinned = remote.adapter.set_presets(self.presets.clone()).or(pinned);
         }
         if let Some(change) = pinned {
             self.apply_change(id, change);
@@ -88,6 +89,7 @@ impl RoomEngine {
             remote.quality_emitted_at = Some(now);
             self.emit(event);
         }
+        self.report_quality(id, q.score);
         if extras.1 == ConnState::Connected && !q.path_silent {
             self.adapt(id, &q);
         }
@@ -177,6 +179,26 @@ impl RoomEngine {
                         data,
                     },
                 });
+            }
+        }
+    }
+
+    /// New device and network conditions: every link's ladder is capped by them.
+    pub(super) fn set_presets(&mut self, presets: crate::engine::adapt::Presets) {
+        self.presets = presets.clone();
+        let ids: Vec<String> = self
+            .peers
+            .iter()
+            .filter(|(_, r)| r.link_open)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ids {
+            let change = self
+                .peers
+                .get_mut(&id)
+                .and_then(|r| r.adapter.set_presets(presets.clone()));
+            if let Some(change) = change {
+                self.apply_change(&id, change);
             }
         }
     }

@@ -268,6 +268,9 @@ impl RoomEngine {
                 adapter: Default::default(),
                 quality: None,
                 quality_emitted_at: None,
+                opened_at: self.now,
+                setup_reported: false,
+                reported_at: None,
             },
         );
         self.open_link(&id, initiator);

@@ -303,3 +303,20 @@ fn nothing_adapts_while_the_link_recovers() {
     }
     assert!(encodings(&log).is_empty());
 }
+
+#[test]
+fn presets_cap_every_link_and_links_built_later() {
+    use crate::engine::adapt::{Presets, Rung};
+    let mut sim = connected();
+    let acts = sim.feed(RoomInput::Presets {
+        presets: Presets {
+            effective_type: Some("3g".into()),
+            ..Presets::default()
+        },
+    });
+    assert_eq!(encodings(&acts), vec![Rung::Low]);
+    let acts = sim.server(ServerMessage::PeerJoined {
+        peer: peer("b", Role::Guest, false),
+    });
+    assert_eq!(encodings(&acts), vec![Rung::Low]);
+}

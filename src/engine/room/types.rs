@@ -3,7 +3,7 @@
 //! (serde), so a room's inputs can be recorded and replayed.
 
 use super::events::RoomEvent;
-use crate::engine::adapt::Encoding;
+use crate::engine::adapt::{Encoding, Presets};
 use crate::engine::recovery::RecoveryLevel;
 use crate::engine::session::{SessionConfig, SessionTimer};
 use crate::engine::stats::StatsSample;
@@ -97,6 +97,10 @@ pub enum RoomInput {
     },
     /// `navigator.connection` changed (a new network): a good moment to retry.
     NetworkChanged,
+    /// What the browser says of the device and network now (adaptation caps).
+    Presets {
+        presets: Presets,
+    },
     /// A `getStats()` sample of the link to `peer_id` at `epoch`.
     Stats {
         peer_id: String,

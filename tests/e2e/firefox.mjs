@@ -1,0 +1,75 @@
+// Debian's Firefox driven from node through geckodriver's WebDriver HTTP API (one
+// geckodriver per browser: it serves one session at a time). Fake camera and microphone
+// through Firefox's prefs. No client library: a handful of endpoints is all it takes.
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+export const FIREFOX = process.env.FIREFOX ?? "/usr/bin/firefox-esr";
+
+function geckodriverPath() {
+  if (process.env.GECKODRIVER) return process.env.GECKODRIVER;
+  try {
+    return execFileSync("bash", ["-c", "command -v geckodriver"]).toString().trim();
+  } catch {
+    throw new Error("geckodriver not found: run scripts/setup.sh --test (or set GECKODRIVER)");
+  }
+}
+
+let nextPort = 4444 + (process.pid % 500) * 2;
+
+/** Starts Firefox (headless, fake media) under its own geckodriver; returns a small client. */
+export async function launchFirefox() {
+  if (!existsSync(FIREFOX)) throw new Error(`Firefox not found at ${FIREFOX}: run scripts/setup.sh --test`);
+  const port = nextPort++;
+  const proc = spawn(geckodriverPath(), ["--port", String(port)], { stdio: "ignore" });
+  const base = `http://127.0.0.1:${port}`;
+  const call = async (method, path, body) => {
+    const res = await fetch(base + path, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`geckodriver ${method} ${path}: ${JSON.stringify(json.value ?? json)}`);
+    return json.value;
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await fetch(`${base}/status`);
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`geckodriver did not start: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const session = await call("POST", "/session", {
+    capabilities: { alwaysMatch: { browserName: "firefox", "moz:firefoxOptions": {
+      binary: FIREFOX, args: ["-headless"],
+      prefs: { "media.navigator.streams.fake": true, "media.navigator.permission.disabled": true },
+    } } },
+  });
+  const id = session.sessionId;
+  await call("POST", `/session/${id}/timeouts`, { script: 60_000 });
+  return {
+    goto: (url) => call("POST", `/session/${id}/url`, { url }),
+    /** Runs `fn(arg)` in the page (it may be async) and returns its JSON result. */
+    evaluate: (fn, arg) => call("POST", `/session/${id}/execute/async`, {
+      script: `const done = arguments[arguments.length - 1]; Promise.resolve((${fn})(arguments[0])).then((v) => done({ ok: v }), (e) => done({ error: String(e && e.stack || e) }));`,
+      args: [arg ?? null],
+    }).then((r) => {
+      if (r && r.error) throw new Error(`in Firefox: ${r.error}`);
+      return r?.ok;
+    }),
+    /** Polls `fn(arg)` in the page every 100 ms until it is truthy; returns it. */
+    async waitFor(fn, arg, timeoutMs = 20_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const v = await this.evaluate(fn, arg);
+        if (v) return v;
+        if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(fn).slice(0, 120)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async close() {
+      await call("DELETE", `/session/${id}`).catch(() => {});
+      proc.kill();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// End to end in Firefox: two Firefox processes (and one Chromium) through the real server,
+// driving the package API as room_api.test.mjs does in Chromium: no event lost before
+// connect, a full reconnect of one connection on both sides, Chromium and Firefox in one
+// call with video both ways and a chat line, and leave() releasing the camera and every
+// peer connection.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, startServer } from "./harness.mjs";
+import { launchFirefox } from "./firefox.mjs";
+
+/** In the page: records every RTCPeerConnection, then joins with handlers attached first. */
+const JOIN = async ({ room, name }) => {
+  if (!window.__pcs) {
+    const Native = window.RTCPeerConnection;
+    window.__pcs = [];
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args) {
+        super(...args);
+        window.__pcs.push(this);
+      }
+    };
+  }
+  const m = await import("/pkg/steadyrtc.js");
+  await m.default();
+  const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role: "guest" }) });
+  const { token } = await res.json();
+  const r = new m.Room({ logLevel: "warn" });
+  window.__room = r;
+  window.__seen = [];
+  window.__tracks = [];
+  for (const event of ["peerJoined", "peerLeft", "stateChange", "recovery", "chat", "track", "quality"]) {
+    r.on(event, (e) => {
+      if (event === "track") window.__tracks.push(e);
+      window.__seen.push({ event, ...(event === "track" ? { peerId: e.peerId, kind: e.kind } : JSON.parse(JSON.stringify(e))), at: performance.now() });
+    });
+  }
+  await r.connect({ url: `ws://${location.host}/ws`, room, name, token, media: { audio: true, video: true } });
+  return { peerId: r.peerId, seen: window.__seen.slice() };
+};
+
+const CONNECTED_TO = (id) => window.__room.peers().some((p) => p.id === id && p.connectionState === "connected");
+
+/**
+ * Video from `id` decodes, by the library's own getStats reports: a `quality` event after
+ * page time `since` with frames per second and a resolution.
+ */
+const DECODING_FROM = ({ id, since }) => window.__seen.some((s) => s.event === "quality" && s.peerId === id && s.at > since && s.metrics.fps > 0 && s.metrics.resolution);
+
+const LEAVE = async () => {
+  const tracks = window.__room.localStream.getTracks();
+  await window.__room.leave();
+  return { tracks: tracks.map((t) => t.readyState), pcs: window.__pcs.map((pc) => pc.connectionState) };
+};
+
+test("Firefox: handlers before connect see every event; reconnectPeer rebuilds a connection on both sides; leave releases everything", { timeout: 120_000 }, async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const a = await launchFirefox();
+  t.after(() => a.close());
+  const b = await launchFirefox();
+  t.after(() => b.close());
+  for (const f of [a, b]) await f.goto(`${server.url}/`);
+  const room = `ff-${process.pid}-${Date.now()}`;
+  const alice = await a.evaluate(JOIN, { room, name: "Alice" });
+  const bob = await b.evaluate(JOIN, { room, name: "Bob" });
+  assert.equal(bob.seen[0]?.event, "peerJoined", JSON.stringify(bob.seen));
+  assert.equal(bob.seen[0].id, alice.peerId);
+  await b.waitFor(CONNECTED_TO, alice.peerId);
+  await a.waitFor(CONNECTED_TO, bob.peerId);
+  const states = (await b.evaluate(() => window.__seen)).filter((s) => s.event === "stateChange");
+  assert.equal(states[0].from, "initializing");
+  await a.waitFor(DECODING_FROM, { id: bob.peerId, since: 0 });
+
+  // A full reconnect asked by Alice: both sides rebuild, Bob's video decodes again.
+  const mark = await a.evaluate((id) => { const at = performance.now(); window.__room.reconnectPeer(id); return at; }, bob.peerId);
+  await a.waitFor(({ id, mark }) => window.__seen.some((s) => s.event === "recovery" && s.peerId === id && s.phase === "recovered" && s.level === "fullReconnect" && s.at > mark), { id: bob.peerId, mark });
+  await b.waitFor((id) => window.__seen.some((s) => s.event === "recovery" && s.peerId === id && s.phase === "recovered"), alice.peerId);
+  const recoveredAt = await a.evaluate((id) => window.__seen.find((s) => s.event === "recovery" && s.peerId === id && s.phase === "recovered").at, bob.peerId);
+  await a.waitFor(DECODING_FROM, { id: bob.peerId, since: recoveredAt });
+
+  const left = await b.evaluate(LEAVE);
+  assert.deepEqual(left.tracks, ["ended", "ended"]);
+  assert.ok(left.pcs.length >= 2 && left.pcs.every((s) => s === "closed"), JSON.stringify(left.pcs));
+  await a.waitFor((id) => window.__seen.some((s) => s.event === "peerLeft" && s.id === id && s.reason === "left"), bob.peerId);
+});
+
+test("Chromium and Firefox in one call: video both ways and a chat line", { timeout: 120_000 }, async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const ff = await launchFirefox();
+  t.after(() => ff.close());
+  const ch = await launchBrowser();
+  t.after(() => ch.close());
+  await ff.goto(`${server.url}/`);
+  await ch.page.goto(`${server.url}/`);
+  const room = `mixed-${process.pid}-${Date.now()}`;
+  const fox = await ff.evaluate(JOIN, { room, name: "Fox" });
+  const chrome = await ch.page.evaluate(JOIN, { room, name: "Chrome" });
+  await ff.waitFor(CONNECTED_TO, chrome.peerId);
+  await ch.page.waitForFunction(CONNECTED_TO, fox.peerId, { timeout: 20_000 });
+  await ff.waitFor(DECODING_FROM, { id: chrome.peerId, since: 0 });
+  await ch.page.waitForFunction(DECODING_FROM, { id: fox.peerId, since: 0 }, { timeout: 20_000, polling: 100 });
+  await ch.page.evaluate(() => window.__room.sendChat("hello from Chromium"));
+  await ff.waitFor(() => window.__seen.some((s) => s.event === "chat" && s.text === "hello from Chromium"));
+  await ff.evaluate(() => window.__room.sendChat("hello from Firefox"));
+  await ch.page.waitForFunction(() => window.__seen.some((s) => s.event === "chat" && s.text === "hello from Firefox"), null, { timeout: 10_000 });
+});
