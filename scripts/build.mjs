@@ -78,13 +78,14 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 
 // sizes, against a budget: the build fails when the package grows past it, so that
 // growth is a decision, not an accident (raise the budget in the same commit, saying why).
-// 180 -> 205 KiB: the room engine (rooms, recovery up to a full reconnect) took the wasm
+// 180 -> 215 KiB: the room engine (rooms, recovery up to a full reconnect) took the wasm
 // to 179.6 KiB, getStats sampling with quality scoring to 190 KiB, adaptation
 // (setParameters, setQuality, mediaState) to 195.6 KiB, reports, presets and
-// diagnostics to 203.6 KiB. Issue "Fast and small" is where it comes down again.
+// diagnostics to 203.6 KiB, and exporting traces (serde_json for every input type) to
+// 213.6 KiB. Issue "Fast and small" is where it comes down again.
 // (Measured on the way: one `str::to_uppercase` cost 10 KiB of Unicode tables, and a
 // serde serializer for the diagnostics report 13 KiB; both are gone.)
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 205, "steadyrtc.js": 12 };
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 215, "steadyrtc.js": 12 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

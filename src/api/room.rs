@@ -196,6 +196,31 @@ impl Room {
         super::diagnostics::to_js(&self.driver.read(|e| e.diagnostics(now)))
     }
 
+    /// Everything this room and each of its connections were fed, with times, as JSON
+    /// text: `{"room": …, "links": {"<peerId>": …}}`. Attach it to a bug report;
+    /// `cargo run --example replay_trace -- trace.json` replays it natively to the same
+    /// actions.
+    #[wasm_bindgen(js_name = exportTrace)]
+    pub fn export_trace(&self) -> String {
+        let room = self
+            .driver
+            .read(|e| serde_json::to_string(e.trace()).unwrap_or_default());
+        let links: Vec<String> = self
+            .driver
+            .ctx
+            .link_traces()
+            .into_iter()
+            .filter_map(|(peer, trace)| {
+                Some(format!(
+                    "{}:{}",
+                    serde_json::to_string(&peer).ok()?,
+                    serde_json::to_string(&trace).ok()?
+                ))
+            })
+            .collect();
+        format!("{{\"room\":{room},\"links\":{{{}}}}}", links.join(","))
+    }
+
     /// This participant's id, as the server assigned it (empty before `connect`
     /// resolves; it changes after a rejoin).
     #[wasm_bindgen(getter, js_name = peerId)]

@@ -115,6 +115,15 @@ impl RoomCtx {
         *driver.ctx.page_listeners.borrow_mut() = listeners;
     }
 
+    /// The recorded trace of every open link, by peer.
+    pub fn link_traces(&self) -> Vec<(String, crate::engine::trace::Trace)> {
+        self.links
+            .borrow()
+            .iter()
+            .filter_map(|(peer, (_, link))| Some((peer.clone(), link.trace()?)))
+            .collect()
+    }
+
     /// Sends `text` on every open data channel; returns how many took it.
     pub fn send_to_all(&self, text: &str) -> usize {
         let links: Vec<Rc<PeerLink>> = self

@@ -6,7 +6,10 @@
 // scratch on both sides while the others stay up.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, startServer } from "./harness.mjs";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { artifactDir, launchBrowser, root, startServer } from "./harness.mjs";
 
 /** Records every RTCPeerConnection a page creates (the library's included). */
 const TRACK_PCS = () => {
@@ -90,6 +93,18 @@ test("handlers attached before connect see every event, and errors are SteadyErr
   assert.equal(states.at(-1).to, "connected");
   for (const s of states) assert.equal(s.peerId, a.peerId);
   assert.deepEqual(seen.filter((s) => s.event === "track").map((s) => s.kind).sort(), ["audio", "video"]);
+
+  // Bob's room, exported and replayed natively, emits exactly the events his page saw.
+  // (One evaluate: the trace and the events seen are taken at the same moment.)
+  const { exported, seenNow } = await bob.page.evaluate(() => ({ exported: window.__room.exportTrace(), seenNow: window.__seen.slice() }));
+  const file = join(artifactDir("e2e"), "bob-trace.json");
+  writeFileSync(file, exported);
+  const kinds = new Set(["peerJoined", "peerLeft", "stateChange", "track", "recovery", "sessionStateChange", "roomEnded", "error"]);
+  const replayed = execFileSync("cargo", ["run", "--quiet", "--example", "replay_trace", "--", file, "--events"], { cwd: root, encoding: "utf8", timeout: 300_000 })
+    .trim().split("\n").map((l) => JSON.parse(l)).filter((e) => kinds.has(e.event));
+  const key = (e) => `${e.event}:${e.peerId ?? e.id ?? ""}:${e.to ?? e.kind ?? ""}`;
+  assert.deepEqual(replayed.map(key), seenNow.map(key));
+  assert.ok(JSON.parse(exported).links[a.peerId].entries.length > 0, "the link's own trace is exported too");
 
   const errors = await bob.page.evaluate(async () => {
     const m = window.__m;

@@ -21,6 +21,7 @@ mod links;
 mod quality;
 mod reports;
 mod server;
+pub mod trace;
 mod types;
 
 pub use diagnostics::{Diagnostics, PeerDiagnostics};
@@ -124,6 +125,8 @@ pub struct RoomEngine {
     preference: Preference,
     /// What the browser says of the device and network (caps every link's ladder).
     presets: crate::engine::adapt::Presets,
+    /// Every input and command, for `exportTrace()` and replay.
+    trace: trace::RoomTrace,
     /// What was emitted, for `diagnostics()`.
     diagnostics: diagnostics::DiagnosticsLog,
     out: Vec<RoomAction>,
@@ -133,6 +136,7 @@ impl RoomEngine {
     pub fn new(cfg: RoomConfig, seed: u64) -> Self {
         let mut rng = SeededRng::new(seed);
         let session = SessionSupervisor::new(cfg.session.clone(), rng.next_u64());
+        let trace = trace::RoomTrace::new(cfg.clone(), seed);
         Self {
             cfg,
             rng,
@@ -152,12 +156,19 @@ impl RoomEngine {
             preference: Preference::Auto,
             diagnostics: Default::default(),
             presets: Default::default(),
+            trace,
             out: Vec::new(),
         }
     }
 
     /// Sets what to join. Only before `Connect`: `connect` may be called once.
     pub fn prepare(&mut self, cfg: RoomConfig) -> Result<(), SteadyError> {
+        self.trace.record(
+            self.now,
+            trace::RoomStep::Prepare {
+                config: cfg.clone(),
+            },
+        );
         match self.phase {
             Phase::Idle => {
                 self.session = SessionSupervisor::new(cfg.session.clone(), self.rng.next_u64());
@@ -204,6 +215,11 @@ impl RoomEngine {
         )
     }
 
+    /// Everything this room was fed, for a native replay.
+    pub fn trace(&self) -> &trace::RoomTrace {
+        &self.trace
+    }
+
     /// The last `quality` event of the link to `peer_id`.
     pub fn quality(&self, peer_id: &str) -> Option<&RoomEvent> {
         self.peers.get(peer_id)?.quality.as_ref()
@@ -222,6 +238,11 @@ impl RoomEngine {
         text: &str,
         to: Option<String>,
     ) -> Result<Vec<RoomAction>, SteadyError> {
+        let step = trace::RoomStep::SendChat {
+            text: text.to_owned(),
+            to: to.clone(),
+        };
+        self.trace.record(self.now, step);
         self.require_signaling("try again once sessionStateChange says connected")?;
         if text.trim().is_empty() || text.len() > MAX_CHAT_BYTES {
             return Err(SteadyError::new(
@@ -267,6 +288,12 @@ impl RoomEngine {
         now_ms: u64,
         peer_id: &str,
     ) -> Result<Vec<RoomAction>, SteadyError> {
+        self.trace.record(
+            now_ms,
+            trace::RoomStep::ReconnectPeer {
+                peer_id: peer_id.to_owned(),
+            },
+        );
         self.now = self.now.max(now_ms);
         self.require_signaling("a reconnect needs signaling")?;
         if !self.peers.contains_key(peer_id) {
@@ -282,6 +309,12 @@ impl RoomEngine {
     /// Feeds one input at `now_ms`; returns the actions to execute, in order.
     pub fn handle(&mut self, now_ms: u64, input: RoomInput) -> Vec<RoomAction> {
         self.now = self.now.max(now_ms);
+        self.trace.record(
+            now_ms,
+            trace::RoomStep::Input {
+                input: input.clone(),
+            },
+        );
         if self.phase != Phase::Over {
             self.dispatch(input);
         }

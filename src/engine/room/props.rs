@@ -86,6 +86,11 @@ const CODES: [ServerCode; 5] = [
 ];
 
 fn run(cfg: RoomConfig, steps: &[Step]) -> Vec<RoomAction> {
+    run_traced(cfg, steps).0
+}
+
+/// [`run`], also returning the room's recorded trace.
+fn run_traced(cfg: RoomConfig, steps: &[Step]) -> (Vec<RoomAction>, super::trace::RoomTrace) {
     let mut sim = Sim::new(cfg);
     let mut open: BTreeSet<String> = BTreeSet::new();
     let mut finished = false;
@@ -315,7 +320,8 @@ fn run(cfg: RoomConfig, steps: &[Step]) -> Vec<RoomAction> {
         "timers left after leave: {:?}",
         sim.timers
     );
-    sim.log
+    let trace = sim.room.trace().clone();
+    (sim.log, trace)
 }
 
 proptest! {
@@ -335,5 +341,20 @@ proptest! {
         let a = run(config(), &steps);
         let b = run(config(), &steps);
         prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_recorded_room_trace_replays_to_the_identical_actions(
+        provider in any::<bool>(),
+        steps in proptest::collection::vec(step(), 0..80),
+    ) {
+        let cfg = RoomConfig { has_token_provider: provider, ..config() };
+        let (log, trace) = run_traced(cfg, &steps);
+        let replayed: Vec<RoomAction> = super::trace::replay(&trace).expect("not truncated").into_iter().flatten().collect();
+        prop_assert_eq!(replayed, log);
+        // And through JSON, as exportTrace hands it out.
+        let json = serde_json::to_string(&trace).expect("serializes");
+        let back: super::trace::RoomTrace = serde_json::from_str(&json).expect("parses");
+        prop_assert_eq!(back, trace);
     }
 }

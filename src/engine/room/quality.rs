@@ -209,6 +209,11 @@ impl RoomEngine {
         preference: Preference,
         peer_id: Option<&str>,
     ) -> Result<Vec<RoomAction>, crate::error::SteadyError> {
+        let step = super::trace::RoomStep::SetQuality {
+            preference,
+            peer_id: peer_id.map(str::to_owned),
+        };
+        self.trace.record(self.now, step);
         if self.is_over() {
             return Err(super::closed_error());
         }

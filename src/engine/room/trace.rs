@@ -1,0 +1,110 @@
+//! Recording and replaying a room: every input and every app command with its time, and
+//! the seed. Fed to a fresh engine, a trace gives the identical actions, so a room seen
+//! misbehaving in a browser (`room.exportTrace()`) replays under `cargo run --example
+//! replay_trace`.
+
+use super::{RoomAction, RoomConfig, RoomEngine, RoomInput};
+use crate::engine::adapt::Preference;
+use serde::{Deserialize, Serialize};
+
+/// Entries kept; past it the trace is marked truncated and cannot be replayed.
+pub const ROOM_TRACE_CAPACITY: usize = 20_000;
+
+/// One recorded step: an input, or an app command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "step",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum RoomStep {
+    Input {
+        input: RoomInput,
+    },
+    Prepare {
+        config: RoomConfig,
+    },
+    SendChat {
+        text: String,
+        to: Option<String>,
+    },
+    ReconnectPeer {
+        peer_id: String,
+    },
+    SetQuality {
+        preference: Preference,
+        peer_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomTraceEntry {
+    pub at_ms: u64,
+    pub step: RoomStep,
+}
+
+/// A recorded room.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomTrace {
+    /// What the engine was created with (`prepare` steps may replace it later).
+    pub config: RoomConfig,
+    pub seed: u64,
+    pub entries: Vec<RoomTraceEntry>,
+    pub truncated: bool,
+}
+
+impl RoomTrace {
+    pub(super) fn new(config: RoomConfig, seed: u64) -> Self {
+        Self {
+            config,
+            seed,
+            ..Self::default()
+        }
+    }
+
+    pub(super) fn record(&mut self, at_ms: u64, step: RoomStep) {
+        if self.entries.len() >= ROOM_TRACE_CAPACITY {
+            self.truncated = true;
+        } else {
+            self.entries.push(RoomTraceEntry { at_ms, step });
+        }
+    }
+}
+
+/// Why a trace cannot be replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayError {
+    Truncated,
+}
+
+/// Replays `trace` into a fresh engine: the actions of each step, in order (a refused
+/// command gives none, as it did live).
+pub fn replay(trace: &RoomTrace) -> Result<Vec<Vec<RoomAction>>, ReplayError> {
+    if trace.truncated {
+        return Err(ReplayError::Truncated);
+    }
+    let mut room = RoomEngine::new(trace.config.clone(), trace.seed);
+    Ok(trace
+        .entries
+        .iter()
+        .map(|e| match &e.step {
+            RoomStep::Input { input } => room.handle(e.at_ms, input.clone()),
+            RoomStep::Prepare { config } => room
+                .prepare(config.clone())
+                .map(|()| Vec::new())
+                .unwrap_or_default(),
+            RoomStep::SendChat { text, to } => room.send_chat(text, to.clone()).unwrap_or_default(),
+            RoomStep::ReconnectPeer { peer_id } => {
+                room.reconnect_peer(e.at_ms, peer_id).unwrap_or_default()
+            }
+            RoomStep::SetQuality {
+                preference,
+                peer_id,
+            } => room
+                .set_quality(*preference, peer_id.as_deref())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
