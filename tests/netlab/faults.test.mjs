@@ -260,6 +260,7 @@ test("blockUdp with TURN: the selected pair is a relay over TCP and media flows"
       }, null, { timeout: 10_000, polling: 250 }).then((h) => h.jsonValue());
       assert.match(advice, /TURN\/TCP/);
       timeline.result[`${b.name}Recommendations`] = advice;
+      timeline.result[`${b.name}Diagnostics`] = await b.page.evaluate(() => window.room.diagnostics());
     }
   }),
 );
