@@ -52,23 +52,12 @@ mod tests {
 
     #[test]
     fn type_definitions_list_every_connection_state() {
-        use crate::engine::ConnState::*;
         let states = TYPES
             .split("export type ConnectionState")
             .nth(1)
             .and_then(|s| s.split(';').next())
             .unwrap_or_default();
-        for s in [
-            Initializing,
-            Signaling,
-            IceGathering,
-            IceExchange,
-            Connecting,
-            Connected,
-            Reconnecting,
-            Failed,
-            Closed,
-        ] {
+        for s in crate::engine::ConnState::ALL {
             assert!(
                 states.contains(&format!("\"{}\"", s.as_str())),
                 "{} missing",

@@ -29,6 +29,19 @@ pub enum ConnState {
 }
 
 impl ConnState {
+    /// Every state, in the order of the enum.
+    pub const ALL: [ConnState; 9] = [
+        ConnState::Initializing,
+        ConnState::Signaling,
+        ConnState::IceGathering,
+        ConnState::IceExchange,
+        ConnState::Connecting,
+        ConnState::Connected,
+        ConnState::Reconnecting,
+        ConnState::Failed,
+        ConnState::Closed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ConnState::Initializing => "initializing",
@@ -342,17 +355,7 @@ mod tests {
     #[test]
     fn state_names_match_their_serialized_form() {
         use ConnState::*;
-        for s in [
-            Initializing,
-            Signaling,
-            IceGathering,
-            IceExchange,
-            Connecting,
-            Connected,
-            Reconnecting,
-            Failed,
-            Closed,
-        ] {
+        for s in ConnState::ALL {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
             assert_eq!(
                 s.setup_rank().is_some(),
