@@ -10,6 +10,7 @@
 //     relayed by this script between the two pages (playwright bindings).
 // steadyrtc's full join (getUserMedia + socket + welcome) is reported separately.
 import { joinDemo, launchBrowser, startServer } from "../e2e/harness.mjs";
+import { PLAIN_PEER } from "./plain_peer.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
@@ -38,25 +39,7 @@ async function steadyrtcRun(server, a, b, room) {
 }
 
 async function baselineRun(a, b) {
-  const setup = async (page) => page.evaluate(async () => {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-    const pc = new RTCPeerConnection();
-    for (const t of stream.getTracks()) pc.addTrack(t, stream);
-    pc.onicecandidate = (e) => { if (e.candidate) window.__send({ candidate: e.candidate.toJSON() }); };
-    window.__pc = pc;
-    window.__stream = stream;
-    window.__receive = async (m) => {
-      if (m.sdp) {
-        await pc.setRemoteDescription(m.sdp);
-        if (m.sdp.type === "offer") {
-          await pc.setLocalDescription(await pc.createAnswer());
-          window.__send({ sdp: pc.localDescription.toJSON() });
-        }
-      } else if (m.candidate) {
-        await pc.addIceCandidate(m.candidate).catch(() => {});
-      }
-    };
-  });
+  const setup = (page) => page.evaluate(PLAIN_PEER, []);
   await Promise.all([setup(a.page), setup(b.page)]);
   return a.page.evaluate(async () => {
     const pc = window.__pc;

@@ -10,6 +10,7 @@
 import { Lab, TURN_URL, turnCredential, OUT_DIR } from "./lab.mjs";
 import { libraryStates, startCall, sleep, videoGrows, watchLibrary } from "./call.mjs";
 import { Timeline } from "./timeline.mjs";
+import { PLAIN_OFFER, PLAIN_PEER } from "../bench/plain_peer.mjs";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -27,29 +28,9 @@ async function plainCall(lab, timeline) {
   for (const [me, other] of [[alice, bob], [bob, alice]]) {
     await me.page.goto(`${lab.serverUrl}/`);
     await me.page.exposeFunction("__send", (m) => other.page.evaluate((m) => window.__receive(m), m).catch(() => {}));
-    await me.page.evaluate(async (iceServers) => {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-      const pc = new RTCPeerConnection({ iceServers });
-      for (const t of stream.getTracks()) pc.addTrack(t, stream);
-      pc.onicecandidate = (e) => { if (e.candidate) window.__send({ candidate: e.candidate.toJSON() }); };
-      window.__pc = pc;
-      window.__receive = async (m) => {
-        if (m.sdp) {
-          await pc.setRemoteDescription(m.sdp);
-          if (m.sdp.type === "offer") {
-            await pc.setLocalDescription(await pc.createAnswer());
-            window.__send({ sdp: pc.localDescription.toJSON() });
-          }
-        } else if (m.candidate) {
-          await pc.addIceCandidate(m.candidate).catch(() => {});
-        }
-      };
-    }, ice);
+    await me.page.evaluate(PLAIN_PEER, ice);
   }
-  await alice.page.evaluate(async () => {
-    await window.__pc.setLocalDescription(await window.__pc.createOffer());
-    window.__send({ sdp: window.__pc.localDescription.toJSON() });
-  });
+  await alice.page.evaluate(PLAIN_OFFER);
   await Promise.all([videoGrows(alice, timeline.t0, 10, 30_000), videoGrows(bob, timeline.t0, 10, 30_000)]);
   return { alice, bob, close: () => Promise.all([alice.close(), bob.close()]) };
 }
