@@ -46,7 +46,8 @@ function typeChecks(room: Room): void {
   room.on("noSuchEvent", () => {});
   // @ts-expect-error: StateChangeEvent has no `state` field
   room.on("stateChange", (e) => e.state);
-  const code: SteadyErrorCode | undefined = undefined;
+  // @ts-expect-error: error codes are a closed union, not any string
+  const code: SteadyErrorCode = "noSuchCode";
   void code;
 }
 
