@@ -6,15 +6,16 @@
 #   scripts/setup.sh --test   the above plus chromium, chromium-driver, firefox-esr, and for
 #                             the network lab coturn, nftables, iproute2 (apt, needs root)
 #                             and geckodriver (cargo), and a Python venv with the
-#                             conformance test's packages (target/conformance-venv, pip)
+#                             conformance test's packages (target/conformance-venv, pip),
+#                             and the consumer app's npm packages (npm ci in tests/consumer)
 #
 # Not on Debian, or not root? Install by hand: Rust with rustup, Node.js >= 20,
 # `rustup target add wasm32-unknown-unknown`, `cargo install wasm-bindgen-cli --version V`
 # (V = the wasm-bindgen version in Cargo.lock), `npm ci`; for tests also Chromium with
 # its chromedriver, Firefox and `cargo install geckodriver`, and for the network lab
 # coturn (turnserver), nftables (nft) and iproute2 (ip, tc), and for the conformance test
-# Python 3.11+ with its venv module. Point CHROMIUM, CHROMEDRIVER and GECKODRIVER at them
-# if they are not at /usr/bin.
+# Python 3.11+ with its venv module, and for the consumer app `npm ci` in tests/consumer.
+# Point CHROMIUM, CHROMEDRIVER and GECKODRIVER at them if they are not at /usr/bin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -92,6 +93,16 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
   done_any+=(npm-packages)
+fi
+
+# --- npm packages of the consumer app (tests only) ---------------------------------------
+# tests/consumer has its own package.json and lockfile (vite, typescript, publint); the
+# steadyrtc tarball itself is packed and installed by tests/consumer/run.sh at test time.
+consumer=tests/consumer
+if [ "$want_test" = 1 ] && { [ ! -f "$consumer/node_modules/.package-lock.json" ] || [ "$consumer/package-lock.json" -nt "$consumer/node_modules/.package-lock.json" ]; }; then
+  say "installing the consumer app's npm packages (npm ci in $consumer)"
+  (cd "$consumer" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  done_any+=(consumer-npm-packages)
 fi
 
 if [ "${#done_any[@]}" -eq 0 ]; then

@@ -10,6 +10,9 @@
 #   browser-chromium  wasm-bindgen-test in headless Chromium
 #   browser-firefox   wasm-bindgen-test in headless Firefox
 #   e2e               the real server, the built demo, two Chromium processes (playwright-core)
+#   consumer          the package as a user gets it: `npm pack` of pkg/, publint, installed
+#                     into a Vite + TypeScript app, tsc, vite build, two Chromium pages of
+#                     the built app calling through the real server (tests/consumer)
 #   netlab            the network lab: hosts as network namespaces, faults, timelines in
 #                     target/netlab/ (needs root; fails with the reason when it cannot run)
 set -uo pipefail
@@ -83,6 +86,8 @@ layer browser-chromium cargo env -u GECKODRIVER CHROMEDRIVER="$CHROMEDRIVER" \
 layer browser-firefox cargo env -u CHROMEDRIVER GECKODRIVER="$GECKODRIVER" \
   cargo test --target wasm32-unknown-unknown -p steadyrtc --tests
 layer e2e node bash -c 'cargo build --quiet -p steadyrtc-server && node --test --test-concurrency=1 tests/e2e/*.test.mjs'
+# The package in a real app: packed from the pkg/ just built, installed, bundled by Vite.
+layer consumer node bash -c 'cargo build --quiet -p steadyrtc-server && tests/consumer/run.sh'
 # Bounded: the lab's scenarios take about four minutes; 9 minutes is the limit.
 layer netlab node bash -c 'cargo build --quiet -p steadyrtc-server && timeout -k 20 540 node --test --test-concurrency=1 tests/netlab/*.test.mjs'
 
