@@ -52,7 +52,28 @@ for (const f of ["steadyrtc.js", "steadyrtc_bg.wasm.d.ts"]) cpSync(join(bindgenO
 // generated module imports it, and the package exports it from its entry point.
 const entry = readFileSync(join(pkg, "steadyrtc.js"), "utf8");
 if (!/^import \{ SteadyError \} from '\.\/snippets\/[^']+';$/m.test(entry)) fail("the generated steadyrtc.js does not import SteadyError from its snippet");
-writeFileSync(join(pkg, "steadyrtc.js"), entry + "\nexport { SteadyError };\n");
+// A connected Room must not depend on the app holding it: wasm-bindgen frees a Room
+// whose JS object was garbage collected, and freeing leaves the room (the call would end
+// a few seconds in, silently, for `const room = new Room()` inside a function). Rooms are
+// held here from `connect`/`join` until `leave()` or `free()`.
+if (!/^export class Room \{$/m.test(entry) || !/^    static join\(options\) \{$/m.test(entry)) fail("the generated steadyrtc.js has no Room class with connect/join to keep alive");
+const keepAlive = `
+const liveRooms = new Set();
+{
+  const connect = Room.prototype.connect;
+  Room.prototype.connect = function (options) {
+    liveRooms.add(this);
+    return connect.call(this, options).catch((e) => { liveRooms.delete(this); throw e; });
+  };
+  const leave = Room.prototype.leave;
+  Room.prototype.leave = function () { liveRooms.delete(this); return leave.call(this); };
+  const free = Room.prototype.free;
+  Room.prototype.free = function () { liveRooms.delete(this); return free.call(this); };
+  const join = Room.join;
+  Room.join = async function (options) { const room = await join.call(this, options); liveRooms.add(room); return room; };
+}
+`;
+writeFileSync(join(pkg, "steadyrtc.js"), entry + "\nexport { SteadyError };\n" + keepAlive);
 if (existsSync(join(bindgenOut, "snippets"))) cpSync(join(bindgenOut, "snippets"), join(pkg, "snippets"), { recursive: true });
 const generatedTypes = readFileSync(join(bindgenOut, "steadyrtc.d.ts"), "utf8");
 const extraTypes = readFileSync(join(root, "pkg-template", "steadyrtc.extra.d.ts"), "utf8");

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { artifactDir, launchBrowser, root, startServer } from "./harness.mjs";
+import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, artifactDir, launchBrowser, root, startServer } from "./harness.mjs";
 
 /** Records every RTCPeerConnection a page creates (the library's included). */
 const TRACK_PCS = () => {
@@ -287,4 +288,39 @@ test("setQuality audioOnly pauses the video on the wire and the other side is to
   const resumed = await videoSender();
   assert.equal(resumed.active, true);
   assert.equal(resumed.maxBitrate, 1_700_000);
+});
+
+test("a connected Room nobody references keeps its call through garbage collection", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const alice = await browser(t, server);
+  const gcBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, "--js-flags=--expose-gc"], headless: true });
+  t.after(() => gcBrowser.close());
+  const page = await (await gcBrowser.newContext()).newPage();
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  const room = uniqueRoom("api-gc");
+  const a = await connectApi(alice.page, room, "Alice");
+  // Bob's room lives only in this function: nothing references it once connect resolves.
+  await page.evaluate(async (room) => {
+    const m = await import("/pkg/steadyrtc.js");
+    await m.default();
+    const { token } = await (await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name: "Bob", role: "guest" }) })).json();
+    window.__bob = [];
+    const r = new m.Room();
+    r.on("stateChange", (e) => window.__bob.push(e.to));
+    await r.connect({ url: `ws://${location.host}/ws`, room, name: "Bob", token, media: { audio: true, video: true } });
+  }, room);
+  await page.waitForFunction(() => window.__bob.includes("connected"), null, { timeout: 20_000 });
+  // Collect garbage a few times over two seconds (finalizers run between turns).
+  for (let i = 0; i < 8; i++) {
+    await page.evaluate(() => window.gc());
+    await page.waitForTimeout(250);
+  }
+  const bobState = await page.evaluate(() => window.__bob.at(-1));
+  assert.equal(bobState, "connected", "Bob's connection changed after garbage collection");
+  const aliceSaw = await alice.page.evaluate(() => window.__seen.filter((s) => s.event === "peerLeft").length);
+  assert.equal(aliceSaw, 0, "Alice saw Bob leave: his room was freed by the garbage collector");
+  assert.ok(await alice.page.evaluate(() => window.__room.peers().every((p) => p.connectionState === "connected")));
+  void a;
 });
