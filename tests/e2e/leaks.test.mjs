@@ -1,0 +1,112 @@
+// Fifty calls in one page must leave nothing behind: connect to a room with one other
+// peer, wait for the call, leave; fifty times. Then no peer connection is open, no
+// camera or microphone track is live, event listeners are back to where they were, and
+// the wasm memory did not keep growing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, startServer } from "./harness.mjs";
+
+/** Installed before the page's scripts: counts what the library creates and releases. */
+const COUNTERS = () => {
+  const Native = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__pcs.push(this);
+    }
+  };
+  window.__tracks = [];
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => {
+    const s = await gum(c);
+    window.__tracks.push(...s.getTracks());
+    return s;
+  };
+  window.__listeners = 0;
+  const add = EventTarget.prototype.addEventListener;
+  const remove = EventTarget.prototype.removeEventListener;
+  const live = new WeakMap();
+  EventTarget.prototype.addEventListener = function (type, fn, opts) {
+    const key = `${type}`;
+    const set = live.get(this) ?? new Map();
+    live.set(this, set);
+    const fns = set.get(key) ?? new Set();
+    set.set(key, fns);
+    if (fn && !fns.has(fn)) {
+      fns.add(fn);
+      window.__listeners += 1;
+    }
+    return add.call(this, type, fn, opts);
+  };
+  EventTarget.prototype.removeEventListener = function (type, fn, opts) {
+    const fns = live.get(this)?.get(`${type}`);
+    if (fn && fns?.delete(fn)) window.__listeners -= 1;
+    return remove.call(this, type, fn, opts);
+  };
+};
+
+test("fifty connects and leaves in one page leave no connection, track, listener or memory behind", { timeout: 300_000 }, async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const other = await launchBrowser();
+  t.after(() => other.close());
+  const me = await launchBrowser();
+  t.after(() => me.close());
+  await me.page.addInitScript(COUNTERS);
+  const room = `leaks-${process.pid}-${Date.now()}`;
+  for (const b of [other, me]) {
+    await b.page.goto(`${server.url}/`);
+    await b.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  }
+  // The other peer stays for the whole test.
+  await other.page.evaluate(async (room) => {
+    const m = await import("/pkg/steadyrtc.js");
+    await m.default();
+    const { token } = await (await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name: "Host", role: "guest" }) })).json();
+    window.__room = new m.Room();
+    await window.__room.connect({ url: `ws://${location.host}/ws`, room, name: "Host", token, media: { audio: true, video: true } });
+  }, room);
+
+  const result = await me.page.evaluate(async (room) => {
+    const m = await import("/pkg/steadyrtc.js");
+    const exports = await m.default();
+    const memory = () => exports.memory.buffer.byteLength;
+    const baseline = window.__listeners;
+    const samples = {};
+    for (let i = 1; i <= 50; i++) {
+      const { token } = await (await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name: `Guest ${i}`, role: "guest" }) })).json();
+      const r = new m.Room();
+      const connected = new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`cycle ${i}: not connected within 15 s`)), 15_000);
+        r.on("stateChange", ({ to }) => { if (to === "connected") { clearTimeout(timer); resolve(); } });
+      });
+      await r.connect({ url: `ws://${location.host}/ws`, room, name: `Guest ${i}`, token, media: { audio: true, video: true } });
+      await connected;
+      await r.leave();
+      r.free();
+      if (i === 5) samples.at5 = memory();
+    }
+    samples.at50 = memory();
+    // Listeners removed on leave may go with the objects they were on (a closed socket);
+    // what must not grow is what is still registered.
+    return {
+      pcs: window.__pcs.length,
+      open: window.__pcs.filter((pc) => pc.connectionState !== "closed").length,
+      tracks: window.__tracks.length,
+      live: window.__tracks.filter((t) => t.readyState === "live").length,
+      listeners: window.__listeners - baseline,
+      ...samples,
+    };
+  }, room);
+  console.log(`after 50 cycles: ${JSON.stringify(result)}`);
+  assert.equal(result.pcs, 50, "one peer connection per cycle");
+  assert.equal(result.open, 0, "peer connections left open");
+  assert.equal(result.tracks, 100, "two tracks per cycle");
+  assert.equal(result.live, 0, "tracks left live");
+  assert.ok(result.listeners <= 0, `${result.listeners} event listeners more than before`);
+  const growth = result.at50 - result.at5;
+  assert.ok(growth < 2 * 1024 * 1024, `wasm memory grew ${growth} bytes from cycle 5 to 50`);
+  // The other peer saw everyone come and go, and is alone again.
+  await other.page.waitForFunction(() => window.__room.peers().length === 0, null, { timeout: 10_000 });
+});
