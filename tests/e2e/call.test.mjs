@@ -96,6 +96,13 @@ test("two browsers in one room see and hear each other and exchange messages", a
   assert.equal(toBob.quality.metrics.resolution, "640x480");
   assert.deepEqual(toBob.recoveryAttempts, [0, 0, 0]);
 
+  // Both pages reported their connection to the server: its metrics count two clients
+  // connected, with their setup times.
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  const value = (name) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(metrics)?.[1] ?? 0);
+  assert.ok(value('steadyrtc_client_connection_states_total\\{state="connected"\\}') >= 2, metrics.split("\n").filter((l) => l.startsWith("steadyrtc_client")).join("\n"));
+  assert.ok(value("steadyrtc_client_setup_seconds_count") >= 2, "setup times reported");
+
   // Names and connection state are shown on each tile.
   assert.match(await alice.page.innerText("#remotes figcaption"), /Bob\s*connected/);
   assert.match(await bob.page.innerText("#remotes figcaption"), /Alice\s*connected/);
