@@ -60,6 +60,11 @@ impl ErrorCode {
         ErrorCode::BrowserError,
     ];
 
+    /// The code whose JS string is `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// The JS string of this code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -99,6 +104,14 @@ impl SteadyError {
             message: message.into(),
             server_code: None,
         }
+    }
+
+    /// `roomClosed`: the room was left or ended.
+    pub fn room_closed() -> Self {
+        Self::new(
+            ErrorCode::RoomClosed,
+            "the room was left or ended; create a new Room to join again",
+        )
     }
 
     pub fn with_server_code(mut self, server_code: impl Into<String>) -> Self {

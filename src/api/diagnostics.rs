@@ -3,8 +3,7 @@
 
 use super::room_driver::event_payload;
 use crate::browser::js::object;
-use crate::engine::room::diagnostics_step::Step;
-use crate::engine::room::{Diagnostics, PeerDiagnostics};
+use crate::engine::room::{Diagnostics, DiagnosticsStep as Step, PeerDiagnostics};
 use wasm_bindgen::JsValue;
 
 pub fn to_js(d: &Diagnostics) -> JsValue {

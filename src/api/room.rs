@@ -103,7 +103,7 @@ impl Room {
             return Err(SteadyError::new(ErrorCode::InvalidArgument, msg).into());
         }
         if self.driver.read(RoomEngine::is_over) {
-            return Err(closed_error().into());
+            return Err(SteadyError::room_closed().into());
         }
         let sent = self.driver.ctx.send_to_all(text);
         if sent == 0 {
@@ -286,7 +286,7 @@ async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue
         if let Some(stream) = &local {
             media::stop(stream);
         }
-        return Err(closed_error().into());
+        return Err(SteadyError::room_closed().into());
     }
     *driver.ctx.local.borrow_mut() = local;
     *driver.ctx.url.borrow_mut() = options.url.clone();
@@ -297,7 +297,7 @@ async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue
     match rx.await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(to_js(&e, None)),
-        Err(_) => Err(closed_error().into()),
+        Err(_) => Err(SteadyError::room_closed().into()),
     }
 }
 
@@ -339,11 +339,4 @@ fn client_options(options: &JsValue) -> Result<(Option<Function>, Option<Functio
         super::set_log_level(LogLevel::parse(&name)?);
     }
     Ok((function("tokenProvider")?, function("reconnectPolicy")?))
-}
-
-fn closed_error() -> SteadyError {
-    SteadyError::new(
-        ErrorCode::RoomClosed,
-        "the room was left or ended; create a new Room to join again",
-    )
 }

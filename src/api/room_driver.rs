@@ -266,10 +266,7 @@ impl RoomCtx {
                 server_code,
                 peer_id,
             } => {
-                let code = ErrorCode::ALL
-                    .into_iter()
-                    .find(|c| c.as_str() == code)
-                    .unwrap_or(ErrorCode::BrowserError);
+                let code = ErrorCode::parse(code).unwrap_or(ErrorCode::BrowserError);
                 let mut err = SteadyError::new(code, message.clone());
                 err.server_code = server_code.clone();
                 to_js(&err, peer_id.as_deref())
@@ -283,7 +280,7 @@ impl RoomCtx {
                 let Some((track, stream)) = pending else {
                     return;
                 };
-                let payload = plain(&event);
+                let payload = event_payload(&event);
                 let _ = Reflect::set(&payload, &"track".into(), &track);
                 let _ = Reflect::set(
                     &payload,
@@ -292,7 +289,7 @@ impl RoomCtx {
                 );
                 payload
             }
-            _ => plain(&event),
+            _ => event_payload(&event),
         };
         self.events.emit(name, &payload);
     }
@@ -300,10 +297,6 @@ impl RoomCtx {
 
 /// An event as a plain JS object: its fields, camelCase, without the `event` tag.
 pub fn event_payload(event: &RoomEvent) -> JsValue {
-    plain(event)
-}
-
-fn plain(event: &RoomEvent) -> JsValue {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(false);
     let value = serde::Serialize::serialize(event, &serializer).unwrap_or(JsValue::UNDEFINED);
     if value.is_object() {
@@ -416,12 +409,9 @@ impl Executor<RoomEngine> for RoomCtx {
                     media::stop(&stream);
                 }
                 ctx.retire_socket();
-                if let Some(tx) = ctx.connect_waiter.borrow_mut().take() {
-                    let _ = tx.send(Err(SteadyError::new(
-                        ErrorCode::RoomClosed,
-                        "the room was left",
-                    )));
-                }
+                // The engine resolved `connect` already; a waiter left over is dropped, and
+                // its `connect` rejects with `roomClosed`.
+                ctx.connect_waiter.borrow_mut().take();
             }
         }
     }

@@ -76,6 +76,11 @@ impl<M: Machine, X: Executor<M>> Driver<M, X> {
         Ok(())
     }
 
+    /// Changes the engine's settings (no input, no actions).
+    pub fn update(&self, f: impl FnOnce(&mut M)) {
+        f(&mut self.engine.borrow_mut());
+    }
+
     /// Reads the engine's state.
     pub fn read<R>(&self, f: impl FnOnce(&M) -> R) -> R {
         f(&self.engine.borrow())

@@ -185,12 +185,7 @@ impl PeerLink {
 
     /// Replaces the built-in recovery backoff (the app's `reconnectPolicy`).
     pub fn set_delay_policy(&self, policy: Box<dyn crate::engine::recovery::DelayPolicy>) {
-        self.driver
-            .command(|engine| {
-                engine.set_delay_policy(policy);
-                Ok::<_, ()>(Vec::new())
-            })
-            .ok();
+        self.driver.update(|engine| engine.set_delay_policy(policy));
     }
 
     /// Applies `encoding` to the senders: bitrate, resolution scale and frame rate of the

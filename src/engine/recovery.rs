@@ -22,7 +22,8 @@ pub enum RecoveryLevel {
 }
 
 impl RecoveryLevel {
-    fn index(self) -> usize {
+    /// 0, 1, 2: the level's place on the ladder (and in per-level counters).
+    pub fn index(self) -> usize {
         self as usize
     }
 

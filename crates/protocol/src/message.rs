@@ -275,6 +275,25 @@ impl ServerMessage {
         parse_tagged(text, &SERVER_TYPES)
     }
 
+    /// The `type` string of this message.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ServerMessage::Welcome { .. } => "welcome",
+            ServerMessage::Resumed { .. } => "resumed",
+            ServerMessage::PeerJoined { .. } => "peerJoined",
+            ServerMessage::PeerLeft { .. } => "peerLeft",
+            ServerMessage::Signal { .. } => "signal",
+            ServerMessage::Chat { .. } => "chat",
+            ServerMessage::Recording { .. } => "recording",
+            ServerMessage::Queued {} => "queued",
+            ServerMessage::Matched { .. } => "matched",
+            ServerMessage::Ping {} => "ping",
+            ServerMessage::GoAway { .. } => "goAway",
+            ServerMessage::RoomEnded { .. } => "roomEnded",
+            ServerMessage::Error { .. } => "error",
+        }
+    }
+
     /// The JSON text of this message, without a sequence number.
     pub fn to_json(&self) -> String {
         to_json(self)

@@ -7,7 +7,6 @@
 use super::events::RoomEvent;
 use crate::engine::adapt::Rung;
 use crate::engine::quality::Level;
-use crate::engine::recovery::RecoveryLevel;
 use crate::engine::session::SessionState;
 use crate::engine::types::ConnState;
 use std::collections::{BTreeMap, VecDeque};
@@ -106,12 +105,7 @@ impl DiagnosticsLog {
                 let p = self.entry(peer_id);
                 match phase {
                     super::RecoveryPhase::Attempt => {
-                        let i = match level {
-                            RecoveryLevel::IceRestart => 0,
-                            RecoveryLevel::SignalingReset => 1,
-                            RecoveryLevel::FullReconnect => 2,
-                        };
-                        p.recovery_attempts[i] += 1;
+                        p.recovery_attempts[level.index()] += 1;
                     }
                     super::RecoveryPhase::Recovered => {
                         p.recoveries += 1;
@@ -222,6 +216,7 @@ pub fn recommendations(p: &PeerDiagnostics) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::recovery::RecoveryLevel;
     use crate::engine::room::events::QualityMetrics;
 
     #[test]

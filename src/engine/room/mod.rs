@@ -24,11 +24,7 @@ mod server;
 pub mod trace;
 mod types;
 
-pub use diagnostics::{Diagnostics, PeerDiagnostics};
-/// One step of a diagnostics timeline.
-pub mod diagnostics_step {
-    pub use super::diagnostics::Step;
-}
+pub use diagnostics::{Diagnostics, PeerDiagnostics, Step as DiagnosticsStep};
 pub use events::{PeerView, QualityMetrics, RecoveryPhase, RoomEvent};
 pub use types::{LinkReport, RoomAction, RoomConfig, RoomInput, RoomTimer};
 
@@ -175,7 +171,7 @@ impl RoomEngine {
                 self.cfg = cfg;
                 Ok(())
             }
-            Phase::Over => Err(closed_error()),
+            Phase::Over => Err(SteadyError::room_closed()),
             _ => Err(SteadyError::new(
                 ErrorCode::InvalidArgument,
                 "connect was called already; create a new Room to join another room",
@@ -271,7 +267,7 @@ impl RoomEngine {
     /// the session connected.
     fn require_signaling(&self, why: &str) -> Result<(), SteadyError> {
         match self.phase {
-            Phase::Over => Err(closed_error()),
+            Phase::Over => Err(SteadyError::room_closed()),
             Phase::Joined if self.session.state() == SessionState::Connected => Ok(()),
             _ => Err(SteadyError::new(
                 ErrorCode::NotConnected,
@@ -477,7 +473,7 @@ impl RoomEngine {
                 }
                 self.out.push(RoomAction::CloseSocket);
                 self.out.push(RoomAction::ConnectDone {
-                    result: Err(closed_error()),
+                    result: Err(SteadyError::room_closed()),
                 });
             }
             Phase::Joined | Phase::Over => {
@@ -648,13 +644,6 @@ impl RoomEngine {
 
 /// Longest chat line, in bytes (the server's frame limit leaves room for the envelope).
 pub const MAX_CHAT_BYTES: usize = 16 * 1024;
-
-fn closed_error() -> SteadyError {
-    SteadyError::new(
-        ErrorCode::RoomClosed,
-        "the room was left or ended; create a new Room to join again",
-    )
-}
 
 fn view(info: &PeerInfo) -> PeerView {
     PeerView {

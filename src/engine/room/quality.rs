@@ -215,7 +215,7 @@ impl RoomEngine {
         };
         self.trace.record(self.now, step);
         if self.is_over() {
-            return Err(super::closed_error());
+            return Err(crate::error::SteadyError::room_closed());
         }
         let ids: Vec<String> = match peer_id {
             Some(id) if self.peers.contains_key(id) => vec![id.to_owned()],

@@ -39,7 +39,7 @@ impl RoomEngine {
             ServerMessage::Welcome { .. } => {
                 self.cancel(super::RoomTimer::Join);
                 self.phase = Phase::Joined;
-                self.welcome(message, false);
+                self.welcome(message);
                 self.out.push(RoomAction::ConnectDone { result: Ok(()) });
             }
             ServerMessage::Error { code, message } => {
@@ -50,7 +50,7 @@ impl RoomEngine {
                     .with_server_code(code.as_str());
                 self.join_failed(err);
             }
-            other => self.ignored(type_name(&other), "not expected before welcome"),
+            other => self.ignored(other.type_name(), "not expected before welcome"),
         }
     }
 
@@ -58,7 +58,7 @@ impl RoomEngine {
         let session = self.session.state();
         match message {
             ServerMessage::Welcome { .. } if session == SessionState::Rejoining => {
-                self.welcome(message, true)
+                self.welcome(message)
             }
             ServerMessage::Welcome { .. } => self.ignored("welcome", "a welcome outside a rejoin"),
             ServerMessage::Resumed { .. } => self.run_session(SessionInput::Resumed),
@@ -169,7 +169,7 @@ impl RoomEngine {
     /// A `welcome`: the first one, or one after a rejoin (we are a new participant: links
     /// to peers still there are rebuilt with us offering, as the later joiner; peers gone
     /// are reported as left, new ones as joined).
-    fn welcome(&mut self, welcome: ServerMessage, rejoin: bool) {
+    fn welcome(&mut self, welcome: ServerMessage) {
         let ServerMessage::Welcome {
             peer_id,
             peers,
@@ -227,7 +227,6 @@ impl RoomEngine {
         for event in joined {
             self.emit(event);
         }
-        let _ = rejoin;
         self.run_session(SessionInput::Joined {
             heartbeat_timeout_ms: heartbeat.timeout_ms,
         });
@@ -274,23 +273,5 @@ impl RoomEngine {
             },
         );
         self.open_link(&id, initiator);
-    }
-}
-
-fn type_name(m: &ServerMessage) -> &'static str {
-    match m {
-        ServerMessage::Welcome { .. } => "welcome",
-        ServerMessage::Resumed { .. } => "resumed",
-        ServerMessage::PeerJoined { .. } => "peerJoined",
-        ServerMessage::PeerLeft { .. } => "peerLeft",
-        ServerMessage::Signal { .. } => "signal",
-        ServerMessage::Chat { .. } => "chat",
-        ServerMessage::Recording { .. } => "recording",
-        ServerMessage::Queued {} => "queued",
-        ServerMessage::Matched { .. } => "matched",
-        ServerMessage::Ping {} => "ping",
-        ServerMessage::GoAway { .. } => "goAway",
-        ServerMessage::RoomEnded { .. } => "roomEnded",
-        ServerMessage::Error { .. } => "error",
     }
 }

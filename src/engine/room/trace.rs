@@ -7,9 +7,6 @@ use super::{RoomAction, RoomConfig, RoomEngine, RoomInput};
 use crate::engine::adapt::Preference;
 use serde::{Deserialize, Serialize};
 
-/// Entries kept; past it the trace is marked truncated and cannot be replayed.
-pub const ROOM_TRACE_CAPACITY: usize = 20_000;
-
 /// One recorded step: an input, or an app command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
@@ -65,7 +62,7 @@ impl RoomTrace {
     }
 
     pub(super) fn record(&mut self, at_ms: u64, step: RoomStep) {
-        if self.entries.len() >= ROOM_TRACE_CAPACITY {
+        if self.entries.len() >= self.config.trace_capacity {
             self.truncated = true;
         } else {
             self.entries.push(RoomTraceEntry { at_ms, step });

@@ -210,6 +210,9 @@ pub struct RoomConfig {
     /// How often each link is sampled (`getStats`), and how often while it recovers.
     pub stats_interval_ms: u64,
     pub stats_interval_recovering_ms: u64,
+    /// Inputs and commands kept for `exportTrace` (a few MiB at most; past it the trace
+    /// is marked truncated). 0 records nothing.
+    pub trace_capacity: usize,
 }
 
 impl Default for RoomConfig {
@@ -227,6 +230,7 @@ impl Default for RoomConfig {
             reset_min_interval_ms: 10_000,
             stats_interval_ms: 1_000,
             stats_interval_recovering_ms: 500,
+            trace_capacity: 4_096,
         }
     }
 }
