@@ -251,10 +251,28 @@ export interface QualityLevelChangeEvent {
  * `poorConnection` (its adaptation went down to audio only) or `preference`. Show it
  * instead of a frozen frame.
  */
+/**
+ * What a remote peer sends you. Show an avatar when `camera` is false, a muted icon when
+ * `microphone` is false, and "video paused: poor connection" when `videoPaused` is true
+ * with `reason: "poorConnection"` (the sender's link adapted down to audio only).
+ */
 export interface MediaStateEvent {
   peerId: string;
   videoPaused: boolean;
+  /** Why the video is paused: `"poorConnection"` or `"preference"` (empty when it is not). */
   reason: string;
+  camera: boolean;
+  microphone: boolean;
+}
+
+/** `"pending"` while an operation on that source runs: show a loading state. */
+export type MediaToggle = "on" | "off" | "pending";
+
+/** What each local source is now (`room.localMedia()`, and the `localMedia` event). */
+export interface LocalMediaState {
+  microphone: MediaToggle;
+  camera: MediaToggle;
+  screen: MediaToggle;
 }
 
 /** One step of a diagnostics timeline (`atMs` is the page's clock, `Date.now()`). */
@@ -375,6 +393,8 @@ export interface RoomEvents {
   quality: QualityEvent;
   qualityLevelChange: QualityLevelChangeEvent;
   mediaState: MediaStateEvent;
+  /** A local source turned on, off or pending (a toggle, or a device that went away). */
+  localMedia: LocalMediaState;
   message: DataMessage;
   disconnected: DisconnectedEvent;
   sessionStateChange: SessionStateChangeEvent;
@@ -401,8 +421,14 @@ export type SteadyErrorCode =
   | "mediaPermissionDenied"
   /** No camera or microphone matches. */
   | "mediaDeviceNotFound"
-  /** Capture is impossible (insecure context, device busy, other failure). */
+  /** Capture is impossible (insecure context, other failure). */
   | "mediaUnavailable"
+  /** The camera or microphone is held by another application: close it or pick another device. */
+  | "mediaDeviceInUse"
+  /** A media operation did not finish in time (10 s); it may still finish: watch `localMedia`. */
+  | "mediaTimeout"
+  /** This participant's role does not allow it (a listener publishing, a guest recording). */
+  | "forbidden"
   /** The signaling server could not be reached. */
   | "signalingUnreachable"
   /** The signaling server did not answer in time. */

@@ -106,7 +106,10 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 // 213.6 KiB. Issue "Fast and small" is where it comes down again.
 // (Measured on the way: one `str::to_uppercase` cost 10 KiB of Unicode tables, and a
 // serde serializer for the diagnostics report 13 KiB; both are gone.)
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 215, "steadyrtc.js": 12 };
+// 215 -> 226 KiB: media toggles that cannot race (setMicrophoneEnabled,
+// setCameraEnabled, localMedia, publish/unpublish on idle senders, track-end watching):
+// 224.9 KiB. Float formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 226, "steadyrtc.js": 12 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

@@ -17,8 +17,17 @@ pub enum ErrorCode {
     MediaPermissionDenied,
     /// No camera or microphone matches what was asked for.
     MediaDeviceNotFound,
-    /// Media capture is impossible here (insecure context, device busy, other failure).
+    /// Media capture is impossible here (insecure context, other failure).
     MediaUnavailable,
+    /// The camera or microphone is in use by another application (or the system holds
+    /// it): close the other app, or choose another device.
+    MediaDeviceInUse,
+    /// A media operation (turning the camera on, switching a device) did not finish in
+    /// time; it may still finish, and the state events say when.
+    MediaTimeout,
+    /// This participant's role does not allow it (a listener publishing, a guest
+    /// recording).
+    Forbidden,
     /// The signaling server could not be reached.
     SignalingUnreachable,
     /// The signaling server did not answer in time.
@@ -43,12 +52,15 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidArgument,
         ErrorCode::MediaPermissionDenied,
         ErrorCode::MediaDeviceNotFound,
         ErrorCode::MediaUnavailable,
+        ErrorCode::MediaDeviceInUse,
+        ErrorCode::MediaTimeout,
+        ErrorCode::Forbidden,
         ErrorCode::SignalingUnreachable,
         ErrorCode::SignalingTimeout,
         ErrorCode::SignalingClosed,
@@ -73,6 +85,9 @@ impl ErrorCode {
             ErrorCode::MediaPermissionDenied => "mediaPermissionDenied",
             ErrorCode::MediaDeviceNotFound => "mediaDeviceNotFound",
             ErrorCode::MediaUnavailable => "mediaUnavailable",
+            ErrorCode::MediaDeviceInUse => "mediaDeviceInUse",
+            ErrorCode::MediaTimeout => "mediaTimeout",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::SignalingUnreachable => "signalingUnreachable",
             ErrorCode::SignalingTimeout => "signalingTimeout",
             ErrorCode::SignalingClosed => "signalingClosed",

@@ -9,6 +9,7 @@ pub mod events;
 mod policy;
 pub mod room;
 mod room_driver;
+mod room_media;
 
 use crate::options::LogLevel;
 use std::sync::atomic::{AtomicU8, Ordering};

@@ -12,6 +12,7 @@ use super::room_driver::{RoomCtx, RoomDriver};
 use crate::browser::driver::Driver;
 use crate::browser::js::object;
 use crate::browser::media;
+use crate::engine::media::{MediaKind, Toggle};
 use crate::engine::room::{RoomConfig, RoomEngine, RoomInput};
 use crate::error::{ErrorCode, SteadyError};
 use crate::options::{LogLevel, RoomOptions};
@@ -240,6 +241,60 @@ impl Room {
         self.driver.read(|e| e.session_state().as_str().to_owned())
     }
 
+    /// Turns the microphone on or off (muting keeps the device open, so unmuting is
+    /// instant). Calls made while one runs coalesce: the last one wins, and all resolve
+    /// together. The peers get a `mediaState` event with `microphone`. Rejects with
+    /// `forbidden` for a participant who may not publish, `mediaTimeout` after 10 s,
+    /// `media*` when the device fails, `notConnected` before `connect`.
+    #[wasm_bindgen(js_name = setMicrophoneEnabled, unchecked_return_type = "Promise<void>")]
+    pub fn set_microphone_enabled(&self, enabled: bool) -> js_sys::Promise {
+        self.toggle(MediaKind::Microphone, enabled)
+    }
+
+    /// Turns the camera on or off. Off stops the capture (the camera light goes out) and
+    /// the peers see `mediaState` with `camera: false` (show an avatar); on captures again
+    /// and sends the new track on the same senders, with no renegotiation. Calls coalesce
+    /// as for the microphone; the same errors.
+    #[wasm_bindgen(js_name = setCameraEnabled, unchecked_return_type = "Promise<void>")]
+    pub fn set_camera_enabled(&self, enabled: bool) -> js_sys::Promise {
+        self.toggle(MediaKind::Camera, enabled)
+    }
+
+    /// What each local source is now: `"on"`, `"off"`, or `"pending"` while a toggle runs.
+    #[wasm_bindgen(js_name = localMedia, unchecked_return_type = "LocalMediaState")]
+    pub fn local_media(&self) -> JsValue {
+        let entries: Vec<(&str, JsValue)> = self
+            .driver
+            .read(RoomEngine::local_media)
+            .iter()
+            .map(|(kind, toggle)| {
+                let state = match toggle {
+                    Toggle::On => "on",
+                    Toggle::Off => "off",
+                    Toggle::Pending => "pending",
+                };
+                (kind.as_str(), state.into())
+            })
+            .collect();
+        object(&entries)
+    }
+
+    fn toggle(&self, kind: MediaKind, enabled: bool) -> js_sys::Promise {
+        let (request, rx) = self.driver.ctx.media_request();
+        self.driver.handle(RoomInput::SetMedia {
+            kind,
+            enabled,
+            request,
+        });
+        wasm_bindgen_futures::future_to_promise(async move {
+            match rx.await {
+                Ok(Ok(())) => Ok(JsValue::UNDEFINED),
+                Ok(Err(e)) => Err(e.into()),
+                Err(_) => Err(SteadyError::room_closed().into()),
+            }
+        })
+    }
+
     /// The local camera/microphone stream, for a preview; undefined without media.
     #[wasm_bindgen(getter, js_name = localStream)]
     pub fn local_stream(&self) -> Option<MediaStream> {
@@ -278,6 +333,8 @@ async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue
         token: options.token.clone(),
         has_token_provider: driver.ctx.token_provider.is_some(),
         join_timeout_ms: options.join_timeout_ms.into(),
+        microphone: options.media.audio,
+        camera: options.media.video,
         ..RoomConfig::default()
     };
     driver.command(|engine| engine.prepare(cfg).map(|()| Vec::new()))?;
@@ -289,6 +346,7 @@ async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue
         return Err(SteadyError::room_closed().into());
     }
     *driver.ctx.local.borrow_mut() = local;
+    super::room_media::watch_local(&driver);
     *driver.ctx.url.borrow_mut() = options.url.clone();
     *driver.ctx.ice.borrow_mut() = options.ice.clone();
     let (tx, rx) = oneshot::channel();

@@ -60,6 +60,11 @@ pub struct RoomCtx {
     links: RefCell<HashMap<String, (u32, Rc<PeerLink>)>>,
     tracks: RefCell<HashMap<String, VecDeque<Pending>>>,
     page_listeners: RefCell<Vec<EventListener>>,
+    /// The app's toggle calls waiting to settle, by request number.
+    media_waiters: RefCell<HashMap<u32, super::room_media::Waiter>>,
+    next_request: Cell<u32>,
+    /// `ended` listeners of the local tracks.
+    ended_listeners: RefCell<Vec<(MediaStreamTrack, EventListener)>>,
 }
 
 impl RoomCtx {
@@ -83,7 +88,39 @@ impl RoomCtx {
             links: RefCell::default(),
             tracks: RefCell::default(),
             page_listeners: RefCell::default(),
+            media_waiters: RefCell::default(),
+            next_request: Cell::new(0),
+            ended_listeners: RefCell::default(),
         }
+    }
+
+    /// Registers a toggle call; its number goes to the engine in `SetMedia`.
+    pub fn media_request(&self) -> (u32, oneshot::Receiver<Result<(), SteadyError>>) {
+        let id = self.next_request.get().wrapping_add(1);
+        self.next_request.set(id);
+        let (tx, rx) = oneshot::channel();
+        self.media_waiters.borrow_mut().insert(id, tx);
+        (id, rx)
+    }
+
+    /// Every open link.
+    pub fn all_links(&self) -> Vec<Rc<PeerLink>> {
+        self.links
+            .borrow()
+            .values()
+            .map(|(_, l)| l.clone())
+            .collect()
+    }
+
+    pub fn keep_ended_listener(&self, track: MediaStreamTrack, listener: EventListener) {
+        self.ended_listeners.borrow_mut().push((track, listener));
+    }
+
+    /// Drops the `ended` listeners of tracks no longer live.
+    pub fn forget_ended_listeners(&self) {
+        self.ended_listeners
+            .borrow_mut()
+            .retain(|(t, _)| t.ready_state() == web_sys::MediaStreamTrackState::Live);
     }
 
     /// Reports page conditions (online, visibility, network changes) to the engine.
@@ -126,13 +163,10 @@ impl RoomCtx {
 
     /// Sends `text` on every open data channel; returns how many took it.
     pub fn send_to_all(&self, text: &str) -> usize {
-        let links: Vec<Rc<PeerLink>> = self
-            .links
-            .borrow()
-            .values()
-            .map(|(_, l)| l.clone())
-            .collect();
-        links.iter().filter(|l| l.send(text).is_ok()).count()
+        self.all_links()
+            .iter()
+            .filter(|l| l.send(text).is_ok())
+            .count()
     }
 
     /// Resolves once every socket we closed has closed.
@@ -385,6 +419,16 @@ impl Executor<RoomEngine> for RoomCtx {
             RoomAction::CancelTimer { timer } => driver.cancel(&timer),
             RoomAction::FetchToken => fetch_token(driver),
             RoomAction::Emit { event } => ctx.emit(event),
+            RoomAction::ApplyMedia { kind, enabled, op } => {
+                super::room_media::apply(driver, kind, enabled, op)
+            }
+            RoomAction::SettleMedia { requests, result } => {
+                for id in requests {
+                    if let Some(tx) = ctx.media_waiters.borrow_mut().remove(&id) {
+                        let _ = tx.send(result.clone());
+                    }
+                }
+            }
             RoomAction::ConnectDone { result } => {
                 if let Some(tx) = ctx.connect_waiter.borrow_mut().take() {
                     let _ = tx.send(result);
@@ -396,6 +440,7 @@ impl Executor<RoomEngine> for RoomCtx {
             RoomAction::Finished => {
                 driver.cancel_all();
                 ctx.page_listeners.borrow_mut().clear();
+                ctx.ended_listeners.borrow_mut().clear();
                 let links: Vec<Rc<PeerLink>> = ctx
                     .links
                     .borrow_mut()

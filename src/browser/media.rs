@@ -33,13 +33,34 @@ pub async fn capture(audio: bool, video: bool) -> Result<Option<MediaStream>, St
     }
 }
 
+/// Captures one new track: the microphone, or the camera.
+pub async fn capture_one(video: bool) -> Result<MediaStreamTrack, SteadyError> {
+    let stream = capture(!video, video).await?;
+    let track = stream.as_ref().and_then(|s| tracks(s).into_iter().next());
+    track.ok_or_else(|| SteadyError::new(ErrorCode::MediaUnavailable, "getUserMedia gave no track"))
+}
+
+/// A capture failure with its code and a sentence the user can act on.
 fn classify(e: &JsValue) -> SteadyError {
-    let code = match error_name(e).as_deref() {
-        Some("NotAllowedError" | "SecurityError") => ErrorCode::MediaPermissionDenied,
-        Some("NotFoundError" | "OverconstrainedError") => ErrorCode::MediaDeviceNotFound,
-        _ => ErrorCode::MediaUnavailable,
+    let (code, advice) = match error_name(e).as_deref() {
+        Some("NotAllowedError" | "SecurityError") => (
+            ErrorCode::MediaPermissionDenied,
+            "allow the camera and microphone for this site in the browser's address bar, then try again",
+        ),
+        Some("NotFoundError" | "OverconstrainedError") => (
+            ErrorCode::MediaDeviceNotFound,
+            "no such camera or microphone: plug one in, or choose another device",
+        ),
+        Some("NotReadableError" | "TrackStartError" | "AbortError") => (
+            ErrorCode::MediaDeviceInUse,
+            "the device is in use by another application or tab: close it, or choose another device",
+        ),
+        _ => (ErrorCode::MediaUnavailable, "capture failed"),
     };
-    SteadyError::new(code, format!("getUserMedia: {}", error_message(e)))
+    SteadyError::new(
+        code,
+        format!("{advice} (getUserMedia: {})", error_message(e)),
+    )
 }
 
 /// The tracks of a stream, typed.

@@ -10,5 +10,6 @@ pub mod media;
 pub mod page;
 pub mod peer;
 mod peer_ops;
+pub mod publish;
 pub mod signaling;
 pub mod stats;

@@ -222,6 +222,11 @@ impl PeerLink {
         }
     }
 
+    /// The peer connection itself (to put local tracks on it, see `publish`).
+    pub fn connection(&self) -> RtcPeerConnection {
+        self.driver.ctx.pc.clone()
+    }
+
     /// The peer connection's `getStats()` report, entry by entry.
     pub async fn stats(&self) -> Result<Vec<crate::engine::stats_map::RawStats>, SteadyError> {
         let pc = self.driver.ctx.pc.clone();

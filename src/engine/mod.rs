@@ -18,6 +18,7 @@ pub mod adapt;
 pub mod candidates;
 pub mod config;
 pub mod link;
+pub mod media;
 mod negotiation;
 mod ops;
 pub mod quality;

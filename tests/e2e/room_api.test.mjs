@@ -11,66 +11,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, artifactDir, launchBrowser, root, startServer } from "./harness.mjs";
-
-/** Records every RTCPeerConnection a page creates (the library's included). */
-const TRACK_PCS = () => {
-  const Native = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args);
-      window.__pcs.push(this);
-    }
-  };
-};
-
-async function browser(t, server) {
-  const b = await launchBrowser();
-  t.after(() => b.close());
-  t.after(() => {
-    if (t.passed === false) console.log("console:\n" + b.consoleLines.slice(-80).join("\n"));
-  });
-  await b.page.addInitScript(TRACK_PCS);
-  await b.page.goto(`${server.url}/`);
-  await b.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
-  return b;
-}
-
-/**
- * Creates `window.__room` in `page`, records every event in `window.__seen` (handlers
- * attached before `connect`) and connects as `name`. Returns what was seen by the time
- * `connect` resolved.
- */
-async function connectApi(page, room, name, extra = {}) {
-  return page.evaluate(async ({ room, name, extra }) => {
-    const m = await import("/pkg/steadyrtc.js");
-    await m.default();
-    const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role: "guest" }) });
-    const { token } = await res.json();
-    const r = new m.Room({ logLevel: "warn" });
-    const seen = [];
-    window.__seen = seen;
-    window.__room = r;
-    window.__m = m;
-    for (const event of ["peerJoined", "peerLeft", "stateChange", "track", "recovery", "sessionStateChange", "roomEnded", "error"]) {
-      r.on(event, (e) => {
-        if (event === "track") {
-          seen.push({ event, peerId: e.peerId, kind: e.kind, at: performance.now() });
-          window.__tracks = [...(window.__tracks ?? []), e];
-        } else {
-          seen.push({ event, ...JSON.parse(JSON.stringify(e)), at: performance.now() });
-        }
-      });
-    }
-    await r.connect({ url: `ws://${location.host}/ws`, room, name, token, media: { audio: true, video: true }, ...extra });
-    return { seen: seen.slice(), peerId: r.peerId };
-  }, { room, name, extra });
-}
-
-/** Waits until `page`'s link to the peer named `peerName` is connected. */
-async function connectedTo(page, peerId, timeout = 20_000) {
-  await page.waitForFunction((id) => window.__room.peers().some((p) => p.id === id && p.connectionState === "connected"), peerId, { timeout });
-}
+import { browser, connectApi, connectedTo } from "./api_page.mjs";
 
 const uniqueRoom = (what) => `${what}-${process.pid}-${Date.now()}`;
 
@@ -261,7 +202,6 @@ test("setQuality audioOnly pauses the video on the wire and the other side is to
   const a = await connectApi(alice.page, room, "Alice");
   const b = await connectApi(bob.page, room, "Bob");
   await connectedTo(alice.page, b.peerId);
-  await bob.page.evaluate(() => window.__room.on("mediaState", (e) => window.__seen.push({ event: "mediaState", ...e })));
   const videoSender = () => alice.page.evaluate(() => {
     const s = window.__pcs.flatMap((pc) => pc.getSenders()).find((x) => x.track?.kind === "video");
     const e = s.getParameters().encodings[0] ?? {};

@@ -32,10 +32,18 @@ pub enum SignalData {
     Reconnect,
     /// The sender paused (or resumed) its video to you, and why (e.g. `poorConnection`):
     /// show that instead of a frozen frame.
+    ///
+    /// `camera` and `microphone` say whether the sender's camera and microphone are on
+    /// (absent: unchanged, and on until said otherwise), so the receiver shows an avatar
+    /// or a muted icon rather than a frozen or silent tile.
     MediaState {
         video_paused: bool,
         #[serde(default)]
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        camera: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        microphone: Option<bool>,
     },
 }
 
@@ -119,17 +127,33 @@ mod tests {
             e.data,
             SignalData::MediaState {
                 video_paused: true,
-                reason: "poorConnection".into()
+                reason: "poorConnection".into(),
+                camera: None,
+                microphone: None,
             }
         );
         assert_eq!(serde_json::to_value(&e).unwrap(), v);
+        let whole = json!({"kind": "mediaState", "videoPaused": false, "reason": "", "camera": false, "microphone": true});
+        let e: SignalData = serde_json::from_value(whole.clone()).unwrap();
+        assert_eq!(
+            e,
+            SignalData::MediaState {
+                video_paused: false,
+                reason: String::new(),
+                camera: Some(false),
+                microphone: Some(true),
+            }
+        );
+        assert_eq!(serde_json::to_value(&e).unwrap(), whole);
         let bare: SignalData =
             serde_json::from_value(json!({"kind": "mediaState", "videoPaused": false})).unwrap();
         assert_eq!(
             bare,
             SignalData::MediaState {
                 video_paused: false,
-                reason: String::new()
+                reason: String::new(),
+                camera: None,
+                microphone: None,
             }
         );
     }

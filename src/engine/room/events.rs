@@ -6,6 +6,7 @@
 //! from the driver; the engine decides that it is emitted and for whom.
 
 use crate::engine::adapt::{Rung, Trigger};
+use crate::engine::media::Toggle;
 use crate::engine::quality::Level;
 use crate::engine::recovery::RecoveryLevel;
 use crate::engine::session::SessionState;
@@ -112,12 +113,21 @@ pub enum RoomEvent {
         trigger: Trigger,
         reason: String,
     },
-    /// `peer_id` paused (or resumed) its video to us, and why (`poorConnection`,
-    /// `preference`): show that instead of a frozen frame.
+    /// What `peer_id` sends us: whether its video is paused (and why: `poorConnection`,
+    /// `preference`), and whether its camera and microphone are on. Show an avatar, a
+    /// muted icon or "video paused" instead of a frozen frame.
     MediaState {
         peer_id: String,
         video_paused: bool,
         reason: String,
+        camera: bool,
+        microphone: bool,
+    },
+    /// What each local source is now: `on`, `off`, or `pending` while an operation runs.
+    LocalMedia {
+        microphone: Toggle,
+        camera: Toggle,
+        screen: Toggle,
     },
     /// A data-channel text message.
     Message { peer_id: String, text: String },
@@ -169,6 +179,7 @@ impl RoomEvent {
             RoomEvent::Quality { .. } => "quality",
             RoomEvent::QualityLevelChange { .. } => "qualityLevelChange",
             RoomEvent::MediaState { .. } => "mediaState",
+            RoomEvent::LocalMedia { .. } => "localMedia",
             RoomEvent::Message { .. } => "message",
             RoomEvent::Disconnected { .. } => "disconnected",
             RoomEvent::SessionStateChange { .. } => "sessionStateChange",
@@ -192,7 +203,7 @@ impl RoomEvent {
     }
 
     /// Every event name, in declaration order.
-    pub const NAMES: [&'static str; 18] = [
+    pub const NAMES: [&'static str; 19] = [
         "peerJoined",
         "peerLeft",
         "track",
@@ -201,6 +212,7 @@ impl RoomEvent {
         "quality",
         "qualityLevelChange",
         "mediaState",
+        "localMedia",
         "message",
         "disconnected",
         "sessionStateChange",

@@ -61,6 +61,13 @@ fn samples() -> Vec<RoomEvent> {
             peer_id: "p".into(),
             video_paused: true,
             reason: "poorConnection".into(),
+            camera: false,
+            microphone: true,
+        },
+        RoomEvent::LocalMedia {
+            microphone: crate::engine::media::Toggle::On,
+            camera: crate::engine::media::Toggle::Pending,
+            screen: crate::engine::media::Toggle::Off,
         },
         RoomEvent::Message {
             peer_id: "p".into(),
@@ -115,6 +122,7 @@ fn samples() -> Vec<RoomEvent> {
             | RoomEvent::Quality { .. }
             | RoomEvent::QualityLevelChange { .. }
             | RoomEvent::MediaState { .. }
+            | RoomEvent::LocalMedia { .. }
             | RoomEvent::Message { .. }
             | RoomEvent::Disconnected { .. }
             | RoomEvent::SessionStateChange { .. }

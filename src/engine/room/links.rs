@@ -42,6 +42,7 @@ impl RoomEngine {
         }
         self.link_input(id, Input::Start);
         self.start_sampling(id);
+        self.announce_media(id);
     }
 
     pub(super) fn close_link(&mut self, id: &str) {
@@ -370,15 +371,12 @@ impl RoomEngine {
         if let SignalData::MediaState {
             video_paused,
             reason,
-        } = &envelope.data
+            camera,
+            microphone,
+        } = envelope.data
         {
             if envelope.epoch == current {
-                let event = RoomEvent::MediaState {
-                    peer_id: from.to_owned(),
-                    video_paused: *video_paused,
-                    reason: reason.clone(),
-                };
-                self.emit(event);
+                self.media_state_from(from, video_paused, reason, camera, microphone);
             }
             return;
         }

@@ -18,6 +18,7 @@
 mod diagnostics;
 mod events;
 mod links;
+mod media;
 mod quality;
 mod reports;
 mod server;
@@ -89,6 +90,10 @@ struct Remote {
     opened_at: u64,
     setup_reported: bool,
     reported_at: Option<u64>,
+    /// What the peer told us of its media.
+    media: media::RemoteMedia,
+    /// Adaptation paused our video to this peer, for this reason.
+    sent_paused: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -121,6 +126,8 @@ pub struct RoomEngine {
     preference: Preference,
     /// What the browser says of the device and network (caps every link's ladder).
     presets: crate::engine::adapt::Presets,
+    /// The local media toggles.
+    media: crate::engine::media::MediaControl,
     /// Every input and command, for `exportTrace()` and replay.
     trace: trace::RoomTrace,
     /// What was emitted, for `diagnostics()`.
@@ -134,6 +141,7 @@ impl RoomEngine {
         let session = SessionSupervisor::new(cfg.session.clone(), rng.next_u64());
         let trace = trace::RoomTrace::new(cfg.clone(), seed);
         Self {
+            media: media::control(&cfg),
             cfg,
             rng,
             now: 0,
@@ -168,6 +176,7 @@ impl RoomEngine {
         match self.phase {
             Phase::Idle => {
                 self.session = SessionSupervisor::new(cfg.session.clone(), self.rng.next_u64());
+                self.media = media::control(&cfg);
                 self.cfg = cfg;
                 Ok(())
             }
@@ -400,6 +409,13 @@ impl RoomEngine {
             } => self.stats(&peer_id, epoch, sample),
             I::Presets { presets } => self.set_presets(presets),
             I::TimerFired { timer } => self.timer_fired(timer),
+            I::SetMedia {
+                kind,
+                enabled,
+                request,
+            } => self.set_media(kind, enabled, request),
+            I::MediaApplied { kind, op, result } => self.media_applied(kind, op, result),
+            I::MediaEnded { kind } => self.media_ended(kind),
             I::Leave => self.leave(),
         }
     }
@@ -500,6 +516,7 @@ impl RoomEngine {
         for timer in armed {
             self.cancel(timer);
         }
+        self.abort_media();
         self.out.push(RoomAction::Finished);
         self.phase = Phase::Over;
     }
@@ -521,6 +538,7 @@ impl RoomEngine {
             RoomTimer::Session { timer } => self.run_session(SessionInput::TimerFired { timer }),
             RoomTimer::Rebuild { peer_id } => self.rebuild(&peer_id),
             RoomTimer::Stats { peer_id } => self.sample_due(&peer_id),
+            RoomTimer::Media { source } => self.media_timer(source),
         }
     }
 
@@ -659,6 +677,8 @@ mod props;
 mod sim;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_media;
 #[cfg(test)]
 mod tests_quality;
 #[cfg(test)]

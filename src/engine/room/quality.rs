@@ -10,7 +10,6 @@ use crate::engine::adapt::{Adapter, Change, Observation, Preference, Rung};
 use crate::engine::quality::{Quality, QualityMonitor};
 use crate::engine::stats::{MediaKind, StatsSample};
 use crate::engine::types::{ConnState, Input};
-use steadyrtc_protocol::{ClientMessage, SignalData, SignalEnvelope};
 
 impl RoomEngine {
     /// A new link to `id` starts being sampled, from scratch.
@@ -164,22 +163,10 @@ impl RoomEngine {
             } else {
                 "poorConnection"
             };
-            let epoch = self.peers.get(id).map_or(0, |r| r.epoch);
-            let data = SignalEnvelope {
-                data: SignalData::MediaState {
-                    video_paused: paused,
-                    reason: reason.into(),
-                },
-                epoch,
-            };
-            if let Ok(data) = serde_json::to_value(data) {
-                self.out.push(RoomAction::Send {
-                    message: ClientMessage::Signal {
-                        to: id.to_owned(),
-                        data,
-                    },
-                });
+            if let Some(remote) = self.peers.get_mut(id) {
+                remote.sent_paused = paused.then(|| reason.to_owned());
             }
+            self.send_media_state(id);
         }
     }
 

@@ -270,6 +270,8 @@ impl RoomEngine {
                 opened_at: self.now,
                 setup_reported: false,
                 reported_at: None,
+                media: Default::default(),
+                sent_paused: None,
             },
         );
         self.open_link(&id, initiator);

@@ -281,7 +281,9 @@ fn a_media_state_signal_from_the_remote_reaches_the_app() {
         vec![RoomEvent::MediaState {
             peer_id: "a".into(),
             video_paused: true,
-            reason: "poorConnection".into()
+            reason: "poorConnection".into(),
+            camera: true,
+            microphone: true,
         }]
     );
     assert!(!acts.iter().any(|a| matches!(

@@ -4,6 +4,7 @@
 
 use super::events::RoomEvent;
 use crate::engine::adapt::{Encoding, Presets};
+use crate::engine::media::MediaKind;
 use crate::engine::recovery::RecoveryLevel;
 use crate::engine::session::{SessionConfig, SessionTimer};
 use crate::engine::stats::StatsSample;
@@ -29,6 +30,8 @@ pub enum RoomTimer {
     Rebuild { peer_id: String },
     /// Time to sample the link to this peer (`getStats`).
     Stats { peer_id: String },
+    /// The app's waiting calls to turn `kind` on or off time out.
+    Media { source: MediaKind },
 }
 
 /// What a peer link's driver reports, tagged by the link's epoch.
@@ -114,6 +117,23 @@ pub enum RoomInput {
     TimerFired {
         timer: RoomTimer,
     },
+    /// The app asks for `kind` on or off; `request` names the call, settled by
+    /// `SettleMedia`.
+    SetMedia {
+        kind: MediaKind,
+        enabled: bool,
+        request: u32,
+    },
+    /// The driver finished `ApplyMedia` number `op`.
+    MediaApplied {
+        kind: MediaKind,
+        op: u32,
+        result: Result<(), SteadyError>,
+    },
+    /// A local source stopped by itself (device unplugged, sharing ended in the browser).
+    MediaEnded {
+        kind: MediaKind,
+    },
     /// The app called `leave` (or dropped the room).
     Leave,
 }
@@ -174,6 +194,18 @@ pub enum RoomAction {
     Emit {
         event: RoomEvent,
     },
+    /// Turn `kind` on or off: capture (or unmute) and publish on every link, or stop the
+    /// capture (mute the microphone) and unpublish. Report `MediaApplied` with `op`.
+    ApplyMedia {
+        kind: MediaKind,
+        enabled: bool,
+        op: u32,
+    },
+    /// Settle the app's `SetMedia` calls `requests`.
+    SettleMedia {
+        requests: Vec<u32>,
+        result: Result<(), SteadyError>,
+    },
     /// The first join finished: `connect` resolves (`Ok`) or rejects.
     ConnectDone {
         result: Result<(), SteadyError>,
@@ -210,6 +242,11 @@ pub struct RoomConfig {
     /// How often each link is sampled (`getStats`), and how often while it recovers.
     pub stats_interval_ms: u64,
     pub stats_interval_recovering_ms: u64,
+    /// What `connect` captured: the microphone and camera are on at the start.
+    pub microphone: bool,
+    pub camera: bool,
+    /// The app's calls to turn media on or off reject with `mediaTimeout` after this.
+    pub media_timeout_ms: u64,
     /// Inputs and commands kept for `exportTrace` (a few MiB at most; past it the trace
     /// is marked truncated). 0 records nothing.
     pub trace_capacity: usize,
@@ -230,6 +267,9 @@ impl Default for RoomConfig {
             reset_min_interval_ms: 10_000,
             stats_interval_ms: 1_000,
             stats_interval_recovering_ms: 500,
+            microphone: false,
+            camera: false,
+            media_timeout_ms: 10_000,
             trace_capacity: 4_096,
         }
     }

@@ -1,0 +1,218 @@
+//! The room's side of local media: the toggles ([`MediaControl`]) and what the peers are
+//! told of them, and what the peers tell us of theirs (`mediaState` signals).
+//!
+//! Every change of what we send (camera or microphone off, video paused by adaptation)
+//! goes to the peer as one `mediaState` signal carrying the whole state, so a late or
+//! lost one is repaired by the next. A new link is told at once when something is off,
+//! since a peer assumes everything on until told otherwise.
+
+use super::{Phase, RoomAction, RoomEngine, RoomEvent, RoomTimer};
+use crate::engine::media::{MediaControl, MediaKind, MediaStep, Toggle};
+use crate::error::{ErrorCode, SteadyError};
+use steadyrtc_protocol::{ClientMessage, SignalData, SignalEnvelope};
+
+/// What a remote peer last told us of its media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct RemoteMedia {
+    pub video_paused: bool,
+    pub reason: String,
+    pub camera: bool,
+    pub microphone: bool,
+}
+
+impl Default for RemoteMedia {
+    fn default() -> Self {
+        Self {
+            video_paused: false,
+            reason: String::new(),
+            camera: true,
+            microphone: true,
+        }
+    }
+}
+
+/// The toggles of a room joined with `cfg` (what `connect` captured is on).
+pub(super) fn control(cfg: &super::RoomConfig) -> MediaControl {
+    let mut media = MediaControl::new(cfg.media_timeout_ms);
+    media.set_initial(MediaKind::Microphone, cfg.microphone);
+    media.set_initial(MediaKind::Camera, cfg.camera);
+    media
+}
+
+impl RoomEngine {
+    /// The app asks for `kind` on or off (`request` names the call).
+    pub(super) fn set_media(&mut self, kind: MediaKind, enabled: bool, request: u32) {
+        let refusal = match self.phase {
+            Phase::Over => Some(SteadyError::room_closed()),
+            Phase::Idle => Some(SteadyError::new(
+                ErrorCode::NotConnected,
+                "connect first (to join with the camera or microphone off, leave it out of connect's media option)",
+            )),
+            Phase::Joined if enabled && !self.me.can_publish => Some(SteadyError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "this participant's role may not publish: the {} stays off",
+                    kind.as_str()
+                ),
+            )),
+            _ => None,
+        };
+        if let Some(err) = refusal {
+            self.out.push(RoomAction::SettleMedia {
+                requests: vec![request],
+                result: Err(err),
+            });
+            return;
+        }
+        let before = self.local_media();
+        let steps = self.media.request(kind, enabled, request);
+        self.media_steps(before, steps);
+    }
+
+    /// The driver finished media operation `op`.
+    pub(super) fn media_applied(
+        &mut self,
+        kind: MediaKind,
+        op: u32,
+        result: Result<(), SteadyError>,
+    ) {
+        if let Err(e) = &result {
+            self.emit(RoomEvent::error(e, None));
+        }
+        let before = self.local_media();
+        let steps = self.media.applied(kind, op, result);
+        self.media_steps(before, steps);
+    }
+
+    /// A local track ended by itself (device unplugged, sharing stopped in the browser).
+    pub(super) fn media_ended(&mut self, kind: MediaKind) {
+        let before = self.local_media();
+        let steps = self.media.external(kind, false);
+        self.media_steps(before, steps);
+    }
+
+    pub(super) fn media_timer(&mut self, kind: MediaKind) {
+        let before = self.local_media();
+        let steps = self.media.timed_out(kind);
+        self.media_steps(before, steps);
+    }
+
+    /// Rejects every waiting toggle (the room is over).
+    pub(super) fn abort_media(&mut self) {
+        let before = self.local_media();
+        let steps = self.media.abort(&SteadyError::room_closed());
+        self.media_steps(before, steps);
+    }
+
+    /// Executes the toggles' steps; `localMedia` when what the app shows changed.
+    fn media_steps(&mut self, before: [(MediaKind, Toggle); 3], steps: Vec<MediaStep>) {
+        for step in steps {
+            match step {
+                MediaStep::Apply { kind, enabled, op } => {
+                    self.out.push(RoomAction::ApplyMedia { kind, enabled, op });
+                }
+                MediaStep::ArmTimeout { kind, after_ms } => {
+                    self.schedule(RoomTimer::Media { source: kind }, after_ms)
+                }
+                MediaStep::DisarmTimeout { kind } => self.cancel(RoomTimer::Media { source: kind }),
+                MediaStep::Settle { requests, result } => {
+                    self.out.push(RoomAction::SettleMedia { requests, result })
+                }
+                MediaStep::Changed { .. } => {
+                    let ids: Vec<String> = self
+                        .peers
+                        .iter()
+                        .filter(|(_, r)| r.link_open)
+                        .map(|(id, _)| id.clone())
+                        .collect();
+                    for id in ids {
+                        self.send_media_state(&id);
+                    }
+                }
+            }
+        }
+        if self.local_media() != before && self.phase != Phase::Over {
+            self.emit(self.local_media_event());
+        }
+    }
+
+    /// `localMedia`: what each local source is now.
+    pub(super) fn local_media_event(&self) -> RoomEvent {
+        RoomEvent::LocalMedia {
+            microphone: self.media.toggle(MediaKind::Microphone),
+            camera: self.media.toggle(MediaKind::Camera),
+            screen: self.media.toggle(MediaKind::Screen),
+        }
+    }
+
+    /// What each local source is now.
+    pub fn local_media(&self) -> [(MediaKind, Toggle); 3] {
+        MediaKind::ALL.map(|k| (k, self.media.toggle(k)))
+    }
+
+    /// A link to `id` was opened: tell the peer what is off (it assumes all on).
+    pub(super) fn announce_media(&mut self, id: &str) {
+        let camera = self.media.is_on(MediaKind::Camera);
+        let microphone = self.media.is_on(MediaKind::Microphone);
+        let paused = self.peers.get(id).is_some_and(|r| r.sent_paused.is_some());
+        if !camera || !microphone || paused {
+            self.send_media_state(id);
+        }
+    }
+
+    /// Sends the whole of what we send to `id`: camera, microphone, and whether
+    /// adaptation paused the video (and why).
+    pub(super) fn send_media_state(&mut self, id: &str) {
+        let Some(remote) = self.peers.get(id) else {
+            return;
+        };
+        let data = SignalEnvelope {
+            data: SignalData::MediaState {
+                video_paused: remote.sent_paused.is_some(),
+                reason: remote.sent_paused.clone().unwrap_or_default(),
+                camera: Some(self.media.is_on(MediaKind::Camera)),
+                microphone: Some(self.media.is_on(MediaKind::Microphone)),
+            },
+            epoch: remote.epoch,
+        };
+        if let Ok(data) = serde_json::to_value(data) {
+            self.out.push(RoomAction::Send {
+                message: ClientMessage::Signal {
+                    to: id.to_owned(),
+                    data,
+                },
+            });
+        }
+    }
+
+    /// A `mediaState` signal from `from`: keep it and tell the app the whole state.
+    pub(super) fn media_state_from(
+        &mut self,
+        from: &str,
+        video_paused: bool,
+        reason: String,
+        camera: Option<bool>,
+        microphone: Option<bool>,
+    ) {
+        let Some(remote) = self.peers.get_mut(from) else {
+            return;
+        };
+        let media = &mut remote.media;
+        media.video_paused = video_paused;
+        media.reason = reason;
+        if let Some(camera) = camera {
+            media.camera = camera;
+        }
+        if let Some(microphone) = microphone {
+            media.microphone = microphone;
+        }
+        let media = media.clone();
+        self.emit(RoomEvent::MediaState {
+            peer_id: from.to_owned(),
+            video_paused: media.video_paused,
+            reason: media.reason,
+            camera: media.camera,
+            microphone: media.microphone,
+        });
+    }
+}

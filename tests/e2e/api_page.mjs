@@ -1,0 +1,67 @@
+// Pages that use the package's API directly (not the demo's UI): each opens the demo's
+// origin (for a secure context and /pkg), creates `window.__room`, records every event in
+// `window.__seen` with handlers attached before `connect`, and counts the
+// RTCPeerConnections it makes in `window.__pcs`.
+import { launchBrowser } from "./harness.mjs";
+
+/** Records every RTCPeerConnection a page creates (the library's included). */
+const TRACK_PCS = () => {
+  const Native = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__pcs.push(this);
+    }
+  };
+};
+
+export async function browser(t, server, { init = [] } = {}) {
+  const b = await launchBrowser();
+  t.after(() => b.close());
+  t.after(() => {
+    if (t.passed === false) console.log("console:\n" + b.consoleLines.slice(-80).join("\n"));
+  });
+  await b.page.addInitScript(TRACK_PCS);
+  for (const script of init) await b.page.addInitScript(script);
+  await b.page.goto(`${server.url}/`);
+  await b.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  return b;
+}
+
+/**
+ * Creates `window.__room` in `page`, records every event in `window.__seen` (handlers
+ * attached before `connect`) and connects as `name`. Returns what was seen by the time
+ * `connect` resolved.
+ */
+export async function connectApi(page, room, name, extra = {}) {
+  return page.evaluate(async ({ room, name, extra }) => {
+    const m = await import("/pkg/steadyrtc.js");
+    await m.default();
+    const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role: "guest" }) });
+    const { token } = await res.json();
+    const r = new m.Room({ logLevel: "warn" });
+    const seen = [];
+    window.__seen = seen;
+    window.__room = r;
+    window.__m = m;
+    for (const event of ["peerJoined", "peerLeft", "stateChange", "track", "recovery", "sessionStateChange", "roomEnded", "error", "mediaState", "localMedia"]) {
+      r.on(event, (e) => {
+        if (event === "track") {
+          seen.push({ event, peerId: e.peerId, kind: e.kind, at: performance.now() });
+          window.__tracks = [...(window.__tracks ?? []), e];
+        } else {
+          seen.push({ event, ...JSON.parse(JSON.stringify(e)), at: performance.now() });
+        }
+      });
+    }
+    await r.connect({ url: `ws://${location.host}/ws`, room, name, token, media: { audio: true, video: true }, ...extra });
+    return { seen: seen.slice(), peerId: r.peerId };
+  }, { room, name, extra });
+}
+
+/** Waits until `page`'s link to the peer named `peerName` is connected. */
+export async function connectedTo(page, peerId, timeout = 20_000) {
+  await page.waitForFunction((id) => window.__room.peers().some((p) => p.id === id && p.connectionState === "connected"), peerId, { timeout });
+}
+

@@ -1,0 +1,99 @@
+// Media toggles end to end, through the package's API in separate Chromium processes:
+// calls fired without awaiting end in the last intent with no leaked capture, the camera
+// light goes out (the track is stopped, not just muted), the other side is told, and the
+// camera comes back on the same sender with no new negotiation.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startServer } from "./harness.mjs";
+import { browser, connectApi, connectedTo } from "./api_page.mjs";
+
+/** Records every track getUserMedia hands out and every offer the page creates. */
+const TRACK_CAPTURE = () => {
+  window.__captured = [];
+  window.__offers = 0;
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => {
+    const stream = await gum(c);
+    window.__captured.push(...stream.getTracks());
+    return stream;
+  };
+  const createOffer = RTCPeerConnection.prototype.createOffer;
+  RTCPeerConnection.prototype.createOffer = function (...args) {
+    window.__offers += 1;
+    return createOffer.apply(this, args);
+  };
+};
+
+const live = (kind) => window.__captured.filter((t) => t.kind === kind && t.readyState === "live").length;
+
+/** Frames of Alice's video decoded so far in Bob's page. */
+async function framesFrom(page) {
+  return page.evaluate(async () => {
+    let frames = 0;
+    for (const pc of window.__pcs) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") frames += s.framesDecoded ?? 0;
+      });
+    }
+    return frames;
+  });
+}
+
+async function decoding(page, timeout = 10_000) {
+  const start = await framesFrom(page);
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    await page.waitForTimeout(250);
+    if ((await framesFrom(page)) > start + 5) return;
+  }
+  assert.fail(`no new video frames decoded within ${timeout} ms`);
+}
+
+test("twenty camera toggles end in the last intent with no leaked track; the peer is told, and video returns without renegotiation", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = `media-${process.pid}-${Date.now()}`;
+  const [alice, bob] = [await browser(t, server, { init: [TRACK_CAPTURE] }), await browser(t, server, { init: [TRACK_CAPTURE] })];
+  const a = await connectApi(alice.page, room, "Alice");
+  await connectApi(bob.page, room, "Bob");
+  await connectedTo(bob.page, a.peerId);
+  await decoding(bob.page);
+  const offersBefore = await alice.page.evaluate(() => window.__offers + 0);
+
+  // Twenty calls, not awaited, alternating; the last one says off.
+  const outcome = await alice.page.evaluate(async () => {
+    const calls = [];
+    for (let i = 0; i < 20; i++) calls.push(window.__room.setCameraEnabled(i % 2 === 1 ? false : true));
+    const pendingRightAway = window.__room.localMedia().camera;
+    const settled = await Promise.allSettled(calls);
+    return { pendingRightAway, settled: settled.map((s) => s.status), state: window.__room.localMedia() };
+  });
+  assert.equal(outcome.pendingRightAway, "pending");
+  assert.deepEqual([...new Set(outcome.settled)], ["fulfilled"]);
+  assert.deepEqual(outcome.state, { microphone: "on", camera: "off", screen: "off" });
+  assert.equal(await alice.page.evaluate(live, "video"), 0, "the camera is stopped, not just muted");
+  await bob.page.waitForFunction((id) => window.__seen.some((s) => s.event === "mediaState" && s.peerId === id && s.camera === false), a.peerId, { timeout: 10_000 });
+
+  await alice.page.evaluate(() => window.__room.setCameraEnabled(true));
+  assert.equal(await alice.page.evaluate(live, "video"), 1, "exactly one camera capture is live");
+  assert.equal(await alice.page.evaluate(() => window.__room.localMedia().camera), "on");
+  await bob.page.waitForFunction((id) => window.__seen.filter((s) => s.event === "mediaState" && s.peerId === id).at(-1)?.camera === true, a.peerId, { timeout: 10_000 });
+  await decoding(bob.page);
+  assert.equal(await alice.page.evaluate(() => window.__offers), offersBefore, "no new offer: the new track went on the same sender");
+  // The app saw pending, then off, then on again (no other order).
+  const toggles = await alice.page.evaluate(() => window.__seen.filter((s) => s.event === "localMedia").map((s) => s.camera));
+  assert.equal(toggles[0], "pending");
+  assert.equal(toggles.at(-1), "on");
+  assert.ok(toggles.includes("off"));
+
+  // The microphone mutes without closing the device; the peer is told.
+  await alice.page.evaluate(() => window.__room.setMicrophoneEnabled(false));
+  const mic = await alice.page.evaluate(() => window.__captured.filter((t) => t.kind === "audio" && t.readyState === "live").map((t) => t.enabled));
+  assert.deepEqual(mic, [false]);
+  await bob.page.waitForFunction((id) => window.__seen.filter((s) => s.event === "mediaState" && s.peerId === id).at(-1)?.microphone === false, a.peerId, { timeout: 10_000 });
+
+  // leave() releases what the toggles captured.
+  await alice.page.evaluate(() => window.__room.leave());
+  assert.equal(await alice.page.evaluate(() => window.__captured.filter((t) => t.readyState === "live").length), 0);
+});
