@@ -265,6 +265,25 @@ export interface MediaStateEvent {
   microphone: boolean;
 }
 
+/** The audio level of one participant, 0 (silence) to 1, ten times a second. */
+export interface AudioLevelEvent {
+  /** A peer id, or `"local"` for this participant. */
+  peerId: string;
+  level: number;
+}
+
+/**
+ * Who is speaking now (on every change): speaking starts after about 150 ms of voice and
+ * ends after about 500 ms of silence, so the ring does not flicker between words.
+ */
+export interface ActiveSpeakersEvent {
+  /** Peer ids, and `"local"` when this participant speaks. */
+  peerIds: string[];
+}
+
+/** The autoplay policy holds the page's audio: show a button that calls `room.startAudio()`. */
+export interface AudioPlaybackBlockedEvent {}
+
 /** `"pending"` while an operation on that source runs: show a loading state. */
 export type MediaToggle = "on" | "off" | "pending";
 
@@ -395,6 +414,10 @@ export interface RoomEvents {
   mediaState: MediaStateEvent;
   /** A local source turned on, off or pending (a toggle, or a device that went away). */
   localMedia: LocalMediaState;
+  /** Levels of every participant's audio; measured only while someone listens. */
+  audioLevel: AudioLevelEvent;
+  activeSpeakers: ActiveSpeakersEvent;
+  audioPlaybackBlocked: AudioPlaybackBlockedEvent;
   message: DataMessage;
   disconnected: DisconnectedEvent;
   sessionStateChange: SessionStateChangeEvent;

@@ -108,8 +108,11 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 // serde serializer for the diagnostics report 13 KiB; both are gone.)
 // 215 -> 226 KiB: media toggles that cannot race (setMicrophoneEnabled,
 // setCameraEnabled, localMedia, publish/unpublish on idle senders, track-end watching):
-// 224.9 KiB. Float formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 226, "steadyrtc.js": 12 };
+// 224.9 KiB. 226 -> 234 KiB: one AudioContext per page with level meters, speaking
+// detection and startAudio: 233.3 KiB (a BTreeMap and a sort there had cost 3.5 KiB,
+// `powf` 3.7 KiB; all three replaced). Float formatting (flt2dec, about 5 KiB gzipped)
+// is the next thing to cut.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 234, "steadyrtc.js": 12 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

@@ -27,6 +27,14 @@ impl EventHub {
         }
     }
 
+    /// Whether any handler is registered for the event named `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.handlers
+            .borrow()
+            .iter()
+            .any(|(e, _)| e.as_str() == name)
+    }
+
     pub fn clear(&self) {
         self.handlers.borrow_mut().clear();
     }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 mod policy;
 pub mod room;
+mod room_audio;
 mod room_driver;
 mod room_media;
 

@@ -79,6 +79,7 @@ impl Room {
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, event: &str, handler: Function) -> Result<(), JsValue> {
         self.driver.ctx.events.on(EventName::parse(event)?, handler);
+        self.audio_listeners(event);
         Ok(())
     }
 
@@ -89,7 +90,35 @@ impl Room {
             .ctx
             .events
             .off(EventName::parse(event)?, &handler);
+        self.audio_listeners(event);
         Ok(())
+    }
+
+    /// Audio is measured only while someone listens: tell the engine when that changes.
+    fn audio_listeners(&self, event: &str) {
+        if matches!(event, "audioLevel" | "activeSpeakers") {
+            let events = &self.driver.ctx.events;
+            self.driver.handle(RoomInput::AudioListeners {
+                levels: events.has("audioLevel"),
+                speakers: events.has("activeSpeakers"),
+            });
+        }
+    }
+
+    /// Starts the page's audio where the browser's autoplay policy holds it: call it from
+    /// a click after an `audioPlaybackBlocked` event. Every room on the page shares one
+    /// `AudioContext`; this resumes it (the first click or key press anywhere on the page
+    /// does too).
+    #[wasm_bindgen(js_name = startAudio, unchecked_return_type = "Promise<void>")]
+    pub fn start_audio(&self) -> js_sys::Promise {
+        let weak = std::rc::Rc::downgrade(&self.driver);
+        wasm_bindgen_futures::future_to_promise(async move {
+            crate::browser::audio::resume().await?;
+            if let Some(driver) = weak.upgrade() {
+                driver.handle(RoomInput::AudioBlocked { blocked: false });
+            }
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Sends `text` to every peer whose data channel is open; returns how many.

@@ -65,6 +65,9 @@ pub struct RoomCtx {
     next_request: Cell<u32>,
     /// `ended` listeners of the local tracks.
     ended_listeners: RefCell<Vec<(MediaStreamTrack, EventListener)>>,
+    /// Every remote audio track, by peer (for the level meters).
+    remote_audio: RefCell<HashMap<String, Vec<MediaStreamTrack>>>,
+    pub meters: super::room_audio::Meters,
 }
 
 impl RoomCtx {
@@ -91,7 +94,19 @@ impl RoomCtx {
             media_waiters: RefCell::default(),
             next_request: Cell::new(0),
             ended_listeners: RefCell::default(),
+            remote_audio: RefCell::default(),
+            meters: Default::default(),
         }
+    }
+
+    /// Every remote audio track, with its peer's id.
+    pub fn remote_audio(&self) -> Vec<(String, MediaStreamTrack)> {
+        self.remote_audio
+            .borrow()
+            .iter()
+            // `Clone::clone`, not `MediaStreamTrack::clone` (a new JS track).
+            .flat_map(|(peer, tracks)| tracks.iter().map(move |t| (peer.clone(), Clone::clone(t))))
+            .collect()
     }
 
     /// Registers a toggle call; its number goes to the engine in `SetMedia`.
@@ -351,6 +366,15 @@ fn link_handler(weak: Weak<RoomDriver>, peer_id: String, epoch: u32) -> Box<dyn 
             PeerEvent::Message(text) => LinkReport::Message { text },
             PeerEvent::Track { track, stream } => {
                 let kind = track.kind();
+                if kind == "audio" {
+                    driver
+                        .ctx
+                        .remote_audio
+                        .borrow_mut()
+                        .entry(peer_id.clone())
+                        .or_default()
+                        .push(Clone::clone(&track));
+                }
                 driver
                     .ctx
                     .tracks
@@ -397,6 +421,7 @@ impl Executor<RoomEngine> for RoomCtx {
             } => RoomCtx::open_link(driver, peer_id, epoch, config, &ice_servers),
             RoomAction::CloseLink { peer_id } => {
                 ctx.tracks.borrow_mut().remove(&peer_id);
+                ctx.remote_audio.borrow_mut().remove(&peer_id);
                 let link = ctx.links.borrow_mut().remove(&peer_id);
                 if let Some((_, link)) = link {
                     link.close();
@@ -422,6 +447,7 @@ impl Executor<RoomEngine> for RoomCtx {
             RoomAction::ApplyMedia { kind, enabled, op } => {
                 super::room_media::apply(driver, kind, enabled, op)
             }
+            RoomAction::MeasureAudio => super::room_audio::measure(driver),
             RoomAction::SettleMedia { requests, result } => {
                 for id in requests {
                     if let Some(tx) = ctx.media_waiters.borrow_mut().remove(&id) {
@@ -441,6 +467,8 @@ impl Executor<RoomEngine> for RoomCtx {
                 driver.cancel_all();
                 ctx.page_listeners.borrow_mut().clear();
                 ctx.ended_listeners.borrow_mut().clear();
+                ctx.meters.clear();
+                ctx.remote_audio.borrow_mut().clear();
                 let links: Vec<Rc<PeerLink>> = ctx
                     .links
                     .borrow_mut()

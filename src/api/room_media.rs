@@ -112,10 +112,11 @@ async fn run(weak: &Weak<RoomDriver>, kind: MediaKind, enabled: bool) -> Result<
 /// away); `stop()` of our own fires nothing.
 pub fn watch_end(driver: &Rc<RoomDriver>, track: &MediaStreamTrack, kind: MediaKind) {
     let weak = Rc::downgrade(driver);
-    let ended = track.clone();
+    // `Clone::clone`: `MediaStreamTrack::clone` would make a new track (JS `clone()`).
+    let ended = Clone::clone(track);
     let listener = EventListener::new(track, "ended", move |_| {
         let weak = weak.clone();
-        let track = ended.clone();
+        let track = Clone::clone(&ended);
         wasm_bindgen_futures::spawn_local(async move {
             // The dead track leaves the stream and every sender (which stays, idle, for
             // the next one), then the engine hears of it.
@@ -129,7 +130,9 @@ pub fn watch_end(driver: &Rc<RoomDriver>, track: &MediaStreamTrack, kind: MediaK
             driver.handle(RoomInput::MediaEnded { kind });
         });
     });
-    driver.ctx.keep_ended_listener(track.clone(), listener);
+    driver
+        .ctx
+        .keep_ended_listener(Clone::clone(track), listener);
 }
 
 /// Watches every track `connect` captured.

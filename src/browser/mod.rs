@@ -4,6 +4,7 @@
 //! Every callback registered here is owned by a `gloo_events::EventListener` stored in
 //! the object that registered it, so dropping the object removes the handler.
 
+pub mod audio;
 pub mod driver;
 pub mod js;
 pub mod media;

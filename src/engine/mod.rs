@@ -27,6 +27,7 @@ pub mod rng;
 pub mod room;
 pub mod sdp;
 pub mod session;
+pub mod speaking;
 pub mod stats;
 pub mod stats_map;
 pub mod trace;

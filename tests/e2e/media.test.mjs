@@ -97,3 +97,66 @@ test("twenty camera toggles end in the last intent with no leaked track; the pee
   await alice.page.evaluate(() => window.__room.leave());
   assert.equal(await alice.page.evaluate(() => window.__captured.filter((t) => t.readyState === "live").length), 0);
 });
+
+/** Counts the AudioContexts a page creates. */
+const COUNT_AUDIO_CONTEXTS = () => {
+  const Native = window.AudioContext;
+  window.__audioContexts = 0;
+  window.AudioContext = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__audioContexts += 1;
+    }
+  };
+};
+
+test("one AudioContext meters the local and three remote microphones; the fake tone makes speakers; a peer who leaves stops being measured", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = `audio-${process.pid}-${Date.now()}`;
+  const alice = await browser(t, server, { init: [COUNT_AUDIO_CONTEXTS] });
+  const a = await connectApi(alice.page, room, "Alice", { media: { audio: true, video: false } });
+  const others = [];
+  for (const name of ["Bob", "Carol", "Dave"]) {
+    const b = await browser(t, server);
+    others.push({ b, ...(await connectApi(b.page, room, name, { media: { audio: true, video: false } })) });
+  }
+  for (const o of others) await connectedTo(alice.page, o.peerId);
+  assert.equal(await alice.page.evaluate(() => window.__audioContexts), 0, "no AudioContext before anyone listens");
+  await alice.page.evaluate(() => {
+    window.__levels = {};
+    window.__speakers = [];
+    window.__room.on("audioLevel", ({ peerId, level }) => {
+      const l = (window.__levels[peerId] ??= { n: 0, max: 0, last: 0 });
+      l.n += 1;
+      l.max = Math.max(l.max, level);
+      l.last = performance.now();
+    });
+    window.__room.on("activeSpeakers", ({ peerIds }) => window.__speakers.push(peerIds));
+  });
+  const ids = ["local", ...others.map((o) => o.peerId)];
+  await alice.page.waitForFunction((ids) => ids.every((id) => (window.__levels[id]?.max ?? 0) > 0.01), ids, { timeout: 15_000 }).catch(async (e) => {
+    throw new Error(`levels seen: ${JSON.stringify(await alice.page.evaluate(() => window.__levels))} for ${ids}: ${e.message}`);
+  });
+  await alice.page.waitForFunction(() => window.__speakers.some((s) => s.length > 0), null, { timeout: 15_000 });
+  assert.equal(await alice.page.evaluate(() => window.__audioContexts), 1, "one AudioContext for the page");
+  // About ten levels a second per participant, not more.
+  const rate = await alice.page.evaluate(async (id) => {
+    const before = window.__levels[id].n;
+    await new Promise((r) => setTimeout(r, 2000));
+    return (window.__levels[id].n - before) / 2;
+  }, others[0].peerId);
+  assert.ok(rate >= 5 && rate <= 11, `levels per second: ${rate}`);
+
+  const bob = others[0];
+  await bob.b.page.evaluate(() => window.__room.leave());
+  await alice.page.waitForFunction((id) => window.__seen.some((s) => s.event === "peerLeft" && s.id === id), bob.peerId, { timeout: 10_000 });
+  const afterLeave = await alice.page.evaluate(async (id) => {
+    await new Promise((r) => setTimeout(r, 500));
+    const n = window.__levels[id].n;
+    await new Promise((r) => setTimeout(r, 1000));
+    return { more: window.__levels[id].n - n, speaking: window.__speakers.at(-1)?.includes(id) ?? false };
+  }, bob.peerId);
+  assert.deepEqual(afterLeave, { more: 0, speaking: false });
+  assert.equal(await alice.page.evaluate(() => window.__audioContexts), 1);
+});

@@ -123,6 +123,14 @@ pub enum RoomEvent {
         camera: bool,
         microphone: bool,
     },
+    /// The audio level (0..1) of `peer_id` (`"local"`: this participant), ten times a
+    /// second while someone listens.
+    AudioLevel { peer_id: String, level: f64 },
+    /// Who is speaking now (peer ids, `"local"` for this participant), on every change.
+    ActiveSpeakers { peer_ids: Vec<String> },
+    /// The browser's autoplay policy holds the page's audio: call `room.startAudio()`
+    /// from a click.
+    AudioPlaybackBlocked {},
     /// What each local source is now: `on`, `off`, or `pending` while an operation runs.
     LocalMedia {
         microphone: Toggle,
@@ -180,6 +188,9 @@ impl RoomEvent {
             RoomEvent::QualityLevelChange { .. } => "qualityLevelChange",
             RoomEvent::MediaState { .. } => "mediaState",
             RoomEvent::LocalMedia { .. } => "localMedia",
+            RoomEvent::AudioLevel { .. } => "audioLevel",
+            RoomEvent::ActiveSpeakers { .. } => "activeSpeakers",
+            RoomEvent::AudioPlaybackBlocked {} => "audioPlaybackBlocked",
             RoomEvent::Message { .. } => "message",
             RoomEvent::Disconnected { .. } => "disconnected",
             RoomEvent::SessionStateChange { .. } => "sessionStateChange",
@@ -203,7 +214,7 @@ impl RoomEvent {
     }
 
     /// Every event name, in declaration order.
-    pub const NAMES: [&'static str; 19] = [
+    pub const NAMES: [&'static str; 22] = [
         "peerJoined",
         "peerLeft",
         "track",
@@ -213,6 +224,9 @@ impl RoomEvent {
         "qualityLevelChange",
         "mediaState",
         "localMedia",
+        "audioLevel",
+        "activeSpeakers",
+        "audioPlaybackBlocked",
         "message",
         "disconnected",
         "sessionStateChange",

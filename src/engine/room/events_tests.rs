@@ -64,6 +64,14 @@ fn samples() -> Vec<RoomEvent> {
             camera: false,
             microphone: true,
         },
+        RoomEvent::AudioLevel {
+            peer_id: "local".into(),
+            level: 0.25,
+        },
+        RoomEvent::ActiveSpeakers {
+            peer_ids: vec!["local".into(), "p".into()],
+        },
+        RoomEvent::AudioPlaybackBlocked {},
         RoomEvent::LocalMedia {
             microphone: crate::engine::media::Toggle::On,
             camera: crate::engine::media::Toggle::Pending,
@@ -123,6 +131,9 @@ fn samples() -> Vec<RoomEvent> {
             | RoomEvent::QualityLevelChange { .. }
             | RoomEvent::MediaState { .. }
             | RoomEvent::LocalMedia { .. }
+            | RoomEvent::AudioLevel { .. }
+            | RoomEvent::ActiveSpeakers { .. }
+            | RoomEvent::AudioPlaybackBlocked {}
             | RoomEvent::Message { .. }
             | RoomEvent::Disconnected { .. }
             | RoomEvent::SessionStateChange { .. }

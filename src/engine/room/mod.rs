@@ -15,6 +15,7 @@
 //! does what it says. After `leave`, `roomEnded` or a refused first join it emits
 //! [`RoomAction::Finished`] and then nothing, whatever it is fed.
 
+mod audio;
 mod diagnostics;
 mod events;
 mod links;
@@ -128,6 +129,7 @@ pub struct RoomEngine {
     presets: crate::engine::adapt::Presets,
     /// The local media toggles.
     media: crate::engine::media::MediaControl,
+    audio: audio::AudioState,
     /// Every input and command, for `exportTrace()` and replay.
     trace: trace::RoomTrace,
     /// What was emitted, for `diagnostics()`.
@@ -142,6 +144,10 @@ impl RoomEngine {
         let trace = trace::RoomTrace::new(cfg.clone(), seed);
         Self {
             media: media::control(&cfg),
+            audio: audio::AudioState {
+                detector: crate::engine::speaking::SpeakingDetector::new(cfg.speaking.clone()),
+                ..Default::default()
+            },
             cfg,
             rng,
             now: 0,
@@ -416,6 +422,9 @@ impl RoomEngine {
             } => self.set_media(kind, enabled, request),
             I::MediaApplied { kind, op, result } => self.media_applied(kind, op, result),
             I::MediaEnded { kind } => self.media_ended(kind),
+            I::AudioListeners { levels, speakers } => self.audio_listeners(levels, speakers),
+            I::AudioLevels { levels } => self.audio_levels(levels),
+            I::AudioBlocked { blocked } => self.audio_blocked(blocked),
             I::Leave => self.leave(),
         }
     }
@@ -539,6 +548,7 @@ impl RoomEngine {
             RoomTimer::Rebuild { peer_id } => self.rebuild(&peer_id),
             RoomTimer::Stats { peer_id } => self.sample_due(&peer_id),
             RoomTimer::Media { source } => self.media_timer(source),
+            RoomTimer::AudioLevels => self.audio_due(),
         }
     }
 
@@ -677,6 +687,8 @@ mod props;
 mod sim;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_audio;
 #[cfg(test)]
 mod tests_media;
 #[cfg(test)]

@@ -217,6 +217,7 @@ impl RoomEngine {
         }
         for (id, remote) in old {
             if !self.peers.contains_key(&id) {
+                self.audio_gone(&id);
                 self.emit(RoomEvent::PeerLeft {
                     id,
                     name: remote.info.name,
@@ -242,6 +243,7 @@ impl RoomEngine {
             peer_id: peer_id.to_owned(),
         });
         self.peers.remove(peer_id);
+        self.audio_gone(peer_id);
         self.emit(RoomEvent::PeerLeft {
             id: peer_id.to_owned(),
             name,

@@ -32,6 +32,8 @@ pub enum RoomTimer {
     Stats { peer_id: String },
     /// The app's waiting calls to turn `kind` on or off time out.
     Media { source: MediaKind },
+    /// Time to measure the audio levels.
+    AudioLevels,
 }
 
 /// What a peer link's driver reports, tagged by the link's epoch.
@@ -134,6 +136,20 @@ pub enum RoomInput {
     MediaEnded {
         kind: MediaKind,
     },
+    /// Whether the app listens for `audioLevel` and for `activeSpeakers`.
+    AudioListeners {
+        levels: bool,
+        speakers: bool,
+    },
+    /// The level (0..1) of each audio track measured (`MeasureAudio`), by participant
+    /// (`"local"` for this one).
+    AudioLevels {
+        levels: Vec<(String, f64)>,
+    },
+    /// The page's audio context is suspended by the autoplay policy (true), or running.
+    AudioBlocked {
+        blocked: bool,
+    },
     /// The app called `leave` (or dropped the room).
     Leave,
 }
@@ -201,6 +217,8 @@ pub enum RoomAction {
         enabled: bool,
         op: u32,
     },
+    /// Measure the level of every audio track, local and remote; report `AudioLevels`.
+    MeasureAudio,
     /// Settle the app's `SetMedia` calls `requests`.
     SettleMedia {
         requests: Vec<u32>,
@@ -247,6 +265,10 @@ pub struct RoomConfig {
     pub camera: bool,
     /// The app's calls to turn media on or off reject with `mediaTimeout` after this.
     pub media_timeout_ms: u64,
+    /// How often audio levels are measured while the app listens (100 ms: at most ten
+    /// `audioLevel` events a second per participant).
+    pub audio_level_interval_ms: u64,
+    pub speaking: crate::engine::speaking::SpeakingConfig,
     /// Inputs and commands kept for `exportTrace` (a few MiB at most; past it the trace
     /// is marked truncated). 0 records nothing.
     pub trace_capacity: usize,
@@ -270,6 +292,8 @@ impl Default for RoomConfig {
             microphone: false,
             camera: false,
             media_timeout_ms: 10_000,
+            audio_level_interval_ms: 100,
+            speaking: Default::default(),
             trace_capacity: 4_096,
         }
     }
