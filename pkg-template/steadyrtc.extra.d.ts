@@ -284,6 +284,25 @@ export interface ActiveSpeakersEvent {
 /** The autoplay policy holds the page's audio: show a button that calls `room.startAudio()`. */
 export interface AudioPlaybackBlockedEvent {}
 
+/** A camera, microphone or speaker, as `listDevices()` and `devicesChanged` give it. */
+export interface DeviceInfo {
+  deviceId: string;
+  kind: "audioinput" | "videoinput" | "audiooutput";
+  /** Empty until the page has been allowed to capture. */
+  label: string;
+  groupId: string;
+}
+
+/** A device was plugged in or out: the list now. */
+export interface DevicesChangedEvent {
+  devices: DeviceInfo[];
+}
+
+/** The device in use for `source` went away; the default device took over. */
+export interface DeviceFallbackEvent {
+  source: "microphone" | "camera";
+}
+
 /** `"pending"` while an operation on that source runs: show a loading state. */
 export type MediaToggle = "on" | "off" | "pending";
 
@@ -418,6 +437,8 @@ export interface RoomEvents {
   audioLevel: AudioLevelEvent;
   activeSpeakers: ActiveSpeakersEvent;
   audioPlaybackBlocked: AudioPlaybackBlockedEvent;
+  devicesChanged: DevicesChangedEvent;
+  deviceFallback: DeviceFallbackEvent;
   message: DataMessage;
   disconnected: DisconnectedEvent;
   sessionStateChange: SessionStateChangeEvent;

@@ -289,6 +289,30 @@ impl Room {
         self.toggle(MediaKind::Camera, enabled)
     }
 
+    /// Uses another microphone or camera (a `deviceId` from `listDevices()`): captured at
+    /// once if the source is on, and sent on the same senders, so the call goes on with no
+    /// renegotiation; remembered for the next visit either way. Serialized with the
+    /// source's toggles. Rejects with `invalidArgument` for `"screen"`, and as the toggles.
+    #[wasm_bindgen(js_name = switchDevice, unchecked_return_type = "Promise<void>")]
+    pub fn switch_device(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "\"microphone\" | \"camera\"")] source: &str,
+        device_id: String,
+    ) -> js_sys::Promise {
+        let kind = match source {
+            "microphone" => MediaKind::Microphone,
+            "camera" => MediaKind::Camera,
+            _ => MediaKind::Screen,
+        };
+        let (request, rx) = self.driver.ctx.media_request();
+        self.driver.handle(RoomInput::SwitchDevice {
+            kind,
+            device_id,
+            request,
+        });
+        settled(rx)
+    }
+
     /// What each local source is now: `"on"`, `"off"`, or `"pending"` while a toggle runs.
     #[wasm_bindgen(js_name = localMedia, unchecked_return_type = "LocalMediaState")]
     pub fn local_media(&self) -> JsValue {
@@ -315,13 +339,7 @@ impl Room {
             enabled,
             request,
         });
-        wasm_bindgen_futures::future_to_promise(async move {
-            match rx.await {
-                Ok(Ok(())) => Ok(JsValue::UNDEFINED),
-                Ok(Err(e)) => Err(e.into()),
-                Err(_) => Err(SteadyError::room_closed().into()),
-            }
-        })
+        settled(rx)
     }
 
     /// The local camera/microphone stream, for a preview; undefined without media.
@@ -364,10 +382,17 @@ async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue
         join_timeout_ms: options.join_timeout_ms.into(),
         microphone: options.media.audio,
         camera: options.media.video,
+        microphone_device: crate::browser::devices::recall("microphone"),
+        camera_device: crate::browser::devices::recall("camera"),
         ..RoomConfig::default()
     };
     driver.command(|engine| engine.prepare(cfg).map(|()| Vec::new()))?;
-    let local = media::capture(options.media.audio, options.media.video).await?;
+    let (mic, cam) = driver.read(|e| e.chosen_devices());
+    let local = media::capture_from(
+        options.media.audio.then_some(mic.as_deref()),
+        options.media.video.then_some(cam.as_deref()),
+    )
+    .await?;
     if driver.read(RoomEngine::is_over) {
         if let Some(stream) = &local {
             media::stop(stream);
@@ -426,4 +451,43 @@ fn client_options(options: &JsValue) -> Result<(Option<Function>, Option<Functio
         super::set_log_level(LogLevel::parse(&name)?);
     }
     Ok((function("tokenProvider")?, function("reconnectPolicy")?))
+}
+
+/// A promise of a media call's outcome.
+fn settled(rx: oneshot::Receiver<Result<(), SteadyError>>) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        match rx.await {
+            Ok(Ok(())) => Ok(JsValue::UNDEFINED),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => Err(SteadyError::room_closed().into()),
+        }
+    })
+}
+
+/// The page's cameras, microphones and speakers (`kind` keeps one kind). Labels are
+/// empty until the page may capture. Rejects with `mediaUnavailable` outside a secure
+/// context.
+#[wasm_bindgen(js_name = listDevices, unchecked_return_type = "Promise<DeviceInfo[]>")]
+pub fn list_devices(
+    #[wasm_bindgen(
+        unchecked_param_type = "\"audioinput\" | \"videoinput\" | \"audiooutput\" | undefined"
+    )]
+    kind: Option<String>,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        let devices = crate::browser::devices::list().await?;
+        Ok(devices
+            .into_iter()
+            .filter(|d| kind.as_ref().is_none_or(|k| *k == d.kind))
+            .map(|d| {
+                object(&[
+                    ("deviceId", d.device_id.into()),
+                    ("kind", d.kind.into()),
+                    ("label", d.label.into()),
+                    ("groupId", d.group_id.into()),
+                ])
+            })
+            .collect::<js_sys::Array>()
+            .into())
+    })
 }

@@ -164,6 +164,21 @@ impl RoomCtx {
                 PageEvent::NetworkChanged => RoomInput::NetworkChanged,
             });
         }));
+        let mut listeners = listeners;
+        let weak = Rc::downgrade(driver);
+        listeners.extend(crate::browser::devices::watch(move || {
+            let weak = weak.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::browser::devices::list().await {
+                    Ok(devices) => {
+                        if let Some(driver) = weak.upgrade() {
+                            driver.handle(RoomInput::DevicesChanged { devices });
+                        }
+                    }
+                    Err(e) => tracing::debug!(%e, "enumerateDevices after devicechange"),
+                }
+            });
+        }));
         *driver.ctx.page_listeners.borrow_mut() = listeners;
     }
 
@@ -444,8 +459,21 @@ impl Executor<RoomEngine> for RoomCtx {
             RoomAction::CancelTimer { timer } => driver.cancel(&timer),
             RoomAction::FetchToken => fetch_token(driver),
             RoomAction::Emit { event } => ctx.emit(event),
-            RoomAction::ApplyMedia { kind, enabled, op } => {
-                super::room_media::apply(driver, kind, enabled, op)
+            RoomAction::ApplyMedia {
+                kind,
+                enabled,
+                op,
+                device_id,
+                recapture,
+            } => {
+                let how = super::room_media::Capture {
+                    device_id,
+                    recapture,
+                };
+                super::room_media::apply(driver, kind, enabled, op, how)
+            }
+            RoomAction::StoreDevice { kind, device_id } => {
+                crate::browser::devices::remember(kind.as_str(), device_id.as_deref())
             }
             RoomAction::MeasureAudio => super::room_audio::measure(driver),
             RoomAction::SettleMedia { requests, result } => {

@@ -37,17 +37,28 @@ fn local_tracks(ctx: &RoomCtx, kind: MediaKind) -> Vec<MediaStreamTrack> {
 }
 
 /// Runs `ApplyMedia` number `op` and reports its outcome.
-pub fn apply(driver: &Rc<RoomDriver>, kind: MediaKind, enabled: bool, op: u32) {
+pub fn apply(driver: &Rc<RoomDriver>, kind: MediaKind, enabled: bool, op: u32, how: Capture) {
     let weak = Rc::downgrade(driver);
     wasm_bindgen_futures::spawn_local(async move {
-        let result = run(&weak, kind, enabled).await;
+        let result = run(&weak, kind, enabled, how).await;
         if let Some(driver) = weak.upgrade() {
             driver.handle(RoomInput::MediaApplied { kind, op, result });
         }
     });
 }
 
-async fn run(weak: &Weak<RoomDriver>, kind: MediaKind, enabled: bool) -> Result<(), SteadyError> {
+/// How to capture: from which device, and whether anew when a track exists.
+pub struct Capture {
+    pub device_id: Option<String>,
+    pub recapture: bool,
+}
+
+async fn run(
+    weak: &Weak<RoomDriver>,
+    kind: MediaKind,
+    enabled: bool,
+    how: Capture,
+) -> Result<(), SteadyError> {
     let gone = SteadyError::room_closed;
     let driver = weak.upgrade().ok_or_else(gone)?;
     let ctx = &driver.ctx;
@@ -58,7 +69,7 @@ async fn run(weak: &Weak<RoomDriver>, kind: MediaKind, enabled: bool) -> Result<
             .iter()
             .filter(|t| t.ready_state() == web_sys::MediaStreamTrackState::Live)
             .collect();
-        if !enabled || !live.is_empty() {
+        if !enabled || (!live.is_empty() && !how.recapture) {
             for track in &existing {
                 track.set_enabled(enabled);
             }
@@ -82,7 +93,7 @@ async fn run(weak: &Weak<RoomDriver>, kind: MediaKind, enabled: bool) -> Result<
         return Ok(());
     }
     drop(driver);
-    let track = media::capture_one(kind != MediaKind::Microphone).await?;
+    let track = media::capture_one(kind != MediaKind::Microphone, how.device_id.as_deref()).await?;
     let Some(driver) = weak.upgrade() else {
         track.stop();
         return Err(gone());
@@ -94,18 +105,26 @@ async fn run(weak: &Weak<RoomDriver>, kind: MediaKind, enabled: bool) -> Result<
         *ctx.local.borrow_mut() = Some(stream);
     }
     let stream = ctx.local.borrow().clone().ok_or_else(gone)?;
-    for old in local_tracks(ctx, kind) {
+    let old = local_tracks(ctx, kind);
+    // A muted microphone's new capture stays muted until it is unmuted.
+    track.set_enabled(old.first().is_none_or(MediaStreamTrack::enabled) || enabled);
+    let mut result = Ok(());
+    for link in ctx.all_links() {
+        if let Err(e) = publish::swap(&link.connection(), old.first(), &track, &stream).await {
+            result = Err(SteadyError::new(
+                ErrorCode::BrowserError,
+                format!("replaceTrack: {e}"),
+            ));
+        }
+    }
+    for old in old {
         old.stop();
         stream.remove_track(&old);
     }
     stream.add_track(&track);
+    ctx.forget_ended_listeners();
     watch_end(&driver, &track, kind);
-    for link in ctx.all_links() {
-        publish::publish(&link.connection(), &track, &stream)
-            .await
-            .map_err(|e| SteadyError::new(ErrorCode::BrowserError, format!("replaceTrack: {e}")))?;
-    }
-    Ok(())
+    result
 }
 
 /// Reports `MediaEnded` when `track` ends by itself (the device was unplugged or taken
@@ -121,6 +140,8 @@ pub fn watch_end(driver: &Rc<RoomDriver>, track: &MediaStreamTrack, kind: MediaK
             // The dead track leaves the stream and every sender (which stays, idle, for
             // the next one), then the engine hears of it.
             let Some(driver) = weak.upgrade() else { return };
+            // Ended already when a device goes; stopped anyway, so nothing holds it.
+            track.stop();
             if let Some(stream) = driver.ctx.local.borrow().as_ref() {
                 stream.remove_track(&track);
             }

@@ -6,9 +6,47 @@ use crate::error::{ErrorCode, SteadyError};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{MediaStream, MediaStreamConstraints, MediaStreamTrack};
 
+/// What to ask `getUserMedia` for one kind: `true`, or exactly a device (Chromium
+/// ignores an `ideal` device while another capture is open: measured, it gave the
+/// default microphone).
+fn constraint(device_id: Option<&str>) -> JsValue {
+    match device_id {
+        None => JsValue::TRUE,
+        Some(id) => super::js::object(&[(
+            "deviceId",
+            super::js::object(&[("exact", JsValue::from_str(id))]),
+        )]),
+    }
+}
+
 /// Captures the camera and/or microphone. `Ok(None)` when neither is asked for.
 pub async fn capture(audio: bool, video: bool) -> Result<Option<MediaStream>, SteadyError> {
-    if !audio && !video {
+    capture_from(audio.then_some(None), video.then_some(None)).await
+}
+
+/// Captures the microphone and/or camera (`None`: not that one; `Some(None)`: the
+/// default device; `Some(Some(id))`: that device).
+///
+/// A device that is gone (unplugged since it was chosen) gives way to the default one.
+pub async fn capture_from(
+    audio: Option<Option<&str>>,
+    video: Option<Option<&str>>,
+) -> Result<Option<MediaStream>, SteadyError> {
+    let chosen = audio.flatten().is_some() || video.flatten().is_some();
+    match get_user_media(audio, video).await {
+        Err(e) if chosen && e.code == ErrorCode::MediaDeviceNotFound => {
+            tracing::info!("the chosen device is gone: capturing the default one");
+            get_user_media(audio.map(|_| None), video.map(|_| None)).await
+        }
+        other => other,
+    }
+}
+
+async fn get_user_media(
+    audio: Option<Option<&str>>,
+    video: Option<Option<&str>>,
+) -> Result<Option<MediaStream>, SteadyError> {
+    if audio.is_none() && video.is_none() {
         return Ok(None);
     }
     let unavailable = |msg: String| SteadyError::new(ErrorCode::MediaUnavailable, msg);
@@ -20,8 +58,8 @@ pub async fn capture(audio: bool, video: bool) -> Result<Option<MediaStream>, St
         )
     })?;
     let constraints = MediaStreamConstraints::new();
-    constraints.set_audio(&JsValue::from_bool(audio));
-    constraints.set_video(&JsValue::from_bool(video));
+    constraints.set_audio(&audio.map_or(JsValue::FALSE, constraint));
+    constraints.set_video(&video.map_or(JsValue::FALSE, constraint));
     let promise = devices
         .get_user_media_with_constraints(&constraints)
         .map_err(|e| unavailable(error_message(&e)))?;
@@ -33,9 +71,17 @@ pub async fn capture(audio: bool, video: bool) -> Result<Option<MediaStream>, St
     }
 }
 
-/// Captures one new track: the microphone, or the camera.
-pub async fn capture_one(video: bool) -> Result<MediaStreamTrack, SteadyError> {
-    let stream = capture(!video, video).await?;
+/// Captures one new track: the microphone, or the camera, from `device_id` if given.
+pub async fn capture_one(
+    video: bool,
+    device_id: Option<&str>,
+) -> Result<MediaStreamTrack, SteadyError> {
+    let wanted = Some(device_id);
+    let stream = if video {
+        capture_from(None, wanted).await?
+    } else {
+        capture_from(wanted, None).await?
+    };
     let track = stream.as_ref().and_then(|s| tracks(s).into_iter().next());
     track.ok_or_else(|| SteadyError::new(ErrorCode::MediaUnavailable, "getUserMedia gave no track"))
 }

@@ -69,6 +69,25 @@ pub async fn publish(
     }
 }
 
+/// Sends `track` instead of `old` where `old` is sent (another device: no negotiation),
+/// else as `publish` does.
+pub async fn swap(
+    pc: &RtcPeerConnection,
+    old: Option<&MediaStreamTrack>,
+    track: &MediaStreamTrack,
+    stream: &MediaStream,
+) -> Result<(), String> {
+    let sender = old.and_then(|old| {
+        senders(pc)
+            .into_iter()
+            .find(|s| s.track().as_ref() == Some(old))
+    });
+    match sender {
+        Some(sender) => replace(&sender, Some(track)).await,
+        None => publish(pc, track, stream).await,
+    }
+}
+
 /// Stops sending `track` on `pc`; its sender stays, idle, for the next track of its kind.
 pub async fn unpublish(pc: &RtcPeerConnection, track: &MediaStreamTrack) -> Result<(), String> {
     for sender in senders(pc) {

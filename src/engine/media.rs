@@ -57,7 +57,8 @@ pub enum Toggle {
     rename_all_fields = "camelCase"
 )]
 pub enum MediaStep {
-    /// Turn `kind` on or off; report with `applied(kind, op, ...)`.
+    /// Turn `kind` on or off; report with `applied(kind, op, ...)`. `enabled` while it
+    /// is on already means: capture again (another device).
     Apply {
         kind: MediaKind,
         enabled: bool,
@@ -93,6 +94,8 @@ struct Slot {
     wanted: Option<bool>,
     /// Calls waiting for the outcome.
     waiters: Vec<u32>,
+    /// A new capture was asked for while an operation ran (`restart`).
+    restart: bool,
 }
 
 /// See the module docs.
@@ -156,6 +159,30 @@ impl MediaControl {
         steps
     }
 
+    /// The app asks for `kind` to be captured again (another device): at once if it is
+    /// on, after the operation under way if one runs; nothing if it is off (the next
+    /// capture uses the new device).
+    pub fn restart(&mut self, kind: MediaKind, id: u32) -> Vec<MediaStep> {
+        let slot = &mut self.slots[kind.index()];
+        let arm = MediaStep::ArmTimeout {
+            kind,
+            after_ms: self.timeout_ms,
+        };
+        if slot.running.is_some() {
+            slot.restart = true;
+            slot.waiters.push(id);
+            return vec![arm];
+        }
+        if !slot.on {
+            return vec![MediaStep::Settle {
+                requests: vec![id],
+                result: Ok(()),
+            }];
+        }
+        slot.waiters.push(id);
+        vec![arm, self.start(kind, true)]
+    }
+
     /// `kind` was turned on or off by something other than the app (the device was
     /// unplugged, the user stopped a screen share from the browser's own bar).
     pub fn external(&mut self, kind: MediaKind, on: bool) -> Vec<MediaStep> {
@@ -197,6 +224,11 @@ impl MediaControl {
         if result.is_ok() && wanted.is_some_and(|w| w != slot.on) {
             // The last wish differs from what just became true: one more operation.
             steps.push(self.start(kind, !target));
+            return steps;
+        }
+        if std::mem::take(&mut slot.restart) && slot.on {
+            // Another device was chosen while this ran: capture again with it.
+            steps.push(self.start(kind, true));
             return steps;
         }
         // A failure is not retried. When the last wish was to stay as things are, the
@@ -242,6 +274,7 @@ impl MediaControl {
         for slot in &mut self.slots {
             requests.append(&mut slot.waiters);
             slot.wanted = None;
+            slot.restart = false;
         }
         if requests.is_empty() {
             return Vec::new();

@@ -218,3 +218,49 @@ fn random_interleavings_settle_every_call_once_and_end_in_the_last_intent() {
         assert_ne!(m.toggle(CAM), Toggle::Pending);
     }
 }
+
+#[test]
+fn a_restart_captures_again_when_on_and_only_remembers_when_off() {
+    let mut m = MediaControl::new(10_000);
+    m.set_initial(CAM, true);
+    let steps = m.restart(CAM, 1);
+    let op = applies(&steps);
+    assert_eq!(op.len(), 1);
+    assert!(op[0].0, "a new capture");
+    assert_eq!(
+        settled(&m.applied(CAM, op[0].1, Ok(()))),
+        vec![(vec![1], true)]
+    );
+    assert_eq!(m.toggle(CAM), Toggle::On);
+    let mut m = MediaControl::new(10_000);
+    let steps = m.restart(CAM, 2);
+    assert!(applies(&steps).is_empty());
+    assert_eq!(settled(&steps), vec![(vec![2], true)]);
+}
+
+#[test]
+fn a_restart_during_an_operation_runs_after_it_unless_the_camera_ends_off() {
+    let mut m = MediaControl::new(10_000);
+    let op = applies(&m.request(CAM, true, 1))[0].1;
+    m.restart(CAM, 2);
+    let steps = m.applied(CAM, op, Ok(()));
+    let again = applies(&steps);
+    assert_eq!(
+        again.len(),
+        1,
+        "the new device is captured after the first capture"
+    );
+    assert!(settled(&steps).is_empty());
+    assert_eq!(
+        settled(&m.applied(CAM, again[0].1, Ok(()))),
+        vec![(vec![1, 2], true)]
+    );
+    // Off wins over a restart asked before it.
+    let mut m = MediaControl::new(10_000);
+    m.set_initial(CAM, true);
+    let op = applies(&m.request(CAM, false, 1))[0].1;
+    m.restart(CAM, 2);
+    let steps = m.applied(CAM, op, Ok(()));
+    assert!(applies(&steps).is_empty());
+    assert_eq!(settled(&steps), vec![(vec![1, 2], true)]);
+}

@@ -160,3 +160,56 @@ test("one AudioContext meters the local and three remote microphones; the fake t
   assert.deepEqual(afterLeave, { more: 0, speaking: false });
   assert.equal(await alice.page.evaluate(() => window.__audioContexts), 1);
 });
+
+test("switchDevice moves to another microphone with no renegotiation and remembers it; a camera that ends falls back to the default one", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = `devices-${process.pid}-${Date.now()}`;
+  const [alice, bob] = [await browser(t, server, { init: [TRACK_CAPTURE] }), await browser(t, server)];
+  const a = await connectApi(alice.page, room, "Alice");
+  const b = await connectApi(bob.page, room, "Bob");
+  await connectedTo(alice.page, b.peerId);
+  await alice.page.evaluate(() => window.__room.on("deviceFallback", (e) => window.__seen.push({ event: "deviceFallback", ...e })));
+  await alice.page.evaluate(() => window.__room.on("devicesChanged", (e) => window.__seen.push({ event: "devicesChanged", n: e.devices.length })));
+  const mics = await alice.page.evaluate(() => window.__m.listDevices("audioinput"));
+  assert.ok(mics.length >= 2, `Chromium's fake devices give several microphones: ${JSON.stringify(mics)}`);
+  assert.ok(mics.every((d) => d.kind === "audioinput" && d.label));
+  const offers = await alice.page.evaluate(() => window.__offers + 0);
+  const target = mics.at(-1).deviceId;
+  const switched = await alice.page.evaluate(async (id) => {
+    await window.__room.switchDevice("microphone", id);
+    const live = window.__captured.filter((t) => t.kind === "audio" && t.readyState === "live");
+    return { live: live.map((t) => t.getSettings().deviceId), stored: localStorage.getItem("steadyrtc.device.microphone"), offers: window.__offers };
+  }, target);
+  assert.deepEqual(switched, { live: [target], stored: target, offers }, "one live microphone, the chosen one, stored, no new offer");
+  // Bob keeps receiving Alice's audio (packets: nothing plays it in his page, so no
+  // samples are decoded).
+  const packets = () => bob.page.evaluate(async () => {
+    let n = 0;
+    for (const pc of window.__pcs) (await pc.getStats()).forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "audio") n += s.packetsReceived ?? 0; });
+    return n;
+  });
+  const before = await packets();
+  const deadline = Date.now() + 5_000;
+  while ((await packets()) <= before + 10) {
+    assert.ok(Date.now() < deadline, "audio packets still arrive after the switch");
+    await bob.page.waitForTimeout(200);
+  }
+  const bad = await alice.page.evaluate(() => window.__room.switchDevice("screen", "x").then(() => "resolved", (e) => e.code));
+  assert.equal(bad, "invalidArgument");
+
+  // The camera's track ends as if unplugged: the default camera takes over by itself.
+  await alice.page.evaluate(() => window.__captured.find((t) => t.kind === "video" && t.readyState === "live").dispatchEvent(new Event("ended")));
+  await alice.page.waitForFunction(() => window.__seen.some((s) => s.event === "deviceFallback" && s.source === "camera"), null, { timeout: 10_000 });
+  const after = await alice.page.evaluate(() => ({ camera: window.__room.localMedia().camera, live: window.__captured.filter((t) => t.kind === "video" && t.readyState === "live").length, offers: window.__offers }));
+  assert.deepEqual(after, { camera: "on", live: 1, offers });
+  // A devicechange reaches the app with the list.
+  await alice.page.evaluate(() => navigator.mediaDevices.dispatchEvent(new Event("devicechange")));
+  await alice.page.waitForFunction(() => window.__seen.some((s) => s.event === "devicesChanged" && s.n >= 3), null, { timeout: 10_000 });
+
+  // The next room in this page captures the remembered microphone.
+  await alice.page.evaluate(() => window.__room.leave());
+  await connectApi(alice.page, room, "Alice again");
+  const again = await alice.page.evaluate(() => window.__captured.filter((t) => t.kind === "audio" && t.readyState === "live").map((t) => t.getSettings().deviceId));
+  assert.deepEqual(again, [target]);
+});

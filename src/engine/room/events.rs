@@ -6,7 +6,7 @@
 //! from the driver; the engine decides that it is emitted and for whom.
 
 use crate::engine::adapt::{Rung, Trigger};
-use crate::engine::media::Toggle;
+use crate::engine::media::{MediaKind, Toggle};
 use crate::engine::quality::Level;
 use crate::engine::recovery::RecoveryLevel;
 use crate::engine::session::SessionState;
@@ -131,6 +131,10 @@ pub enum RoomEvent {
     /// The browser's autoplay policy holds the page's audio: call `room.startAudio()`
     /// from a click.
     AudioPlaybackBlocked {},
+    /// The page's media devices changed (plugged in or out): the list now.
+    DevicesChanged { devices: Vec<super::DeviceInfo> },
+    /// The device in use for `source` went away; the default device took over.
+    DeviceFallback { source: MediaKind },
     /// What each local source is now: `on`, `off`, or `pending` while an operation runs.
     LocalMedia {
         microphone: Toggle,
@@ -191,6 +195,8 @@ impl RoomEvent {
             RoomEvent::AudioLevel { .. } => "audioLevel",
             RoomEvent::ActiveSpeakers { .. } => "activeSpeakers",
             RoomEvent::AudioPlaybackBlocked {} => "audioPlaybackBlocked",
+            RoomEvent::DevicesChanged { .. } => "devicesChanged",
+            RoomEvent::DeviceFallback { .. } => "deviceFallback",
             RoomEvent::Message { .. } => "message",
             RoomEvent::Disconnected { .. } => "disconnected",
             RoomEvent::SessionStateChange { .. } => "sessionStateChange",
@@ -214,7 +220,7 @@ impl RoomEvent {
     }
 
     /// Every event name, in declaration order.
-    pub const NAMES: [&'static str; 22] = [
+    pub const NAMES: [&'static str; 24] = [
         "peerJoined",
         "peerLeft",
         "track",
@@ -227,6 +233,8 @@ impl RoomEvent {
         "audioLevel",
         "activeSpeakers",
         "audioPlaybackBlocked",
+        "devicesChanged",
+        "deviceFallback",
         "message",
         "disconnected",
         "sessionStateChange",

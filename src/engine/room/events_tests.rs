@@ -72,6 +72,17 @@ fn samples() -> Vec<RoomEvent> {
             peer_ids: vec!["local".into(), "p".into()],
         },
         RoomEvent::AudioPlaybackBlocked {},
+        RoomEvent::DevicesChanged {
+            devices: vec![crate::engine::room::DeviceInfo {
+                device_id: "d1".into(),
+                kind: "audioinput".into(),
+                label: "Mic".into(),
+                group_id: "g".into(),
+            }],
+        },
+        RoomEvent::DeviceFallback {
+            source: crate::engine::media::MediaKind::Camera,
+        },
         RoomEvent::LocalMedia {
             microphone: crate::engine::media::Toggle::On,
             camera: crate::engine::media::Toggle::Pending,
@@ -134,6 +145,8 @@ fn samples() -> Vec<RoomEvent> {
             | RoomEvent::AudioLevel { .. }
             | RoomEvent::ActiveSpeakers { .. }
             | RoomEvent::AudioPlaybackBlocked {}
+            | RoomEvent::DevicesChanged { .. }
+            | RoomEvent::DeviceFallback { .. }
             | RoomEvent::Message { .. }
             | RoomEvent::Disconnected { .. }
             | RoomEvent::SessionStateChange { .. }

@@ -31,6 +31,64 @@ impl Default for RemoteMedia {
     }
 }
 
+/// The request number of the room's own captures (a fallback to the default device);
+/// the app's calls are numbered from 1.
+const FALLBACK: u32 = 0;
+
+/// The device chosen for each source (`None`: the default).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Chosen {
+    microphone: Option<String>,
+    camera: Option<String>,
+    /// The device of the last capture of each (what a muted microphone holds).
+    captured: [Option<String>; 2],
+}
+
+impl Chosen {
+    pub(super) fn from_config(cfg: &super::RoomConfig) -> Self {
+        Self {
+            microphone: cfg.microphone_device.clone(),
+            camera: cfg.camera_device.clone(),
+            captured: [cfg.microphone_device.clone(), cfg.camera_device.clone()],
+        }
+    }
+
+    /// Records a capture from `device` and says whether it must be a new one: always
+    /// while `on` (another device), else when the device held is not that one.
+    fn capture(&mut self, kind: MediaKind, device: &Option<String>, on: bool) -> bool {
+        let Some(held) = self.captured.get_mut(kind as usize) else {
+            return true;
+        };
+        let changed = held != device;
+        *held = device.clone();
+        on || changed
+    }
+
+    fn slot(&mut self, kind: MediaKind) -> Option<&mut Option<String>> {
+        match kind {
+            MediaKind::Microphone => Some(&mut self.microphone),
+            MediaKind::Camera => Some(&mut self.camera),
+            MediaKind::Screen => None,
+        }
+    }
+
+    fn get(&self, kind: MediaKind) -> Option<String> {
+        match kind {
+            MediaKind::Microphone => self.microphone.clone(),
+            MediaKind::Camera => self.camera.clone(),
+            MediaKind::Screen => None,
+        }
+    }
+}
+
+/// The browser's device kind of a source.
+fn device_kind(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Microphone => "audioinput",
+        MediaKind::Camera | MediaKind::Screen => "videoinput",
+    }
+}
+
 /// The toggles of a room joined with `cfg` (what `connect` captured is on).
 pub(super) fn control(cfg: &super::RoomConfig) -> MediaControl {
     let mut media = MediaControl::new(cfg.media_timeout_ms);
@@ -84,11 +142,73 @@ impl RoomEngine {
         self.media_steps(before, steps);
     }
 
-    /// A local track ended by itself (device unplugged, sharing stopped in the browser).
+    /// A local source stopped by itself: sharing ended in the browser, or a device was
+    /// unplugged or taken, in which case the default device takes over if it can.
     pub(super) fn media_ended(&mut self, kind: MediaKind) {
         let before = self.local_media();
-        let steps = self.media.external(kind, false);
+        let mut steps = self.media.external(kind, false);
+        if kind != MediaKind::Screen && !steps.is_empty() && self.me.can_publish {
+            if let Some(slot) = self.chosen.slot(kind) {
+                *slot = None;
+            }
+            steps.extend(self.media.request(kind, true, FALLBACK));
+        }
         self.media_steps(before, steps);
+    }
+
+    /// The app chose `device_id` for `kind`: remembered, and captured now if it is on.
+    pub(super) fn switch_device(&mut self, kind: MediaKind, device_id: String, request: u32) {
+        let refusal = match (self.phase, self.chosen.slot(kind)) {
+            (Phase::Over, _) => Some(SteadyError::room_closed()),
+            (_, None) => Some(SteadyError::new(
+                ErrorCode::InvalidArgument,
+                "switchDevice takes \"microphone\" or \"camera\"",
+            )),
+            (Phase::Idle, _) => Some(SteadyError::new(
+                ErrorCode::NotConnected,
+                "connect first; before that, pass the device to connect's media option",
+            )),
+            (_, Some(slot)) => {
+                *slot = Some(device_id.clone());
+                None
+            }
+        };
+        if let Some(err) = refusal {
+            self.out.push(RoomAction::SettleMedia {
+                requests: vec![request],
+                result: Err(err),
+            });
+            return;
+        }
+        self.out.push(RoomAction::StoreDevice {
+            kind,
+            device_id: Some(device_id),
+        });
+        let before = self.local_media();
+        let steps = self.media.restart(kind, request);
+        self.media_steps(before, steps);
+    }
+
+    /// The page's devices changed: tell the app, and leave a chosen device that is gone
+    /// for the default one.
+    pub(super) fn devices_changed(&mut self, devices: Vec<super::DeviceInfo>) {
+        for kind in [MediaKind::Microphone, MediaKind::Camera] {
+            let Some(id) = self.chosen.get(kind) else {
+                continue;
+            };
+            let present = devices
+                .iter()
+                .any(|d| d.device_id == id && d.kind == device_kind(kind));
+            if !present && self.media.is_on(kind) {
+                if let Some(slot) = self.chosen.slot(kind) {
+                    *slot = None;
+                }
+                let before = self.local_media();
+                let steps = self.media.restart(kind, FALLBACK);
+                self.media_steps(before, steps);
+            }
+        }
+        self.emit(RoomEvent::DevicesChanged { devices });
     }
 
     pub(super) fn media_timer(&mut self, kind: MediaKind) {
@@ -109,14 +229,36 @@ impl RoomEngine {
         for step in steps {
             match step {
                 MediaStep::Apply { kind, enabled, op } => {
-                    self.out.push(RoomAction::ApplyMedia { kind, enabled, op });
+                    let device_id = self.chosen.get(kind);
+                    let on = self.media.is_on(kind);
+                    let recapture = enabled && self.chosen.capture(kind, &device_id, on);
+                    self.out.push(RoomAction::ApplyMedia {
+                        kind,
+                        enabled,
+                        op,
+                        device_id,
+                        recapture,
+                    });
                 }
                 MediaStep::ArmTimeout { kind, after_ms } => {
                     self.schedule(RoomTimer::Media { source: kind }, after_ms)
                 }
                 MediaStep::DisarmTimeout { kind } => self.cancel(RoomTimer::Media { source: kind }),
-                MediaStep::Settle { requests, result } => {
-                    self.out.push(RoomAction::SettleMedia { requests, result })
+                MediaStep::Settle {
+                    mut requests,
+                    result,
+                } => {
+                    if let Some(i) = requests.iter().position(|&r| r == FALLBACK) {
+                        requests.remove(i);
+                        if result.is_ok() {
+                            if let Some(source) = self.fallback_source(&before) {
+                                self.emit(RoomEvent::DeviceFallback { source });
+                            }
+                        }
+                    }
+                    if !requests.is_empty() {
+                        self.out.push(RoomAction::SettleMedia { requests, result })
+                    }
                 }
                 MediaStep::Changed { .. } => {
                     let ids: Vec<String> = self
@@ -136,6 +278,14 @@ impl RoomEngine {
         }
     }
 
+    /// Which source a fallback capture just completed: the one that was pending.
+    fn fallback_source(&self, before: &[(MediaKind, Toggle); 3]) -> Option<MediaKind> {
+        before
+            .iter()
+            .find(|(k, t)| *t == Toggle::Pending && self.media.toggle(*k) == Toggle::On)
+            .map(|(k, _)| *k)
+    }
+
     /// `localMedia`: what each local source is now.
     pub(super) fn local_media_event(&self) -> RoomEvent {
         RoomEvent::LocalMedia {
@@ -143,6 +293,14 @@ impl RoomEngine {
             camera: self.media.toggle(MediaKind::Camera),
             screen: self.media.toggle(MediaKind::Screen),
         }
+    }
+
+    /// The microphone and camera chosen (`None`: the default device).
+    pub fn chosen_devices(&self) -> (Option<String>, Option<String>) {
+        (
+            self.chosen.get(MediaKind::Microphone),
+            self.chosen.get(MediaKind::Camera),
+        )
     }
 
     /// What each local source is now.

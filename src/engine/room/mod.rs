@@ -28,7 +28,7 @@ mod types;
 
 pub use diagnostics::{Diagnostics, PeerDiagnostics, Step as DiagnosticsStep};
 pub use events::{PeerView, QualityMetrics, RecoveryPhase, RoomEvent};
-pub use types::{LinkReport, RoomAction, RoomConfig, RoomInput, RoomTimer};
+pub use types::{DeviceInfo, LinkReport, RoomAction, RoomConfig, RoomInput, RoomTimer};
 
 use crate::engine::adapt::{Adapter, Preference};
 use crate::engine::quality::QualityMonitor;
@@ -130,6 +130,8 @@ pub struct RoomEngine {
     /// The local media toggles.
     media: crate::engine::media::MediaControl,
     audio: audio::AudioState,
+    /// The device chosen for each source.
+    chosen: media::Chosen,
     /// Every input and command, for `exportTrace()` and replay.
     trace: trace::RoomTrace,
     /// What was emitted, for `diagnostics()`.
@@ -144,6 +146,7 @@ impl RoomEngine {
         let trace = trace::RoomTrace::new(cfg.clone(), seed);
         Self {
             media: media::control(&cfg),
+            chosen: media::Chosen::from_config(&cfg),
             audio: audio::AudioState {
                 detector: crate::engine::speaking::SpeakingDetector::new(cfg.speaking.clone()),
                 ..Default::default()
@@ -183,6 +186,7 @@ impl RoomEngine {
             Phase::Idle => {
                 self.session = SessionSupervisor::new(cfg.session.clone(), self.rng.next_u64());
                 self.media = media::control(&cfg);
+                self.chosen = media::Chosen::from_config(&cfg);
                 self.cfg = cfg;
                 Ok(())
             }
@@ -422,6 +426,12 @@ impl RoomEngine {
             } => self.set_media(kind, enabled, request),
             I::MediaApplied { kind, op, result } => self.media_applied(kind, op, result),
             I::MediaEnded { kind } => self.media_ended(kind),
+            I::SwitchDevice {
+                kind,
+                device_id,
+                request,
+            } => self.switch_device(kind, device_id, request),
+            I::DevicesChanged { devices } => self.devices_changed(devices),
             I::AudioListeners { levels, speakers } => self.audio_listeners(levels, speakers),
             I::AudioLevels { levels } => self.audio_levels(levels),
             I::AudioBlocked { blocked } => self.audio_blocked(blocked),

@@ -25,7 +25,9 @@ fn joined(cfg: RoomConfig, peers: Vec<PeerInfo>, publish: bool) -> Sim {
 fn applies(acts: &[RoomAction]) -> Vec<(MediaKind, bool, u32)> {
     acts.iter()
         .filter_map(|a| match a {
-            RoomAction::ApplyMedia { kind, enabled, op } => Some((*kind, *enabled, *op)),
+            RoomAction::ApplyMedia {
+                kind, enabled, op, ..
+            } => Some((*kind, *enabled, *op)),
             _ => None,
         })
         .collect()
@@ -228,8 +230,17 @@ fn a_failed_capture_is_an_error_event_and_a_rejected_call() {
     assert_eq!(local(&acts), vec![(Toggle::On, Toggle::Off)]);
 }
 
+fn devices(acts: &[RoomAction]) -> Vec<Option<String>> {
+    acts.iter()
+        .filter_map(|a| match a {
+            RoomAction::ApplyMedia { device_id, .. } => Some(device_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn a_device_that_goes_away_turns_its_source_off_and_the_peers_hear_it() {
+fn a_device_that_goes_away_is_replaced_by_the_default_one_and_everyone_hears_it() {
     let mut sim = joined(
         with_media(true, true),
         vec![peer("a", Role::Guest, true)],
@@ -242,7 +253,140 @@ fn a_device_that_goes_away_turns_its_source_off_and_the_peers_hear_it() {
         media_states(&acts),
         vec![("a".into(), Some(true), Some(false), false)]
     );
-    assert_eq!(local(&acts), vec![(Toggle::Off, Toggle::On)]);
+    assert_eq!(local(&acts), vec![(Toggle::Pending, Toggle::On)]);
+    assert_eq!(devices(&acts), vec![None], "the default device");
+    let op = applies(&acts)[0].2;
+    let acts = sim.feed(RoomInput::MediaApplied {
+        kind: MediaKind::Microphone,
+        op,
+        result: Ok(()),
+    });
+    assert!(events(&acts).contains(&RoomEvent::DeviceFallback {
+        source: MediaKind::Microphone
+    }));
+    assert_eq!(
+        media_states(&acts),
+        vec![("a".into(), Some(true), Some(true), false)]
+    );
+    assert!(settled(&acts).is_empty(), "nobody called");
+    // With no device left, the source stays off and the app hears why.
+    let acts = sim.feed(RoomInput::MediaEnded {
+        kind: MediaKind::Camera,
+    });
+    let op = applies(&acts)[0].2;
+    let acts = sim.feed(RoomInput::MediaApplied {
+        kind: MediaKind::Camera,
+        op,
+        result: Err(SteadyError::new(ErrorCode::MediaDeviceNotFound, "none")),
+    });
+    assert_eq!(names(&acts), vec!["error", "localMedia"]);
+    assert_eq!(local(&acts), vec![(Toggle::On, Toggle::Off)]);
+}
+
+#[test]
+fn a_chosen_device_is_captured_remembered_and_left_when_it_disappears() {
+    let cfg = RoomConfig {
+        camera_device: Some("cam-from-last-visit".into()),
+        ..with_media(true, true)
+    };
+    let mut sim = joined(cfg, vec![], true);
+    let acts = sim.feed(RoomInput::SwitchDevice {
+        kind: MediaKind::Microphone,
+        device_id: "mic-2".into(),
+        request: 3,
+    });
+    assert!(acts.contains(&RoomAction::StoreDevice {
+        kind: MediaKind::Microphone,
+        device_id: Some("mic-2".into())
+    }));
+    assert_eq!(devices(&acts), vec![Some("mic-2".into())]);
+    let op = applies(&acts)[0].2;
+    let acts = sim.feed(RoomInput::MediaApplied {
+        kind: MediaKind::Microphone,
+        op,
+        result: Ok(()),
+    });
+    assert_eq!(settled(&acts), vec![(vec![3], Ok(()))]);
+    // The screen has no device to choose.
+    let acts = sim.feed(RoomInput::SwitchDevice {
+        kind: MediaKind::Screen,
+        device_id: "x".into(),
+        request: 4,
+    });
+    assert_eq!(
+        settled(&acts),
+        vec![(vec![4], Err(ErrorCode::InvalidArgument))]
+    );
+    // Muted, then another microphone chosen: unmuting captures it, not the old one.
+    let op = applies(&sim.feed(RoomInput::SetMedia {
+        kind: MediaKind::Microphone,
+        enabled: false,
+        request: 5,
+    }))[0]
+        .2;
+    sim.feed(RoomInput::MediaApplied {
+        kind: MediaKind::Microphone,
+        op,
+        result: Ok(()),
+    });
+    let acts = sim.feed(RoomInput::SwitchDevice {
+        kind: MediaKind::Microphone,
+        device_id: "mic-3".into(),
+        request: 6,
+    });
+    assert!(applies(&acts).is_empty(), "off: only remembered");
+    let acts = sim.feed(RoomInput::SetMedia {
+        kind: MediaKind::Microphone,
+        enabled: true,
+        request: 7,
+    });
+    assert!(acts.iter().any(|a| matches!(a, RoomAction::ApplyMedia { recapture: true, device_id: Some(d), .. } if d == "mic-3")));
+    let op = applies(&acts)[0].2;
+    sim.feed(RoomInput::MediaApplied {
+        kind: MediaKind::Microphone,
+        op,
+        result: Ok(()),
+    });
+    // Muted and unmuted again with no new choice: only unmuted.
+    for (enabled, request) in [(false, 8), (true, 9)] {
+        let acts = sim.feed(RoomInput::SetMedia {
+            kind: MediaKind::Microphone,
+            enabled,
+            request,
+        });
+        assert!(acts.iter().any(|a| matches!(
+            a,
+            RoomAction::ApplyMedia {
+                recapture: false,
+                ..
+            }
+        )));
+        let op = applies(&acts)[0].2;
+        sim.feed(RoomInput::MediaApplied {
+            kind: MediaKind::Microphone,
+            op,
+            result: Ok(()),
+        });
+    }
+    // mic-2 unplugged: the list no longer has it; the camera of last visit is there.
+    let list = vec![DeviceInfo {
+        device_id: "cam-from-last-visit".into(),
+        kind: "videoinput".into(),
+        label: "Cam".into(),
+        group_id: "g".into(),
+    }];
+    let acts = sim.feed(RoomInput::DevicesChanged {
+        devices: list.clone(),
+    });
+    assert_eq!(
+        devices(&acts),
+        vec![None],
+        "the microphone falls back; the camera stays"
+    );
+    assert_eq!(
+        events(&acts).last(),
+        Some(&RoomEvent::DevicesChanged { devices: list })
+    );
 }
 
 #[test]

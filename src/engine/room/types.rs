@@ -136,6 +136,16 @@ pub enum RoomInput {
     MediaEnded {
         kind: MediaKind,
     },
+    /// The app chose another device for `kind`; `request` as for `SetMedia`.
+    SwitchDevice {
+        kind: MediaKind,
+        device_id: String,
+        request: u32,
+    },
+    /// The page's devices changed (`devicechange`): the list now.
+    DevicesChanged {
+        devices: Vec<DeviceInfo>,
+    },
     /// Whether the app listens for `audioLevel` and for `activeSpeakers`.
     AudioListeners {
         levels: bool,
@@ -211,11 +221,22 @@ pub enum RoomAction {
         event: RoomEvent,
     },
     /// Turn `kind` on or off: capture (or unmute) and publish on every link, or stop the
-    /// capture (mute the microphone) and unpublish. Report `MediaApplied` with `op`.
+    /// capture (mute the microphone) and unpublish. `enabled` while it is on: capture
+    /// again from `device_id` and replace the track. `device_id` `None` is the default
+    /// device. Report `MediaApplied` with `op`.
     ApplyMedia {
         kind: MediaKind,
         enabled: bool,
         op: u32,
+        device_id: Option<String>,
+        /// Capture anew even if a track exists (another device, or it is on already);
+        /// otherwise a muted microphone is only unmuted.
+        recapture: bool,
+    },
+    /// Remember the app's device choice for the next visit (`localStorage`).
+    StoreDevice {
+        kind: MediaKind,
+        device_id: Option<String>,
     },
     /// Measure the level of every audio track, local and remote; report `AudioLevels`.
     MeasureAudio,
@@ -263,6 +284,9 @@ pub struct RoomConfig {
     /// What `connect` captured: the microphone and camera are on at the start.
     pub microphone: bool,
     pub camera: bool,
+    /// The devices chosen on an earlier visit (`None`: the default device).
+    pub microphone_device: Option<String>,
+    pub camera_device: Option<String>,
     /// The app's calls to turn media on or off reject with `mediaTimeout` after this.
     pub media_timeout_ms: u64,
     /// How often audio levels are measured while the app listens (100 ms: at most ten
@@ -291,10 +315,24 @@ impl Default for RoomConfig {
             stats_interval_recovering_ms: 500,
             microphone: false,
             camera: false,
+            microphone_device: None,
+            camera_device: None,
             media_timeout_ms: 10_000,
             audio_level_interval_ms: 100,
             speaking: Default::default(),
             trace_capacity: 4_096,
         }
     }
+}
+
+/// A media device, as `enumerateDevices()` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceInfo {
+    pub device_id: String,
+    /// `audioinput`, `videoinput` or `audiooutput`.
+    pub kind: String,
+    /// Empty until the page may capture (permission).
+    pub label: String,
+    pub group_id: String,
 }
