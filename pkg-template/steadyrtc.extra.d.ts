@@ -138,6 +138,8 @@ export interface RemoteTrackEvent {
   peerId: string;
   /** `"audio"` or `"video"`. */
   kind: string;
+  /** What the track is, as its sender said: a screen share takes the stage. */
+  source: "camera" | "microphone" | "screen";
   track: MediaStreamTrack;
   stream: MediaStream | undefined;
 }
@@ -263,6 +265,8 @@ export interface MediaStateEvent {
   reason: string;
   camera: boolean;
   microphone: boolean;
+  /** The peer shares its screen (its track arrives with `source: "screen"`). */
+  screen: boolean;
 }
 
 /** The audio level of one participant, 0 (silence) to 1, ten times a second. */

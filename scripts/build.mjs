@@ -112,9 +112,10 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 // detection and startAudio: 233.3 KiB (a BTreeMap and a sort there had cost 3.5 KiB,
 // `powf` 3.7 KiB; all three replaced). 234 -> 240 KiB and the glue 12 -> 13 KiB:
 // devices (listDevices, switchDevice, devicechange, fallback to the default device,
-// choices kept in localStorage): 238.9 KiB and 12.3 KiB. Float formatting (flt2dec,
-// about 5 KiB gzipped) is the next thing to cut.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 240, "steadyrtc.js": 13 };
+// choices kept in localStorage): 238.9 KiB and 12.3 KiB. 240 -> 243 KiB: screen share
+// (getDisplayMedia, its own stream announced before its offer, source tags): 241.8 KiB.
+// Float formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 243, "steadyrtc.js": 13 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

@@ -313,6 +313,22 @@ impl Room {
         settled(rx)
     }
 
+    /// Shares a screen, window or tab (`getDisplayMedia`, so call it from a click): a
+    /// second video track on every connection, renegotiated. The others' `track` event
+    /// says `source: "screen"`. Stopping it from the browser's own bar is the same as
+    /// `stopScreenShare()`. Rejects with `mediaPermissionDenied` when the user declines,
+    /// `forbidden` for a participant who may not publish.
+    #[wasm_bindgen(js_name = startScreenShare, unchecked_return_type = "Promise<void>")]
+    pub fn start_screen_share(&self) -> js_sys::Promise {
+        self.toggle(MediaKind::Screen, true)
+    }
+
+    /// Stops sharing the screen (the track is removed from every connection).
+    #[wasm_bindgen(js_name = stopScreenShare, unchecked_return_type = "Promise<void>")]
+    pub fn stop_screen_share(&self) -> js_sys::Promise {
+        self.toggle(MediaKind::Screen, false)
+    }
+
     /// What each local source is now: `"on"`, `"off"`, or `"pending"` while a toggle runs.
     #[wasm_bindgen(js_name = localMedia, unchecked_return_type = "LocalMediaState")]
     pub fn local_media(&self) -> JsValue {

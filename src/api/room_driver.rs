@@ -50,6 +50,8 @@ pub struct RoomCtx {
     pub url: RefCell<String>,
     pub ice: RefCell<IceOptions>,
     pub local: RefCell<Option<MediaStream>>,
+    /// The screen share, in a stream of its own.
+    pub screen: RefCell<Option<MediaStream>>,
     pub connect_waiter: RefCell<Option<oneshot::Sender<Result<(), SteadyError>>>>,
     socket: RefCell<Option<(u32, SignalingClient)>>,
     socket_gen: Cell<u32>,
@@ -83,6 +85,7 @@ impl RoomCtx {
             url: RefCell::default(),
             ice: RefCell::default(),
             local: RefCell::default(),
+            screen: RefCell::default(),
             connect_waiter: RefCell::default(),
             socket: RefCell::default(),
             socket_gen: Cell::new(0),
@@ -291,6 +294,9 @@ impl RoomCtx {
                 if let Some(stream) = ctx.local.borrow().as_ref() {
                     link.add_stream(stream);
                 }
+                if let Some(stream) = ctx.screen.borrow().as_ref() {
+                    link.add_stream(stream);
+                }
                 let old = ctx
                     .links
                     .borrow_mut()
@@ -381,6 +387,7 @@ fn link_handler(weak: Weak<RoomDriver>, peer_id: String, epoch: u32) -> Box<dyn 
             PeerEvent::Message(text) => LinkReport::Message { text },
             PeerEvent::Track { track, stream } => {
                 let kind = track.kind();
+                let stream_id = stream.as_ref().map(MediaStream::id);
                 if kind == "audio" {
                     driver
                         .ctx
@@ -397,7 +404,7 @@ fn link_handler(weak: Weak<RoomDriver>, peer_id: String, epoch: u32) -> Box<dyn 
                     .entry(peer_id.clone())
                     .or_default()
                     .push_back((track, stream));
-                LinkReport::Track { kind }
+                LinkReport::Track { kind, stream_id }
             }
             PeerEvent::ChannelOpen | PeerEvent::ChannelClosed => {
                 return tracing::debug!(peer_id, ?event, "data channel");
@@ -507,6 +514,9 @@ impl Executor<RoomEngine> for RoomCtx {
                     link.close();
                 }
                 if let Some(stream) = ctx.local.borrow_mut().take() {
+                    media::stop(&stream);
+                }
+                if let Some(stream) = ctx.screen.borrow_mut().take() {
                     media::stop(&stream);
                 }
                 ctx.retire_socket();

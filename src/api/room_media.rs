@@ -60,6 +60,9 @@ async fn run(
     how: Capture,
 ) -> Result<(), SteadyError> {
     let gone = SteadyError::room_closed;
+    if kind == MediaKind::Screen {
+        return screen(weak, enabled).await;
+    }
     let driver = weak.upgrade().ok_or_else(gone)?;
     let ctx = &driver.ctx;
     let existing = local_tracks(ctx, kind);
@@ -127,6 +130,53 @@ async fn run(
     result
 }
 
+/// Starts or stops the screen share: its own stream, announced to the peers (so they
+/// can tell its track from the camera's) before it is added to every link, which
+/// renegotiates; removed from every link when it stops.
+async fn screen(weak: &Weak<RoomDriver>, enabled: bool) -> Result<(), SteadyError> {
+    let gone = SteadyError::room_closed;
+    if !enabled {
+        let driver = weak.upgrade().ok_or_else(gone)?;
+        stop_screen(&driver);
+        return Ok(());
+    }
+    let stream = media::capture_screen().await?;
+    let Some(driver) = weak.upgrade() else {
+        media::stop(&stream);
+        return Err(gone());
+    };
+    let ctx = &driver.ctx;
+    let Some(track) = media::tracks(&stream).into_iter().next() else {
+        return Err(SteadyError::new(
+            ErrorCode::MediaUnavailable,
+            "getDisplayMedia gave no track",
+        ));
+    };
+    *ctx.screen.borrow_mut() = Some(Clone::clone(&stream));
+    watch_end(&driver, &track, MediaKind::Screen);
+    driver.handle(RoomInput::ScreenShared {
+        stream_id: Some(stream.id()),
+    });
+    for link in ctx.all_links() {
+        link.connection().add_track_0(&track, &stream);
+    }
+    Ok(())
+}
+
+/// Takes the screen share off every link and stops it.
+fn stop_screen(driver: &Rc<RoomDriver>) {
+    let Some(stream) = driver.ctx.screen.borrow_mut().take() else {
+        return;
+    };
+    for track in media::tracks(&stream) {
+        for link in driver.ctx.all_links() {
+            publish::remove(&link.connection(), &track);
+        }
+        track.stop();
+    }
+    driver.ctx.forget_ended_listeners();
+}
+
 /// Reports `MediaEnded` when `track` ends by itself (the device was unplugged or taken
 /// away); `stop()` of our own fires nothing.
 pub fn watch_end(driver: &Rc<RoomDriver>, track: &MediaStreamTrack, kind: MediaKind) {
@@ -140,6 +190,11 @@ pub fn watch_end(driver: &Rc<RoomDriver>, track: &MediaStreamTrack, kind: MediaK
             // The dead track leaves the stream and every sender (which stays, idle, for
             // the next one), then the engine hears of it.
             let Some(driver) = weak.upgrade() else { return };
+            if kind == MediaKind::Screen {
+                // "Stop sharing" in the browser's own bar.
+                stop_screen(&driver);
+                return driver.handle(RoomInput::MediaEnded { kind });
+            }
             // Ended already when a device goes; stopped anyway, so nothing holds it.
             track.stop();
             if let Some(stream) = driver.ctx.local.borrow().as_ref() {

@@ -86,6 +86,34 @@ pub async fn capture_one(
     track.ok_or_else(|| SteadyError::new(ErrorCode::MediaUnavailable, "getUserMedia gave no track"))
 }
 
+/// Asks the user for a screen, window or tab to share (`getDisplayMedia`).
+pub async fn capture_screen() -> Result<MediaStream, SteadyError> {
+    let unavailable = |msg: String| SteadyError::new(ErrorCode::MediaUnavailable, msg);
+    let devices = web_sys::window()
+        .ok_or_else(|| unavailable("no window".into()))?
+        .navigator()
+        .media_devices()
+        .map_err(|_| unavailable("navigator.mediaDevices is missing".into()))?;
+    let promise = devices
+        .get_display_media()
+        .map_err(|e| unavailable(error_message(&e)))?;
+    let stream = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|e| match error_name(&e).as_deref() {
+            Some("NotAllowedError") => SteadyError::new(
+                ErrorCode::MediaPermissionDenied,
+                format!(
+                    "screen sharing was declined or needs a click to start (getDisplayMedia: {})",
+                    error_message(&e)
+                ),
+            ),
+            _ => classify(&e),
+        })?;
+    stream.dyn_into::<MediaStream>().map_err(|_| {
+        unavailable("getDisplayMedia returned something that is not a MediaStream".into())
+    })
+}
+
 /// A capture failure with its code and a sentence the user can act on.
 fn classify(e: &JsValue) -> SteadyError {
     let (code, advice) = match error_name(e).as_deref() {

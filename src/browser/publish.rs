@@ -21,8 +21,9 @@ fn senders(pc: &RtcPeerConnection) -> Vec<RtcRtpSender> {
 }
 
 /// The kind (`audio`, `video`) of what `sender`'s transceiver carries, read from its
-/// receiver's track, which exists for the transceiver's whole life.
-fn transceiver_kind(pc: &RtcPeerConnection, sender: &RtcRtpSender) -> Option<String> {
+/// receiver's track, which exists for the transceiver's whole life; `None` for a
+/// transceiver that no longer sends (a removed screen share's is `recvonly`).
+fn sending_kind(pc: &RtcPeerConnection, sender: &RtcRtpSender) -> Option<String> {
     let transceivers: js_sys::Array = Reflect::get(pc, &"getTransceivers".into())
         .ok()?
         .dyn_into::<js_sys::Function>()
@@ -34,6 +35,10 @@ fn transceiver_kind(pc: &RtcPeerConnection, sender: &RtcRtpSender) -> Option<Str
     transceivers.iter().find_map(|t| {
         let s = Reflect::get(&t, &"sender".into()).ok()?;
         if !js_sys::Object::is(&s, sender) {
+            return None;
+        }
+        let direction = super::js::get_string(&t, "direction")?;
+        if !matches!(direction.as_str(), "sendrecv" | "sendonly") {
             return None;
         }
         let receiver = Reflect::get(&t, &"receiver".into()).ok()?;
@@ -59,7 +64,7 @@ pub async fn publish(
     let kind = track.kind();
     let idle = senders(pc)
         .into_iter()
-        .find(|s| s.track().is_none() && transceiver_kind(pc, s).as_deref() == Some(&kind));
+        .find(|s| s.track().is_none() && sending_kind(pc, s).as_deref() == Some(&kind));
     match idle {
         Some(sender) => replace(&sender, Some(track)).await,
         None => {
@@ -85,6 +90,15 @@ pub async fn swap(
     match sender {
         Some(sender) => replace(&sender, Some(track)).await,
         None => publish(pc, track, stream).await,
+    }
+}
+
+/// Removes the sender of `track` from `pc` (a screen share's end: renegotiated).
+pub fn remove(pc: &RtcPeerConnection, track: &MediaStreamTrack) {
+    for sender in senders(pc) {
+        if sender.track().as_ref() == Some(track) {
+            pc.remove_track(&sender);
+        }
     }
 }
 

@@ -48,7 +48,7 @@ export async function connectApi(page, room, name, extra = {}) {
     for (const event of ["peerJoined", "peerLeft", "stateChange", "track", "recovery", "sessionStateChange", "roomEnded", "error", "mediaState", "localMedia"]) {
       r.on(event, (e) => {
         if (event === "track") {
-          seen.push({ event, peerId: e.peerId, kind: e.kind, at: performance.now() });
+          seen.push({ event, peerId: e.peerId, kind: e.kind, source: e.source, at: performance.now() });
           window.__tracks = [...(window.__tracks ?? []), e];
         } else {
           seen.push({ event, ...JSON.parse(JSON.stringify(e)), at: performance.now() });

@@ -18,6 +18,7 @@ export const CHROMIUM_ARGS = [
   "--disable-dev-shm-usage",
   "--use-fake-device-for-media-stream",
   "--use-fake-ui-for-media-stream",
+  "--auto-select-desktop-capture-source=Entire screen",
   "--autoplay-policy=no-user-gesture-required",
   "--disable-background-networking",
   "--disable-component-update",

@@ -213,3 +213,53 @@ test("switchDevice moves to another microphone with no renegotiation and remembe
   const again = await alice.page.evaluate(() => window.__captured.filter((t) => t.kind === "audio" && t.readyState === "live").map((t) => t.getSettings().deviceId));
   assert.deepEqual(again, [target]);
 });
+
+test("screen shares from both sides at once renegotiate, arrive tagged as screen, and stop from the API or the browser's own bar", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = `screen-${process.pid}-${Date.now()}`;
+  const [alice, bob] = [await browser(t, server, { init: [TRACK_CAPTURE] }), await browser(t, server, { init: [TRACK_CAPTURE] })];
+  const a = await connectApi(alice.page, room, "Alice");
+  const b = await connectApi(bob.page, room, "Bob");
+  await connectedTo(alice.page, b.peerId);
+  await connectedTo(bob.page, a.peerId);
+  const offers = await alice.page.evaluate(() => window.__offers + 0);
+  // Both start at once: perfect negotiation settles the glare.
+  await Promise.all([alice, bob].map(({ page }) => page.evaluate(async () => {
+    const share = window.__room.startScreenShare();
+    window.__screenPending = window.__room.localMedia().screen;
+    await share;
+    window.__screen = window.__room.localMedia().screen;
+  })));
+  for (const [page, other] of [[alice.page, b.peerId], [bob.page, a.peerId]]) {
+    await page.waitForFunction((id) => window.__seen.some((s) => s.event === "track" && s.peerId === id && s.source === "screen"), other, { timeout: 15_000 });
+    const seen = await page.evaluate(() => ({ pending: window.__screenPending, screen: window.__screen }));
+    assert.deepEqual(seen, { pending: "pending", screen: "on" });
+    const sources = await page.evaluate((id) => window.__seen.filter((s) => s.event === "track" && s.peerId === id).map((s) => s.source).sort(), other);
+    assert.deepEqual(sources, ["camera", "microphone", "screen"]);
+    await page.waitForFunction((id) => window.__seen.some((s) => s.event === "mediaState" && s.peerId === id && s.screen === true), other, { timeout: 10_000 });
+  }
+  assert.ok((await alice.page.evaluate(() => window.__offers)) > offers, "the share was negotiated");
+  // Bob decodes two videos from Alice: her camera and her screen.
+  await bob.page.waitForFunction(async () => {
+    let decoding = 0;
+    for (const pc of window.__pcs) (await pc.getStats()).forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "video" && (s.framesDecoded ?? 0) > 0) decoding += 1; });
+    return decoding >= 2;
+  }, null, { timeout: 15_000 });
+
+  // Alice stops through the API; Bob through the browser's "Stop sharing" (the track ends).
+  await alice.page.evaluate(() => window.__room.stopScreenShare());
+  await bob.page.evaluate(() => {
+    const pc = window.__pcs.find((p) => p.connectionState === "connected");
+    const screen = pc.getSenders().map((s) => s.track).find((t) => t && t.kind === "video" && t.label.startsWith("screen"));
+    screen.dispatchEvent(new Event("ended"));
+  });
+  for (const [page, other] of [[alice.page, b.peerId], [bob.page, a.peerId]]) {
+    await page.waitForFunction((id) => window.__seen.filter((s) => s.event === "mediaState" && s.peerId === id).at(-1)?.screen === false, other, { timeout: 10_000 });
+    await page.waitForFunction(() => window.__room.localMedia().screen === "off", null, { timeout: 10_000 });
+    const senders = await page.evaluate(() => window.__pcs.filter((p) => p.connectionState === "connected").flatMap((p) => p.getSenders()).filter((s) => s.track?.label.startsWith("screen")).length);
+    assert.equal(senders, 0, "no screen track is sent any more");
+  }
+  // The calls stayed up throughout.
+  assert.ok(await alice.page.evaluate((id) => window.__room.peers().some((p) => p.id === id && p.connectionState === "connected"), b.peerId));
+});

@@ -44,6 +44,10 @@ pub enum SignalData {
         camera: Option<bool>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         microphone: Option<bool>,
+        /// The id of the stream that carries the sender's screen share (`""`: none).
+        /// Sent before the offer that adds it, so the receiver knows which track it is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        screen: Option<String>,
     },
 }
 
@@ -130,6 +134,7 @@ mod tests {
                 reason: "poorConnection".into(),
                 camera: None,
                 microphone: None,
+                screen: None,
             }
         );
         assert_eq!(serde_json::to_value(&e).unwrap(), v);
@@ -142,6 +147,7 @@ mod tests {
                 reason: String::new(),
                 camera: Some(false),
                 microphone: Some(true),
+                screen: None,
             }
         );
         assert_eq!(serde_json::to_value(&e).unwrap(), whole);
@@ -154,6 +160,7 @@ mod tests {
                 reason: String::new(),
                 camera: None,
                 microphone: None,
+                screen: None,
             }
         );
     }

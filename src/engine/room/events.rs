@@ -79,8 +79,14 @@ pub enum RoomEvent {
         name: String,
         reason: LeaveReason,
     },
-    /// A remote track arrived (`track` and `stream` are added by the driver).
-    Track { peer_id: String, kind: String },
+    /// A remote track arrived (`track` and `stream` are added by the driver). `source`
+    /// says what it is: `camera`, `microphone` or `screen` (from the sender's signaling,
+    /// never guessed from the order of tracks).
+    Track {
+        peer_id: String,
+        kind: String,
+        source: MediaKind,
+    },
     /// The connection to `peer_id` changed state.
     StateChange {
         peer_id: String,
@@ -122,6 +128,8 @@ pub enum RoomEvent {
         reason: String,
         camera: bool,
         microphone: bool,
+        /// The peer shares its screen.
+        screen: bool,
     },
     /// The audio level (0..1) of `peer_id` (`"local"`: this participant), ten times a
     /// second while someone listens.

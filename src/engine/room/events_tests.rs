@@ -29,6 +29,7 @@ fn samples() -> Vec<RoomEvent> {
         RoomEvent::Track {
             peer_id: "p".into(),
             kind: "video".into(),
+            source: crate::engine::media::MediaKind::Screen,
         },
         RoomEvent::StateChange {
             peer_id: "p".into(),
@@ -63,6 +64,7 @@ fn samples() -> Vec<RoomEvent> {
             reason: "poorConnection".into(),
             camera: false,
             microphone: true,
+            screen: true,
         },
         RoomEvent::AudioLevel {
             peer_id: "local".into(),

@@ -96,10 +96,14 @@ impl RoomEngine {
                 peer_id: id.to_owned(),
                 text,
             }),
-            LinkReport::Track { kind } => self.emit(RoomEvent::Track {
-                peer_id: id.to_owned(),
-                kind,
-            }),
+            LinkReport::Track { kind, stream_id } => {
+                let source = self.track_source(id, &kind, stream_id.as_deref());
+                self.emit(RoomEvent::Track {
+                    peer_id: id.to_owned(),
+                    kind,
+                    source,
+                })
+            }
         }
     }
 
@@ -373,10 +377,11 @@ impl RoomEngine {
             reason,
             camera,
             microphone,
+            screen,
         } = envelope.data
         {
             if envelope.epoch == current {
-                self.media_state_from(from, video_paused, reason, camera, microphone);
+                self.media_state_from(from, video_paused, reason, camera, microphone, screen);
             }
             return;
         }

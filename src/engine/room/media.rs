@@ -18,6 +18,8 @@ pub(super) struct RemoteMedia {
     pub reason: String,
     pub camera: bool,
     pub microphone: bool,
+    /// The stream id of the peer's screen share.
+    pub screen: Option<String>,
 }
 
 impl Default for RemoteMedia {
@@ -27,6 +29,7 @@ impl Default for RemoteMedia {
             reason: String::new(),
             camera: true,
             microphone: true,
+            screen: None,
         }
     }
 }
@@ -260,14 +263,11 @@ impl RoomEngine {
                         self.out.push(RoomAction::SettleMedia { requests, result })
                     }
                 }
-                MediaStep::Changed { .. } => {
-                    let ids: Vec<String> = self
-                        .peers
-                        .iter()
-                        .filter(|(_, r)| r.link_open)
-                        .map(|(id, _)| id.clone())
-                        .collect();
-                    for id in ids {
+                MediaStep::Changed { kind, enabled } => {
+                    if kind == MediaKind::Screen && !enabled {
+                        self.my_screen = None;
+                    }
+                    for id in self.open_links() {
                         self.send_media_state(&id);
                     }
                 }
@@ -313,7 +313,7 @@ impl RoomEngine {
         let camera = self.media.is_on(MediaKind::Camera);
         let microphone = self.media.is_on(MediaKind::Microphone);
         let paused = self.peers.get(id).is_some_and(|r| r.sent_paused.is_some());
-        if !camera || !microphone || paused {
+        if !camera || !microphone || paused || self.my_screen.is_some() {
             self.send_media_state(id);
         }
     }
@@ -330,6 +330,7 @@ impl RoomEngine {
                 reason: remote.sent_paused.clone().unwrap_or_default(),
                 camera: Some(self.media.is_on(MediaKind::Camera)),
                 microphone: Some(self.media.is_on(MediaKind::Microphone)),
+                screen: Some(self.my_screen.clone().unwrap_or_default()),
             },
             epoch: remote.epoch,
         };
@@ -351,6 +352,7 @@ impl RoomEngine {
         reason: String,
         camera: Option<bool>,
         microphone: Option<bool>,
+        screen: Option<String>,
     ) {
         let Some(remote) = self.peers.get_mut(from) else {
             return;
@@ -364,6 +366,9 @@ impl RoomEngine {
         if let Some(microphone) = microphone {
             media.microphone = microphone;
         }
+        if let Some(screen) = screen {
+            media.screen = (!screen.is_empty()).then_some(screen);
+        }
         let media = media.clone();
         self.emit(RoomEvent::MediaState {
             peer_id: from.to_owned(),
@@ -371,6 +376,42 @@ impl RoomEngine {
             reason: media.reason,
             camera: media.camera,
             microphone: media.microphone,
+            screen: media.screen.is_some(),
         });
+    }
+
+    /// Our screen capture is ready in the stream `stream_id` (or the share ended): the
+    /// peers hear it before the offer that carries it, so they can tell it apart.
+    pub(super) fn screen_shared(&mut self, stream_id: Option<String>) {
+        if self.my_screen == stream_id {
+            return;
+        }
+        self.my_screen = stream_id;
+        for id in self.open_links() {
+            self.send_media_state(&id);
+        }
+    }
+
+    /// What a remote track of `kind` in the stream `stream_id` from `from` is.
+    pub(super) fn track_source(
+        &self,
+        from: &str,
+        kind: &str,
+        stream_id: Option<&str>,
+    ) -> MediaKind {
+        let screen = self.peers.get(from).and_then(|r| r.media.screen.as_deref());
+        match (kind, stream_id) {
+            ("video", Some(s)) if Some(s) == screen => MediaKind::Screen,
+            ("video", _) => MediaKind::Camera,
+            _ => MediaKind::Microphone,
+        }
+    }
+
+    fn open_links(&self) -> Vec<String> {
+        self.peers
+            .iter()
+            .filter(|(_, r)| r.link_open)
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 }

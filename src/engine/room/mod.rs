@@ -132,6 +132,8 @@ pub struct RoomEngine {
     audio: audio::AudioState,
     /// The device chosen for each source.
     chosen: media::Chosen,
+    /// The stream id of our screen share, once the peers may be told.
+    my_screen: Option<String>,
     /// Every input and command, for `exportTrace()` and replay.
     trace: trace::RoomTrace,
     /// What was emitted, for `diagnostics()`.
@@ -147,6 +149,7 @@ impl RoomEngine {
         Self {
             media: media::control(&cfg),
             chosen: media::Chosen::from_config(&cfg),
+            my_screen: None,
             audio: audio::AudioState {
                 detector: crate::engine::speaking::SpeakingDetector::new(cfg.speaking.clone()),
                 ..Default::default()
@@ -432,6 +435,7 @@ impl RoomEngine {
                 request,
             } => self.switch_device(kind, device_id, request),
             I::DevicesChanged { devices } => self.devices_changed(devices),
+            I::ScreenShared { stream_id } => self.screen_shared(stream_id),
             I::AudioListeners { levels, speakers } => self.audio_listeners(levels, speakers),
             I::AudioLevels { levels } => self.audio_levels(levels),
             I::AudioBlocked { blocked } => self.audio_blocked(blocked),

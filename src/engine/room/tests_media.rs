@@ -407,6 +407,7 @@ fn the_remote_state_is_kept_whole_across_partial_signals() {
         reason: reason.into(),
         camera: false,
         microphone: true,
+        screen: false,
     };
     assert_eq!(events(&acts), vec![expect(false, "")]);
     // A version 2 peer's adaptation signal says nothing of the camera: it stays off.
@@ -417,4 +418,73 @@ fn the_remote_state_is_kept_whole_across_partial_signals() {
         data: paused,
     });
     assert_eq!(events(&acts), vec![expect(true, "poorConnection")]);
+}
+
+#[test]
+fn a_screen_share_is_announced_before_it_is_sent_and_its_track_is_told_apart() {
+    let mut sim = joined(
+        with_media(true, true),
+        vec![peer("a", Role::Guest, true)],
+        true,
+    );
+    // Ours: the peer hears the stream id first.
+    let acts = sim.feed(RoomInput::ScreenShared {
+        stream_id: Some("screen-stream".into()),
+    });
+    let sent: Vec<serde_json::Value> = sent(&acts)
+        .into_iter()
+        .filter_map(|m| match m {
+            ClientMessage::Signal { data, .. } => Some(data),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["screen"], "screen-stream");
+    // Theirs: a video track in the announced stream is the screen; another the camera.
+    let announce =
+        serde_json::json!({"kind": "mediaState", "videoPaused": false, "screen": "their-screen"});
+    let acts = sim.server(ServerMessage::Signal {
+        from: "a".into(),
+        data: announce,
+    });
+    assert!(matches!(
+        events(&acts)[..],
+        [RoomEvent::MediaState { screen: true, .. }]
+    ));
+    let track = |sim: &mut Sim, stream: &str, kind: &str| {
+        let acts = sim.link(
+            "a",
+            0,
+            LinkReport::Track {
+                kind: kind.into(),
+                stream_id: Some(stream.into()),
+            },
+        );
+        events(&acts).into_iter().find_map(|e| match e {
+            RoomEvent::Track { source, .. } => Some(source),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        track(&mut sim, "their-screen", "video"),
+        Some(MediaKind::Screen)
+    );
+    assert_eq!(
+        track(&mut sim, "their-camera", "video"),
+        Some(MediaKind::Camera)
+    );
+    assert_eq!(
+        track(&mut sim, "their-camera", "audio"),
+        Some(MediaKind::Microphone)
+    );
+    // Their share ends.
+    let done = serde_json::json!({"kind": "mediaState", "videoPaused": false, "screen": ""});
+    let acts = sim.server(ServerMessage::Signal {
+        from: "a".into(),
+        data: done,
+    });
+    assert!(matches!(
+        events(&acts)[..],
+        [RoomEvent::MediaState { screen: false, .. }]
+    ));
 }

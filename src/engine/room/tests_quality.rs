@@ -284,6 +284,7 @@ fn a_media_state_signal_from_the_remote_reaches_the_app() {
             reason: "poorConnection".into(),
             camera: true,
             microphone: true,
+            screen: false,
         }]
     );
     assert!(!acts.iter().any(|a| matches!(

@@ -58,8 +58,12 @@ pub enum LinkReport {
     Error { message: String },
     /// A text message arrived on the data channel.
     Message { text: String },
-    /// A remote track arrived (the track itself stays in the driver).
-    Track { kind: String },
+    /// A remote track arrived (the track itself stays in the driver), in the stream of
+    /// this id.
+    Track {
+        kind: String,
+        stream_id: Option<String>,
+    },
 }
 
 /// Everything the room engine is fed.
@@ -141,6 +145,11 @@ pub enum RoomInput {
         kind: MediaKind,
         device_id: String,
         request: u32,
+    },
+    /// The screen capture is ready in a stream of this id, not yet sent (`Some`), or the
+    /// share ended (`None`).
+    ScreenShared {
+        stream_id: Option<String>,
     },
     /// The page's devices changed (`devicechange`): the list now.
     DevicesChanged {
