@@ -479,6 +479,12 @@ impl Executor<RoomEngine> for RoomCtx {
                 };
                 super::room_media::apply(driver, kind, enabled, op, how)
             }
+            RoomAction::ReleaseMedia => {
+                if let Some(stream) = ctx.local.borrow_mut().take() {
+                    media::stop(&stream);
+                }
+                ctx.ended_listeners.borrow_mut().clear();
+            }
             RoomAction::StoreDevice { kind, device_id } => {
                 crate::browser::devices::remember(kind.as_str(), device_id.as_deref())
             }

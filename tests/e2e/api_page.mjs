@@ -34,11 +34,11 @@ export async function browser(t, server, { init = [] } = {}) {
  * attached before `connect`) and connects as `name`. Returns what was seen by the time
  * `connect` resolved.
  */
-export async function connectApi(page, room, name, extra = {}) {
-  return page.evaluate(async ({ room, name, extra }) => {
+export async function connectApi(page, room, name, extra = {}, role = "guest") {
+  return page.evaluate(async ({ room, name, extra, role }) => {
     const m = await import("/pkg/steadyrtc.js");
     await m.default();
-    const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role: "guest" }) });
+    const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role }) });
     const { token } = await res.json();
     const r = new m.Room({ logLevel: "warn" });
     const seen = [];
@@ -57,7 +57,7 @@ export async function connectApi(page, room, name, extra = {}) {
     }
     await r.connect({ url: `ws://${location.host}/ws`, room, name, token, media: { audio: true, video: true }, ...extra });
     return { seen: seen.slice(), peerId: r.peerId };
-  }, { room, name, extra });
+  }, { room, name, extra, role });
 }
 
 /** Waits until `page`'s link to the peer named `peerName` is connected. */

@@ -263,3 +263,25 @@ test("screen shares from both sides at once renegotiate, arrive tagged as screen
   // The calls stayed up throughout.
   assert.ok(await alice.page.evaluate((id) => window.__room.peers().some((p) => p.id === id && p.connectionState === "connected"), b.peerId));
 });
+
+test("a listener who captured anyway sends nothing: its tracks are stopped, the host gets none, and publishing is forbidden", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = `listener-${process.pid}-${Date.now()}`;
+  const [host, lee] = [await browser(t, server), await browser(t, server, { init: [TRACK_CAPTURE] })];
+  const h = await connectApi(host.page, room, "Host", {}, "host");
+  const l = await connectApi(lee.page, room, "Lee", {}, "listener");
+  await connectedTo(lee.page, h.peerId);
+  await lee.page.waitForFunction((id) => window.__seen.filter((s) => s.event === "track" && s.peerId === id).length >= 2, h.peerId, { timeout: 15_000 });
+  const leeState = await lee.page.evaluate(async () => ({
+    live: window.__captured.filter((t) => t.readyState === "live").length,
+    captured: window.__captured.length,
+    media: window.__room.localMedia(),
+    sending: window.__pcs.flatMap((p) => p.getSenders()).filter((s) => s.track).length,
+    refused: await window.__room.setCameraEnabled(true).then(() => "resolved", (e) => e.code),
+  }));
+  assert.deepEqual(leeState, { live: 0, captured: 2, media: { microphone: "off", camera: "off", screen: "off" }, sending: 0, refused: "forbidden" });
+  await host.page.waitForFunction((id) => window.__room.peers().some((p) => p.id === id && p.connectionState === "connected"), l.peerId, { timeout: 15_000 });
+  const fromLee = await host.page.evaluate((id) => window.__seen.filter((s) => s.event === "track" && s.peerId === id).length, l.peerId);
+  assert.equal(fromLee, 0, "the host receives no track from a listener");
+});

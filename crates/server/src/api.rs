@@ -135,11 +135,11 @@ pub async fn issue_token(
                 "POST /api/token needs the API key and secret (HTTP Basic)",
             ));
         }
-        if req.role == Role::Listener || req.grants.is_some() || req.ttl_secs.is_some() {
+        if req.grants.is_some() || req.ttl_secs.is_some() {
             return Err(ApiError(
                 StatusCode::FORBIDDEN,
                 ErrorCode::Forbidden,
-                "without an API key (dev mode) only host or guest tokens with default grants"
+                "without an API key (dev mode) only tokens with a role's default grants and the default lifetime"
                     .into(),
             ));
         }

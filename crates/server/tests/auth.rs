@@ -94,7 +94,7 @@ async fn without_the_api_key_production_refuses_and_dev_gives_only_host_or_guest
     prod.shutdown().await;
 
     let dev = TestServer::start(|c| c.dev = true).await;
-    for role in ["host", "guest"] {
+    for role in ["host", "guest", "listener"] {
         let r = post_token(
             &dev,
             None,
@@ -105,8 +105,8 @@ async fn without_the_api_key_production_refuses_and_dev_gives_only_host_or_guest
         assert_eq!(r.json()["role"], role);
     }
     for body in [
-        json!({"room": "demo", "role": "listener"}),
         json!({"room": "demo", "grants": {"admin": true}}),
+        json!({"room": "demo", "ttlSecs": 60}),
     ] {
         let r = post_token(&dev, None, body.clone()).await;
         assert_eq!(r.status, 403, "{body}");

@@ -159,6 +159,21 @@ impl RoomEngine {
         self.media_steps(before, steps);
     }
 
+    /// The server says we may not publish (a listener): whatever was captured is
+    /// released before any link opens, so nothing is offered or sent.
+    pub(super) fn may_not_publish(&mut self) {
+        let before = self.local_media();
+        let mut steps = Vec::new();
+        for kind in MediaKind::ALL {
+            steps.extend(self.media.external(kind, false));
+        }
+        if steps.is_empty() {
+            return;
+        }
+        self.out.push(RoomAction::ReleaseMedia);
+        self.media_steps(before, steps);
+    }
+
     /// The app chose `device_id` for `kind`: remembered, and captured now if it is on.
     pub(super) fn switch_device(&mut self, kind: MediaKind, device_id: String, request: u32) {
         let refusal = match (self.phase, self.chosen.slot(kind)) {

@@ -187,6 +187,9 @@ impl RoomEngine {
             session_id,
             can_publish: grants.publish,
         };
+        if !grants.publish {
+            self.may_not_publish();
+        }
         // Fresh TURN credentials with every welcome.
         self.ice_servers = ice_servers;
         let old = std::mem::take(&mut self.peers);

@@ -488,3 +488,29 @@ fn a_screen_share_is_announced_before_it_is_sent_and_its_track_is_told_apart() {
         [RoomEvent::MediaState { screen: false, .. }]
     ));
 }
+
+#[test]
+fn a_listener_that_captured_releases_it_before_any_link_opens() {
+    let mut sim = joined(
+        with_media(true, true),
+        vec![peer("h", Role::Host, false)],
+        false,
+    );
+    let log = sim.log.clone();
+    let release = log
+        .iter()
+        .position(|a| *a == RoomAction::ReleaseMedia)
+        .expect("released");
+    let open = log
+        .iter()
+        .position(|a| matches!(a, RoomAction::OpenLink { .. }))
+        .expect("a link to the host");
+    assert!(release < open);
+    assert_eq!(
+        sim.room.local_media().map(|(_, t)| t),
+        [Toggle::Off, Toggle::Off, Toggle::Off]
+    );
+    // Nothing captured: nothing to release.
+    let sim = joined(with_media(false, false), vec![], false);
+    assert!(!sim.log.contains(&RoomAction::ReleaseMedia));
+}

@@ -242,6 +242,8 @@ pub enum RoomAction {
         /// otherwise a muted microphone is only unmuted.
         recapture: bool,
     },
+    /// Stop every local capture (this participant may not publish).
+    ReleaseMedia,
     /// Remember the app's device choice for the next visit (`localStorage`).
     StoreDevice {
         kind: MediaKind,
