@@ -491,7 +491,7 @@ fn a_screen_share_is_announced_before_it_is_sent_and_its_track_is_told_apart() {
 
 #[test]
 fn a_listener_that_captured_releases_it_before_any_link_opens() {
-    let mut sim = joined(
+    let sim = joined(
         with_media(true, true),
         vec![peer("h", Role::Host, false)],
         false,
