@@ -11,6 +11,7 @@ pub mod room;
 mod room_audio;
 mod room_driver;
 mod room_media;
+mod room_recording;
 
 use crate::options::LogLevel;
 use std::sync::atomic::{AtomicU8, Ordering};

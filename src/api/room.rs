@@ -329,6 +329,54 @@ impl Room {
         self.toggle(MediaKind::Screen, false)
     }
 
+    /// Records the room (a host's right: the `record` grant): every participant's audio
+    /// mixed, and one video: `options.video` (`"local"` or a peer id), by default the one
+    /// speaking now, else your camera. Everyone gets a `recording` event (consent), and
+    /// again after a rejoin. Rejects with `forbidden` without the grant, `notConnected`
+    /// while signaling is down, `invalidArgument` when already recording or for an
+    /// unknown peer.
+    #[wasm_bindgen(js_name = startRecording, unchecked_return_type = "Promise<void>")]
+    pub fn start_recording(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ video?: string } | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
+        let video = Reflect::get(&options, &"video".into())
+            .ok()
+            .and_then(|v| v.as_string());
+        let now = crate::browser::driver::now_ms();
+        match self
+            .driver
+            .command(|engine| engine.set_recording(now, true, video))
+        {
+            Ok(()) => js_sys::Promise::resolve(&JsValue::UNDEFINED),
+            Err(e) => js_sys::Promise::reject(&e.into()),
+        }
+    }
+
+    /// Stops recording and resolves with the file (a webm `Blob`); everyone gets a
+    /// `recording` event with `active: false`. Rejects with `invalidArgument` when not
+    /// recording.
+    #[wasm_bindgen(js_name = stopRecording, unchecked_return_type = "Promise<Blob>")]
+    pub fn stop_recording(&self) -> js_sys::Promise {
+        let (tx, rx) = oneshot::channel();
+        *self.driver.ctx.blob_waiter.borrow_mut() = Some(tx);
+        let now = crate::browser::driver::now_ms();
+        if let Err(e) = self
+            .driver
+            .command(|engine| engine.set_recording(now, false, None))
+        {
+            self.driver.ctx.blob_waiter.borrow_mut().take();
+            return js_sys::Promise::reject(&e.into());
+        }
+        wasm_bindgen_futures::future_to_promise(async move {
+            match rx.await {
+                Ok(Ok(blob)) => Ok(blob.into()),
+                Ok(Err(e)) => Err(e.into()),
+                Err(_) => Err(SteadyError::room_closed().into()),
+            }
+        })
+    }
+
     /// What each local source is now: `"on"`, `"off"`, or `"pending"` while a toggle runs.
     #[wasm_bindgen(js_name = localMedia, unchecked_return_type = "LocalMediaState")]
     pub fn local_media(&self) -> JsValue {

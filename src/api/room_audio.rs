@@ -31,7 +31,7 @@ pub fn measure(driver: &Rc<RoomDriver>) {
             wanted.push(("local".to_owned(), track));
         }
     }
-    wanted.extend(ctx.remote_audio());
+    wanted.extend(ctx.remote_tracks("audio"));
     wanted.retain(|(_, t)| t.ready_state() == MediaStreamTrackState::Live);
     let meters = &ctx.meters;
     let mut all = meters.meters.borrow_mut();

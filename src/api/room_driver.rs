@@ -67,9 +67,13 @@ pub struct RoomCtx {
     next_request: Cell<u32>,
     /// `ended` listeners of the local tracks.
     ended_listeners: RefCell<Vec<(MediaStreamTrack, EventListener)>>,
-    /// Every remote audio track, by peer (for the level meters).
-    remote_audio: RefCell<HashMap<String, Vec<MediaStreamTrack>>>,
+    /// Every remote track, by peer (for the level meters and recording).
+    remote_tracks: RefCell<HashMap<String, Vec<MediaStreamTrack>>>,
     pub meters: super::room_audio::Meters,
+    /// The recording under way (a host's).
+    pub recorder: RefCell<Option<crate::browser::recorder::Recorder>>,
+    /// `stopRecording()` waiting for the file.
+    pub blob_waiter: RefCell<Option<super::room_recording::BlobWaiter>>,
 }
 
 impl RoomCtx {
@@ -97,18 +101,25 @@ impl RoomCtx {
             media_waiters: RefCell::default(),
             next_request: Cell::new(0),
             ended_listeners: RefCell::default(),
-            remote_audio: RefCell::default(),
+            remote_tracks: RefCell::default(),
             meters: Default::default(),
+            recorder: RefCell::default(),
+            blob_waiter: RefCell::default(),
         }
     }
 
-    /// Every remote audio track, with its peer's id.
-    pub fn remote_audio(&self) -> Vec<(String, MediaStreamTrack)> {
-        self.remote_audio
+    /// Every remote track of `kind` (`audio`, `video`), with its peer's id.
+    pub fn remote_tracks(&self, kind: &str) -> Vec<(String, MediaStreamTrack)> {
+        self.remote_tracks
             .borrow()
             .iter()
-            // `Clone::clone`, not `MediaStreamTrack::clone` (a new JS track).
-            .flat_map(|(peer, tracks)| tracks.iter().map(move |t| (peer.clone(), Clone::clone(t))))
+            .flat_map(|(peer, tracks)| {
+                tracks
+                    .iter()
+                    .filter(move |t| t.kind() == kind)
+                    // `Clone::clone`, not `MediaStreamTrack::clone` (a new JS track).
+                    .map(move |t| (peer.clone(), Clone::clone(t)))
+            })
             .collect()
     }
 
@@ -388,14 +399,17 @@ fn link_handler(weak: Weak<RoomDriver>, peer_id: String, epoch: u32) -> Box<dyn 
             PeerEvent::Track { track, stream } => {
                 let kind = track.kind();
                 let stream_id = stream.as_ref().map(MediaStream::id);
-                if kind == "audio" {
-                    driver
-                        .ctx
-                        .remote_audio
-                        .borrow_mut()
-                        .entry(peer_id.clone())
-                        .or_default()
-                        .push(Clone::clone(&track));
+                driver
+                    .ctx
+                    .remote_tracks
+                    .borrow_mut()
+                    .entry(peer_id.clone())
+                    .or_default()
+                    .push(Clone::clone(&track));
+                if let Some(recorder) = driver.ctx.recorder.borrow().as_ref() {
+                    if kind == "audio" {
+                        recorder.add_audio(&track);
+                    }
                 }
                 driver
                     .ctx
@@ -443,7 +457,7 @@ impl Executor<RoomEngine> for RoomCtx {
             } => RoomCtx::open_link(driver, peer_id, epoch, config, &ice_servers),
             RoomAction::CloseLink { peer_id } => {
                 ctx.tracks.borrow_mut().remove(&peer_id);
-                ctx.remote_audio.borrow_mut().remove(&peer_id);
+                ctx.remote_tracks.borrow_mut().remove(&peer_id);
                 let link = ctx.links.borrow_mut().remove(&peer_id);
                 if let Some((_, link)) = link {
                     link.close();
@@ -479,6 +493,10 @@ impl Executor<RoomEngine> for RoomCtx {
                 };
                 super::room_media::apply(driver, kind, enabled, op, how)
             }
+            RoomAction::StartRecorder { video_from } => {
+                super::room_recording::start(driver, &video_from)
+            }
+            RoomAction::StopRecorder => super::room_recording::stop(driver),
             RoomAction::ReleaseMedia => {
                 if let Some(stream) = ctx.local.borrow_mut().take() {
                     media::stop(&stream);
@@ -509,7 +527,9 @@ impl Executor<RoomEngine> for RoomCtx {
                 ctx.page_listeners.borrow_mut().clear();
                 ctx.ended_listeners.borrow_mut().clear();
                 ctx.meters.clear();
-                ctx.remote_audio.borrow_mut().clear();
+                ctx.remote_tracks.borrow_mut().clear();
+                ctx.recorder.borrow_mut().take();
+                ctx.blob_waiter.borrow_mut().take();
                 let links: Vec<Rc<PeerLink>> = ctx
                     .links
                     .borrow_mut()

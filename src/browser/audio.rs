@@ -88,18 +88,7 @@ impl Meter {
     /// A meter on `track`; `remote` for a track received from a peer.
     pub fn new(track: &MediaStreamTrack, remote: bool) -> Result<Self, SteadyError> {
         let ctx = context()?;
-        let tracks = js_sys::Array::of1(track);
-        let stream = MediaStream::new_with_tracks(&tracks)
-            .map_err(|e| browser_error("new MediaStream", &e))?;
-        // The element first: a source made before the remote audio flows stays silent.
-        let sink = if remote {
-            Some(muted_player(&stream)?)
-        } else {
-            None
-        };
-        let source = ctx
-            .create_media_stream_source(&stream)
-            .map_err(|e| browser_error("createMediaStreamSource", &e))?;
+        let (source, sink) = source_node(track, remote)?;
         let analyser = ctx
             .create_analyser()
             .map_err(|e| browser_error("createAnalyser", &e))?;
@@ -126,11 +115,38 @@ impl Meter {
 
 impl Drop for Meter {
     fn drop(&mut self) {
-        let _ = self.source.disconnect();
+        release(&self.source, &self.sink);
         let _ = self.analyser.disconnect();
-        if let Some(sink) = &self.sink {
-            let _ = js_sys::Reflect::set(sink, &"srcObject".into(), &wasm_bindgen::JsValue::NULL);
-        }
+    }
+}
+
+/// A source node on the page's context that plays `track` (and, for a `remote` track, the
+/// muted element that makes Chromium feed it to Web Audio; keep it as long as the node).
+pub fn source_node(
+    track: &MediaStreamTrack,
+    remote: bool,
+) -> Result<(MediaStreamAudioSourceNode, Option<wasm_bindgen::JsValue>), SteadyError> {
+    let ctx = context()?;
+    let tracks = js_sys::Array::of1(track);
+    let stream =
+        MediaStream::new_with_tracks(&tracks).map_err(|e| browser_error("new MediaStream", &e))?;
+    // The element first: a source made before the remote audio flows stays silent.
+    let sink = if remote {
+        Some(muted_player(&stream)?)
+    } else {
+        None
+    };
+    let source = ctx
+        .create_media_stream_source(&stream)
+        .map_err(|e| browser_error("createMediaStreamSource", &e))?;
+    Ok((source, sink))
+}
+
+/// Releases what `source_node` made.
+pub fn release(source: &MediaStreamAudioSourceNode, sink: &Option<wasm_bindgen::JsValue>) {
+    let _ = source.disconnect();
+    if let Some(sink) = sink {
+        let _ = js_sys::Reflect::set(sink, &"srcObject".into(), &wasm_bindgen::JsValue::NULL);
     }
 }
 

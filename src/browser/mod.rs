@@ -13,5 +13,6 @@ pub mod page;
 pub mod peer;
 mod peer_ops;
 pub mod publish;
+pub mod recorder;
 pub mod signaling;
 pub mod stats;

@@ -45,7 +45,7 @@ export async function connectApi(page, room, name, extra = {}, role = "guest") {
     window.__seen = seen;
     window.__room = r;
     window.__m = m;
-    for (const event of ["peerJoined", "peerLeft", "stateChange", "track", "recovery", "sessionStateChange", "roomEnded", "error", "mediaState", "localMedia"]) {
+    for (const event of ["peerJoined", "peerLeft", "stateChange", "track", "recovery", "sessionStateChange", "roomEnded", "error", "mediaState", "localMedia", "recording"]) {
       r.on(event, (e) => {
         if (event === "track") {
           seen.push({ event, peerId: e.peerId, kind: e.kind, source: e.source, at: performance.now() });

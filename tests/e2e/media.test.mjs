@@ -285,3 +285,41 @@ test("a listener who captured anyway sends nothing: its tracks are stopped, the 
   const fromLee = await host.page.evaluate((id) => window.__seen.filter((s) => s.event === "track" && s.peerId === id).length, l.peerId);
   assert.equal(fromLee, 0, "the host receives no track from a listener");
 });
+
+test("a host records a webm that decodes, every page shows the recording, and a guest is refused", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = `record-${process.pid}-${Date.now()}`;
+  const [host, guest] = [await browser(t, server), await browser(t, server)];
+  const h = await connectApi(host.page, room, "Host", {}, "host");
+  const g = await connectApi(guest.page, room, "Guest");
+  await connectedTo(host.page, g.peerId);
+  await host.page.waitForFunction((id) => window.__seen.filter((s) => s.event === "track" && s.peerId === id).length >= 2, g.peerId, { timeout: 15_000 });
+  const refused = await guest.page.evaluate(() => window.__room.startRecording().then(() => "resolved", (e) => e.code));
+  assert.equal(refused, "forbidden");
+  await host.page.evaluate(() => window.__room.startRecording({ video: "local" }));
+  for (const page of [host.page, guest.page]) {
+    await page.waitForFunction((by) => window.__seen.some((s) => s.event === "recording" && s.by === by && s.active === true), h.peerId, { timeout: 10_000 });
+  }
+  await host.page.waitForTimeout(2_500); // the length of the recording, not a wait for something
+  const file = await host.page.evaluate(async () => {
+    const blob = await window.__room.stopRecording();
+    const video = document.createElement("video");
+    video.muted = true;
+    video.src = URL.createObjectURL(blob);
+    const decoded = await new Promise((resolve) => {
+      video.onloadeddata = () => resolve({ width: video.videoWidth, height: video.videoHeight });
+      video.onerror = () => resolve({ error: String(video.error?.message ?? video.error?.code) });
+      setTimeout(() => resolve({ error: "no loadeddata within 10 s" }), 10_000);
+    });
+    return { size: blob.size, type: blob.type, decoded };
+  });
+  assert.ok(file.size > 10_000, `a recording of some seconds: ${file.size} bytes`);
+  assert.match(file.type, /^video\/webm/);
+  assert.ok(file.decoded.width > 0 && file.decoded.height > 0, JSON.stringify(file.decoded));
+  for (const page of [host.page, guest.page]) {
+    await page.waitForFunction((by) => window.__seen.filter((s) => s.event === "recording" && s.by === by).at(-1)?.active === false, h.peerId, { timeout: 10_000 });
+  }
+  const again = await host.page.evaluate(() => window.__room.stopRecording().then(() => "resolved", (e) => e.code));
+  assert.equal(again, "invalidArgument");
+});

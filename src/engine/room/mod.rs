@@ -21,6 +21,7 @@ mod events;
 mod links;
 mod media;
 mod quality;
+mod recording;
 mod reports;
 mod server;
 pub mod trace;
@@ -59,6 +60,9 @@ struct Me {
     peer_id: String,
     session_id: String,
     can_publish: bool,
+    can_record: bool,
+    /// This participant records the room now.
+    recording: bool,
 }
 
 /// A remote participant and the room's view of the link to it.
@@ -436,6 +440,7 @@ impl RoomEngine {
             } => self.switch_device(kind, device_id, request),
             I::DevicesChanged { devices } => self.devices_changed(devices),
             I::ScreenShared { stream_id } => self.screen_shared(stream_id),
+            I::RecordingFailed { message } => self.recording_failed(message),
             I::AudioListeners { levels, speakers } => self.audio_listeners(levels, speakers),
             I::AudioLevels { levels } => self.audio_levels(levels),
             I::AudioBlocked { blocked } => self.audio_blocked(blocked),
@@ -516,6 +521,7 @@ impl RoomEngine {
                 });
             }
             Phase::Joined | Phase::Over => {
+                self.end_recording();
                 self.out.push(RoomAction::Send {
                     message: ClientMessage::Leave {},
                 });
@@ -707,5 +713,7 @@ mod tests_audio;
 mod tests_media;
 #[cfg(test)]
 mod tests_quality;
+#[cfg(test)]
+mod tests_recording;
 #[cfg(test)]
 mod tests_recovery;

@@ -182,14 +182,18 @@ impl RoomEngine {
         else {
             return;
         };
+        let was_recording = self.me.recording;
         self.me = Me {
             peer_id,
             session_id,
             can_publish: grants.publish,
+            can_record: grants.record,
+            recording: false,
         };
         if !grants.publish {
             self.may_not_publish();
         }
+        self.announce_recording(was_recording);
         // Fresh TURN credentials with every welcome.
         self.ice_servers = ice_servers;
         let old = std::mem::take(&mut self.peers);

@@ -32,6 +32,10 @@ pub enum RoomStep {
         preference: Preference,
         peer_id: Option<String>,
     },
+    SetRecording {
+        active: bool,
+        video: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +105,9 @@ pub fn replay(trace: &RoomTrace) -> Result<Vec<Vec<RoomAction>>, ReplayError> {
                 peer_id,
             } => room
                 .set_quality(*preference, peer_id.as_deref())
+                .unwrap_or_default(),
+            RoomStep::SetRecording { active, video } => room
+                .set_recording(e.at_ms, *active, video.clone())
                 .unwrap_or_default(),
         })
         .collect())

@@ -151,6 +151,10 @@ pub enum RoomInput {
     ScreenShared {
         stream_id: Option<String>,
     },
+    /// The recorder could not start (or broke): the recording is over.
+    RecordingFailed {
+        message: String,
+    },
     /// The page's devices changed (`devicechange`): the list now.
     DevicesChanged {
         devices: Vec<DeviceInfo>,
@@ -242,6 +246,13 @@ pub enum RoomAction {
         /// otherwise a muted microphone is only unmuted.
         recapture: bool,
     },
+    /// Start recording the room: every audio track mixed, and the video of `video_from`
+    /// (`"local"` or a peer id).
+    StartRecorder {
+        video_from: String,
+    },
+    /// Stop recording; the app gets the file.
+    StopRecorder,
     /// Stop every local capture (this participant may not publish).
     ReleaseMedia,
     /// Remember the app's device choice for the next visit (`localStorage`).

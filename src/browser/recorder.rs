@@ -1,0 +1,126 @@
+//! Recording a room with `MediaRecorder`: every audio track mixed on the page's one
+//! `AudioContext` into a destination node, plus one video track, into a webm `Blob`.
+//! Audio tracks that arrive during the recording join the mix.
+
+use super::audio::{self, release};
+use super::js::browser_error;
+use crate::error::{ErrorCode, SteadyError};
+use futures::channel::oneshot;
+use gloo_events::EventListener;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use web_sys::{
+    Blob, BlobPropertyBag, MediaRecorder, MediaStreamAudioDestinationNode,
+    MediaStreamAudioSourceNode, MediaStreamTrack,
+};
+
+/// A recording under way. Dropping it stops it and releases its nodes.
+pub struct Recorder {
+    recorder: MediaRecorder,
+    mix: MediaStreamAudioDestinationNode,
+    sources: RefCell<Vec<(MediaStreamAudioSourceNode, Option<JsValue>)>>,
+    chunks: Rc<RefCell<Vec<JsValue>>>,
+    stopped: RefCell<Option<oneshot::Receiver<()>>>,
+    _listeners: Vec<EventListener>,
+}
+
+impl Recorder {
+    /// Starts recording `audio` (each with whether it is remote) mixed, and `video`.
+    pub fn start(
+        audio: &[(MediaStreamTrack, bool)],
+        video: Option<&MediaStreamTrack>,
+    ) -> Result<Self, SteadyError> {
+        let ctx = audio::context()?;
+        let mix = ctx
+            .create_media_stream_destination()
+            .map_err(|e| browser_error("createMediaStreamDestination", &e))?;
+        let stream = mix.stream();
+        if let Some(video) = video {
+            stream.add_track(video);
+        }
+        let recorder = MediaRecorder::new_with_media_stream(&stream)
+            .map_err(|e| browser_error("new MediaRecorder", &e))?;
+        let chunks: Rc<RefCell<Vec<JsValue>>> = Rc::default();
+        let (tx, rx) = oneshot::channel();
+        let tx = RefCell::new(Some(tx));
+        let sink = chunks.clone();
+        let listeners = vec![
+            EventListener::new(&recorder, "dataavailable", move |event| {
+                if let Ok(data) = js_sys::Reflect::get(event, &"data".into()) {
+                    sink.borrow_mut().push(data);
+                }
+            }),
+            EventListener::new(&recorder, "stop", move |_| {
+                if let Some(tx) = tx.borrow_mut().take() {
+                    let _ = tx.send(());
+                }
+            }),
+        ];
+        let this = Self {
+            recorder,
+            mix,
+            sources: RefCell::default(),
+            chunks,
+            stopped: RefCell::new(Some(rx)),
+            _listeners: listeners,
+        };
+        for (track, remote) in audio {
+            this.add_audio_track(track, *remote);
+        }
+        this.recorder
+            .start_with_time_slice(1_000)
+            .map_err(|e| browser_error("MediaRecorder.start", &e))?;
+        Ok(this)
+    }
+
+    /// A remote audio track that arrived during the recording joins the mix.
+    pub fn add_audio(&self, track: &MediaStreamTrack) {
+        self.add_audio_track(track, true);
+    }
+
+    fn add_audio_track(&self, track: &MediaStreamTrack, remote: bool) {
+        match audio::source_node(track, remote) {
+            Ok((source, sink)) => {
+                if source.connect_with_audio_node(&self.mix).is_ok() {
+                    self.sources.borrow_mut().push((source, sink));
+                }
+            }
+            Err(e) => tracing::debug!(%e, "a track left out of the recording"),
+        }
+    }
+
+    /// Stops and hands over the recording.
+    pub async fn stop(self) -> Result<Blob, SteadyError> {
+        self.recorder
+            .stop()
+            .map_err(|e| browser_error("MediaRecorder.stop", &e))?;
+        if let Some(rx) = self.stopped.borrow_mut().take() {
+            let _ = rx.await;
+        }
+        let parts: js_sys::Array = self.chunks.borrow().iter().collect();
+        let options = BlobPropertyBag::new();
+        let mime = self.recorder.mime_type();
+        options.set_type(if mime.is_empty() { "video/webm" } else { &mime });
+        Blob::new_with_blob_sequence_and_options(&parts, &options).map_err(|e| {
+            SteadyError::new(
+                ErrorCode::BrowserError,
+                format!(
+                    "the recording could not be assembled: {}",
+                    super::js::error_message(&e)
+                ),
+            )
+        })
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if self.recorder.state() != web_sys::RecordingState::Inactive {
+            let _ = self.recorder.stop();
+        }
+        for (source, sink) in self.sources.borrow().iter() {
+            release(source, sink);
+        }
+    }
+}
