@@ -95,7 +95,8 @@ impl Recorder {
         self.recorder
             .stop()
             .map_err(|e| browser_error("MediaRecorder.stop", &e))?;
-        if let Some(rx) = self.stopped.borrow_mut().take() {
+        let stopped = self.stopped.borrow_mut().take();
+        if let Some(rx) = stopped {
             let _ = rx.await;
         }
         let parts: js_sys::Array = self.chunks.borrow().iter().collect();
