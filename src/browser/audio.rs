@@ -43,13 +43,27 @@ pub fn is_blocked() -> bool {
     })
 }
 
+/// How long `resume` waits: a page with no audio output never starts its context
+/// (measured: headless Firefox on a machine without a sound device).
+const RESUME_WAIT_MS: u32 = 3_000;
+
 /// Resumes the page's context (call from a user gesture); creates it if needed.
 pub async fn resume() -> Result<(), SteadyError> {
     let ctx = context()?;
     let promise = ctx
         .resume()
         .map_err(|e| browser_error("AudioContext.resume", &e))?;
-    super::js::settle("AudioContext.resume", promise).await?;
+    let resumed = Box::pin(super::js::settle("AudioContext.resume", promise));
+    let timeout = gloo_timers::future::TimeoutFuture::new(RESUME_WAIT_MS);
+    match futures::future::select(resumed, timeout).await {
+        futures::future::Either::Left((result, _)) => result?,
+        futures::future::Either::Right(_) => {
+            return Err(SteadyError::new(
+                crate::error::ErrorCode::MediaTimeout,
+                "the page's audio did not start within 3 s: is there an audio output device?",
+            ))
+        }
+    };
     GESTURE.with(|g| g.borrow_mut().clear());
     Ok(())
 }

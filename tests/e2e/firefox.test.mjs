@@ -105,3 +105,53 @@ test("Chromium and Firefox in one call: video both ways and a chat line", { time
   await ff.evaluate(() => window.__room.sendChat("hello from Firefox"));
   await ch.page.waitForFunction(() => window.__seen.some((s) => s.event === "chat" && s.text === "hello from Firefox"), null, { timeout: 10_000 });
 });
+
+test("Firefox: twenty camera toggles end off with the capture stopped, the peer is told, the camera returns; a page that cannot start audio hears audioPlaybackBlocked", { timeout: 120_000 }, async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const a = await launchFirefox();
+  t.after(() => a.close());
+  const b = await launchFirefox();
+  t.after(() => b.close());
+  for (const f of [a, b]) await f.goto(`${server.url}/`);
+  const room = `ff-media-${process.pid}-${Date.now()}`;
+  const alice = await a.evaluate(JOIN, { room, name: "Alice" });
+  const bob = await b.evaluate(JOIN, { room, name: "Bob" });
+  await b.waitFor(CONNECTED_TO, alice.peerId);
+  await b.evaluate(() => {
+    window.__room.on("mediaState", (e) => window.__seen.push({ event: "mediaState", ...e }));
+  });
+  await b.waitFor(DECODING_FROM, { id: alice.peerId, since: 0 });
+
+  const toggled = await a.evaluate(async () => {
+    const camera = window.__room.localStream.getVideoTracks()[0];
+    const calls = [];
+    for (let i = 0; i < 20; i++) calls.push(window.__room.setCameraEnabled(i % 2 === 1 ? false : true));
+    const settled = await Promise.allSettled(calls);
+    return {
+      settled: [...new Set(settled.map((s) => s.status))],
+      camera: window.__room.localMedia().camera,
+      first: camera.readyState,
+      videoTracks: window.__room.localStream.getVideoTracks().length,
+    };
+  });
+  assert.deepEqual(toggled, { settled: ["fulfilled"], camera: "off", first: "ended", videoTracks: 0 });
+  await b.waitFor((id) => window.__seen.some((s) => s.event === "mediaState" && s.peerId === id && s.camera === false), alice.peerId);
+  const mark = await b.evaluate(() => performance.now());
+  await a.evaluate(() => window.__room.setCameraEnabled(true));
+  await b.waitFor(DECODING_FROM, { id: alice.peerId, since: mark });
+
+  // Measuring needs the page's AudioContext running. Firefox here has no sound device, so
+  // its context never starts (resume() never settles): the app hears
+  // audioPlaybackBlocked, and the levels are reported as silence rather than not at all.
+  await b.evaluate(() => {
+    window.__levels = {};
+    window.__room.on("audioPlaybackBlocked", () => { window.__blocked = true; });
+    window.__room.on("audioLevel", ({ peerId, level }) => { window.__levels[peerId] = level; });
+  });
+  await b.waitFor(() => window.__blocked === true);
+  await b.waitFor((id) => id in window.__levels && "local" in window.__levels, alice.peerId);
+  // startAudio() says so instead of hanging.
+  const started = await b.evaluate(() => window.__room.startAudio().then(() => "started", (e) => e.code));
+  assert.equal(started, "mediaTimeout");
+});
