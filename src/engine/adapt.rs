@@ -264,7 +264,10 @@ impl Adapter {
             Some((Trigger::Rtt, format!("rtt {rtt:.0} ms")))
         } else if o.jitter_ms > 50.0 {
             Some((Trigger::Jitter, format!("jitter {:.0} ms", o.jitter_ms)))
-        } else if o.bandwidth_limited {
+        } else if o.bandwidth_limited && self.rung != Rung::AudioOnly {
+            // At audio only the video encoder is paused, and the limitation it last
+            // reported stays as it was (measured in Chromium: "bandwidth" for good after a
+            // loss), so it says nothing: ignoring it is what lets video come back.
             Some((Trigger::Bandwidth, "encoder limited by bandwidth".into()))
         } else {
             // The path carries less than the rung needs: less than its target, or, when

@@ -79,6 +79,26 @@ fn the_ladder_ends_at_audio_only() {
 }
 
 #[test]
+fn a_paused_encoders_stale_bandwidth_limitation_does_not_hold_video_off() {
+    let mut a = Adapter::new();
+    for t in 0..20 {
+        a.observe(&lossy(t * 1_000));
+    }
+    assert_eq!(a.rung(), Rung::AudioOnly);
+    let stale = |at_ms| Observation {
+        bandwidth_limited: true,
+        available_outgoing_bps: Some(300_000.0),
+        sending_bps: Some(32_000.0),
+        ..good(at_ms)
+    };
+    let ups: Vec<Rung> = (20..45)
+        .filter_map(|t| a.observe(&stale(t * 1_000)))
+        .map(|c| c.to)
+        .collect();
+    assert_eq!(ups.first(), Some(&Rung::AudioOnly.up()), "video back after ten clean seconds");
+}
+
+#[test]
 fn steps_up_only_after_ten_stable_seconds() {
     let mut a = Adapter::new();
     a.observe(&lossy(0));
