@@ -64,10 +64,14 @@ export interface RoomOptions {
 }
 
 /** Which local media to capture. Both default to `true`. */
-export interface MediaOptions {
-  audio?: boolean;
-  video?: boolean;
-}
+/**
+ * What to capture and send: `{ audio, video }` (both true by default), or the preview
+ * `{ stream: (await createLocalMedia()).stream }`, so the camera is not opened twice (the
+ * room then owns those tracks).
+ */
+export type MediaOptions =
+  | { audio?: boolean; video?: boolean }
+  | { stream: MediaStream };
 
 /** The ICE part of the peer connection configuration. */
 export interface IceOptions {
@@ -305,6 +309,18 @@ export interface DevicesChangedEvent {
 /** The device in use for `source` went away; the default device took over. */
 export interface DeviceFallbackEvent {
   source: "microphone" | "camera";
+}
+
+/** What `createLocalMedia` captures. */
+export interface LocalMediaOptions {
+  /** Default true. */
+  audio?: boolean;
+  /** Default true. */
+  video?: boolean;
+  /** A `deviceId` from `listDevices("audioinput")`; by default the one chosen last visit. */
+  microphone?: string;
+  /** A `deviceId` from `listDevices("videoinput")`; by default the one chosen last visit. */
+  camera?: string;
 }
 
 /** `"pending"` while an operation on that source runs: show a loading state. */

@@ -115,9 +115,10 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 // choices kept in localStorage): 238.9 KiB and 12.3 KiB. 240 -> 243 KiB: screen share
 // (getDisplayMedia, its own stream announced before its offer, source tags): 241.8 KiB.
 // 243 -> 248 KiB and the glue 13 -> 14 KiB: host recording (MediaRecorder over a mix on
-// the shared AudioContext): 247.3 and 13.1 KiB. Float formatting (flt2dec, about 5 KiB
-// gzipped) is the next thing to cut.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 248, "steadyrtc.js": 14 };
+// the shared AudioContext): 247.3 and 13.1 KiB. 248 -> 251 KiB: the pre-join preview
+// (createLocalMedia, with its level meter) handed to connect: 250.2 KiB. Float
+// formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 251, "steadyrtc.js": 14 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

@@ -6,6 +6,7 @@
 mod diagnostics;
 pub mod error;
 pub mod events;
+pub mod local_media;
 mod policy;
 pub mod room;
 mod room_audio;

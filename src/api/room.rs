@@ -434,7 +434,31 @@ impl Drop for Room {
     }
 }
 
+/// Takes `media.stream` (a preview from `createLocalMedia`) out of the options: the
+/// stream, and the options with `media` saying what it holds.
+fn given_stream(options: &JsValue) -> Result<(Option<MediaStream>, JsValue), SteadyError> {
+    let media = Reflect::get(options, &"media".into()).unwrap_or(JsValue::UNDEFINED);
+    let stream = Reflect::get(&media, &"stream".into()).unwrap_or(JsValue::UNDEFINED);
+    if stream.is_undefined() || !media.is_object() {
+        return Ok((None, options.clone()));
+    }
+    let stream: MediaStream = stream.dyn_into().map_err(|_| {
+        SteadyError::new(
+            ErrorCode::InvalidOptions,
+            "media.stream must be a MediaStream (createLocalMedia().stream)",
+        )
+    })?;
+    let copy = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
+    let held = object(&[
+        ("audio", (stream.get_audio_tracks().length() > 0).into()),
+        ("video", (stream.get_video_tracks().length() > 0).into()),
+    ]);
+    let _ = Reflect::set(&copy, &"media".into(), &held);
+    Ok((Some(stream), copy.into()))
+}
+
 async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue> {
+    let (given, options) = given_stream(&options)?;
     let options: RoomOptions = serde_wasm_bindgen::from_value(options)
         .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e.to_string()))?;
     options.validate()?;
@@ -452,11 +476,16 @@ async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue
     };
     driver.command(|engine| engine.prepare(cfg).map(|()| Vec::new()))?;
     let (mic, cam) = driver.read(|e| e.chosen_devices());
-    let local = media::capture_from(
-        options.media.audio.then_some(mic.as_deref()),
-        options.media.video.then_some(cam.as_deref()),
-    )
-    .await?;
+    let local = match given {
+        Some(stream) => Some(stream),
+        None => {
+            media::capture_from(
+                options.media.audio.then_some(mic.as_deref()),
+                options.media.video.then_some(cam.as_deref()),
+            )
+            .await?
+        }
+    };
     if driver.read(RoomEngine::is_over) {
         if let Some(stream) = &local {
             media::stop(stream);

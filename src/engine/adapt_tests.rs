@@ -95,7 +95,11 @@ fn a_paused_encoders_stale_bandwidth_limitation_does_not_hold_video_off() {
         .filter_map(|t| a.observe(&stale(t * 1_000)))
         .map(|c| c.to)
         .collect();
-    assert_eq!(ups.first(), Some(&Rung::AudioOnly.up()), "video back after ten clean seconds");
+    assert_eq!(
+        ups.first(),
+        Some(&Rung::AudioOnly.up()),
+        "video back after ten clean seconds"
+    );
 }
 
 #[test]

@@ -323,3 +323,41 @@ test("a host records a webm that decodes, every page shows the recording, and a 
   const again = await host.page.evaluate(() => window.__room.stopRecording().then(() => "resolved", (e) => e.code));
   assert.equal(again, "invalidArgument");
 });
+
+test("a preview from createLocalMedia meters the microphone and is handed to connect: the camera is opened once", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = `preview-${process.pid}-${Date.now()}`;
+  const [alice, bob] = [await browser(t, server, { init: [TRACK_CAPTURE] }), await browser(t, server)];
+  const preview = await alice.page.evaluate(async () => {
+    const m = await import("/pkg/steadyrtc.js");
+    await m.default();
+    window.__m = m;
+    window.__preview = await m.createLocalMedia({ audio: true, video: true });
+    let max = 0;
+    for (let i = 0; i < 30 && max <= 0.01; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      max = Math.max(max, window.__preview.level());
+    }
+    const bad = await m.createLocalMedia({ audio: "yes" }).then(() => "resolved", (e) => e.code);
+    return { max, tracks: window.__preview.stream.getTracks().map((t) => t.kind).sort(), bad };
+  });
+  assert.ok(preview.max > 0.01, `the meter moves with the fake tone: ${preview.max}`);
+  assert.deepEqual(preview.tracks, ["audio", "video"]);
+  assert.equal(preview.bad, "invalidOptions");
+  const joined = await alice.page.evaluate(async (room) => {
+    const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name: "Alice", role: "guest" }) });
+    const { token } = await res.json();
+    window.__room = new window.__m.Room({});
+    await window.__room.connect({ url: `ws://${location.host}/ws`, room, name: "Alice", token, media: { stream: window.__preview.stream } });
+    return { captured: window.__captured.length, media: window.__room.localMedia(), peerId: window.__room.peerId };
+  }, room);
+  assert.deepEqual(joined.media, { microphone: "on", camera: "on", screen: "off" });
+  assert.equal(joined.captured, 2, "only the preview's capture: the room did not open the camera again");
+  await connectApi(bob.page, room, "Bob");
+  await bob.page.waitForFunction((id) => window.__seen.filter((s) => s.event === "track" && s.peerId === id).length >= 2, joined.peerId, { timeout: 15_000 });
+  await alice.page.evaluate(() => window.__room.leave());
+  assert.equal(await alice.page.evaluate(() => window.__captured.filter((t) => t.readyState === "live").length), 0, "the room owned the preview's tracks and stopped them");
+  // Reading .stream twice gives the same stream, not copies to stop.
+  assert.ok(await alice.page.evaluate(() => window.__preview.stream.id === window.__preview.stream.id));
+});
