@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod redis;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
