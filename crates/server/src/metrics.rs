@@ -17,11 +17,17 @@ pub const SESSION_BUCKETS: [f64; 8] = [1.0, 10.0, 60.0, 300.0, 900.0, 1800.0, 36
 /// Upper bounds (seconds) of the client-reported setup-time histogram.
 pub const SETUP_BUCKETS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0];
 
+/// Upper bounds (seconds) of the Redis command latency histogram.
+pub const REDIS_BUCKETS: [f64; 10] = [
+    0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1, 0.5, 2.0,
+];
+
 /// Most distinct failure-reason labels kept; later ones count as `other`.
 const MAX_REASON_LABELS: usize = 32;
 
+/// A cumulative histogram with fixed bounds.
 #[derive(Debug)]
-struct Histogram {
+pub(crate) struct Histogram {
     bounds: &'static [f64],
     counts: Vec<u64>,
     sum: f64,
@@ -29,7 +35,7 @@ struct Histogram {
 }
 
 impl Histogram {
-    fn new(bounds: &'static [f64]) -> Self {
+    pub(crate) fn new(bounds: &'static [f64]) -> Self {
         Self {
             bounds,
             counts: vec![0; bounds.len()],
@@ -38,7 +44,7 @@ impl Histogram {
         }
     }
 
-    fn observe(&mut self, value: f64) {
+    pub(crate) fn observe(&mut self, value: f64) {
         for (bound, count) in self.bounds.iter().zip(self.counts.iter_mut()) {
             if value <= *bound {
                 *count += 1;
@@ -48,7 +54,7 @@ impl Histogram {
         self.count += 1;
     }
 
-    fn render(&self, out: &mut String, name: &str, help: &str) {
+    pub(crate) fn render(&self, out: &mut String, name: &str, help: &str) {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
         for (bound, count) in self.bounds.iter().zip(&self.counts) {
             let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {count}");

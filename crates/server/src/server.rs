@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::router::router;
 use crate::state::AppState;
 use crate::static_files;
+use crate::store::RedisStore;
 
 /// How long shutdown waits for open WebSockets beyond the configured drain time.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -35,6 +36,9 @@ pub enum ServerError {
         #[source]
         source: io::Error,
     },
+    /// The `--redis-url` cannot be used.
+    #[error("--redis-url: {0}")]
+    Store(String),
     /// Serving failed after the listener was bound.
     #[error("server failed: {0}")]
     Serve(#[source] io::Error),
@@ -70,10 +74,19 @@ impl Server {
             .await
             .map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
+        let state = match &config.redis_url {
+            None => AppState::new(config),
+            Some(url) => {
+                let store = RedisStore::new(url, config.max_rooms as usize, config.redis_timeout())
+                    .map_err(ServerError::Store)?;
+                AppState::with_store(config, Arc::new(store))
+            }
+        };
+        tracing::info!(instance = %state.instance_id, store = state.store.kind(), "state ready");
         Ok(Self {
             listener,
             addr,
-            state: Arc::new(AppState::new(config)),
+            state: Arc::new(state),
         })
     }
 
@@ -117,7 +130,7 @@ impl Server {
                 loop {
                     tokio::select! {
                         _ = state.shutdown.cancelled() => return,
-                        _ = tick.tick() => state.sweep_empty_rooms(),
+                        _ = tick.tick() => state.sweep_empty_rooms().await,
                     }
                 }
             })

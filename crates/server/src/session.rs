@@ -205,7 +205,7 @@ async fn read_loop(
             Ok(Some(Ok(frame))) => frame,
         };
         let refusal = match frame {
-            Message::Text(text) => conn.on_text(text.as_str()).err(),
+            Message::Text(text) => conn.on_text(text.as_str()).await.err(),
             Message::Binary(_) => Some(Refusal::new(
                 ErrorCode::BinaryNotSupported,
                 "binary frames are not part of the protocol; send JSON text frames",
@@ -310,7 +310,7 @@ impl Connection {
     }
 
     /// Acts on one text frame.
-    fn on_text(&mut self, text: &str) -> Result<(), Refusal> {
+    async fn on_text(&mut self, text: &str) -> Result<(), Refusal> {
         let limit = self.state.config.max_frame_bytes;
         if text.len() > limit {
             return Err(Refusal::new(
@@ -332,12 +332,12 @@ impl Connection {
             }
         }
         let kind = message.type_name();
-        self.dispatch(message)?;
+        self.dispatch(message).await?;
         self.state.metrics.relayed(kind);
         Ok(())
     }
 
-    fn dispatch(&mut self, message: ClientMessage) -> Result<(), Refusal> {
+    async fn dispatch(&mut self, message: ClientMessage) -> Result<(), Refusal> {
         let state = Arc::clone(&self.state);
         let current = self.attached.lock().clone();
         // The server pings every connection, with or without a session (before `join`,
@@ -368,7 +368,11 @@ impl Connection {
                     room,
                     name,
                     token,
-                } => state.join(link, protocol_version, &room, &name, token.as_deref())?,
+                } => {
+                    state
+                        .join(link, protocol_version, &room, &name, token.as_deref())
+                        .await?
+                }
                 ClientMessage::Resume {
                     protocol_version,
                     session_id,
@@ -379,7 +383,11 @@ impl Connection {
                     name,
                     token,
                     prefs,
-                } => state.queue_join(link, protocol_version, &name, &token, prefs)?,
+                } => {
+                    state
+                        .queue_join(link, protocol_version, &name, &token, prefs)
+                        .await?
+                }
                 _ => return Ok(()),
             };
             *self.attached.lock() = Some(attached);

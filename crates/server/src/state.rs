@@ -30,7 +30,7 @@ use crate::ice;
 use crate::metrics::{Gauges, Metrics};
 use crate::ratelimit::IpTable;
 use crate::rooms::{Delivery, Member, Refusal, Rooms};
-use crate::store::{MemoryStore, RoomMode, Store};
+use crate::store::{MemoryStore, RoomMode, RoomSpec, Store, StoreError};
 use crate::tokens::{unix_now, Claims, TokenKeys};
 
 mod diagnostics;
@@ -148,6 +148,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub keys: TokenKeys,
     pub store: Arc<dyn Store>,
+    /// This instance's name (`--instance-id`, or random).
+    pub instance_id: String,
     pub static_ice: Vec<IceServer>,
     pub ips: Mutex<IpTable>,
     /// When the state was made (uptime).
@@ -156,20 +158,39 @@ pub struct AppState {
     hub: Mutex<Hub>,
 }
 
+/// The refusal for a session-opening message when the store does not answer.
+pub(crate) fn store_refusal(e: &StoreError) -> Refusal {
+    tracing::warn!(error = %e, "refusing a new session: the store does not answer");
+    Refusal::new(
+        ErrorCode::Unavailable,
+        "the server's shared store does not answer; try again shortly",
+    )
+}
+
 impl AppState {
-    /// State for `config`. A missing token secret (allowed in `--dev` only) is replaced by
-    /// a random one.
+    /// State for `config` with room definitions in memory. A missing token secret
+    /// (allowed in `--dev` only) is replaced by a random one.
     pub fn new(config: Config) -> Self {
+        let store = Arc::new(MemoryStore::new(config.max_rooms as usize));
+        Self::with_store(config, store)
+    }
+
+    /// State for `config` with room definitions in `store`.
+    pub fn with_store(config: Config, store: Arc<dyn Store>) -> Self {
         let secret = config
             .token_secret
             .clone()
             .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 48));
         let static_ice = config.parsed_static_ice_servers().unwrap_or_default();
-        let store = Arc::new(MemoryStore::new(config.max_rooms as usize));
+        let instance_id = config
+            .instance_id
+            .clone()
+            .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 8));
         Self {
             keys: TokenKeys::new(secret.as_bytes()),
             static_ice,
             store,
+            instance_id,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
             metrics: Metrics::default(),
@@ -298,9 +319,11 @@ impl AppState {
         }
     }
 
-    /// `join`: checks the token for `room`, opens a session and enters the room. On
-    /// success the joiner's `welcome` (seq 1) and the others' `peerJoined` are queued.
-    pub fn join(
+    /// `join`: checks the token for `room`, looks the room up in the store, opens a
+    /// session and enters the room. On success the joiner's `welcome` (seq 1) and the
+    /// others' `peerJoined` are queued. A store that does not answer refuses with
+    /// `unavailable` (within the store's timeout).
+    pub async fn join(
         &self,
         link: PeerLink,
         protocol_version: u32,
@@ -311,7 +334,22 @@ impl AppState {
         let claims = self.admit(protocol_version, room, token)?;
         let name = claims.name.clone().unwrap_or_else(|| name.to_owned());
         validate_name(&name).map_err(|e| Refusal::new(e.code, e.message))?;
-        let (mode, max) = match self.store.room(room) {
+        let spec = self.store.room(room).await.map_err(|e| store_refusal(&e))?;
+        self.enter(link, room, &name, &claims, spec)
+    }
+
+    /// The part of `join` after the store answered: enters `room` (defined by `spec`, or
+    /// opened on the fly) under the hub's lock.
+    fn enter(
+        &self,
+        link: PeerLink,
+        room: &str,
+        name: &str,
+        claims: &Claims,
+        spec: Option<RoomSpec>,
+    ) -> Result<Attached, Refusal> {
+        let name = name.to_owned();
+        let (mode, max) = match spec {
             Some(spec) => (
                 spec.mode,
                 spec.max_participants.min(self.config.max_peers_per_room) as usize,
@@ -360,7 +398,7 @@ impl AppState {
             grants: claims.grants,
         };
         let (present, deliveries) = hub.rooms.join(room, mode, max, member)?;
-        let (session, epoch) = self.new_session(&claims, name, link, None, MatchPrefs::default());
+        let (session, epoch) = self.new_session(claims, name, link, None, MatchPrefs::default());
         let welcome = self.welcome(&session, &peer_id, room, present);
         hub.by_session_id
             .insert(session.session_id.clone(), peer_id.clone());
@@ -484,13 +522,25 @@ impl AppState {
         members.len()
     }
 
-    /// Removes API rooms that have been empty longer than their empty timeout.
-    pub fn sweep_empty_rooms(&self) {
+    /// Removes API rooms that have been empty longer than their empty timeout. Only with
+    /// the memory store: with a shared store this instance cannot tell whether a room is
+    /// empty on the others, and a room in use must never be removed.
+    pub async fn sweep_empty_rooms(&self) {
+        if self.store.redis_stats().is_some() {
+            return;
+        }
         let now = Instant::now();
+        let specs = match self.store.rooms().await {
+            Ok(specs) => specs,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot sweep empty rooms now");
+                return;
+            }
+        };
         let mut expired = Vec::new();
         {
             let mut hub = self.hub();
-            for spec in self.store.rooms() {
+            for spec in specs {
                 let live = hub.rooms.room(&spec.name).is_some();
                 if live || spec.empty_timeout_secs == 0 {
                     hub.empty_since.remove(&spec.name);
@@ -505,7 +555,9 @@ impl AppState {
         }
         for name in expired {
             tracing::info!(room = %name, "removing a room that stayed empty");
-            self.store.delete_room(&name);
+            if let Err(e) = self.store.delete_room(&name).await {
+                tracing::warn!(room = %name, error = %e, "cannot remove an empty room now");
+            }
         }
     }
 

@@ -92,7 +92,15 @@ async fn welcome_carries_the_same_ice_servers() {
 async fn ready_answers_while_running() {
     let server = TestServer::start(|_| {}).await;
     let r = http_get(server.addr, "/ready").await;
-    assert_eq!((r.status, r.json()), (200, json!({"status": "ready"})));
+    let body = r.json();
+    assert_eq!(
+        (r.status, &body["status"], &body["store"]),
+        (200, &json!("ready"), &json!("memory"))
+    );
+    assert!(
+        body["instance"].as_str().is_some_and(|i| !i.is_empty()),
+        "{body}"
+    );
     server.shutdown().await;
 }
 

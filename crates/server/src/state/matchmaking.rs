@@ -17,7 +17,7 @@ use crate::store::RoomMode;
 impl AppState {
     /// `queueJoin`: opens a session in the match queue of the token's room, answers
     /// `welcome` (room = the queue, no peers) and then `queued` or `matched`.
-    pub fn queue_join(
+    pub async fn queue_join(
         &self,
         link: PeerLink,
         protocol_version: u32,
@@ -31,7 +31,12 @@ impl AppState {
             .map_err(|e| Refusal::new(e.code, e.message))?;
         let claims = self.admit(protocol_version, &claims.room, Some(token))?;
         let lobby = claims.room.clone();
-        match self.store.room(&lobby) {
+        let spec = self
+            .store
+            .room(&lobby)
+            .await
+            .map_err(|e| super::store_refusal(&e))?;
+        match spec {
             Some(spec) if spec.mode != RoomMode::Match => {
                 return Err(Refusal::new(
                     ErrorCode::WrongMode,
