@@ -297,7 +297,27 @@ pub async fn delete_room(
         .delete_room(&room)
         .await
         .map_err(|e| store_unavailable(&e))?;
-    let ended = state.end_room(&room, "deleted");
+    let mut ended = state.end_room(&room, "deleted");
+    if let Some(cluster) = &state.cluster {
+        // The room's sessions may live on another instance: its owner ends them.
+        match cluster.room_owner(&room).await {
+            Ok(Some(owner)) if owner != cluster.instance => {
+                cluster.send(
+                    &state,
+                    &owner,
+                    crate::cluster::Envelope::EndRoom {
+                        room: room.clone(),
+                        reason: "deleted".into(),
+                    },
+                );
+                ended += 1;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(room = %room, error = %e, "cannot tell the room's instance to end it")
+            }
+        }
+    }
     if !defined && ended == 0 {
         return Err(ApiError(
             StatusCode::NOT_FOUND,
@@ -409,6 +429,9 @@ fn render_instance(state: &AppState, out: &mut String) {
     );
     if let Some(redis) = state.store.redis_stats() {
         redis.render(out);
+    }
+    if let Some(cluster) = &state.cluster {
+        cluster.render(out);
     }
 }
 

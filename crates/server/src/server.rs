@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::router::router;
 use crate::state::AppState;
@@ -77,9 +78,16 @@ impl Server {
         let state = match &config.redis_url {
             None => AppState::new(config),
             Some(url) => {
-                let store = RedisStore::new(url, config.max_rooms as usize, config.redis_timeout())
+                let url = url.clone();
+                let timeout = config.redis_timeout();
+                let store = RedisStore::new(&url, config.max_rooms as usize, timeout)
                     .map_err(ServerError::Store)?;
-                AppState::with_store(config, Arc::new(store))
+                let stats = store.stats();
+                let mut state = AppState::with_store(config, Arc::new(store));
+                let cluster = Cluster::new(&url, state.instance_id.clone(), timeout, stats)
+                    .map_err(ServerError::Store)?;
+                state.cluster = Some(Arc::new(cluster));
+                state
             }
         };
         tracing::info!(instance = %state.instance_id, store = state.store.kind(), "state ready");
@@ -117,12 +125,21 @@ impl Server {
             state,
         } = self;
         let token = state.shutdown.clone();
+        let drain = Duration::from_millis(state.config.drain_ms);
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down");
+            // From now on `/ready` answers 503 and new sessions are refused, while the
+            // listener still answers: a load balancer sees the instance leave (rather
+            // than refused connections) and clients get `goAway`. After the drain time
+            // the listener closes.
             token.cancel();
+            tokio::time::sleep(drain).await;
         };
         tracing::info!(%addr, "serving");
+        if let Some(cluster) = &state.cluster {
+            cluster.start(&state);
+        }
         let sweeper = {
             let state = Arc::clone(&state);
             tokio::spawn(async move {
@@ -151,6 +168,10 @@ impl Server {
                 left = state.connections.len(),
                 "some connections did not close in time"
             );
+        }
+        if let Some(cluster) = &state.cluster {
+            // Relayed connections were served through the drain above; now leave.
+            cluster.leave(Duration::from_secs(1)).await;
         }
         served.map_err(ServerError::Serve)
     }

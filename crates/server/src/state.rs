@@ -61,6 +61,9 @@ pub enum Outgoing {
     Text(Utf8Bytes),
     /// Close the connection with this code and reason after what is queued before it.
     Close(u16, &'static str),
+    /// Nothing to write: tells a proxy (cluster) whether its socket now has a session on
+    /// this instance, in order with the answers. A local writer skips it.
+    Session(bool),
 }
 
 /// How the server reaches one connection: its outgoing queue, and the token that tells
@@ -69,6 +72,8 @@ pub enum Outgoing {
 pub struct PeerLink {
     pub tx: mpsc::Sender<Outgoing>,
     pub stop: CancellationToken,
+    /// The instance holding the socket when it is not this one (cluster).
+    pub via: Option<String>,
 }
 
 /// A connection's hold on a session: the session's peer id, and the epoch that tells
@@ -150,6 +155,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// This instance's name (`--instance-id`, or random).
     pub instance_id: String,
+    /// The other instances, with `--redis-url`.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
     pub static_ice: Vec<IceServer>,
     pub ips: Mutex<IpTable>,
     /// When the state was made (uptime).
@@ -191,6 +198,7 @@ impl AppState {
             static_ice,
             store,
             instance_id,
+            cluster: None,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
             metrics: Metrics::default(),
@@ -217,6 +225,27 @@ impl AppState {
             rooms: hub.rooms.room_count(),
             peers: hub.rooms.peer_count(),
         }
+    }
+
+    /// Whether session `session_id` lives on this instance.
+    pub fn has_session(&self, session_id: &str) -> bool {
+        self.hub().by_session_id.contains_key(session_id)
+    }
+
+    /// What this instance owns in the cluster: the rooms with members and the match
+    /// queues with sessions (their owner keys), and its session ids.
+    pub fn cluster_keys(&self) -> (Vec<String>, Vec<String>) {
+        let hub = self.hub();
+        let mut rooms: Vec<String> = hub
+            .sessions
+            .keys()
+            .filter_map(|peer| hub.rooms.room_of(peer).map(str::to_owned))
+            .chain(hub.sessions.values().filter_map(|s| s.lobby.clone()))
+            .collect();
+        rooms.sort();
+        rooms.dedup();
+        let sessions = hub.by_session_id.keys().cloned().collect();
+        (rooms, sessions)
     }
 
     /// The gauges `/metrics` shows.
@@ -402,6 +431,9 @@ impl AppState {
         let welcome = self.welcome(&session, &peer_id, room, present);
         hub.by_session_id
             .insert(session.session_id.clone(), peer_id.clone());
+        if let Some(cluster) = &self.cluster {
+            cluster.session_opened(&session.session_id);
+        }
         hub.sessions.insert(peer_id.clone(), session);
         hub.empty_since.remove(room);
         tracing::info!(peer = %peer_id, room, identity = %claims.sub, role = claims.role.as_str(), "joined");
@@ -575,6 +607,9 @@ impl AppState {
     fn forget_session(&self, hub: &mut Hub, peer: &str) {
         if let Some(session) = hub.sessions.remove(peer) {
             hub.by_session_id.remove(&session.session_id);
+            if let Some(cluster) = &self.cluster {
+                cluster.session_closed(&session.session_id);
+            }
             if let Some(queue) = session.lobby.as_ref().and_then(|l| hub.queues.get_mut(l)) {
                 queue.remove(peer);
             }

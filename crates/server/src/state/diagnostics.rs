@@ -21,6 +21,9 @@ pub struct ParticipantDiagnostics {
     pub role: Role,
     /// False while the session waits for `resume`.
     pub connected: bool,
+    /// The instance holding the participant's socket (absent while it waits for
+    /// `resume`); with one instance, always this one's id.
+    pub instance: Option<String>,
     pub last_seen_ms_ago: u64,
     pub session_age_secs: u64,
     pub unacked: usize,
@@ -78,6 +81,10 @@ impl AppState {
                     name: s.name.clone(),
                     role: s.role,
                     connected: s.link.is_some(),
+                    instance: s
+                        .link
+                        .as_ref()
+                        .map(|l| l.via.clone().unwrap_or_else(|| self.instance_id.clone())),
                     last_seen_ms_ago: s.last_seen.elapsed().as_millis() as u64,
                     session_age_secs: s.started.elapsed().as_secs(),
                     unacked: s.outbox.len(),

@@ -76,6 +76,9 @@ impl AppState {
         let welcome = self.welcome(&session, &peer_id, &lobby, Vec::new());
         hub.by_session_id
             .insert(session.session_id.clone(), peer_id.clone());
+        if let Some(cluster) = &self.cluster {
+            cluster.session_opened(&session.session_id);
+        }
         hub.sessions.insert(peer_id.clone(), session);
         self.deliver(&mut hub, vec![Delivery::new(&peer_id, welcome)]);
         self.enqueue(&mut hub, &peer_id);

@@ -34,6 +34,7 @@ fn link(capacity: usize) -> (PeerLink, mpsc::Receiver<Outgoing>) {
         PeerLink {
             tx,
             stop: CancellationToken::new(),
+            via: None,
         },
         rx,
     )
@@ -44,7 +45,7 @@ fn drain(rx: &mut mpsc::Receiver<Outgoing>) -> Vec<(Option<u64>, ServerMessage)>
     std::iter::from_fn(|| rx.try_recv().ok())
         .filter_map(|o| match o {
             Outgoing::Text(t) => Some(ServerMessage::parse_frame(t.as_str()).unwrap()),
-            Outgoing::Close(..) => None,
+            Outgoing::Close(..) | Outgoing::Session(_) => None,
         })
         .collect()
 }

@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -50,7 +51,7 @@ impl Default for RedisStats {
 }
 
 impl RedisStats {
-    fn record(&self, took: Duration, ok: bool) {
+    pub(crate) fn record(&self, took: Duration, ok: bool) {
         self.commands_total.fetch_add(1, Ordering::Relaxed);
         if !ok {
             self.errors_total.fetch_add(1, Ordering::Relaxed);
@@ -90,7 +91,7 @@ pub struct RedisStore {
     max_rooms: usize,
     rooms_key: String,
     create_room: Script,
-    stats: RedisStats,
+    stats: Arc<RedisStats>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -121,8 +122,13 @@ impl RedisStore {
             max_rooms,
             rooms_key: format!("{KEY_PREFIX}rooms"),
             create_room: Script::new(CREATE_ROOM),
-            stats: RedisStats::default(),
+            stats: Arc::default(),
         })
+    }
+
+    /// The counters this store records into (the cluster records into them too).
+    pub fn stats(&self) -> Arc<RedisStats> {
+        Arc::clone(&self.stats)
     }
 
     /// Runs one Redis operation within the timeout, counting it.
