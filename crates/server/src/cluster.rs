@@ -33,6 +33,7 @@ use crate::state::{AppState, Outgoing};
 use crate::store::RedisStats;
 
 pub mod envelope;
+mod handover;
 mod hosted;
 mod subscriber;
 mod upkeep;
@@ -119,6 +120,11 @@ pub struct Cluster {
     subscribed: AtomicBool,
     /// Counts subscriptions: a new one means keys must be renewed before the heartbeat.
     generation: AtomicU64,
+    /// Set while this instance hands its rooms over (drain): frames for them are dropped.
+    handing_over: AtomicBool,
+    /// Groups handed over and confirmed by their new owner.
+    adopted: Mutex<std::collections::HashSet<String>>,
+    adopted_notify: tokio::sync::Notify,
     pub stop: CancellationToken,
     pub redis: Arc<RedisStats>,
     pub relay: RelayStats,
@@ -146,6 +152,11 @@ fn owner_key(room: &str) -> String {
 
 fn session_key(session_id: &str) -> String {
     format!("{PREFIX}session:{session_id}")
+}
+
+/// The set of instance ids that have announced themselves (live or not).
+fn instances_key() -> String {
+    format!("{PREFIX}instances")
 }
 
 impl Cluster {
@@ -179,6 +190,9 @@ impl Cluster {
             next_conn: AtomicU64::new(1),
             subscribed: AtomicBool::new(false),
             generation: AtomicU64::new(0),
+            handing_over: AtomicBool::new(false),
+            adopted: Mutex::new(std::collections::HashSet::new()),
+            adopted_notify: tokio::sync::Notify::new(),
             stop: CancellationToken::new(),
             redis,
             relay: RelayStats::default(),
@@ -193,6 +207,13 @@ impl Cluster {
         }
         tokio::spawn(subscriber::run(Arc::clone(self), Arc::clone(state)));
         tokio::spawn(upkeep::run(Arc::clone(self), Arc::clone(state)));
+    }
+
+    /// Drain: hands every room, session and match queue of this instance to the other
+    /// live instances, waits (at most `limit`) until they hold them, then closes the
+    /// sockets still relayed to here so that their clients resume there.
+    pub async fn hand_over(self: &Arc<Self>, state: &Arc<AppState>, limit: Duration) {
+        handover::hand_over(self, state, limit).await;
     }
 
     /// Stops the cluster tasks once what is queued for Redis has been taken by the writer
@@ -323,7 +344,10 @@ impl Cluster {
         match envelope {
             // We are the proxy: the owner missed a client frame.
             Envelope::Frame { conn, .. } => self.close_proxied(conn),
-            Envelope::Gone { .. } | Envelope::EndRoom { .. } => {}
+            Envelope::Gone { .. }
+            | Envelope::EndRoom { .. }
+            | Envelope::Adopt { .. }
+            | Envelope::Adopted { .. } => {}
             // We are the owner: the proxy missed frames for its socket.
             Envelope::Out { conn, .. }
             | Envelope::Close { conn, .. }
@@ -398,6 +422,11 @@ impl Cluster {
             }
             Envelope::EndRoom { room, reason } => {
                 state.end_room(&room, &reason);
+            }
+            Envelope::Adopt { from, group } => handover::adopt(self, state, from, group),
+            Envelope::Adopted { name } => {
+                self.adopted.lock().insert(name);
+                self.adopted_notify.notify_waiters();
             }
         }
     }

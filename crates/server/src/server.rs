@@ -23,6 +23,8 @@ use crate::store::RedisStore;
 
 /// How long shutdown waits for open WebSockets beyond the configured drain time.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a draining instance waits for the others to take its rooms over.
+const HANDOVER_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -170,7 +172,9 @@ impl Server {
             );
         }
         if let Some(cluster) = &state.cluster {
-            // Relayed connections were served through the drain above; now leave.
+            // The local sockets are closed and their sessions wait for `resume`: hand
+            // the rooms to the other instances, then leave.
+            cluster.hand_over(&state, HANDOVER_TIMEOUT).await;
             cluster.leave(Duration::from_secs(1)).await;
         }
         served.map_err(ServerError::Serve)

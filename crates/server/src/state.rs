@@ -34,11 +34,13 @@ use crate::store::{MemoryStore, RoomMode, RoomSpec, Store, StoreError};
 use crate::tokens::{unix_now, Claims, TokenKeys};
 
 mod diagnostics;
+mod handover;
 mod identity;
 mod matchmaking;
 mod resume;
 
 pub use diagnostics::{ParticipantDiagnostics, RoomDiagnostics, StatsSummary};
+pub use handover::{GroupSnapshot, SessionSnapshot};
 
 /// Length of a peer id: 16 characters of `[A-Za-z0-9]`, about 95 bits of randomness.
 pub const PEER_ID_LEN: usize = 16;

@@ -340,6 +340,69 @@ async fn a_draining_instance_sends_its_clients_to_the_others_and_nothing_is_lost
     shutdown_all(servers).await;
 }
 
+/// A rolling restart of the instance that owns the room: it hands the room over, and
+/// both peers (one on it, one relayed through another instance) resume with nothing lost
+/// and nobody seeing the other leave.
+#[tokio::test]
+async fn draining_the_owner_hands_the_room_over_and_the_call_goes_on() {
+    let redis = RedisServer::start().await;
+    let mut servers = instances(&redis, 3).await;
+    let mut ada = servers[0].client().await;
+    let (ada_id, _, ada_session) = ada.join_with(&join_message("demo", "Ada")).await;
+    let mut bo = servers[1].client().await;
+    let (bo_id, _, bo_session) = bo.join_with(&join_message("demo", "Bo")).await;
+    assert!(matches!(ada.recv().await, ServerMessage::PeerJoined { .. }));
+    bo.signal(&ada_id, json!({"kind": "candidate", "n": 0}))
+        .await;
+    assert_eq!(signal_n(ada.recv().await, &bo_id), 0);
+
+    let owner = servers.remove(0);
+    let stopping = tokio::spawn(owner.shutdown());
+    match ada.next_frame().await {
+        Ok((None, ServerMessage::GoAway { .. })) => {}
+        other => panic!("expected goAway, got {other:?}"),
+    }
+    // Sent while the owner drains: kept in Ada's outbox, which moves with the room.
+    bo.signal(&ada_id, json!({"kind": "candidate", "n": 1}))
+        .await;
+    within("the owner to stop", stopping)
+        .await
+        .expect("shutdown task");
+    // Bo's socket was relayed to the old owner: closed so that Bo resumes.
+    let close = bo.expect_closed().await;
+    assert_eq!(close.map(|f| u16::from(f.code)), Some(1012));
+
+    // servers is now [i1, i2]: Ada comes back on i2, Bo on i1.
+    let ada_last = ada.last_seq.expect("seq");
+    drop(ada);
+    let mut ada = servers[1].client().await;
+    ada.send(&resume(&ada_session, ada_last)).await;
+    assert!(matches!(
+        ada.next_frame().await,
+        Ok((None, ServerMessage::Resumed { .. }))
+    ));
+    let (seq, message) = ada.next_frame().await.expect("open");
+    assert_eq!((seq, signal_n(message, &bo_id)), (Some(ada_last + 1), 1));
+
+    let bo_last = bo.last_seq.expect("seq");
+    let mut bo = servers[0].client().await;
+    bo.send(&resume(&bo_session, bo_last)).await;
+    assert!(matches!(
+        bo.next_frame().await,
+        Ok((None, ServerMessage::Resumed { .. }))
+    ));
+    bo.signal(&ada_id, json!({"kind": "candidate", "n": 2}))
+        .await;
+    let (seq, message) = ada.next_frame().await.expect("open");
+    assert_eq!((seq, signal_n(message, &bo_id)), (Some(ada_last + 2), 2));
+    ada.signal(&bo_id, json!({"kind": "candidate", "n": 3}))
+        .await;
+    assert_eq!(signal_n(bo.recv().await, &ada_id), 3);
+    ada.expect_silence(Duration::from_millis(200)).await; // nobody left
+    bo.expect_silence(Duration::from_millis(200)).await;
+    shutdown_all(servers).await;
+}
+
 #[tokio::test]
 async fn two_hundred_concurrent_queue_joins_on_two_instances_pair_everyone_exactly_once() {
     const PEOPLE: usize = 200;

@@ -52,6 +52,11 @@ pub enum Envelope {
     Session { conn: u64, attached: bool },
     /// Anyone -> owner: end room `room` (rooms API `DELETE`).
     EndRoom { room: String, reason: String },
+    /// A draining owner -> its successor: take over this group (a JSON
+    /// [`crate::state::GroupSnapshot`]).
+    Adopt { from: String, group: String },
+    /// Successor -> draining owner: group `name` is held here now.
+    Adopted { name: String },
 }
 
 impl Envelope {
@@ -98,6 +103,11 @@ mod tests {
                 room: "r".into(),
                 reason: "deleted".into(),
             },
+            Envelope::Adopt {
+                from: "a".into(),
+                group: "{}".into(),
+            },
+            Envelope::Adopted { name: "r".into() },
         ];
         for e in all {
             assert_eq!(Envelope::parse(&e.to_json()), Some(e));

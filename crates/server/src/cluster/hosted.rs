@@ -102,6 +102,14 @@ async fn run(
         let Some(Inbound::Frame(text)) = next else {
             break;
         };
+        if cluster
+            .handing_over
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            // This instance no longer holds sessions: like frames in flight on a socket
+            // that drops, these are lost; the client resumes on the new owner.
+            continue;
+        }
         let before = attached.lock().clone();
         let refusal = match ClientMessage::parse(&text) {
             Ok(message) => {

@@ -12,7 +12,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::{
-    instance_prefix, owner_key, session_key, Cluster, HEARTBEAT_EVERY, INSTANCE_TTL, KEY_TTL,
+    instance_prefix, instances_key, owner_key, session_key, Cluster, HEARTBEAT_EVERY, INSTANCE_TTL,
+    KEY_TTL,
 };
 use crate::state::AppState;
 
@@ -57,12 +58,15 @@ pub async fn run(cluster: Arc<Cluster>, state: Arc<AppState>) {
 async fn heartbeat(cluster: &Cluster) {
     let mut conn = cluster.conn.clone();
     let key = format!("{}{}", instance_prefix(), cluster.instance);
-    let mut set = redis::cmd("SET");
-    set.arg(key)
+    let mut pipe = redis::pipe();
+    pipe.cmd("SET")
+        .arg(key)
         .arg(1)
         .arg("PX")
-        .arg(INSTANCE_TTL.as_millis() as u64);
-    if let Err(e) = cluster.run(set.query_async::<()>(&mut conn)).await {
+        .arg(INSTANCE_TTL.as_millis() as u64)
+        .ignore();
+    pipe.sadd(instances_key(), &cluster.instance).ignore();
+    if let Err(e) = cluster.run(pipe.query_async::<()>(&mut conn)).await {
         tracing::debug!(error = %e, "cannot renew this instance's heartbeat");
     }
 }

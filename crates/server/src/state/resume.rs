@@ -116,7 +116,10 @@ impl AppState {
             return false; // a newer connection resumed the session
         }
         session.link = None;
-        if self.config.resume_window_ms > 0 && !self.shutdown.is_cancelled() {
+        // A single server that shuts down ends its sessions; an instance of a cluster
+        // keeps them to hand them over to the others.
+        let keep = !self.shutdown.is_cancelled() || self.cluster.is_some();
+        if self.config.resume_window_ms > 0 && keep {
             tracing::info!(peer, "connection dropped; waiting for resume");
             return true;
         }
