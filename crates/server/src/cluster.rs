@@ -50,8 +50,10 @@ pub const INSTANCE_TTL: Duration = Duration::from_secs(5);
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
 /// How long an owner or session key lives without renewal.
 pub const KEY_TTL: Duration = Duration::from_secs(30);
-/// Envelopes waiting to be published at most; beyond, the affected sockets are closed.
+/// Envelopes waiting to be published at most, and their bytes; beyond either (Redis
+/// slow or away), the affected sockets are closed instead of memory growing.
 const WRITE_QUEUE: usize = 65_536;
+const WRITE_QUEUE_BYTES: usize = 64 * 1024 * 1024;
 /// Frames waiting for one hosted connection at most.
 const HOSTED_INBOX: usize = 1_024;
 
@@ -109,6 +111,8 @@ pub struct Cluster {
     claim: Script,
     live_owner: Script,
     writes: mpsc::Sender<Command>,
+    /// Bytes of the envelopes in `writes`.
+    queued_bytes: std::sync::atomic::AtomicUsize,
     write_rx: Mutex<Option<mpsc::Receiver<Command>>>,
     /// Proxy side: this instance's sockets whose sessions live elsewhere, by connection id.
     proxied: Mutex<HashMap<u64, Proxied>>,
@@ -184,6 +188,7 @@ impl Cluster {
             claim: Script::new(CLAIM),
             live_owner: Script::new(LIVE_OWNER),
             writes,
+            queued_bytes: std::sync::atomic::AtomicUsize::new(0),
             write_rx: Mutex::new(Some(write_rx)),
             proxied: Mutex::new(HashMap::new()),
             hosted: Mutex::new(HashMap::new()),
@@ -281,15 +286,31 @@ impl Cluster {
 
     /// Sends `envelope` to `instance`. A full queue counts as a failed publish.
     pub fn send(&self, state: &Arc<AppState>, instance: &str, envelope: Envelope) {
+        let bytes = envelope.weight();
+        let queued = self.queued_bytes.fetch_add(bytes, Ordering::AcqRel);
+        if queued + bytes > WRITE_QUEUE_BYTES {
+            self.queued_bytes.fetch_sub(bytes, Ordering::AcqRel);
+            self.publish_failed(state, instance, envelope);
+            return;
+        }
         let command = Command::Publish {
             to: instance.to_owned(),
             envelope,
         };
-        if let Err(mpsc::error::TrySendError::Full(Command::Publish { to, envelope })) =
-            self.writes.try_send(command)
+        if let Err(
+            mpsc::error::TrySendError::Full(Command::Publish { to, envelope })
+            | mpsc::error::TrySendError::Closed(Command::Publish { to, envelope }),
+        ) = self.writes.try_send(command)
         {
+            self.queued_bytes.fetch_sub(bytes, Ordering::AcqRel);
             self.publish_failed(state, &to, envelope);
         }
+    }
+
+    /// The writer took `envelope` off the queue.
+    fn dequeued(&self, envelope: &Envelope) {
+        self.queued_bytes
+            .fetch_sub(envelope.weight(), Ordering::AcqRel);
     }
 
     /// Notes that session `session_id` lives here (for `resume` on other instances).
@@ -486,3 +507,6 @@ impl Cluster {
         (self.proxied.lock().len(), self.hosted.lock().len())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -65,6 +65,16 @@ impl Envelope {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// Roughly the bytes this envelope holds (for the writer's memory bound).
+    pub fn weight(&self) -> usize {
+        64 + match self {
+            Envelope::Frame { text, .. } | Envelope::Out { text, .. } => text.len(),
+            Envelope::Adopt { group, .. } => group.len(),
+            Envelope::Close { reason, .. } | Envelope::EndRoom { reason, .. } => reason.len(),
+            Envelope::Gone { .. } | Envelope::Session { .. } | Envelope::Adopted { .. } => 0,
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         serde_json::from_str(text).ok()
     }

@@ -82,6 +82,7 @@ pub async fn run(cluster: Arc<Cluster>, state: Arc<AppState>, mut rx: mpsc::Rece
         let mut counts = counts.into_iter();
         for command in batch {
             if let Command::Publish { to, envelope } = command {
+                cluster.dequeued(&envelope);
                 match counts.next() {
                     Some(receivers) if receivers > 0 => {
                         cluster.relay.sent_total.fetch_add(1, Ordering::Relaxed);
