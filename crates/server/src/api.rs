@@ -399,46 +399,15 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// `GET /metrics` in the Prometheus text format.
+/// `GET /metrics` in the OpenMetrics text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let gauges: Gauges = state.gauges();
+    if let Some(cluster) = &state.cluster {
+        cluster.update_gauges();
+    }
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        {
-            let mut body = state.metrics.render(gauges);
-            render_instance(&state, &mut body);
-            body
-        },
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        state.metrics.render(gauges),
     )
         .into_response()
-}
-
-/// The instance's identity line and, with Redis, the Redis metrics.
-fn render_instance(state: &AppState, out: &mut String) {
-    use std::fmt::Write;
-    let _ = writeln!(
-        out,
-        "# HELP steadyrtc_instance_info This instance's id and store (always 1).\n\
-         # TYPE steadyrtc_instance_info gauge\n\
-         steadyrtc_instance_info{{instance=\"{}\",store=\"{}\"}} 1",
-        escape_label(&state.instance_id),
-        state.store.kind()
-    );
-    if let Some(redis) = state.store.redis_stats() {
-        redis.render(out);
-    }
-    if let Some(cluster) = &state.cluster {
-        cluster.render(out);
-    }
-}
-
-/// A Prometheus label value: backslash, quote and newline escaped.
-fn escape_label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }

@@ -24,6 +24,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
 use tokio::sync::mpsc;
@@ -91,10 +94,12 @@ pub struct Proxied {
 /// Relay counts for `/metrics`.
 #[derive(Debug, Default)]
 pub struct RelayStats {
-    pub sent_total: AtomicU64,
-    pub received_total: AtomicU64,
-    pub failed_total: AtomicU64,
-    pub proxied_closed_total: AtomicU64,
+    pub sent_total: Counter,
+    pub received_total: Counter,
+    pub failed_total: Counter,
+    pub proxied_closed_total: Counter,
+    proxied: Gauge,
+    hosted: Gauge,
 }
 
 /// Why a route could not be decided.
@@ -361,7 +366,7 @@ impl Cluster {
     /// A publish did not reach its instance: close what depended on it, so that clients
     /// resume and the owner's outbox replays what was lost.
     fn publish_failed(&self, state: &Arc<AppState>, to: &str, envelope: Envelope) {
-        self.relay.failed_total.fetch_add(1, Ordering::Relaxed);
+        self.relay.failed_total.inc();
         match envelope {
             // We are the proxy: the owner missed a client frame.
             Envelope::Frame { conn, .. } => self.close_proxied(conn),
@@ -382,9 +387,7 @@ impl Cluster {
     fn close_proxied(&self, conn: u64) {
         let proxied = self.proxied.lock().get(&conn).cloned();
         if let Some(p) = proxied {
-            self.relay
-                .proxied_closed_total
-                .fetch_add(1, Ordering::Relaxed);
+            self.relay.proxied_closed_total.inc();
             if p.tx
                 .try_send(Outgoing::Close(1012, "signaling instance lost"))
                 .is_err()
@@ -409,7 +412,7 @@ impl Cluster {
 
     /// Acts on one envelope from another instance.
     fn receive(self: &Arc<Self>, state: &Arc<AppState>, envelope: Envelope) {
-        self.relay.received_total.fetch_add(1, Ordering::Relaxed);
+        self.relay.received_total.inc();
         match envelope {
             Envelope::Frame { from, conn, text } => hosted::frame(self, state, from, conn, text),
             Envelope::Gone { from, conn } => hosted::end(self, state, &from, conn),
@@ -452,54 +455,54 @@ impl Cluster {
         }
     }
 
-    /// Appends the relay metrics in the Prometheus text format.
-    pub fn render(&self, out: &mut String) {
-        use std::fmt::Write;
-        let (proxied, hosted) = self.counts();
-        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        for (name, kind, help, value) in [
+    /// Adds the relay metrics to `registry`.
+    pub fn register(&self, registry: &mut Registry) {
+        let r = &self.relay;
+        for (name, help, counter) in [
             (
-                "steadyrtc_relay_sent_total",
-                "counter",
+                "steadyrtc_relay_sent",
                 "Envelopes published to other instances and received there.",
-                load(&self.relay.sent_total),
+                &r.sent_total,
             ),
             (
-                "steadyrtc_relay_received_total",
-                "counter",
+                "steadyrtc_relay_received",
                 "Envelopes received from other instances.",
-                load(&self.relay.received_total),
+                &r.received_total,
             ),
             (
-                "steadyrtc_relay_failed_total",
-                "counter",
+                "steadyrtc_relay_failed",
                 "Envelopes that did not reach their instance (the connections concerned resume).",
-                load(&self.relay.failed_total),
+                &r.failed_total,
             ),
             (
-                "steadyrtc_relay_closed_total",
-                "counter",
+                "steadyrtc_relay_closed",
                 "Sockets closed here because their relay was lost.",
-                load(&self.relay.proxied_closed_total),
-            ),
-            (
-                "steadyrtc_relay_proxied",
-                "gauge",
-                "Sockets here whose sessions live on other instances.",
-                proxied as u64,
-            ),
-            (
-                "steadyrtc_relay_hosted",
-                "gauge",
-                "Connections of other instances whose sessions live here.",
-                hosted as u64,
+                &r.proxied_closed_total,
             ),
         ] {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
+            registry.register(name, help, counter.clone());
         }
+        registry.register(
+            "steadyrtc_relay_proxied",
+            "Sockets here whose sessions live on other instances.",
+            r.proxied.clone(),
+        );
+        registry.register(
+            "steadyrtc_relay_hosted",
+            "Connections of other instances whose sessions live here.",
+            r.hosted.clone(),
+        );
+    }
+
+    /// Sets the relay gauges before `/metrics` renders.
+    pub fn update_gauges(&self) {
+        let (proxied, hosted) = self.counts();
+        self.relay
+            .proxied
+            .set(i64::try_from(proxied).unwrap_or(i64::MAX));
+        self.relay
+            .hosted
+            .set(i64::try_from(hosted).unwrap_or(i64::MAX));
     }
 
     /// How many sockets this instance proxies and how many connections it hosts.

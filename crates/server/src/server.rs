@@ -88,6 +88,7 @@ impl Server {
                 let mut state = AppState::with_store(config, Arc::new(store));
                 let cluster = Cluster::new(&url, state.instance_id.clone(), timeout, stats)
                     .map_err(ServerError::Store)?;
+                cluster.register(state.metrics.registry_mut());
                 state.cluster = Some(Arc::new(cluster));
                 state
             }

@@ -82,14 +82,8 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, ip: IpAddr) {
         let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
         return;
     }
-    state
-        .metrics
-        .connections_open
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    state
-        .metrics
-        .connections_total
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    state.metrics.connections_open.inc();
+    state.metrics.connections_total.inc();
 
     let (tx, rx) = mpsc::channel(config.max_unacked + 64);
     let stop = CancellationToken::new();
@@ -127,10 +121,7 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, ip: IpAddr) {
         let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
     }
     state.ips.lock().disconnect(ip);
-    state
-        .metrics
-        .connections_open
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    state.metrics.connections_open.dec();
 }
 
 /// A connection (local, or hosted for another instance's socket) ended without `leave`:
@@ -406,10 +397,7 @@ impl Connection {
         }
         if self.abuse.strike(std::time::Instant::now()) {
             tracing::warn!(peer = self.peer_id(), ip = %self.ip, "closing an abusive connection");
-            self.state
-                .metrics
-                .abuse_closes_total
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.state.metrics.abuse_closes_total.inc();
             return Some(End::Abuse);
         }
         None

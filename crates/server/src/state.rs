@@ -195,6 +195,11 @@ impl AppState {
             .instance_id
             .clone()
             .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 8));
+        let mut metrics = Metrics::default();
+        metrics.register_instance(&instance_id, store.kind());
+        if let Some(redis) = store.redis_stats() {
+            redis.register(metrics.registry_mut());
+        }
         Self {
             keys: TokenKeys::new(secret.as_bytes()),
             static_ice,
@@ -203,7 +208,7 @@ impl AppState {
             cluster: None,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
-            metrics: Metrics::default(),
+            metrics,
             ips: Mutex::new(IpTable::default()),
             started: Instant::now(),
             epochs: AtomicU64::new(1),

@@ -160,7 +160,7 @@ async fn metrics_count_connections_messages_errors_resumes_and_reports() {
             assert!(response
                 .header("content-type")
                 .unwrap_or_default()
-                .starts_with("text/plain; version=0.0.4"));
+                .starts_with("application/openmetrics-text; version=1.0.0"));
             let text = String::from_utf8(response.body).unwrap();
             if wanted.iter().all(|w| text.lines().any(|l| l == *w)) {
                 return text;
@@ -170,6 +170,11 @@ async fn metrics_count_connections_messages_errors_resumes_and_reports() {
     })
     .await;
     assert!(text.contains("# TYPE steadyrtc_session_duration_seconds histogram"));
+    assert!(
+        text.contains("steadyrtc_connections_accepted_total 3"),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"), "OpenMetrics ends with # EOF");
     server.shutdown().await;
 }
 

@@ -7,7 +7,6 @@
 //! that fails, or that no subscriber received (the instance is gone or reconnecting),
 //! is reported to [`Cluster::publish_failed`]: the relay never drops silently.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -85,7 +84,7 @@ pub async fn run(cluster: Arc<Cluster>, state: Arc<AppState>, mut rx: mpsc::Rece
                 cluster.dequeued(&envelope);
                 match counts.next() {
                     Some(receivers) if receivers > 0 => {
-                        cluster.relay.sent_total.fetch_add(1, Ordering::Relaxed);
+                        cluster.relay.sent_total.inc();
                     }
                     _ => cluster.publish_failed(&state, &to, envelope),
                 }

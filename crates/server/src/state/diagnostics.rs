@@ -4,7 +4,6 @@
 //! This part decides what operators see; it never changes state.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 use steadyrtc_protocol::Role;
@@ -132,16 +131,15 @@ impl AppState {
                 }
             }
         }
-        let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
         StatsSummary {
-            connections: load(&self.metrics.connections_open),
+            connections: u64::try_from(self.metrics.connections_open.get()).unwrap_or(0),
             rooms: gauges.rooms,
             participants: gauges.participants,
             sessions_detached: gauges.sessions_detached,
             queue_length: gauges.queue_length,
-            resumes_ok: load(&self.metrics.resumes_ok),
-            resumes_failed: load(&self.metrics.resumes_failed),
-            matches: load(&self.metrics.matches_total),
+            resumes_ok: self.metrics.resumes_ok.get(),
+            resumes_failed: self.metrics.resumes_failed.get(),
+            matches: self.metrics.matches_total.get(),
             reported_states,
             uptime_secs,
         }

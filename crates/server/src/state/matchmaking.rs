@@ -171,9 +171,7 @@ impl AppState {
                 s.last_seen = Instant::now();
             }
         }
-        self.metrics
-            .matches_total
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.metrics.matches_total.inc();
         tracing::info!(room, a = %first.id, b = %second.id, "matched");
         self.deliver(
             hub,

@@ -5,7 +5,6 @@
 //! in order, before anything new, and that only the newest connection of a session
 //! counts (each attach has an epoch; stale detaches and expiries do nothing).
 
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use steadyrtc_protocol::{ErrorCode, LeaveReason, ServerMessage, PROTOCOL_VERSION};
@@ -36,7 +35,7 @@ impl AppState {
         let Some((peer_id, session)) =
             found.and_then(|id| hub.sessions.get_mut(&id).map(|s| (id, s)))
         else {
-            self.metrics.resumes_failed.fetch_add(1, Ordering::Relaxed);
+            self.metrics.resumes_failed.inc();
             return Err(Refusal::new(
                 ErrorCode::UnknownSession,
                 "no such session (it may have timed out): join again",
@@ -75,7 +74,7 @@ impl AppState {
             ok = ok && link.tx.try_send(Outgoing::Text(text.clone())).is_ok();
         }
         if !ok {
-            self.metrics.resumes_failed.fetch_add(1, Ordering::Relaxed);
+            self.metrics.resumes_failed.inc();
             return Err(Refusal::new(
                 ErrorCode::Internal,
                 "cannot replay the missed messages on this connection",
@@ -84,7 +83,7 @@ impl AppState {
         session.link = Some(link);
         session.epoch = epoch;
         session.last_seen = Instant::now();
-        self.metrics.resumes_ok.fetch_add(1, Ordering::Relaxed);
+        self.metrics.resumes_ok.inc();
         tracing::info!(peer = %peer_id, replayed = session.outbox.len(), "resumed");
         Ok(Attached { peer_id, epoch })
     }

@@ -9,17 +9,18 @@
 //! counts commands, errors and latency for `/metrics`. It never panics on a reply.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use parking_lot::Mutex;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, RedisResult, Script};
 
 use super::{RoomSpec, Store, StoreError};
-use crate::metrics::{Histogram, REDIS_BUCKETS};
+use crate::metrics::REDIS_BUCKETS;
 
 /// The prefix of every key this server writes.
 pub const KEY_PREFIX: &str = "steadyrtc:";
@@ -33,53 +34,48 @@ return 0
 ";
 
 /// What `/metrics` shows about Redis: commands, failures and their latency.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RedisStats {
-    pub commands_total: AtomicU64,
-    pub errors_total: AtomicU64,
-    latency: Mutex<Histogram>,
+    pub commands_total: Counter,
+    pub errors_total: Counter,
+    latency: Histogram,
 }
 
 impl Default for RedisStats {
     fn default() -> Self {
         Self {
-            commands_total: AtomicU64::new(0),
-            errors_total: AtomicU64::new(0),
-            latency: Mutex::new(Histogram::new(&REDIS_BUCKETS)),
+            commands_total: Counter::default(),
+            errors_total: Counter::default(),
+            latency: Histogram::new(REDIS_BUCKETS),
         }
     }
 }
 
 impl RedisStats {
     pub(crate) fn record(&self, took: Duration, ok: bool) {
-        self.commands_total.fetch_add(1, Ordering::Relaxed);
+        self.commands_total.inc();
         if !ok {
-            self.errors_total.fetch_add(1, Ordering::Relaxed);
+            self.errors_total.inc();
         }
-        self.latency.lock().observe(took.as_secs_f64());
+        self.latency.observe(took.as_secs_f64());
     }
 
-    /// Appends the Redis metrics in the Prometheus text format.
-    pub fn render(&self, out: &mut String) {
-        use std::fmt::Write;
-        let _ = writeln!(
-            out,
-            "# HELP steadyrtc_redis_commands_total Redis commands sent (scripts count once).\n\
-             # TYPE steadyrtc_redis_commands_total counter\n\
-             steadyrtc_redis_commands_total {}",
-            self.commands_total.load(Ordering::Relaxed)
+    /// Adds these metrics to `registry`.
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "steadyrtc_redis_commands",
+            "Redis commands sent (a script or pipeline counts once).",
+            self.commands_total.clone(),
         );
-        let _ = writeln!(
-            out,
-            "# HELP steadyrtc_redis_errors_total Redis commands that failed or timed out.\n\
-             # TYPE steadyrtc_redis_errors_total counter\n\
-             steadyrtc_redis_errors_total {}",
-            self.errors_total.load(Ordering::Relaxed)
+        registry.register(
+            "steadyrtc_redis_errors",
+            "Redis commands that failed or timed out.",
+            self.errors_total.clone(),
         );
-        self.latency.lock().render(
-            out,
+        registry.register(
             "steadyrtc_redis_latency_seconds",
             "Time from sending a Redis command to its reply (or failure).",
+            self.latency.clone(),
         );
     }
 }
