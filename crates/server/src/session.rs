@@ -348,7 +348,16 @@ impl Connection {
                 match cluster.session_owner(session_id).await {
                     Ok(Some(owner)) => Ok(owner),
                     Ok(None) => return Ok(false),
-                    Err(e) => Err(e),
+                    Err(e) => {
+                        // The session may well live on (on another instance): rather
+                        // than refuse `resume` (a client then abandons the session),
+                        // close so that the client retries with its backoff.
+                        let _ = self
+                            .link
+                            .tx
+                            .try_send(Outgoing::Close(1012, "signaling instance lost"));
+                        Err(e)
+                    }
                 }
             }
             _ => return Ok(false),

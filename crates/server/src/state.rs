@@ -278,7 +278,10 @@ impl AppState {
         room: &str,
         token: Option<&str>,
     ) -> Result<Claims, Refusal> {
-        if self.shutdown.is_cancelled() {
+        // A draining instance of a cluster still opens sessions in the rooms it owns
+        // (they reach it relayed from the others): they move with the room when it is
+        // handed over. A single server refuses them.
+        if self.shutdown.is_cancelled() && self.cluster.is_none() {
             return Err(Refusal::new(
                 ErrorCode::ShuttingDown,
                 "the server is shutting down; try again shortly",

@@ -17,11 +17,20 @@ use steadyrtc_protocol::{
 
 /// `n` instances named i0, i1, ... on one Redis, with generous rates and a resume window.
 async fn instances(redis: &RedisServer, n: usize) -> Vec<TestServer> {
+    instances_with(redis, n, |_| {}).await
+}
+
+/// [`instances`], with `adjust` applied to each configuration.
+async fn instances_with(
+    redis: &RedisServer,
+    n: usize,
+    adjust: impl Fn(&mut steadyrtc_server::Config),
+) -> Vec<TestServer> {
     let mut servers = Vec::new();
     for i in 0..n {
         let url = redis.url();
         servers.push(
-            TestServer::start(move |c| {
+            TestServer::start(|c| {
                 c.redis_url = Some(url);
                 c.instance_id = Some(format!("i{i}"));
                 c.resume_window_ms = 10_000;
@@ -30,6 +39,7 @@ async fn instances(redis: &RedisServer, n: usize) -> Vec<TestServer> {
                 c.rate_per_ip = 100_000;
                 c.burst_per_ip = 100_000;
                 c.max_connections_per_ip = 1_000;
+                adjust(c);
             })
             .await,
         );
@@ -340,13 +350,24 @@ async fn a_draining_instance_sends_its_clients_to_the_others_and_nothing_is_lost
     shutdown_all(servers).await;
 }
 
-/// A rolling restart of the instance that owns the room: it hands the room over, and
-/// both peers (one on it, one relayed through another instance) resume with nothing lost
-/// and nobody seeing the other leave.
+/// Reads until the server closes the connection (numbered messages are taken in, so
+/// `last_seq` counts them); returns the close code.
+async fn until_closed(c: &mut Client) -> Option<u16> {
+    loop {
+        match c.next_frame().await {
+            Ok(_) => continue,
+            Err(frame) => return frame.map(|f| u16::from(f.code)),
+        }
+    }
+}
+
+/// A rolling restart of the instance that owns the room: it still takes a newcomer while
+/// it drains, then hands the room over, and every peer (one on it, two relayed through
+/// another instance) resumes with nothing lost and nobody seeing anyone leave.
 #[tokio::test]
 async fn draining_the_owner_hands_the_room_over_and_the_call_goes_on() {
     let redis = RedisServer::start().await;
-    let mut servers = instances(&redis, 3).await;
+    let mut servers = instances_with(&redis, 3, |c| c.drain_ms = 1_000).await;
     let mut ada = servers[0].client().await;
     let (ada_id, _, ada_session) = ada.join_with(&join_message("demo", "Ada")).await;
     let mut bo = servers[1].client().await;
@@ -365,14 +386,18 @@ async fn draining_the_owner_hands_the_room_over_and_the_call_goes_on() {
     // Sent while the owner drains: kept in Ada's outbox, which moves with the room.
     bo.signal(&ada_id, json!({"kind": "candidate", "n": 1}))
         .await;
+    // A newcomer relayed to the draining owner is still let in; the room takes it along.
+    let mut cy = servers[0].client().await;
+    let (cy_id, peers, cy_session) = cy.join_with(&join_message("demo", "Cy")).await;
+    assert_eq!(peers.len(), 2, "{peers:?}");
     within("the owner to stop", stopping)
         .await
         .expect("shutdown task");
-    // Bo's socket was relayed to the old owner: closed so that Bo resumes.
-    let close = bo.expect_closed().await;
-    assert_eq!(close.map(|f| u16::from(f.code)), Some(1012));
+    // The sockets relayed to the old owner are closed so that their clients resume.
+    assert_eq!(until_closed(&mut bo).await, Some(1012));
+    assert_eq!(until_closed(&mut cy).await, Some(1012));
 
-    // servers is now [i1, i2]: Ada comes back on i2, Bo on i1.
+    // servers is now [i1, i2]: Ada comes back on i2, Bo and Cy on i1.
     let ada_last = ada.last_seq.expect("seq");
     drop(ada);
     let mut ada = servers[1].client().await;
@@ -381,25 +406,43 @@ async fn draining_the_owner_hands_the_room_over_and_the_call_goes_on() {
         ada.next_frame().await,
         Ok((None, ServerMessage::Resumed { .. }))
     ));
-    let (seq, message) = ada.next_frame().await.expect("open");
-    assert_eq!((seq, signal_n(message, &bo_id)), (Some(ada_last + 1), 1));
+    // Missed while away, in whichever order the owner took them: Bo's signal, Cy's join.
+    let mut missed = Vec::new();
+    for expected in [ada_last + 1, ada_last + 2] {
+        let (seq, message) = ada.next_frame().await.expect("open");
+        assert_eq!(seq, Some(expected), "no gap, no repeat");
+        missed.push(match message {
+            ServerMessage::Signal { data, .. } => format!("signal {}", data["n"]),
+            ServerMessage::PeerJoined { peer } => format!("joined {}", peer.name),
+            other => panic!("unexpected {other:?}"),
+        });
+    }
+    missed.sort();
+    assert_eq!(missed, ["joined Cy", "signal 1"]);
 
-    let bo_last = bo.last_seq.expect("seq");
-    let mut bo = servers[0].client().await;
-    bo.send(&resume(&bo_session, bo_last)).await;
-    assert!(matches!(
-        bo.next_frame().await,
-        Ok((None, ServerMessage::Resumed { .. }))
-    ));
+    for (session, last) in [(&bo_session, bo.last_seq), (&cy_session, cy.last_seq)] {
+        let mut c = servers[0].client().await;
+        c.send(&resume(session, last.expect("seq"))).await;
+        assert!(matches!(
+            c.next_frame().await,
+            Ok((None, ServerMessage::Resumed { .. }))
+        ));
+        if session == &bo_session {
+            bo = c;
+        } else {
+            cy = c;
+        }
+    }
     bo.signal(&ada_id, json!({"kind": "candidate", "n": 2}))
         .await;
     let (seq, message) = ada.next_frame().await.expect("open");
-    assert_eq!((seq, signal_n(message, &bo_id)), (Some(ada_last + 2), 2));
-    ada.signal(&bo_id, json!({"kind": "candidate", "n": 3}))
+    assert_eq!((seq, signal_n(message, &bo_id)), (Some(ada_last + 3), 2));
+    ada.signal(&cy_id, json!({"kind": "candidate", "n": 3}))
         .await;
-    assert_eq!(signal_n(bo.recv().await, &ada_id), 3);
-    ada.expect_silence(Duration::from_millis(200)).await; // nobody left
-    bo.expect_silence(Duration::from_millis(200)).await;
+    assert_eq!(signal_n(cy.recv().await, &ada_id), 3);
+    for c in [&mut ada, &mut bo, &mut cy] {
+        c.expect_silence(Duration::from_millis(200)).await; // nobody left
+    }
     shutdown_all(servers).await;
 }
 

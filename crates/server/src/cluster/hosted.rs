@@ -106,8 +106,27 @@ async fn run(
             .handing_over
             .load(std::sync::atomic::Ordering::Acquire)
         {
-            // This instance no longer holds sessions: like frames in flight on a socket
-            // that drops, these are lost; the client resumes on the new owner.
+            // This instance no longer holds sessions. A session-opening message is told
+            // to try again (the next attempt finds the new owner); anything else is lost
+            // like frames in flight on a socket that drops (the client resumes).
+            let opening = ClientMessage::parse(&text).is_ok_and(|m| {
+                matches!(
+                    m,
+                    ClientMessage::Join { .. }
+                        | ClientMessage::Resume { .. }
+                        | ClientMessage::QueueJoin { .. }
+                )
+            });
+            if opening {
+                let refusal = Refusal::new(
+                    ErrorCode::Unavailable,
+                    "the room's signaling instance is moving; try again",
+                );
+                let _ = link
+                    .tx
+                    .try_send(Outgoing::Text(refusal.to_message().to_json().into()));
+                let _ = link.tx.try_send(Outgoing::Session(false));
+            }
             continue;
         }
         let before = attached.lock().clone();
