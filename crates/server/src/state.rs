@@ -37,6 +37,7 @@ mod diagnostics;
 mod handover;
 mod identity;
 mod matchmaking;
+mod ownership;
 mod resume;
 
 pub use diagnostics::{ParticipantDiagnostics, RoomDiagnostics, StatsSummary};
@@ -232,27 +233,6 @@ impl AppState {
             rooms: hub.rooms.room_count(),
             peers: hub.rooms.peer_count(),
         }
-    }
-
-    /// Whether session `session_id` lives on this instance.
-    pub fn has_session(&self, session_id: &str) -> bool {
-        self.hub().by_session_id.contains_key(session_id)
-    }
-
-    /// What this instance owns in the cluster: the rooms with members and the match
-    /// queues with sessions (their owner keys), and its session ids.
-    pub fn cluster_keys(&self) -> (Vec<String>, Vec<String>) {
-        let hub = self.hub();
-        let mut rooms: Vec<String> = hub
-            .sessions
-            .keys()
-            .filter_map(|peer| hub.rooms.room_of(peer).map(str::to_owned))
-            .chain(hub.sessions.values().filter_map(|s| s.lobby.clone()))
-            .collect();
-        rooms.sort();
-        rooms.dedup();
-        let sessions = hub.by_session_id.keys().cloned().collect();
-        (rooms, sessions)
     }
 
     /// The gauges `/metrics` shows.
