@@ -284,6 +284,50 @@ impl Cluster {
         self.run(call.invoke_async(&mut conn)).await
     }
 
+    /// Which of `rooms` another live instance owns (two round trips, whatever their
+    /// number).
+    pub async fn owned_elsewhere(
+        &self,
+        rooms: &[&str],
+    ) -> Result<std::collections::HashSet<String>, ClusterError> {
+        let mut result = std::collections::HashSet::new();
+        if rooms.is_empty() {
+            return Ok(result);
+        }
+        let mut conn = self.conn.clone();
+        let keys: Vec<String> = rooms.iter().map(|r| owner_key(r)).collect();
+        let owners: Vec<Option<String>> = self
+            .run(redis::cmd("MGET").arg(&keys).query_async(&mut conn))
+            .await?;
+        let mut others: Vec<String> = owners
+            .iter()
+            .flatten()
+            .filter(|o| **o != self.instance)
+            .cloned()
+            .collect();
+        others.sort();
+        others.dedup();
+        if others.is_empty() {
+            return Ok(result);
+        }
+        let mut pipe = redis::pipe();
+        for o in &others {
+            pipe.exists(format!("{}{o}", instance_prefix()));
+        }
+        let alive: Vec<bool> = self.run(pipe.query_async(&mut conn)).await?;
+        let alive: std::collections::HashSet<&String> = others
+            .iter()
+            .zip(alive)
+            .filter_map(|(o, a)| a.then_some(o))
+            .collect();
+        for (room, owner) in rooms.iter().zip(&owners) {
+            if owner.as_ref().is_some_and(|o| alive.contains(o)) {
+                result.insert((*room).to_owned());
+            }
+        }
+        Ok(result)
+    }
+
     /// Queues `command` for the writer; false if the queue is full (Redis too slow).
     fn write(&self, command: Command) -> bool {
         self.writes.try_send(command).is_ok()

@@ -544,11 +544,11 @@ impl AppState {
         members.len()
     }
 
-    /// Removes API rooms that have been empty longer than their empty timeout. Only with
-    /// the memory store: with a shared store this instance cannot tell whether a room is
-    /// empty on the others, and a room in use must never be removed.
+    /// Removes API rooms that have been empty longer than their empty timeout. In a
+    /// cluster, a room owned by another live instance never counts as empty here (a room
+    /// in use must never be removed); its owner sweeps it.
     pub async fn sweep_empty_rooms(&self) {
-        if self.store.redis_stats().is_some() {
+        if self.store.redis_stats().is_some() && self.cluster.is_none() {
             return;
         }
         let now = Instant::now();
@@ -559,11 +559,30 @@ impl AppState {
                 return;
             }
         };
+        // In a cluster a room lives on its owner: one owned by another live instance may
+        // have members there, so it is not empty here.
+        let elsewhere = match &self.cluster {
+            None => std::collections::HashSet::new(),
+            Some(cluster) => {
+                let names: Vec<&str> = specs
+                    .iter()
+                    .filter(|s| s.empty_timeout_secs > 0)
+                    .map(|s| s.name.as_str())
+                    .collect();
+                match cluster.owned_elsewhere(&names).await {
+                    Ok(set) => set,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "cannot sweep empty rooms now");
+                        return;
+                    }
+                }
+            }
+        };
         let mut expired = Vec::new();
         {
             let mut hub = self.hub();
             for spec in specs {
-                let live = hub.rooms.room(&spec.name).is_some();
+                let live = hub.rooms.room(&spec.name).is_some() || elsewhere.contains(&spec.name);
                 if live || spec.empty_timeout_secs == 0 {
                     hub.empty_since.remove(&spec.name);
                     continue;

@@ -500,6 +500,56 @@ async fn two_hundred_concurrent_queue_joins_on_two_instances_pair_everyone_exact
     shutdown_all(servers).await;
 }
 
+/// API rooms with an empty timeout: removed once empty everywhere, by whichever instance
+/// sees that, but never while members sit on another instance.
+#[tokio::test]
+async fn an_api_room_is_removed_when_empty_everywhere_and_never_while_in_use_elsewhere() {
+    let redis = RedisServer::start().await;
+    let servers = instances(&redis, 2).await;
+    let auth = api_auth();
+    for name in ["busy", "idle"] {
+        let body = format!(r#"{{"name":"{name}","emptyTimeoutSecs":1}}"#);
+        let created = http(
+            servers[0].addr,
+            "POST",
+            "/api/rooms",
+            &[("Authorization", &auth)],
+            Some(&body),
+        )
+        .await;
+        assert_eq!(created.status, 201);
+    }
+    let mut ada = servers[1].client().await;
+    ada.join("busy", "Ada").await; // the room lives on i1 now
+    let status = |room: &'static str| {
+        let auth = auth.clone();
+        let addr = servers[0].addr;
+        async move {
+            let path = format!("/api/rooms/{room}");
+            http(addr, "GET", &path, &[("Authorization", &auth)], None)
+                .await
+                .status
+        }
+    };
+    within("the idle room to be removed", async {
+        while status("idle").await != 404 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    // Both instances have swept "busy" for more than its timeout by now, and once more:
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(status("busy").await, 200, "in use on i1: kept");
+    ada.send(&ClientMessage::Leave {}).await;
+    within("the room left empty to be removed", async {
+        while status("busy").await != 404 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    shutdown_all(servers).await;
+}
+
 #[tokio::test]
 async fn redis_killed_and_restarted_under_two_instances() {
     let mut redis = RedisServer::start().await;

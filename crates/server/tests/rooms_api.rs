@@ -1,8 +1,7 @@
 //! The rooms API (issue point 2): create with options, read, delete (participants are
 //! told why), and the modes: broadcast visibility, max participants, match-only rooms.
-//! Each runs against the memory store and the Redis store; the empty-room timeout is
-//! memory-only (with a shared store an instance cannot tell that a room is empty
-//! everywhere).
+//! Each runs against the memory store and the Redis store, except the empty-room timeout
+//! (here on one instance; across instances in `cluster.rs`).
 
 mod common;
 
