@@ -3,7 +3,9 @@
 # already there. Idempotent: a second run prints one line and changes nothing.
 #
 #   scripts/setup.sh          wasm32 target, wasm-bindgen-cli (pinned), npm packages
-#   scripts/setup.sh --test   the above plus chromium, chromium-driver, firefox-esr, and for
+#   scripts/setup.sh --test   the above plus chromium, chromium-driver, firefox-esr,
+#                             redis-server (the server's Redis store tests start their own
+#                             on a free port; the system service is never used), and for
 #                             the network lab coturn, nftables, iproute2 (apt, needs root)
 #                             and geckodriver (cargo), and a Python venv with the
 #                             conformance test's packages (target/conformance-venv, pip),
@@ -12,7 +14,8 @@
 # Not on Debian, or not root? Install by hand: Rust with rustup, Node.js >= 20,
 # `rustup target add wasm32-unknown-unknown`, `cargo install wasm-bindgen-cli --version V`
 # (V = the wasm-bindgen version in Cargo.lock), `npm ci`; for tests also Chromium with
-# its chromedriver, Firefox and `cargo install geckodriver`, and for the network lab
+# its chromedriver, Firefox and `cargo install geckodriver`, redis-server (Redis 7) for the
+# server's Redis tests, and for the network lab
 # coturn (turnserver), nftables (nft) and iproute2 (ip, tc), and for the conformance test
 # Python 3.11+ with its venv module, and for the consumer app `npm ci` in tests/consumer.
 # Point CHROMIUM, CHROMEDRIVER and GECKODRIVER at them if they are not at /usr/bin.
@@ -31,7 +34,7 @@ command -v node >/dev/null || die "node not found: install Node.js 20 or newer"
 # --- Debian packages (tests only) ---------------------------------------------------
 if [ "$want_test" = 1 ]; then
   missing=()
-  for pkg in chromium chromium-driver firefox-esr coturn nftables iproute2; do
+  for pkg in chromium chromium-driver firefox-esr redis-server coturn nftables iproute2; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
   done
   if [ "${#missing[@]}" -gt 0 ]; then

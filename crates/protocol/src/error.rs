@@ -61,11 +61,14 @@ pub enum ErrorCode {
     DuplicateIdentity,
     /// Something failed inside the server; the connection stays usable.
     Internal,
+    /// The server cannot reach the store it shares with other instances (Redis), so it
+    /// opens no new session now; try again shortly. Existing sessions go on.
+    Unavailable,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order (documentation and exhaustive tests use it).
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::BadJson,
         ErrorCode::UnknownType,
         ErrorCode::InvalidMessage,
@@ -91,6 +94,7 @@ impl ErrorCode {
         ErrorCode::ShuttingDown,
         ErrorCode::DuplicateIdentity,
         ErrorCode::Internal,
+        ErrorCode::Unavailable,
     ];
 
     /// The wire string of this code, e.g. `"badJson"`.
@@ -121,6 +125,7 @@ impl ErrorCode {
             ErrorCode::ShuttingDown => "shuttingDown",
             ErrorCode::DuplicateIdentity => "duplicateIdentity",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
         }
     }
 }

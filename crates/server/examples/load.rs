@@ -11,6 +11,10 @@
 //! Options: `--clients 1000 --rooms 100 --secs 10 --rate 10` (signals per client per
 //! second). With `--server-pid` the memory figure is the server's own RSS growth; in
 //! process it includes the clients' side of every connection too (an upper bound).
+//!
+//! Several instances: `--instances 3 --redis-url redis://127.0.0.1:6379` starts three
+//! in-process servers sharing that Redis and spreads the clients over them round robin,
+//! so most pairs relay between instances.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -33,6 +37,8 @@ struct Options {
     url: Option<String>,
     secret: String,
     server_pid: Option<u32>,
+    instances: usize,
+    redis_url: Option<String>,
 }
 
 fn options() -> Options {
@@ -44,6 +50,8 @@ fn options() -> Options {
         url: None,
         secret: "load-test-secret-0123456789".into(),
         server_pid: None,
+        instances: 1,
+        redis_url: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -56,6 +64,8 @@ fn options() -> Options {
             "--url" => o.url = Some(value),
             "--secret" => o.secret = value,
             "--server-pid" => o.server_pid = Some(value.parse().expect("--server-pid PID")),
+            "--instances" => o.instances = value.parse().expect("--instances N"),
+            "--redis-url" => o.redis_url = Some(value),
             other => panic!("unknown option {other}"),
         }
     }
@@ -237,9 +247,16 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async move {
-        let (url, _server) = match &o.url {
-            Some(url) => (url.clone(), None),
+        assert!(
+            o.instances <= 1 || o.redis_url.is_some(),
+            "--instances needs --redis-url"
+        );
+        let (urls, _servers) = match &o.url {
+            Some(url) => (vec![url.clone()], Vec::new()),
             None => {
+                let mut urls = Vec::new();
+                let mut handles = Vec::new();
+                for i in 0..o.instances.max(1) {
                 let config = Config {
                     port: 0,
                     dev: true,
@@ -252,12 +269,19 @@ fn main() {
                     burst_per_ip: 10_000_000,
                     www_dir: std::env::temp_dir(),
                     pkg_dir: std::env::temp_dir(),
+                    redis_url: o.redis_url.clone(),
+                    instance_id: Some(format!("load-{i}")),
                     ..Config::default()
                 };
                 let server = Server::bind(config).await.expect("bind");
-                let url = format!("ws://{}/ws", server.local_addr());
-                let handle = tokio::spawn(server.run_until(std::future::pending()));
-                (url, Some(handle))
+                urls.push(format!("ws://{}/ws", server.local_addr()));
+                handles.push(tokio::spawn(server.run_until(std::future::pending())));
+                }
+                if o.instances > 1 {
+                    // An instance takes relayed traffic once it announces itself.
+                    tokio::time::sleep(Duration::from_millis(1_500)).await;
+                }
+                (urls, handles)
             }
         };
         let rss_before = rss_kib(o.server_pid);
@@ -283,7 +307,7 @@ fn main() {
                 })
                 .expect("token");
             tasks.push(tokio::spawn(client(
-                url.clone(),
+                urls[i % urls.len()].clone(),
                 token,
                 room,
                 joined.clone(),
@@ -297,8 +321,8 @@ fn main() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let rss_connected = rss_kib(o.server_pid);
         println!(
-            "{} clients joined {} rooms; exchanging signals for {} s at {} per client per second",
-            o.clients, o.rooms, o.secs, o.rate
+            "{} clients joined {} rooms on {} instance(s); exchanging signals for {} s at {} per client per second",
+            o.clients, o.rooms, urls.len(), o.secs, o.rate
         );
         let started = Instant::now();
         start.wait().await;

@@ -227,7 +227,7 @@ pub async fn create_room(
         empty_timeout_secs: req.empty_timeout_secs.unwrap_or(300).min(86_400 * 30),
         created_at: unix_now(),
     };
-    match state.store.create_room(spec.clone()) {
+    match state.store.create_room(spec.clone()).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(spec))),
         Err(StoreError::Exists) => Err(ApiError(
             StatusCode::CONFLICT,
@@ -239,7 +239,18 @@ pub async fn create_room(
             ErrorCode::TooManyRooms,
             "the server holds as many rooms as it may".into(),
         )),
+        Err(e @ StoreError::Unavailable(_)) => Err(store_unavailable(&e)),
     }
+}
+
+/// The answer when the store does not answer: 503 `unavailable`.
+fn store_unavailable(e: &StoreError) -> ApiError {
+    tracing::warn!(error = %e, "an API call failed: the store does not answer");
+    ApiError(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Unavailable,
+        "the server's shared store does not answer; try again shortly".into(),
+    )
 }
 
 /// `GET /api/rooms/:room`: the room's definition (if created through the API) and who is in it.
@@ -249,7 +260,11 @@ pub async fn get_room(
     Path(room): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     require_api(&state, &headers)?;
-    let spec = state.store.room(&room);
+    let spec = state
+        .store
+        .room(&room)
+        .await
+        .map_err(|e| store_unavailable(&e))?;
     let participants: Vec<_> = state
         .participants(&room)
         .into_iter()
@@ -277,8 +292,32 @@ pub async fn delete_room(
     Path(room): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     require_api(&state, &headers)?;
-    let defined = state.store.delete_room(&room);
-    let ended = state.end_room(&room, "deleted");
+    let defined = state
+        .store
+        .delete_room(&room)
+        .await
+        .map_err(|e| store_unavailable(&e))?;
+    let mut ended = state.end_room(&room, "deleted");
+    if let Some(cluster) = &state.cluster {
+        // The room's sessions may live on another instance: its owner ends them.
+        match cluster.room_owner(&room).await {
+            Ok(Some(owner)) if owner != cluster.instance => {
+                cluster.send(
+                    &state,
+                    &owner,
+                    crate::cluster::Envelope::EndRoom {
+                        room: room.clone(),
+                        reason: "deleted".into(),
+                    },
+                );
+                ended += 1;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(room = %room, error = %e, "cannot tell the room's instance to end it")
+            }
+        }
+    }
     if !defined && ended == 0 {
         return Err(ApiError(
             StatusCode::NOT_FOUND,
@@ -340,34 +379,34 @@ pub async fn webrtc_stats(State(state): State<Arc<AppState>>) -> Response {
     Json(state.summary(state.started.elapsed().as_secs())).into_response()
 }
 
-/// `GET /ready`: 200 when the store answers and the server is not shutting down.
+/// `GET /ready`: 200 when the store answers and the server is not shutting down. The
+/// body names the instance and the store, so a load balancer's log tells which one.
 pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    let about = |status: &str| json!({"status": status, "instance": state.instance_id, "store": state.store.kind()});
     if state.shutdown.is_cancelled() {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "shuttingDown"})),
-        )
-            .into_response();
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(about("shuttingDown"))).into_response();
     }
-    if state.store.ping() {
-        Json(json!({"status": "ready"})).into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "storeUnavailable"})),
-        )
-            .into_response()
+    match state.store.ping().await {
+        Ok(()) => Json(about("ready")).into_response(),
+        Err(e) => {
+            tracing::debug!(error = %e, "not ready: the store does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(about("storeUnavailable")),
+            )
+                .into_response()
+        }
     }
 }
 
-/// `GET /metrics` in the Prometheus text format.
+/// `GET /metrics` in the OpenMetrics text format.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let gauges: Gauges = state.gauges();
+    if let Some(cluster) = &state.cluster {
+        cluster.update_gauges();
+    }
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.metrics.render(gauges),
     )
         .into_response()

@@ -51,6 +51,8 @@ pub enum ConfigError {
     BadStaticIceServers(String),
     #[error("{0}")]
     BadUrl(String),
+    #[error("--instance-id (STEADYRTC_INSTANCE_ID) must be 1 to 64 printable ASCII characters without spaces")]
+    BadInstanceId,
 }
 
 /// steadyrtc signaling server: WebSocket signaling on /ws, tokens, rooms, ICE servers,
@@ -227,6 +229,21 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "STEADYRTC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Keep room definitions in this Redis (`redis://host:6379/0`), shared by every
+    /// instance that names the same one. Without it they live in this process's memory.
+    #[arg(long, env = "STEADYRTC_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// The longest a Redis command may take before the store counts as unavailable
+    /// (new joins are then refused with `unavailable`, `/ready` answers 503).
+    #[arg(long, env = "STEADYRTC_REDIS_TIMEOUT_MS", default_value_t = 1_000,
+        value_parser = clap::value_parser!(u64).range(10..=30_000))]
+    pub redis_timeout_ms: u64,
+
+    /// This instance's name in `/metrics`, `/ready` and diagnostics; a random one if unset.
+    #[arg(long, env = "STEADYRTC_INSTANCE_ID")]
+    pub instance_id: Option<String>,
 }
 
 impl Default for Config {
@@ -267,6 +284,9 @@ impl Default for Config {
             static_ice_servers: None,
             drain_ms: 1_000,
             log_format: LogFormat::Text,
+            redis_url: None,
+            redis_timeout_ms: 1_000,
+            instance_id: None,
         }
     }
 }
@@ -313,7 +333,27 @@ impl Config {
             }
         }
         self.parsed_static_ice_servers()?;
+        if let Some(url) = &self.redis_url {
+            let scheme_ok = ["redis://", "rediss://", "unix://", "redis+unix://"]
+                .iter()
+                .any(|s| url.starts_with(s));
+            if !scheme_ok {
+                return Err(ConfigError::BadUrl(
+                    "--redis-url must start with redis://, rediss:// or unix:// (e.g. redis://127.0.0.1:6379/0)".into(),
+                ));
+            }
+        }
+        if let Some(id) = &self.instance_id {
+            if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(ConfigError::BadInstanceId);
+            }
+        }
         Ok(())
+    }
+
+    /// The Redis command timeout.
+    pub fn redis_timeout(&self) -> Duration {
+        Duration::from_millis(self.redis_timeout_ms.max(1))
     }
 
     /// The `--static-ice-servers` list, parsed.
@@ -538,6 +578,44 @@ mod tests {
             bad_json.validate(),
             Err(ConfigError::BadStaticIceServers(_))
         ));
+    }
+
+    #[test]
+    fn redis_url_and_instance_id_are_checked_before_binding() {
+        let base = Config {
+            dev: true,
+            ..Config::default()
+        };
+        let with = |url: &str, id: Option<&str>| Config {
+            redis_url: Some(url.into()),
+            instance_id: id.map(Into::into),
+            ..base.clone()
+        };
+        assert_eq!(
+            with("redis://127.0.0.1:6379/0", Some("blue-1")).validate(),
+            Ok(())
+        );
+        assert_eq!(with("rediss://cache.example:6380", None).validate(), Ok(()));
+        assert!(matches!(
+            with("127.0.0.1:6379", None).validate(),
+            Err(ConfigError::BadUrl(_))
+        ));
+        for id in ["", "has space", &"x".repeat(65)] {
+            assert_eq!(
+                with("redis://r", Some(id)).validate(),
+                Err(ConfigError::BadInstanceId),
+                "{id:?}"
+            );
+        }
+        let parsed = parse(&["--redis-url", "redis://r:1", "--instance-id", "a"]).unwrap();
+        assert_eq!(
+            (
+                parsed.redis_url.as_deref(),
+                parsed.instance_id.as_deref(),
+                parsed.redis_timeout_ms
+            ),
+            (Some("redis://r:1"), Some("a"), 1_000)
+        );
     }
 
     #[test]

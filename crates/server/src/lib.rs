@@ -23,9 +23,11 @@
 //! (HTTP API), [`session`] (one WebSocket), [`state`]
 //! (sessions, delivery, replay), [`rooms`] (membership and routing rules), [`matching`]
 //! (the match queue), [`tokens`] (JWTs), [`ice`] (TURN credentials), [`ratelimit`],
-//! [`metrics`], [`store`] (room definitions behind a trait), [`static_files`], [`logging`].
+//! [`metrics`], [`store`] (room definitions behind a trait), [`cluster`] (several
+//! instances over Redis), [`static_files`], [`logging`].
 
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod http_policy;
 pub mod ice;

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use steadyrtc_protocol::{MatchPrefs, PeerId};
 
 /// One waiting participant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Waiting {
     pub peer: PeerId,
     pub identity: String,
@@ -64,6 +64,19 @@ impl MatchQueue {
 
     pub fn len(&self) -> usize {
         self.waiting.len()
+    }
+
+    /// The waiting entries, earliest first.
+    pub fn entries(&self) -> Vec<Waiting> {
+        self.waiting.iter().cloned().collect()
+    }
+
+    /// Appends entries taken from another queue, keeping their order.
+    pub fn restore(&mut self, entries: Vec<Waiting>) {
+        for w in entries {
+            self.remove(&w.peer);
+            self.waiting.push_back(w);
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,98 +1,158 @@
-//! Counters and histograms for `GET /metrics`, rendered by hand in the Prometheus text
-//! exposition format (version 0.0.4).
+//! What `GET /metrics` reports, kept in a `prometheus-client` registry and rendered in
+//! the OpenMetrics text format.
 //!
 //! This module decides metric names, labels and buckets. Gauges that describe current
-//! state (rooms, participants, queue length) are passed in at render time rather than
-//! kept twice. It never blocks for long: each update is an atomic add or a short lock.
+//! state (rooms, participants, queue length) are set from the state at render time rather
+//! than kept twice. Label values come from closed sets (message types, error codes,
+//! connection states) or are capped (client failure reasons), so a client cannot grow
+//! the registry. It never blocks for long: each update is an atomic add or a short lock.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashSet;
 
 use parking_lot::Mutex;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
 use steadyrtc_protocol::ErrorCode;
 
 /// Upper bounds (seconds) of the session-duration histogram.
 pub const SESSION_BUCKETS: [f64; 8] = [1.0, 10.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 14400.0];
 /// Upper bounds (seconds) of the client-reported setup-time histogram.
 pub const SETUP_BUCKETS: [f64; 9] = [0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0];
+/// Upper bounds (seconds) of the Redis command latency histogram.
+pub const REDIS_BUCKETS: [f64; 10] = [
+    0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1, 0.5, 2.0,
+];
 
 /// Most distinct failure-reason labels kept; later ones count as `other`.
 const MAX_REASON_LABELS: usize = 32;
 
-#[derive(Debug)]
-struct Histogram {
-    bounds: &'static [f64],
-    counts: Vec<u64>,
-    sum: f64,
-    count: u64,
+/// The content type of [`Metrics::render`].
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// One label.
+type Label = [(&'static str, String); 1];
+
+fn label(key: &'static str, value: &str) -> Label {
+    [(key, value.to_owned())]
 }
 
-impl Histogram {
-    fn new(bounds: &'static [f64]) -> Self {
-        Self {
-            bounds,
-            counts: vec![0; bounds.len()],
-            sum: 0.0,
-            count: 0,
-        }
-    }
-
-    fn observe(&mut self, value: f64) {
-        for (bound, count) in self.bounds.iter().zip(self.counts.iter_mut()) {
-            if value <= *bound {
-                *count += 1;
-            }
-        }
-        self.sum += value;
-        self.count += 1;
-    }
-
-    fn render(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
-        for (bound, count) in self.bounds.iter().zip(&self.counts) {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {count}");
-        }
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", self.count);
-        let _ = writeln!(out, "{name}_sum {}", self.sum);
-        let _ = writeln!(out, "{name}_count {}", self.count);
-    }
-}
-
-/// Everything `/metrics` reports that is counted as it happens.
+/// Everything `/metrics` reports.
 #[derive(Debug)]
 pub struct Metrics {
-    pub connections_open: AtomicU64,
-    pub connections_total: AtomicU64,
-    pub resumes_ok: AtomicU64,
-    pub resumes_failed: AtomicU64,
-    pub matches_total: AtomicU64,
-    pub rate_limited_total: AtomicU64,
-    pub abuse_closes_total: AtomicU64,
-    relayed: Mutex<BTreeMap<&'static str, u64>>,
-    errors: Mutex<BTreeMap<&'static str, u64>>,
-    failures: Mutex<BTreeMap<String, u64>>,
-    client_states: Mutex<BTreeMap<String, u64>>,
-    sessions: Mutex<Histogram>,
-    setup: Mutex<Histogram>,
+    registry: Registry,
+    pub connections_open: Gauge,
+    pub connections_total: Counter,
+    pub resumes_ok: Counter,
+    pub resumes_failed: Counter,
+    pub matches_total: Counter,
+    pub rate_limited_total: Counter,
+    pub abuse_closes_total: Counter,
+    relayed: Family<Label, Counter>,
+    errors: Family<Label, Counter>,
+    failures: Family<Label, Counter>,
+    failure_labels: Mutex<HashSet<String>>,
+    client_states: Family<Label, Counter>,
+    sessions: Histogram,
+    setup: Histogram,
+    rooms: Gauge,
+    participants: Gauge,
+    sessions_detached: Gauge,
+    queue_length: Gauge,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
+        let mut registry = Registry::default();
+        let mut counter = |name: &str, help: &str| {
+            let c = Counter::default();
+            registry.register(name, help, c.clone());
+            c
+        };
+        let connections_total = counter(
+            "steadyrtc_connections_accepted",
+            "WebSocket connections accepted.",
+        );
+        let matches_total = counter("steadyrtc_matches", "Pairs made by the match queue.");
+        let rate_limited_total =
+            counter("steadyrtc_rate_limited", "Frames dropped by rate limits.");
+        let abuse_closes_total = counter(
+            "steadyrtc_abuse_closes",
+            "Connections closed with 1008 for repeated bad frames.",
+        );
+        let mut family = |name: &str, help: &str| {
+            let f = Family::<Label, Counter>::default();
+            registry.register(name, help, f.clone());
+            f
+        };
+        let resumes = family("steadyrtc_resumes", "Resume attempts by result.");
+        let relayed = family("steadyrtc_messages", "Client messages accepted, by type.");
+        let errors = family("steadyrtc_errors", "Error frames sent, by code.");
+        let client_states = family(
+            "steadyrtc_client_connection_states",
+            "Connection states reported by clients.",
+        );
+        let failures = family(
+            "steadyrtc_client_failures",
+            "Connection failures reported by clients, by reason.",
+        );
+        let resumes_ok = resumes.get_or_create(&label("result", "ok")).clone();
+        let resumes_failed = resumes.get_or_create(&label("result", "failed")).clone();
+        let mut gauge = |name: &str, help: &str| {
+            let g = Gauge::default();
+            registry.register(name, help, g.clone());
+            g
+        };
+        let connections_open = gauge("steadyrtc_connections", "Open WebSocket connections.");
+        let rooms = gauge("steadyrtc_rooms", "Rooms that exist.");
+        let participants = gauge(
+            "steadyrtc_participants",
+            "Participants in rooms (detached sessions included).",
+        );
+        let sessions_detached = gauge(
+            "steadyrtc_sessions_detached",
+            "Sessions waiting for resume.",
+        );
+        let queue_length = gauge(
+            "steadyrtc_queue_length",
+            "Sessions waiting in match queues.",
+        );
+        let sessions = Histogram::new(SESSION_BUCKETS);
+        registry.register(
+            "steadyrtc_session_duration_seconds",
+            "Duration of ended sessions.",
+            sessions.clone(),
+        );
+        let setup = Histogram::new(SETUP_BUCKETS);
+        registry.register(
+            "steadyrtc_client_setup_seconds",
+            "Call setup time reported by clients.",
+            setup.clone(),
+        );
         Self {
-            connections_open: AtomicU64::new(0),
-            connections_total: AtomicU64::new(0),
-            resumes_ok: AtomicU64::new(0),
-            resumes_failed: AtomicU64::new(0),
-            matches_total: AtomicU64::new(0),
-            rate_limited_total: AtomicU64::new(0),
-            abuse_closes_total: AtomicU64::new(0),
-            relayed: Mutex::new(BTreeMap::new()),
-            errors: Mutex::new(BTreeMap::new()),
-            failures: Mutex::new(BTreeMap::new()),
-            client_states: Mutex::new(BTreeMap::new()),
-            sessions: Mutex::new(Histogram::new(&SESSION_BUCKETS)),
-            setup: Mutex::new(Histogram::new(&SETUP_BUCKETS)),
+            registry,
+            connections_open,
+            connections_total,
+            resumes_ok,
+            resumes_failed,
+            matches_total,
+            rate_limited_total,
+            abuse_closes_total,
+            relayed,
+            errors,
+            failures,
+            failure_labels: Mutex::new(HashSet::new()),
+            client_states,
+            sessions,
+            setup,
+            rooms,
+            participants,
+            sessions_detached,
+            queue_length,
         }
     }
 }
@@ -106,27 +166,47 @@ pub struct Gauges {
     pub queue_length: usize,
 }
 
-fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
-    *map.lock().entry(key).or_insert(0) += 1;
+fn as_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl Metrics {
+    /// Adds this instance's identity (`steadyrtc_instance_info{instance, store} 1`).
+    pub fn register_instance(&mut self, instance: &str, store: &str) {
+        let info = Info::new(vec![
+            ("instance", instance.to_owned()),
+            ("store", store.to_owned()),
+        ]);
+        self.registry.register(
+            "steadyrtc_instance",
+            "This instance's id and the store it uses.",
+            info,
+        );
+    }
+
+    /// Adds the metrics of other parts (Redis, the relay) to the same exposition.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
     /// A client message of `kind` was accepted and relayed or acted on.
     pub fn relayed(&self, kind: &'static str) {
-        bump(&self.relayed, kind);
+        self.relayed.get_or_create(&label("type", kind)).inc();
     }
 
     /// An `error` frame with `code` was sent.
     pub fn error(&self, code: ErrorCode) {
-        bump(&self.errors, code.as_str());
+        self.errors
+            .get_or_create(&label("code", code.as_str()))
+            .inc();
         if code == ErrorCode::RateLimited {
-            self.rate_limited_total.fetch_add(1, Ordering::Relaxed);
+            self.rate_limited_total.inc();
         }
     }
 
     /// A session of `secs` seconds ended.
     pub fn session_ended(&self, secs: f64) {
-        self.sessions.lock().observe(secs);
+        self.sessions.observe(secs);
     }
 
     /// A client reported a connection state, setup time or failure.
@@ -136,165 +216,43 @@ impl Metrics {
                 "new" | "connecting" | "connected" | "disconnected" | "failed" | "closed" => state,
                 _ => "other",
             };
-            bump(&self.client_states, state.to_owned());
+            self.client_states
+                .get_or_create(&label("state", state))
+                .inc();
         }
         if let Some(ms) = setup_ms {
-            self.setup.lock().observe(ms as f64 / 1000.0);
+            self.setup.observe(ms as f64 / 1000.0);
         }
         if let Some(reason) = failure {
-            let mut failures = self.failures.lock();
-            let known = failures.contains_key(reason);
             let clean = reason.len() <= 32
                 && reason
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            let label = if clean && (known || failures.len() < MAX_REASON_LABELS) {
-                reason
-            } else {
-                "other"
+            let label_value = {
+                let mut seen = self.failure_labels.lock();
+                if clean && (seen.contains(reason) || seen.len() < MAX_REASON_LABELS) {
+                    seen.insert(reason.to_owned());
+                    reason
+                } else {
+                    "other"
+                }
             };
-            *failures.entry(label.to_owned()).or_insert(0) += 1;
+            self.failures
+                .get_or_create(&label("reason", label_value))
+                .inc();
         }
     }
 
-    /// The whole exposition.
+    /// The whole exposition, with the current-state `gauges`.
     pub fn render(&self, gauges: Gauges) -> String {
+        self.rooms.set(as_i64(gauges.rooms));
+        self.participants.set(as_i64(gauges.participants));
+        self.sessions_detached.set(as_i64(gauges.sessions_detached));
+        self.queue_length.set(as_i64(gauges.queue_length));
         let mut out = String::with_capacity(4096);
-        let gauge = |out: &mut String, name: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-            );
-        };
-        let counter = |out: &mut String, name: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
-        };
-        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        gauge(
-            &mut out,
-            "steadyrtc_connections",
-            "Open WebSocket connections.",
-            load(&self.connections_open),
-        );
-        counter(
-            &mut out,
-            "steadyrtc_connections_total",
-            "WebSocket connections accepted.",
-            load(&self.connections_total),
-        );
-        gauge(
-            &mut out,
-            "steadyrtc_rooms",
-            "Rooms that exist.",
-            gauges.rooms as u64,
-        );
-        gauge(
-            &mut out,
-            "steadyrtc_participants",
-            "Participants in rooms (detached sessions included).",
-            gauges.participants as u64,
-        );
-        gauge(
-            &mut out,
-            "steadyrtc_sessions_detached",
-            "Sessions waiting for resume.",
-            gauges.sessions_detached as u64,
-        );
-        gauge(
-            &mut out,
-            "steadyrtc_queue_length",
-            "Sessions waiting in match queues.",
-            gauges.queue_length as u64,
-        );
-        counter(
-            &mut out,
-            "steadyrtc_matches_total",
-            "Pairs made by the match queue.",
-            load(&self.matches_total),
-        );
-        counter(
-            &mut out,
-            "steadyrtc_rate_limited_total",
-            "Frames dropped by rate limits.",
-            load(&self.rate_limited_total),
-        );
-        counter(
-            &mut out,
-            "steadyrtc_abuse_closes_total",
-            "Connections closed with 1008 for repeated bad frames.",
-            load(&self.abuse_closes_total),
-        );
-        let _ = writeln!(out, "# HELP steadyrtc_resumes_total Resume attempts by result.\n# TYPE steadyrtc_resumes_total counter");
-        let _ = writeln!(
-            out,
-            "steadyrtc_resumes_total{{result=\"ok\"}} {}",
-            load(&self.resumes_ok)
-        );
-        let _ = writeln!(
-            out,
-            "steadyrtc_resumes_total{{result=\"failed\"}} {}",
-            load(&self.resumes_failed)
-        );
-        let labelled =
-            |out: &mut String, name: &str, help: &str, label: &str, rows: Vec<(String, u64)>| {
-                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-                for (value, count) in rows {
-                    let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {count}");
-                }
-            };
-        let rows = |m: &Mutex<BTreeMap<&'static str, u64>>| {
-            m.lock()
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect::<Vec<_>>()
-        };
-        let owned_rows = |m: &Mutex<BTreeMap<String, u64>>| {
-            m.lock()
-                .iter()
-                .map(|(k, v)| (k.clone(), *v))
-                .collect::<Vec<_>>()
-        };
-        labelled(
-            &mut out,
-            "steadyrtc_messages_total",
-            "Client messages accepted, by type.",
-            "type",
-            rows(&self.relayed),
-        );
-        labelled(
-            &mut out,
-            "steadyrtc_errors_total",
-            "Error frames sent, by code.",
-            "code",
-            rows(&self.errors),
-        );
-        labelled(
-            &mut out,
-            "steadyrtc_client_connection_states_total",
-            "Connection states reported by clients.",
-            "state",
-            owned_rows(&self.client_states),
-        );
-        labelled(
-            &mut out,
-            "steadyrtc_client_failures_total",
-            "Connection failures reported by clients, by reason.",
-            "reason",
-            owned_rows(&self.failures),
-        );
-        self.sessions.lock().render(
-            &mut out,
-            "steadyrtc_session_duration_seconds",
-            "Duration of ended sessions.",
-        );
-        self.setup.lock().render(
-            &mut out,
-            "steadyrtc_client_setup_seconds",
-            "Call setup time reported by clients.",
-        );
+        if let Err(e) = encode(&mut out, &self.registry) {
+            tracing::warn!(error = %e, "cannot encode the metrics");
+        }
         out
     }
 }
@@ -305,13 +263,15 @@ mod tests {
 
     #[test]
     fn render_has_help_type_and_values_for_every_family() {
-        let m = Metrics::default();
+        let mut m = Metrics::default();
+        m.register_instance("blue-1", "memory");
         m.relayed("signal");
         m.relayed("signal");
         m.error(ErrorCode::RateLimited);
         m.session_ended(5.0);
         m.client_report(Some("connected"), Some(300), Some("iceFailed"));
         m.client_report(None, None, Some("bad label\"}"));
+        m.connections_open.inc();
         let text = m.render(Gauges {
             rooms: 2,
             participants: 3,
@@ -319,25 +279,43 @@ mod tests {
             queue_length: 1,
         });
         for line in [
+            "steadyrtc_connections 1",
             "steadyrtc_rooms 2",
             "steadyrtc_participants 3",
             "steadyrtc_queue_length 1",
             "steadyrtc_messages_total{type=\"signal\"} 2",
             "steadyrtc_errors_total{code=\"rateLimited\"} 1",
             "steadyrtc_rate_limited_total 1",
-            "steadyrtc_session_duration_seconds_bucket{le=\"10\"} 1",
-            "steadyrtc_session_duration_seconds_bucket{le=\"1\"} 0",
+            "steadyrtc_session_duration_seconds_bucket{le=\"10.0\"} 1",
+            "steadyrtc_session_duration_seconds_bucket{le=\"1.0\"} 0",
             "steadyrtc_session_duration_seconds_count 1",
             "steadyrtc_client_setup_seconds_bucket{le=\"0.5\"} 1",
             "steadyrtc_client_failures_total{reason=\"iceFailed\"} 1",
             "steadyrtc_client_failures_total{reason=\"other\"} 1",
             "steadyrtc_client_connection_states_total{state=\"connected\"} 1",
+            "steadyrtc_resumes_total{result=\"ok\"} 0",
+            "steadyrtc_instance_info{instance=\"blue-1\",store=\"memory\"} 1",
             "# TYPE steadyrtc_connections gauge",
+            "# EOF",
         ] {
             assert!(
                 text.lines().any(|l| l == line),
                 "missing {line:?} in\n{text}"
             );
         }
+    }
+
+    #[test]
+    fn failure_reasons_are_capped() {
+        let m = Metrics::default();
+        for i in 0..100 {
+            m.client_report(None, None, Some(&format!("reason{i}")));
+        }
+        let text = m.render(Gauges::default());
+        let labels = text
+            .lines()
+            .filter(|l| l.starts_with("steadyrtc_client_failures_total{"))
+            .count();
+        assert_eq!(labels, MAX_REASON_LABELS + 1, "32 reasons and other");
     }
 }

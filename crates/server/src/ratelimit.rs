@@ -1,43 +1,95 @@
-//! Token buckets for rate limits (per connection, per IP) and for counting abuse.
+//! Rate limits (per connection, per IP) and the abuse counter, on `governor`'s GCRA
+//! limiter: a burst of `burst` cells, then one every `1/rate` seconds, which is a token
+//! bucket of `burst` tokens refilled at `rate` per second.
 //!
-//! This module decides the arithmetic only; time comes in as an [`Instant`] so tests
-//! drive it without sleeping. It never decides what happens to a refused frame.
+//! This module decides the arithmetic only. Time comes in as an [`Instant`] with every
+//! call (the limiter's clock is driven by it, see [`DrivenClock`]), so tests drive the
+//! limits without sleeping and production passes `Instant::now()`. It never decides what
+//! happens to a refused frame.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A bucket of `burst` tokens refilled at `rate` per second.
+use governor::clock::Clock;
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+
+/// The limiter's clock: the latest instant a caller passed in, as the time since the
+/// limiter was made. It never goes back (an earlier instant changes nothing).
 #[derive(Debug, Clone)]
-pub struct TokenBucket {
-    rate: f64,
-    burst: f64,
-    tokens: f64,
-    last: Instant,
+pub struct DrivenClock {
+    origin: Instant,
+    nanos: Arc<AtomicU64>,
 }
+
+impl DrivenClock {
+    fn new(origin: Instant) -> Self {
+        Self {
+            origin,
+            nanos: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn set(&self, now: Instant) {
+        let since = now.saturating_duration_since(self.origin).as_nanos();
+        self.nanos
+            .fetch_max(u64::try_from(since).unwrap_or(u64::MAX), Ordering::AcqRel);
+    }
+}
+
+impl Clock for DrivenClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::Acquire))
+    }
+}
+
+type Limiter = RateLimiter<NotKeyed, InMemoryState, DrivenClock, NoOpMiddleware<Duration>>;
+
+/// A bucket of `burst` tokens refilled at `rate` per second.
+pub struct TokenBucket {
+    limiter: Limiter,
+}
+
+impl std::fmt::Debug for TokenBucket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenBucket").finish_non_exhaustive()
+    }
+}
+
+/// The longest refill period (a rate of 0 refills, in effect, never).
+const SLOWEST: Duration = Duration::from_secs(365 * 24 * 3600);
 
 impl TokenBucket {
     /// A full bucket.
     pub fn new(rate_per_sec: f64, burst: f64, now: Instant) -> Self {
+        let period = if rate_per_sec > 0.0 {
+            Duration::try_from_secs_f64(1.0 / rate_per_sec)
+                .unwrap_or(SLOWEST)
+                .clamp(Duration::from_nanos(1), SLOWEST)
+        } else {
+            SLOWEST
+        };
+        let burst = NonZeroU32::new(burst.max(1.0).min(f64::from(u32::MAX)) as u32)
+            .unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
         Self {
-            rate: rate_per_sec.max(0.0),
-            burst: burst.max(1.0),
-            tokens: burst.max(1.0),
-            last: now,
+            limiter: RateLimiter::direct_with_clock(quota, DrivenClock::new(now)),
         }
     }
 
     /// Takes one token if there is one.
     pub fn try_take(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.limiter.clock().set(now);
+        self.limiter.check().is_ok()
     }
 }
 
@@ -95,7 +147,7 @@ pub const ABUSE_WINDOW: Duration = Duration::from_secs(10);
 
 /// Counts strikes: `limit` strikes within [`ABUSE_WINDOW`] (refilled continuously) mean
 /// the connection is abusive.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AbuseMeter(TokenBucket);
 
 impl AbuseMeter {
@@ -131,6 +183,17 @@ mod tests {
         let later = t0 + Duration::from_secs(100);
         assert!((0..3).all(|_| b.try_take(later)));
         assert!(!b.try_take(later));
+    }
+
+    #[test]
+    fn time_never_runs_backwards_for_a_bucket() {
+        let t0 = Instant::now();
+        let mut b = TokenBucket::new(1.0, 1.0, t0);
+        let later = t0 + Duration::from_secs(5);
+        assert!(b.try_take(later));
+        // An instant from before the last one (another task's clock read) refills nothing.
+        assert!(!b.try_take(t0 + Duration::from_secs(3)));
+        assert!(b.try_take(later + Duration::from_secs(1)));
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl Refusal {
 }
 
 /// A participant as the room keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Member {
     pub id: PeerId,
     pub name: String,
@@ -73,7 +73,7 @@ impl Member {
 }
 
 /// One room: its rules and its members in join order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Room {
     pub mode: RoomMode,
     pub max_participants: usize,
@@ -101,6 +101,20 @@ pub struct Rooms {
 }
 
 impl Rooms {
+    /// Puts back a room as it was (members in join order), e.g. one handed over by
+    /// another instance. Replaces a room of that name.
+    pub fn restore(&mut self, name: &str, room: Room) {
+        for m in &room.members {
+            self.peer_rooms.insert(m.id.clone(), name.to_owned());
+        }
+        self.rooms.insert(name.to_owned(), room);
+    }
+
+    /// Every room's name.
+    pub fn names(&self) -> Vec<String> {
+        self.rooms.keys().cloned().collect()
+    }
+
     pub fn room_count(&self) -> usize {
         self.rooms.len()
     }

@@ -14,13 +14,17 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::router::router;
 use crate::state::AppState;
 use crate::static_files;
+use crate::store::RedisStore;
 
 /// How long shutdown waits for open WebSockets beyond the configured drain time.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a draining instance waits for the others to take its rooms over.
+const HANDOVER_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,9 @@ pub enum ServerError {
         #[source]
         source: io::Error,
     },
+    /// The `--redis-url` cannot be used.
+    #[error("--redis-url: {0}")]
+    Store(String),
     /// Serving failed after the listener was bound.
     #[error("server failed: {0}")]
     Serve(#[source] io::Error),
@@ -70,10 +77,27 @@ impl Server {
             .await
             .map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
+        let state = match &config.redis_url {
+            None => AppState::new(config),
+            Some(url) => {
+                let url = url.clone();
+                let timeout = config.redis_timeout();
+                let store = RedisStore::new(&url, config.max_rooms as usize, timeout)
+                    .map_err(ServerError::Store)?;
+                let stats = store.stats();
+                let mut state = AppState::with_store(config, Arc::new(store));
+                let cluster = Cluster::new(&url, state.instance_id.clone(), timeout, stats)
+                    .map_err(ServerError::Store)?;
+                cluster.register(state.metrics.registry_mut());
+                state.cluster = Some(Arc::new(cluster));
+                state
+            }
+        };
+        tracing::info!(instance = %state.instance_id, store = state.store.kind(), "state ready");
         Ok(Self {
             listener,
             addr,
-            state: Arc::new(AppState::new(config)),
+            state: Arc::new(state),
         })
     }
 
@@ -104,12 +128,21 @@ impl Server {
             state,
         } = self;
         let token = state.shutdown.clone();
+        let drain = Duration::from_millis(state.config.drain_ms);
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down");
+            // From now on `/ready` answers 503 and new sessions are refused, while the
+            // listener still answers: a load balancer sees the instance leave (rather
+            // than refused connections) and clients get `goAway`. After the drain time
+            // the listener closes.
             token.cancel();
+            tokio::time::sleep(drain).await;
         };
         tracing::info!(%addr, "serving");
+        if let Some(cluster) = &state.cluster {
+            cluster.start(&state);
+        }
         let sweeper = {
             let state = Arc::clone(&state);
             tokio::spawn(async move {
@@ -117,7 +150,7 @@ impl Server {
                 loop {
                     tokio::select! {
                         _ = state.shutdown.cancelled() => return,
-                        _ = tick.tick() => state.sweep_empty_rooms(),
+                        _ = tick.tick() => state.sweep_empty_rooms().await,
                     }
                 }
             })
@@ -138,6 +171,12 @@ impl Server {
                 left = state.connections.len(),
                 "some connections did not close in time"
             );
+        }
+        if let Some(cluster) = &state.cluster {
+            // The local sockets are closed and their sessions wait for `resume`: hand
+            // the rooms to the other instances, then leave.
+            cluster.hand_over(&state, HANDOVER_TIMEOUT).await;
+            cluster.leave(Duration::from_secs(1)).await;
         }
         served.map_err(ServerError::Serve)
     }

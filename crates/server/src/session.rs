@@ -11,6 +11,7 @@
 //! awaits while holding a lock.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,12 +19,13 @@ use axum::extract::ws::{close_code, CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use parking_lot::Mutex;
-use steadyrtc_protocol::{ClientMessage, ErrorCode, ServerMessage};
+use steadyrtc_protocol::{validate_room, ClientMessage, ErrorCode, ServerMessage};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{interval_at, sleep, timeout, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use crate::cluster;
 use crate::ratelimit::{AbuseMeter, TokenBucket};
 use crate::rooms::Refusal;
 use crate::state::{AppState, Attached, Outgoing, PeerLink};
@@ -80,20 +82,15 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, ip: IpAddr) {
         let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
         return;
     }
-    state
-        .metrics
-        .connections_open
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    state
-        .metrics
-        .connections_total
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    state.metrics.connections_open.inc();
+    state.metrics.connections_total.inc();
 
     let (tx, rx) = mpsc::channel(config.max_unacked + 64);
     let stop = CancellationToken::new();
     let link = PeerLink {
         tx,
         stop: stop.clone(),
+        via: None,
     };
     let attached: Arc<Mutex<Option<Attached>>> = Arc::default();
 
@@ -118,9 +115,21 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, ip: IpAddr) {
     };
     tracing::debug!(?end, "connection ended");
 
-    if let Some(Attached { peer_id, epoch }) = attached.lock().take() {
+    let ended = attached.lock().take();
+    connection_ended(&state, ended);
+    if let (Some(mut sink), Some(frame)) = (sink, close_frame(end, &state.shutdown)) {
+        let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
+    }
+    state.ips.lock().disconnect(ip);
+    state.metrics.connections_open.dec();
+}
+
+/// A connection (local, or hosted for another instance's socket) ended without `leave`:
+/// its session, if it has one, waits for `resume` for the resume window.
+pub(crate) fn connection_ended(state: &Arc<AppState>, attached: Option<Attached>) {
+    if let Some(Attached { peer_id, epoch }) = attached {
         if state.detach(&peer_id, epoch) {
-            let state = Arc::clone(&state);
+            let state = Arc::clone(state);
             let window = state.config.resume_window();
             tokio::spawn(async move {
                 sleep(window).await;
@@ -128,14 +137,6 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, ip: IpAddr) {
             });
         }
     }
-    if let (Some(mut sink), Some(frame)) = (sink, close_frame(end, &state.shutdown)) {
-        let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
-    }
-    state.ips.lock().disconnect(ip);
-    state
-        .metrics
-        .connections_open
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The close frame the server sends for `end`, if one is worth sending.
@@ -186,6 +187,7 @@ async fn read_loop(
         link,
         attached,
         ip,
+        remote: None,
     };
     loop {
         let next = tokio::select! {
@@ -205,7 +207,7 @@ async fn read_loop(
             Ok(Some(Ok(frame))) => frame,
         };
         let refusal = match frame {
-            Message::Text(text) => conn.on_text(text.as_str()).err(),
+            Message::Text(text) => conn.on_text(text.as_str()).await.err(),
             Message::Binary(_) => Some(Refusal::new(
                 ErrorCode::BinaryNotSupported,
                 "binary frames are not part of the protocol; send JSON text frames",
@@ -252,6 +254,7 @@ async fn write_loop(
             }
             msg = rx.recv() => match msg {
                 Some(Outgoing::Text(text)) => Message::Text(text),
+                Some(Outgoing::Session(_)) => continue,
                 Some(Outgoing::Close(code, reason)) => {
                     let frame = CloseFrame { code, reason: reason.into() };
                     let _ = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
@@ -281,9 +284,112 @@ struct Connection {
     bucket: TokenBucket,
     abuse: AbuseMeter,
     ip: IpAddr,
+    /// With a cluster: the instance serving this socket's session when it is not this
+    /// one, and this socket's relay id there.
+    remote: Option<Remote>,
+}
+
+/// Where a proxied socket's frames go.
+struct Remote {
+    owner: String,
+    conn: u64,
+    /// What the owner last said about the session ([`cluster::ROUTE_PENDING`], ...).
+    status: Arc<AtomicU8>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.unroute();
+    }
 }
 
 impl Connection {
+    /// Stops relaying this socket to another instance (that instance hears `gone`).
+    fn unroute(&mut self) {
+        if let (Some(cluster), Some(remote)) = (&self.state.cluster, self.remote.take()) {
+            cluster.unproxy(&self.state, remote.conn);
+        }
+    }
+
+    /// With a cluster: whether `message` goes to another instance, deciding (and, for a
+    /// session-opening message, claiming) where this socket's session lives. Local is
+    /// the answer whenever this instance owns the room or session, or must answer the
+    /// message itself (no session anywhere, a bad room name or token).
+    async fn routed_elsewhere(&mut self, message: &ClientMessage) -> Result<bool, Refusal> {
+        let Some(cluster) = self.state.cluster.clone() else {
+            return Ok(false);
+        };
+        let opening = is_opening(message);
+        if let Some(remote) = &self.remote {
+            if remote.status.load(Ordering::Acquire) != cluster::ROUTE_DETACHED {
+                return Ok(true);
+            }
+            // The owner says this socket has no session there any more.
+            self.unroute();
+        }
+        if !opening || self.attached.lock().is_some() {
+            return Ok(false);
+        }
+        let owner = match message {
+            ClientMessage::Join { room, .. } => {
+                if validate_room(room).is_err() {
+                    return Ok(false);
+                }
+                cluster.claim(room).await
+            }
+            ClientMessage::QueueJoin { token, .. } => match self.state.keys.verify(token) {
+                Ok(claims) => cluster.claim(&claims.room).await,
+                Err(_) => return Ok(false),
+            },
+            ClientMessage::Resume { session_id, .. } => {
+                if self.state.has_session(session_id) {
+                    return Ok(false);
+                }
+                match cluster.session_owner(session_id).await {
+                    Ok(Some(owner)) => Ok(owner),
+                    Ok(None) => return Ok(false),
+                    Err(e) => {
+                        // The session may well live on (on another instance): rather
+                        // than refuse `resume` (a client then abandons the session),
+                        // close so that the client retries with its backoff.
+                        let _ = self
+                            .link
+                            .tx
+                            .try_send(Outgoing::Close(1012, "signaling instance lost"));
+                        Err(e)
+                    }
+                }
+            }
+            _ => return Ok(false),
+        };
+        let owner = owner.map_err(|e| {
+            tracing::warn!(error = %e, "cannot route a new session: Redis does not answer");
+            Refusal::new(
+                ErrorCode::Unavailable,
+                "the server's shared store does not answer; try again shortly",
+            )
+        })?;
+        if owner == cluster.instance {
+            return Ok(false);
+        }
+        let remote = Remote {
+            owner,
+            conn: cluster.next_conn_id(),
+            status: Arc::new(AtomicU8::new(cluster::ROUTE_PENDING)),
+        };
+        cluster.proxy(
+            remote.conn,
+            cluster::Proxied {
+                owner: remote.owner.clone(),
+                tx: self.link.tx.clone(),
+                stop: self.link.stop.clone(),
+                attached: Arc::clone(&remote.status),
+            },
+        );
+        self.remote = Some(remote);
+        Ok(true)
+    }
+
     fn peer_id(&self) -> Option<String> {
         self.attached.lock().as_ref().map(|a| a.peer_id.clone())
     }
@@ -300,17 +406,14 @@ impl Connection {
         }
         if self.abuse.strike(std::time::Instant::now()) {
             tracing::warn!(peer = self.peer_id(), ip = %self.ip, "closing an abusive connection");
-            self.state
-                .metrics
-                .abuse_closes_total
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.state.metrics.abuse_closes_total.inc();
             return Some(End::Abuse);
         }
         None
     }
 
     /// Acts on one text frame.
-    fn on_text(&mut self, text: &str) -> Result<(), Refusal> {
+    async fn on_text(&mut self, text: &str) -> Result<(), Refusal> {
         let limit = self.state.config.max_frame_bytes;
         if text.len() > limit {
             return Err(Refusal::new(
@@ -332,86 +435,110 @@ impl Connection {
             }
         }
         let kind = message.type_name();
-        self.dispatch(message)?;
+        if self.routed_elsewhere(&message).await? {
+            if let (Some(cluster), Some(remote)) = (&self.state.cluster, &self.remote) {
+                cluster.forward(&self.state, &remote.owner, remote.conn, text);
+            }
+            if matches!(message, ClientMessage::Leave {}) {
+                // No session there any more: the next opening message is routed afresh.
+                self.unroute();
+            }
+        } else {
+            dispatch(&self.state, &self.link, &self.attached, message).await?;
+        }
         self.state.metrics.relayed(kind);
         Ok(())
     }
+}
 
-    fn dispatch(&mut self, message: ClientMessage) -> Result<(), Refusal> {
-        let state = Arc::clone(&self.state);
-        let current = self.attached.lock().clone();
-        // The server pings every connection, with or without a session (before `join`,
-        // after `leave`): answering never needs one. An ack with no session has nothing
-        // to forget; any frame already counted as a sign of life.
-        if current.is_none()
-            && matches!(message, ClientMessage::Pong {} | ClientMessage::Ack { .. })
-        {
-            return Ok(());
+fn is_opening(message: &ClientMessage) -> bool {
+    matches!(
+        message,
+        ClientMessage::Join { .. } | ClientMessage::Resume { .. } | ClientMessage::QueueJoin { .. }
+    )
+}
+
+/// Acts on one client message for a connection with outgoing queue `link` and session
+/// `attached`: a local socket's, or one hosted for another instance's socket.
+pub(crate) async fn dispatch(
+    state: &Arc<AppState>,
+    link: &PeerLink,
+    attached: &Mutex<Option<Attached>>,
+    message: ClientMessage,
+) -> Result<(), Refusal> {
+    let state = Arc::clone(state);
+    let current = attached.lock().clone();
+    // The server pings every connection, with or without a session (before `join`,
+    // after `leave`): answering never needs one. An ack with no session has nothing
+    // to forget; any frame already counted as a sign of life.
+    if current.is_none() && matches!(message, ClientMessage::Pong {} | ClientMessage::Ack { .. }) {
+        return Ok(());
+    }
+    if is_opening(&message) {
+        if current.is_some() {
+            return Err(Refusal::new(
+                ErrorCode::AlreadyJoined,
+                "this connection already has a session; send leave first",
+            ));
         }
-        let opening = matches!(
-            message,
-            ClientMessage::Join { .. }
-                | ClientMessage::Resume { .. }
-                | ClientMessage::QueueJoin { .. }
-        );
-        if opening {
-            if current.is_some() {
-                return Err(Refusal::new(
-                    ErrorCode::AlreadyJoined,
-                    "this connection already has a session; send leave first",
-                ));
+        let link = link.clone();
+        let opened = match message {
+            ClientMessage::Join {
+                protocol_version,
+                room,
+                name,
+                token,
+            } => {
+                state
+                    .join(link, protocol_version, &room, &name, token.as_deref())
+                    .await?
             }
-            let link = self.link.clone();
-            let attached = match message {
-                ClientMessage::Join {
-                    protocol_version,
-                    room,
-                    name,
-                    token,
-                } => state.join(link, protocol_version, &room, &name, token.as_deref())?,
-                ClientMessage::Resume {
-                    protocol_version,
-                    session_id,
-                    last_seq,
-                } => state.resume(link, protocol_version, &session_id, last_seq)?,
-                ClientMessage::QueueJoin {
-                    protocol_version,
-                    name,
-                    token,
-                    prefs,
-                } => state.queue_join(link, protocol_version, &name, &token, prefs)?,
-                _ => return Ok(()),
-            };
-            *self.attached.lock() = Some(attached);
-            return Ok(());
-        }
-        let Some(Attached { peer_id: me, .. }) = current else {
-            return Err(Refusal::new(ErrorCode::NotJoined, "join a room first"));
+            ClientMessage::Resume {
+                protocol_version,
+                session_id,
+                last_seq,
+            } => state.resume(link, protocol_version, &session_id, last_seq)?,
+            ClientMessage::QueueJoin {
+                protocol_version,
+                name,
+                token,
+                prefs,
+            } => {
+                state
+                    .queue_join(link, protocol_version, &name, &token, prefs)
+                    .await?
+            }
+            _ => return Ok(()),
         };
-        match message {
-            ClientMessage::Signal { to, data } => state.signal(&me, &to, data),
-            ClientMessage::Ack { seq } => {
-                state.ack(&me, seq);
-                Ok(())
-            }
-            ClientMessage::Pong {} => {
-                state.touch(&me);
-                Ok(())
-            }
-            ClientMessage::Chat { text, to } => state.chat(&me, &text, to.as_deref()),
-            ClientMessage::Recording { active } => state.recording(&me, active),
-            ClientMessage::Report(report) => state.report(&me, report),
-            ClientMessage::QueueNext {} => state.queue_next(&me),
-            ClientMessage::QueueLeave {} => state.queue_leave(&me),
-            ClientMessage::Leave {} => {
-                state.leave(&me);
-                *self.attached.lock() = None;
-                Ok(())
-            }
-            ClientMessage::Join { .. }
-            | ClientMessage::Resume { .. }
-            | ClientMessage::QueueJoin { .. } => Ok(()),
+        *attached.lock() = Some(opened);
+        return Ok(());
+    }
+    let Some(Attached { peer_id: me, .. }) = current else {
+        return Err(Refusal::new(ErrorCode::NotJoined, "join a room first"));
+    };
+    match message {
+        ClientMessage::Signal { to, data } => state.signal(&me, &to, data),
+        ClientMessage::Ack { seq } => {
+            state.ack(&me, seq);
+            Ok(())
         }
+        ClientMessage::Pong {} => {
+            state.touch(&me);
+            Ok(())
+        }
+        ClientMessage::Chat { text, to } => state.chat(&me, &text, to.as_deref()),
+        ClientMessage::Recording { active } => state.recording(&me, active),
+        ClientMessage::Report(report) => state.report(&me, report),
+        ClientMessage::QueueNext {} => state.queue_next(&me),
+        ClientMessage::QueueLeave {} => state.queue_leave(&me),
+        ClientMessage::Leave {} => {
+            state.leave(&me);
+            *attached.lock() = None;
+            Ok(())
+        }
+        ClientMessage::Join { .. }
+        | ClientMessage::Resume { .. }
+        | ClientMessage::QueueJoin { .. } => Ok(()),
     }
 }
 

@@ -30,15 +30,18 @@ use crate::ice;
 use crate::metrics::{Gauges, Metrics};
 use crate::ratelimit::IpTable;
 use crate::rooms::{Delivery, Member, Refusal, Rooms};
-use crate::store::{MemoryStore, RoomMode, Store};
+use crate::store::{MemoryStore, RoomMode, RoomSpec, Store, StoreError};
 use crate::tokens::{unix_now, Claims, TokenKeys};
 
 mod diagnostics;
+mod handover;
 mod identity;
 mod matchmaking;
+mod ownership;
 mod resume;
 
 pub use diagnostics::{ParticipantDiagnostics, RoomDiagnostics, StatsSummary};
+pub use handover::{GroupSnapshot, SessionSnapshot};
 
 /// Length of a peer id: 16 characters of `[A-Za-z0-9]`, about 95 bits of randomness.
 pub const PEER_ID_LEN: usize = 16;
@@ -61,6 +64,9 @@ pub enum Outgoing {
     Text(Utf8Bytes),
     /// Close the connection with this code and reason after what is queued before it.
     Close(u16, &'static str),
+    /// Nothing to write: tells a proxy (cluster) whether its socket now has a session on
+    /// this instance, in order with the answers. A local writer skips it.
+    Session(bool),
 }
 
 /// How the server reaches one connection: its outgoing queue, and the token that tells
@@ -69,6 +75,8 @@ pub enum Outgoing {
 pub struct PeerLink {
     pub tx: mpsc::Sender<Outgoing>,
     pub stop: CancellationToken,
+    /// The instance holding the socket when it is not this one (cluster).
+    pub via: Option<String>,
 }
 
 /// A connection's hold on a session: the session's peer id, and the epoch that tells
@@ -148,6 +156,10 @@ pub struct AppState {
     pub metrics: Metrics,
     pub keys: TokenKeys,
     pub store: Arc<dyn Store>,
+    /// This instance's name (`--instance-id`, or random).
+    pub instance_id: String,
+    /// The other instances, with `--redis-url`.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
     pub static_ice: Vec<IceServer>,
     pub ips: Mutex<IpTable>,
     /// When the state was made (uptime).
@@ -156,23 +168,48 @@ pub struct AppState {
     hub: Mutex<Hub>,
 }
 
+/// The refusal for a session-opening message when the store does not answer.
+pub(crate) fn store_refusal(e: &StoreError) -> Refusal {
+    tracing::warn!(error = %e, "refusing a new session: the store does not answer");
+    Refusal::new(
+        ErrorCode::Unavailable,
+        "the server's shared store does not answer; try again shortly",
+    )
+}
+
 impl AppState {
-    /// State for `config`. A missing token secret (allowed in `--dev` only) is replaced by
-    /// a random one.
+    /// State for `config` with room definitions in memory. A missing token secret
+    /// (allowed in `--dev` only) is replaced by a random one.
     pub fn new(config: Config) -> Self {
+        let store = Arc::new(MemoryStore::new(config.max_rooms as usize));
+        Self::with_store(config, store)
+    }
+
+    /// State for `config` with room definitions in `store`.
+    pub fn with_store(config: Config, store: Arc<dyn Store>) -> Self {
         let secret = config
             .token_secret
             .clone()
             .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 48));
         let static_ice = config.parsed_static_ice_servers().unwrap_or_default();
-        let store = Arc::new(MemoryStore::new(config.max_rooms as usize));
+        let instance_id = config
+            .instance_id
+            .clone()
+            .unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 8));
+        let mut metrics = Metrics::default();
+        metrics.register_instance(&instance_id, store.kind());
+        if let Some(redis) = store.redis_stats() {
+            redis.register(metrics.registry_mut());
+        }
         Self {
             keys: TokenKeys::new(secret.as_bytes()),
             static_ice,
             store,
+            instance_id,
+            cluster: None,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
-            metrics: Metrics::default(),
+            metrics,
             ips: Mutex::new(IpTable::default()),
             started: Instant::now(),
             epochs: AtomicU64::new(1),
@@ -221,7 +258,10 @@ impl AppState {
         room: &str,
         token: Option<&str>,
     ) -> Result<Claims, Refusal> {
-        if self.shutdown.is_cancelled() {
+        // A draining instance of a cluster still opens sessions in the rooms it owns
+        // (they reach it relayed from the others): they move with the room when it is
+        // handed over. A single server refuses them.
+        if self.shutdown.is_cancelled() && self.cluster.is_none() {
             return Err(Refusal::new(
                 ErrorCode::ShuttingDown,
                 "the server is shutting down; try again shortly",
@@ -298,9 +338,11 @@ impl AppState {
         }
     }
 
-    /// `join`: checks the token for `room`, opens a session and enters the room. On
-    /// success the joiner's `welcome` (seq 1) and the others' `peerJoined` are queued.
-    pub fn join(
+    /// `join`: checks the token for `room`, looks the room up in the store, opens a
+    /// session and enters the room. On success the joiner's `welcome` (seq 1) and the
+    /// others' `peerJoined` are queued. A store that does not answer refuses with
+    /// `unavailable` (within the store's timeout).
+    pub async fn join(
         &self,
         link: PeerLink,
         protocol_version: u32,
@@ -311,7 +353,22 @@ impl AppState {
         let claims = self.admit(protocol_version, room, token)?;
         let name = claims.name.clone().unwrap_or_else(|| name.to_owned());
         validate_name(&name).map_err(|e| Refusal::new(e.code, e.message))?;
-        let (mode, max) = match self.store.room(room) {
+        let spec = self.store.room(room).await.map_err(|e| store_refusal(&e))?;
+        self.enter(link, room, &name, &claims, spec)
+    }
+
+    /// The part of `join` after the store answered: enters `room` (defined by `spec`, or
+    /// opened on the fly) under the hub's lock.
+    fn enter(
+        &self,
+        link: PeerLink,
+        room: &str,
+        name: &str,
+        claims: &Claims,
+        spec: Option<RoomSpec>,
+    ) -> Result<Attached, Refusal> {
+        let name = name.to_owned();
+        let (mode, max) = match spec {
             Some(spec) => (
                 spec.mode,
                 spec.max_participants.min(self.config.max_peers_per_room) as usize,
@@ -360,10 +417,13 @@ impl AppState {
             grants: claims.grants,
         };
         let (present, deliveries) = hub.rooms.join(room, mode, max, member)?;
-        let (session, epoch) = self.new_session(&claims, name, link, None, MatchPrefs::default());
+        let (session, epoch) = self.new_session(claims, name, link, None, MatchPrefs::default());
         let welcome = self.welcome(&session, &peer_id, room, present);
         hub.by_session_id
             .insert(session.session_id.clone(), peer_id.clone());
+        if let Some(cluster) = &self.cluster {
+            cluster.session_opened(&session.session_id);
+        }
         hub.sessions.insert(peer_id.clone(), session);
         hub.empty_since.remove(room);
         tracing::info!(peer = %peer_id, room, identity = %claims.sub, role = claims.role.as_str(), "joined");
@@ -484,14 +544,45 @@ impl AppState {
         members.len()
     }
 
-    /// Removes API rooms that have been empty longer than their empty timeout.
-    pub fn sweep_empty_rooms(&self) {
+    /// Removes API rooms that have been empty longer than their empty timeout. In a
+    /// cluster, a room owned by another live instance never counts as empty here (a room
+    /// in use must never be removed); its owner sweeps it.
+    pub async fn sweep_empty_rooms(&self) {
+        if self.store.redis_stats().is_some() && self.cluster.is_none() {
+            return;
+        }
         let now = Instant::now();
+        let specs = match self.store.rooms().await {
+            Ok(specs) => specs,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot sweep empty rooms now");
+                return;
+            }
+        };
+        // In a cluster a room lives on its owner: one owned by another live instance may
+        // have members there, so it is not empty here.
+        let elsewhere = match &self.cluster {
+            None => std::collections::HashSet::new(),
+            Some(cluster) => {
+                let names: Vec<&str> = specs
+                    .iter()
+                    .filter(|s| s.empty_timeout_secs > 0)
+                    .map(|s| s.name.as_str())
+                    .collect();
+                match cluster.owned_elsewhere(&names).await {
+                    Ok(set) => set,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "cannot sweep empty rooms now");
+                        return;
+                    }
+                }
+            }
+        };
         let mut expired = Vec::new();
         {
             let mut hub = self.hub();
-            for spec in self.store.rooms() {
-                let live = hub.rooms.room(&spec.name).is_some();
+            for spec in specs {
+                let live = hub.rooms.room(&spec.name).is_some() || elsewhere.contains(&spec.name);
                 if live || spec.empty_timeout_secs == 0 {
                     hub.empty_since.remove(&spec.name);
                     continue;
@@ -505,7 +596,9 @@ impl AppState {
         }
         for name in expired {
             tracing::info!(room = %name, "removing a room that stayed empty");
-            self.store.delete_room(&name);
+            if let Err(e) = self.store.delete_room(&name).await {
+                tracing::warn!(room = %name, error = %e, "cannot remove an empty room now");
+            }
         }
     }
 
@@ -523,6 +616,9 @@ impl AppState {
     fn forget_session(&self, hub: &mut Hub, peer: &str) {
         if let Some(session) = hub.sessions.remove(peer) {
             hub.by_session_id.remove(&session.session_id);
+            if let Some(cluster) = &self.cluster {
+                cluster.session_closed(&session.session_id);
+            }
             if let Some(queue) = session.lobby.as_ref().and_then(|l| hub.queues.get_mut(l)) {
                 queue.remove(peer);
             }

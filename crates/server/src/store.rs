@@ -1,17 +1,24 @@
-//! Where room definitions live: the [`Store`] trait and its in-memory implementation
-//! ([`MemoryStore`], the default). A Redis implementation, for several server instances
-//! behind a load balancer, comes later and implements the same trait.
+//! Where room definitions live: the async [`Store`] trait, its in-memory implementation
+//! ([`MemoryStore`], the default: nothing to run besides the server) and the Redis one
+//! ([`RedisStore`], with `--redis-url`, shared by every instance behind a load balancer).
 //!
 //! This module decides what a room definition is ([`RoomSpec`]) and the store's contract:
-//! names are unique, `create` refuses a second room of the same name, and `ping` says
-//! whether the store answers (`GET /ready`). Live membership and sessions stay in
-//! [`crate::state`]: they hold sockets and cannot be shared.
+//! names are unique, `create` refuses a second room of the same name or past the capacity,
+//! and `ping` says whether the store answers (`GET /ready`). A store that cannot answer
+//! says so with [`StoreError::Unavailable`] within a bounded time; it never hangs its
+//! caller and never panics. Live membership and sessions stay in [`crate::state`]: they
+//! hold sockets.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use async_trait::async_trait;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
+
+mod redis_store;
+
+pub use redis_store::{RedisStats, RedisStore};
 
 /// How a room connects its participants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -46,17 +53,28 @@ pub enum StoreError {
     Exists,
     #[error("the store is full")]
     Full,
+    /// The store did not answer in time or failed (Redis down, timed out, bad reply).
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Room definitions, shared by every connection (and, with Redis, by every instance).
+/// Every method answers within a bounded time.
+#[async_trait]
 pub trait Store: Send + Sync + Debug {
-    fn create_room(&self, spec: RoomSpec) -> Result<(), StoreError>;
-    fn room(&self, name: &str) -> Option<RoomSpec>;
+    async fn create_room(&self, spec: RoomSpec) -> Result<(), StoreError>;
+    async fn room(&self, name: &str) -> Result<Option<RoomSpec>, StoreError>;
     /// Removes a room; false if there was none.
-    fn delete_room(&self, name: &str) -> bool;
-    fn rooms(&self) -> Vec<RoomSpec>;
-    /// Whether the store answers.
-    fn ping(&self) -> bool;
+    async fn delete_room(&self, name: &str) -> Result<bool, StoreError>;
+    async fn rooms(&self) -> Result<Vec<RoomSpec>, StoreError>;
+    /// Ok when the store answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Which store this is, for logs and `/ready`: `memory` or `redis`.
+    fn kind(&self) -> &'static str;
+    /// Command counts and latency, for `/metrics` (Redis only).
+    fn redis_stats(&self) -> Option<&RedisStats> {
+        None
+    }
 }
 
 /// The in-memory store: a map behind a lock, at most `max_rooms` entries.
@@ -75,8 +93,9 @@ impl MemoryStore {
     }
 }
 
+#[async_trait]
 impl Store for MemoryStore {
-    fn create_room(&self, spec: RoomSpec) -> Result<(), StoreError> {
+    async fn create_room(&self, spec: RoomSpec) -> Result<(), StoreError> {
         let mut rooms = self.rooms.lock();
         if rooms.contains_key(&spec.name) {
             return Err(StoreError::Exists);
@@ -88,20 +107,24 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn room(&self, name: &str) -> Option<RoomSpec> {
-        self.rooms.lock().get(name).cloned()
+    async fn room(&self, name: &str) -> Result<Option<RoomSpec>, StoreError> {
+        Ok(self.rooms.lock().get(name).cloned())
     }
 
-    fn delete_room(&self, name: &str) -> bool {
-        self.rooms.lock().remove(name).is_some()
+    async fn delete_room(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(self.rooms.lock().remove(name).is_some())
     }
 
-    fn rooms(&self) -> Vec<RoomSpec> {
-        self.rooms.lock().values().cloned().collect()
+    async fn rooms(&self) -> Result<Vec<RoomSpec>, StoreError> {
+        Ok(self.rooms.lock().values().cloned().collect())
     }
 
-    fn ping(&self) -> bool {
-        true
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "memory"
     }
 }
 
@@ -119,16 +142,17 @@ mod tests {
         }
     }
 
-    #[test]
-    fn names_are_unique_and_capacity_is_enforced() {
+    #[tokio::test]
+    async fn names_are_unique_and_capacity_is_enforced() {
         let store = MemoryStore::new(2);
-        assert_eq!(store.create_room(spec("a")), Ok(()));
-        assert_eq!(store.create_room(spec("a")), Err(StoreError::Exists));
-        assert_eq!(store.create_room(spec("b")), Ok(()));
-        assert_eq!(store.create_room(spec("c")), Err(StoreError::Full));
-        assert_eq!(store.room("a"), Some(spec("a")));
-        assert!(store.delete_room("a") && !store.delete_room("a"));
-        assert_eq!(store.rooms(), vec![spec("b")]);
-        assert!(store.ping());
+        assert_eq!(store.create_room(spec("a")).await, Ok(()));
+        assert_eq!(store.create_room(spec("a")).await, Err(StoreError::Exists));
+        assert_eq!(store.create_room(spec("b")).await, Ok(()));
+        assert_eq!(store.create_room(spec("c")).await, Err(StoreError::Full));
+        assert_eq!(store.room("a").await, Ok(Some(spec("a"))));
+        assert_eq!(store.delete_room("a").await, Ok(true));
+        assert_eq!(store.delete_room("a").await, Ok(false));
+        assert_eq!(store.rooms().await, Ok(vec![spec("b")]));
+        assert_eq!(store.ping().await, Ok(()));
     }
 }

@@ -92,7 +92,15 @@ async fn welcome_carries_the_same_ice_servers() {
 async fn ready_answers_while_running() {
     let server = TestServer::start(|_| {}).await;
     let r = http_get(server.addr, "/ready").await;
-    assert_eq!((r.status, r.json()), (200, json!({"status": "ready"})));
+    let body = r.json();
+    assert_eq!(
+        (r.status, &body["status"], &body["store"]),
+        (200, &json!("ready"), &json!("memory"))
+    );
+    assert!(
+        body["instance"].as_str().is_some_and(|i| !i.is_empty()),
+        "{body}"
+    );
     server.shutdown().await;
 }
 
@@ -152,7 +160,7 @@ async fn metrics_count_connections_messages_errors_resumes_and_reports() {
             assert!(response
                 .header("content-type")
                 .unwrap_or_default()
-                .starts_with("text/plain; version=0.0.4"));
+                .starts_with("application/openmetrics-text; version=1.0.0"));
             let text = String::from_utf8(response.body).unwrap();
             if wanted.iter().all(|w| text.lines().any(|l| l == *w)) {
                 return text;
@@ -162,6 +170,11 @@ async fn metrics_count_connections_messages_errors_resumes_and_reports() {
     })
     .await;
     assert!(text.contains("# TYPE steadyrtc_session_duration_seconds histogram"));
+    assert!(
+        text.contains("steadyrtc_connections_accepted_total 3"),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"), "OpenMetrics ends with # EOF");
     server.shutdown().await;
 }
 

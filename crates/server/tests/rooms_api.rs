@@ -1,9 +1,11 @@
 //! The rooms API (issue point 2): create with options, read, delete (participants are
 //! told why), and the modes: broadcast visibility, max participants, match-only rooms.
+//! Each runs against the memory store and the Redis store, except the empty-room timeout
+//! (here on one instance; across instances in `cluster.rs`).
 
 mod common;
 
-use common::{api_auth, http, identity, token, TestServer};
+use common::{api_auth, http, identity, token, Backend, TestServer};
 use serde_json::json;
 use steadyrtc_protocol::{ClientMessage, ErrorCode, Role, ServerMessage, PROTOCOL_VERSION};
 
@@ -15,6 +17,13 @@ fn join_as(room: &str, name: &str, role: Role) -> ClientMessage {
         token: Some(token(room, &identity(), role)),
     }
 }
+
+on_both_stores!(
+    rooms_are_created_read_and_deleted_with_the_api_key_only,
+    max_participants_of_a_created_room_is_enforced,
+    broadcast_listeners_see_the_host_but_not_each_other,
+    join_to_a_match_room_is_wrong_mode_and_unknown_rooms_can_be_required,
+);
 
 async fn create(server: &TestServer, body: serde_json::Value) -> common::HttpResponse {
     let auth = api_auth();
@@ -28,9 +37,8 @@ async fn create(server: &TestServer, body: serde_json::Value) -> common::HttpRes
     .await
 }
 
-#[tokio::test]
-async fn rooms_are_created_read_and_deleted_with_the_api_key_only() {
-    let server = TestServer::start(|_| {}).await;
+async fn rooms_are_created_read_and_deleted_with_the_api_key_only(backend: Backend) {
+    let server = TestServer::start_with(backend, |_| {}).await;
     let auth = api_auth();
     let anon = http(
         server.addr,
@@ -135,9 +143,8 @@ async fn rooms_are_created_read_and_deleted_with_the_api_key_only() {
     server.shutdown().await;
 }
 
-#[tokio::test]
-async fn max_participants_of_a_created_room_is_enforced() {
-    let server = TestServer::start(|_| {}).await;
+async fn max_participants_of_a_created_room_is_enforced(backend: Backend) {
+    let server = TestServer::start_with(backend, |_| {}).await;
     assert_eq!(
         create(&server, json!({"name": "duo", "maxParticipants": 2}))
             .await
@@ -154,9 +161,8 @@ async fn max_participants_of_a_created_room_is_enforced() {
     server.shutdown().await;
 }
 
-#[tokio::test]
-async fn broadcast_listeners_see_the_host_but_not_each_other() {
-    let server = TestServer::start(|_| {}).await;
+async fn broadcast_listeners_see_the_host_but_not_each_other(backend: Backend) {
+    let server = TestServer::start_with(backend, |_| {}).await;
     assert_eq!(
         create(&server, json!({"name": "talk", "mode": "broadcast"}))
             .await
@@ -189,9 +195,8 @@ async fn broadcast_listeners_see_the_host_but_not_each_other() {
     server.shutdown().await;
 }
 
-#[tokio::test]
-async fn join_to_a_match_room_is_wrong_mode_and_unknown_rooms_can_be_required() {
-    let server = TestServer::start(|c| c.auto_create_rooms = false).await;
+async fn join_to_a_match_room_is_wrong_mode_and_unknown_rooms_can_be_required(backend: Backend) {
+    let server = TestServer::start_with(backend, |c| c.auto_create_rooms = false).await;
     assert_eq!(
         create(&server, json!({"name": "lobby", "mode": "match"}))
             .await

@@ -4,7 +4,6 @@
 //! This part decides what operators see; it never changes state.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 use steadyrtc_protocol::Role;
@@ -21,6 +20,9 @@ pub struct ParticipantDiagnostics {
     pub role: Role,
     /// False while the session waits for `resume`.
     pub connected: bool,
+    /// The instance holding the participant's socket (absent while it waits for
+    /// `resume`); with one instance, always this one's id.
+    pub instance: Option<String>,
     pub last_seen_ms_ago: u64,
     pub session_age_secs: u64,
     pub unacked: usize,
@@ -78,6 +80,10 @@ impl AppState {
                     name: s.name.clone(),
                     role: s.role,
                     connected: s.link.is_some(),
+                    instance: s
+                        .link
+                        .as_ref()
+                        .map(|l| l.via.clone().unwrap_or_else(|| self.instance_id.clone())),
                     last_seen_ms_ago: s.last_seen.elapsed().as_millis() as u64,
                     session_age_secs: s.started.elapsed().as_secs(),
                     unacked: s.outbox.len(),
@@ -125,16 +131,15 @@ impl AppState {
                 }
             }
         }
-        let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
         StatsSummary {
-            connections: load(&self.metrics.connections_open),
+            connections: u64::try_from(self.metrics.connections_open.get()).unwrap_or(0),
             rooms: gauges.rooms,
             participants: gauges.participants,
             sessions_detached: gauges.sessions_detached,
             queue_length: gauges.queue_length,
-            resumes_ok: load(&self.metrics.resumes_ok),
-            resumes_failed: load(&self.metrics.resumes_failed),
-            matches: load(&self.metrics.matches_total),
+            resumes_ok: self.metrics.resumes_ok.get(),
+            resumes_failed: self.metrics.resumes_failed.get(),
+            matches: self.metrics.matches_total.get(),
             reported_states,
             uptime_secs,
         }

@@ -17,7 +17,7 @@ use crate::store::RoomMode;
 impl AppState {
     /// `queueJoin`: opens a session in the match queue of the token's room, answers
     /// `welcome` (room = the queue, no peers) and then `queued` or `matched`.
-    pub fn queue_join(
+    pub async fn queue_join(
         &self,
         link: PeerLink,
         protocol_version: u32,
@@ -31,7 +31,12 @@ impl AppState {
             .map_err(|e| Refusal::new(e.code, e.message))?;
         let claims = self.admit(protocol_version, &claims.room, Some(token))?;
         let lobby = claims.room.clone();
-        match self.store.room(&lobby) {
+        let spec = self
+            .store
+            .room(&lobby)
+            .await
+            .map_err(|e| super::store_refusal(&e))?;
+        match spec {
             Some(spec) if spec.mode != RoomMode::Match => {
                 return Err(Refusal::new(
                     ErrorCode::WrongMode,
@@ -71,6 +76,9 @@ impl AppState {
         let welcome = self.welcome(&session, &peer_id, &lobby, Vec::new());
         hub.by_session_id
             .insert(session.session_id.clone(), peer_id.clone());
+        if let Some(cluster) = &self.cluster {
+            cluster.session_opened(&session.session_id);
+        }
         hub.sessions.insert(peer_id.clone(), session);
         self.deliver(&mut hub, vec![Delivery::new(&peer_id, welcome)]);
         self.enqueue(&mut hub, &peer_id);
@@ -163,9 +171,7 @@ impl AppState {
                 s.last_seen = Instant::now();
             }
         }
-        self.metrics
-            .matches_total
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.metrics.matches_total.inc();
         tracing::info!(room, a = %first.id, b = %second.id, "matched");
         self.deliver(
             hub,

@@ -5,7 +5,6 @@
 //! in order, before anything new, and that only the newest connection of a session
 //! counts (each attach has an epoch; stale detaches and expiries do nothing).
 
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use steadyrtc_protocol::{ErrorCode, LeaveReason, ServerMessage, PROTOCOL_VERSION};
@@ -36,7 +35,7 @@ impl AppState {
         let Some((peer_id, session)) =
             found.and_then(|id| hub.sessions.get_mut(&id).map(|s| (id, s)))
         else {
-            self.metrics.resumes_failed.fetch_add(1, Ordering::Relaxed);
+            self.metrics.resumes_failed.inc();
             return Err(Refusal::new(
                 ErrorCode::UnknownSession,
                 "no such session (it may have timed out): join again",
@@ -75,7 +74,7 @@ impl AppState {
             ok = ok && link.tx.try_send(Outgoing::Text(text.clone())).is_ok();
         }
         if !ok {
-            self.metrics.resumes_failed.fetch_add(1, Ordering::Relaxed);
+            self.metrics.resumes_failed.inc();
             return Err(Refusal::new(
                 ErrorCode::Internal,
                 "cannot replay the missed messages on this connection",
@@ -84,7 +83,7 @@ impl AppState {
         session.link = Some(link);
         session.epoch = epoch;
         session.last_seen = Instant::now();
-        self.metrics.resumes_ok.fetch_add(1, Ordering::Relaxed);
+        self.metrics.resumes_ok.inc();
         tracing::info!(peer = %peer_id, replayed = session.outbox.len(), "resumed");
         Ok(Attached { peer_id, epoch })
     }
@@ -116,7 +115,10 @@ impl AppState {
             return false; // a newer connection resumed the session
         }
         session.link = None;
-        if self.config.resume_window_ms > 0 && !self.shutdown.is_cancelled() {
+        // A single server that shuts down ends its sessions; an instance of a cluster
+        // keeps them to hand them over to the others.
+        let keep = !self.shutdown.is_cancelled() || self.cluster.is_some();
+        if self.config.resume_window_ms > 0 && keep {
             tracing::info!(peer, "connection dropped; waiting for resume");
             return true;
         }

@@ -34,6 +34,7 @@ fn link(capacity: usize) -> (PeerLink, mpsc::Receiver<Outgoing>) {
         PeerLink {
             tx,
             stop: CancellationToken::new(),
+            via: None,
         },
         rx,
     )
@@ -44,27 +45,32 @@ fn drain(rx: &mut mpsc::Receiver<Outgoing>) -> Vec<(Option<u64>, ServerMessage)>
     std::iter::from_fn(|| rx.try_recv().ok())
         .filter_map(|o| match o {
             Outgoing::Text(t) => Some(ServerMessage::parse_frame(t.as_str()).unwrap()),
-            Outgoing::Close(..) => None,
+            Outgoing::Close(..) | Outgoing::Session(_) => None,
         })
         .collect()
 }
 
-fn join(state: &AppState, name: &str, capacity: usize) -> (Attached, mpsc::Receiver<Outgoing>) {
+async fn join(
+    state: &AppState,
+    name: &str,
+    capacity: usize,
+) -> (Attached, mpsc::Receiver<Outgoing>) {
     let (l, rx) = link(capacity);
     let t = token(state, "demo", name, Role::Guest);
     (
         state
             .join(l, PROTOCOL_VERSION, "demo", name, Some(&t))
+            .await
             .unwrap(),
         rx,
     )
 }
 
-#[test]
-fn messages_are_numbered_from_one_per_session() {
+#[tokio::test]
+async fn messages_are_numbered_from_one_per_session() {
     let s = state(|_| {});
-    let (ada, mut ada_rx) = join(&s, "ada", 64);
-    let (bo, mut bo_rx) = join(&s, "bo", 64);
+    let (ada, mut ada_rx) = join(&s, "ada", 64).await;
+    let (bo, mut bo_rx) = join(&s, "bo", 64).await;
     s.signal(
         &bo.peer_id,
         &ada.peer_id,
@@ -97,11 +103,11 @@ fn messages_are_numbered_from_one_per_session() {
     );
 }
 
-#[test]
-fn resume_replays_exactly_the_unacknowledged_messages_in_order() {
+#[tokio::test]
+async fn resume_replays_exactly_the_unacknowledged_messages_in_order() {
     let s = state(|_| {});
-    let (ada, mut ada_rx) = join(&s, "ada", 64);
-    let (bo, _bo_rx) = join(&s, "bo", 64);
+    let (ada, mut ada_rx) = join(&s, "ada", 64).await;
+    let (bo, _bo_rx) = join(&s, "bo", 64).await;
     let welcome = drain(&mut ada_rx);
     let ServerMessage::Welcome { session_id, .. } = &welcome[0].1 else {
         panic!()
@@ -133,11 +139,11 @@ fn resume_replays_exactly_the_unacknowledged_messages_in_order() {
     );
 }
 
-#[test]
-fn expiry_after_detach_tells_the_others_timeout() {
+#[tokio::test]
+async fn expiry_after_detach_tells_the_others_timeout() {
     let s = state(|_| {});
-    let (ada, _ada_rx) = join(&s, "ada", 64);
-    let (_bo, mut bo_rx) = join(&s, "bo", 64);
+    let (ada, _ada_rx) = join(&s, "ada", 64).await;
+    let (_bo, mut bo_rx) = join(&s, "bo", 64).await;
     drain(&mut bo_rx);
     assert!(s.detach(&ada.peer_id, ada.epoch));
     assert!(drain(&mut bo_rx).is_empty(), "no leave during the window");
@@ -154,11 +160,11 @@ fn expiry_after_detach_tells_the_others_timeout() {
     );
 }
 
-#[test]
-fn zero_resume_window_means_disconnected_at_once() {
+#[tokio::test]
+async fn zero_resume_window_means_disconnected_at_once() {
     let s = state(|c| c.resume_window_ms = 0);
-    let (ada, _ada_rx) = join(&s, "ada", 64);
-    let (_bo, mut bo_rx) = join(&s, "bo", 64);
+    let (ada, _ada_rx) = join(&s, "ada", 64).await;
+    let (_bo, mut bo_rx) = join(&s, "bo", 64).await;
     drain(&mut bo_rx);
     assert!(!s.detach(&ada.peer_id, ada.epoch));
     assert!(matches!(
@@ -170,11 +176,11 @@ fn zero_resume_window_means_disconnected_at_once() {
     ));
 }
 
-#[test]
-fn a_session_that_never_acks_is_dropped_at_the_unacked_limit() {
+#[tokio::test]
+async fn a_session_that_never_acks_is_dropped_at_the_unacked_limit() {
     let s = state(|c| c.max_unacked = 16);
-    let (ada, mut ada_rx) = join(&s, "ada", 1_000);
-    let (slow, slow_rx) = join(&s, "slow", 1_000);
+    let (ada, mut ada_rx) = join(&s, "ada", 1_000).await;
+    let (slow, slow_rx) = join(&s, "slow", 1_000).await;
     for _ in 0..20 {
         let _ = s.signal(&ada.peer_id, &slow.peer_id, serde_json::json!({}));
     }
@@ -189,28 +195,34 @@ fn a_session_that_never_acks_is_dropped_at_the_unacked_limit() {
     drop(slow_rx);
 }
 
-#[test]
-fn full_connection_queue_drops_the_session() {
+#[tokio::test]
+async fn full_connection_queue_drops_the_session() {
     let s = state(|_| {});
-    let (ada, _ada_rx) = join(&s, "ada", 64);
-    let (slow, _slow_rx) = join(&s, "slow", 1); // welcome fills it
+    let (ada, _ada_rx) = join(&s, "ada", 64).await;
+    let (slow, _slow_rx) = join(&s, "slow", 1).await; // welcome fills it
     s.signal(&ada.peer_id, &slow.peer_id, serde_json::json!({}))
         .unwrap();
     assert_eq!(s.stats().peers, 1);
 }
 
-#[test]
-fn join_refuses_missing_wrong_room_and_expired_tokens() {
+#[tokio::test]
+async fn join_refuses_missing_wrong_room_and_expired_tokens() {
     let s = state(|_| {});
     let (l, _rx) = link(8);
     let code = |r: Result<Attached, Refusal>| r.unwrap_err().code;
     assert_eq!(
-        code(s.join(l.clone(), PROTOCOL_VERSION, "demo", "Ada", None)),
+        code(
+            s.join(l.clone(), PROTOCOL_VERSION, "demo", "Ada", None)
+                .await
+        ),
         ErrorCode::InvalidToken
     );
     let other = token(&s, "other", "ada", Role::Guest);
     assert_eq!(
-        code(s.join(l.clone(), PROTOCOL_VERSION, "demo", "Ada", Some(&other))),
+        code(
+            s.join(l.clone(), PROTOCOL_VERSION, "demo", "Ada", Some(&other))
+                .await
+        ),
         ErrorCode::InvalidToken
     );
     let now = unix_now();
@@ -228,19 +240,25 @@ fn join_refuses_missing_wrong_room_and_expired_tokens() {
         })
         .unwrap();
     assert_eq!(
-        code(s.join(l.clone(), PROTOCOL_VERSION, "demo", "Ada", Some(&expired))),
+        code(
+            s.join(l.clone(), PROTOCOL_VERSION, "demo", "Ada", Some(&expired))
+                .await
+        ),
         ErrorCode::TokenExpired
     );
     let good = token(&s, "demo", "ada", Role::Guest);
     assert_eq!(
-        code(s.join(l, PROTOCOL_VERSION + 1, "demo", "Ada", Some(&good))),
+        code(
+            s.join(l, PROTOCOL_VERSION + 1, "demo", "Ada", Some(&good))
+                .await
+        ),
         ErrorCode::UnsupportedVersion
     );
     assert_eq!(s.stats().peers, 0);
 }
 
-#[test]
-fn the_name_in_the_token_wins_over_the_name_in_join() {
+#[tokio::test]
+async fn the_name_in_the_token_wins_over_the_name_in_join() {
     let s = state(|_| {});
     let now = unix_now();
     let t = s
@@ -258,8 +276,9 @@ fn the_name_in_the_token_wins_over_the_name_in_join() {
         .unwrap();
     let (l, _rx) = link(8);
     s.join(l, PROTOCOL_VERSION, "demo", "Fake", Some(&t))
+        .await
         .unwrap();
-    let (_bo, mut bo_rx) = join(&s, "bo", 8);
+    let (_bo, mut bo_rx) = join(&s, "bo", 8).await;
     let ServerMessage::Welcome { peers, .. } = &drain(&mut bo_rx)[0].1 else {
         panic!()
     };

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod redis;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -82,6 +84,35 @@ pub fn join_message(room: &str, name: &str) -> ClientMessage {
     }
 }
 
+/// Where a test server keeps its room definitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// In memory (the default).
+    Memory,
+    /// In a fresh `redis-server` of the test's own.
+    Redis,
+}
+
+/// Runs each named `async fn(Backend)` as two tests, `memory::NAME` and `redis::NAME`:
+/// the same behaviour checked against both stores.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),+ $(,)?) => {
+        mod memory {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::common::Backend::Memory).await
+            })+
+        }
+        mod redis {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::common::Backend::Redis).await
+            })+
+        }
+    };
+}
+
 /// A server running in this test's runtime.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -89,10 +120,28 @@ pub struct TestServer {
     pub pkg: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), steadyrtc_server::ServerError>>>,
+    /// The server's own Redis, with [`Backend::Redis`].
+    pub redis: Option<redis::RedisServer>,
     _dir: TempDir,
 }
 
 impl TestServer {
+    /// [`TestServer::start`] with room definitions in `backend`.
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
+        let redis = match backend {
+            Backend::Memory => None,
+            Backend::Redis => Some(redis::RedisServer::start().await),
+        };
+        let url = redis.as_ref().map(redis::RedisServer::url);
+        let mut server = Self::start(|c| {
+            c.redis_url = url;
+            adjust(c);
+        })
+        .await;
+        server.redis = redis;
+        server
+    }
+
     /// Starts a server with test defaults (dev mode, known secrets, no resume window,
     /// short drain) on port 0 with fresh static directories; `adjust` may change any
     /// option before binding.
@@ -130,6 +179,7 @@ impl TestServer {
             pkg,
             stop: Some(stop),
             task: Some(task),
+            redis: None,
             _dir: dir,
         }
     }
