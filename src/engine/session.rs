@@ -132,6 +132,9 @@ pub enum SessionAction {
     },
 }
 
+/// The server's code for "cannot answer now, try again" (its shared store is down).
+const UNAVAILABLE: &str = "unavailable";
+
 /// Tunables; defaults: 4 s to answer a new socket, then retries 250 ms apart doubling
 /// to at most 1 s (jitter +-50 %): a socket is a cheap probe, so a network that comes
 /// back is noticed within about a second and a half. At most 300 attempts within 5
@@ -263,6 +266,22 @@ impl SessionSupervisor {
             I::Resumed => {
                 if self.state == SessionState::Resuming {
                     self.connected("resumed");
+                }
+            }
+            I::ResumeRefused { code } if code == UNAVAILABLE => {
+                // The server cannot look the session up now (its store is down): it may
+                // still exist, so try again later rather than give it up.
+                if self.state == SessionState::Resuming {
+                    self.out.push(SessionAction::CloseSocket);
+                    self.socket_open = false;
+                    self.retry("the server is unavailable (resume)");
+                }
+            }
+            I::JoinRefused { code } if code == UNAVAILABLE => {
+                if self.state == SessionState::Rejoining {
+                    self.out.push(SessionAction::CloseSocket);
+                    self.socket_open = false;
+                    self.retry("the server is unavailable (rejoin)");
                 }
             }
             I::ResumeRefused { code } => {

@@ -150,6 +150,37 @@ fn a_refused_resume_rejoins_and_a_refused_rejoin_fails() {
 }
 
 #[test]
+fn an_unavailable_server_is_tried_again_later_with_the_session_kept() {
+    let mut sim = Sim::joined();
+    sim.feed(SessionInput::SocketClosed { code: 1006 });
+    sim.feed(SessionInput::SocketOpened);
+    let acts = sim.feed(SessionInput::ResumeRefused {
+        code: "unavailable".into(),
+    });
+    assert!(acts.contains(&SessionAction::CloseSocket));
+    assert!(
+        !acts.contains(&SessionAction::SendJoin),
+        "the session may still exist"
+    );
+    assert_eq!(sim.s.state(), SessionState::Reconnecting);
+    let (timer, acts) = sim.fire_next();
+    assert_eq!(timer, SessionTimer::Retry);
+    assert!(acts.contains(&SessionAction::OpenSocket));
+    // The next socket resumes again (not a join), and a rejoin refused as unavailable
+    // is retried too, instead of ending the session.
+    let acts = sim.feed(SessionInput::SocketOpened);
+    assert!(acts.contains(&SessionAction::SendResume));
+    sim.feed(SessionInput::ResumeRefused {
+        code: "unknownSession".into(),
+    });
+    sim.feed(SessionInput::JoinRefused {
+        code: "unavailable".into(),
+    });
+    assert_eq!(sim.s.state(), SessionState::Reconnecting);
+    assert!(sim.timers.contains_key(&SessionTimer::Retry));
+}
+
+#[test]
 fn go_away_waits_the_delay_the_server_asked_for() {
     let mut sim = Sim::joined();
     let acts = sim.feed(SessionInput::GoAway {

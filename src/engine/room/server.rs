@@ -76,8 +76,11 @@ impl RoomEngine {
             }
             ServerMessage::Error { code, .. } if session == SessionState::Resuming => {
                 // The server forgot the session: the numbering starts again with the new
-                // one, or its `welcome` (seq 1) would be dropped as a replay.
-                self.last_seq = 0;
+                // one, or its `welcome` (seq 1) would be dropped as a replay. (`unavailable`
+                // only means not now: the session is tried again as it is.)
+                if code != ServerCode::Unavailable {
+                    self.last_seq = 0;
+                }
                 self.run_session(SessionInput::ResumeRefused {
                     code: code.as_str().into(),
                 });
