@@ -416,10 +416,17 @@ export interface RoomEndedEvent {
 
 /** Payload of `chat`: a line sent with `room.sendChat`, relayed by the server. */
 export interface ChatEvent {
+  /** The sender's id of the line: a line sent again across a dropped socket arrives once. */
+  id: string;
+  /** The sender's peer id. */
   from: string;
+  /** The sender's display name. */
+  name: string;
   text: string;
   /** Sent to you alone. */
   private: boolean;
+  /** When the server took the line, Unix milliseconds. */
+  sentAt: number;
 }
 
 /** Payload of `recording`: `by` started or stopped recording the room. */

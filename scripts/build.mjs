@@ -116,9 +116,10 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 // (getDisplayMedia, its own stream announced before its offer, source tags): 241.8 KiB.
 // 243 -> 248 KiB and the glue 13 -> 14 KiB: host recording (MediaRecorder over a mix on
 // the shared AudioContext): 247.3 and 13.1 KiB. 248 -> 251 KiB: the pre-join preview
-// (createLocalMedia, with its level meter) handed to connect: 250.2 KiB. Float
+// (createLocalMedia, with its level meter) handed to connect: 250.2 KiB. 251 -> 255 KiB:
+// chat that loses nothing (ids, the outbox, dedup, history): 254.0 KiB. Float
 // formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 251, "steadyrtc.js": 14 };
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 255, "steadyrtc.js": 14 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

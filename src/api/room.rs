@@ -147,17 +147,44 @@ impl Room {
     }
 
     /// Sends a chat line through the server to everyone (or to the peer `to`); the
-    /// others receive a `chat` event. Rejects with `notConnected` while signaling is
-    /// down, `invalidArgument` for a blank or oversized text or an unknown peer,
-    /// `roomClosed` after `leave`. Needs the chat grant (else an `error` event with
-    /// `serverCode: "forbidden"`).
+    /// others receive a `chat` event, once. Resolves when the server has it (its
+    /// confirmation); while the connection to the server is down the line waits and goes
+    /// (again, with the same id) when it is back, so nothing is lost or doubled. Rejects
+    /// with `invalidArgument` for a blank text, over 4,000 characters, an unknown peer or
+    /// 100 lines waiting; `serverRefused` with the server's `serverCode` (`forbidden`
+    /// without the chat grant, `rateLimited`); `notConnected` before `connect` resolved;
+    /// `roomClosed` after `leave`.
     #[wasm_bindgen(js_name = sendChat, unchecked_return_type = "Promise<void>")]
     pub fn send_chat(&self, text: String, to: Option<String>) -> js_sys::Promise {
-        let result = self.driver.command(|engine| engine.send_chat(&text, to));
-        match result {
-            Ok(()) => js_sys::Promise::resolve(&JsValue::UNDEFINED),
-            Err(e) => js_sys::Promise::reject(&e.into()),
+        let (request, rx) = self.driver.ctx.media_request();
+        let result = self
+            .driver
+            .command(|engine| engine.send_chat(&text, to, request));
+        if let Err(e) = result {
+            self.driver.ctx.drop_request(request);
+            return js_sys::Promise::reject(&e.into());
         }
+        settled(rx)
+    }
+
+    /// The chat lines received (and sent and confirmed) since joining, oldest first, at
+    /// most 1,000: for a chat panel opened late.
+    #[wasm_bindgen(js_name = chatHistory, unchecked_return_type = "ChatEvent[]")]
+    pub fn chat_history(&self) -> js_sys::Array {
+        self.driver
+            .read(RoomEngine::chat_history)
+            .into_iter()
+            .map(|l| {
+                object(&[
+                    ("id", l.id.into()),
+                    ("from", l.from.into()),
+                    ("name", l.name.into()),
+                    ("text", l.text.into()),
+                    ("private", l.private.into()),
+                    ("sentAt", (l.sent_at as f64).into()),
+                ])
+            })
+            .collect()
     }
 
     /// Rebuilds the connection to `peerId` from scratch on both sides (a new peer

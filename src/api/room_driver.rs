@@ -132,6 +132,11 @@ impl RoomCtx {
         (id, rx)
     }
 
+    /// Forgets a request the engine refused at once (its promise rejects right away).
+    pub fn drop_request(&self, id: u32) {
+        self.media_waiters.borrow_mut().remove(&id);
+    }
+
     /// Every open link.
     pub fn all_links(&self) -> Vec<Rc<PeerLink>> {
         self.links
@@ -507,6 +512,11 @@ impl Executor<RoomEngine> for RoomCtx {
                 crate::browser::devices::remember(kind.as_str(), device_id.as_deref())
             }
             RoomAction::MeasureAudio => super::room_audio::measure(driver),
+            RoomAction::SettleChat { request, result } => {
+                if let Some(tx) = ctx.media_waiters.borrow_mut().remove(&request) {
+                    let _ = tx.send(result);
+                }
+            }
             RoomAction::SettleMedia { requests, result } => {
                 for id in requests {
                     if let Some(tx) = ctx.media_waiters.borrow_mut().remove(&id) {

@@ -217,10 +217,10 @@ async def walk(server, run):
     async def join_a():
         a = s["a"]
         a.auto_pong = True
-        await a.send({"type": "join", "protocolVersion": 2, "room": room, "name": "Ada", "token": s["tokA"]})
+        await a.send({"type": "join", "protocolVersion": 3, "room": room, "name": "Ada", "token": s["tokA"]})
         w = await a.expect("welcome")
         check(w.get("seq") == 1, f"welcome.seq is {w.get('seq')}, not 1")
-        check(w.get("protocolVersion") == 2, f"welcome.protocolVersion is {w.get('protocolVersion')}")
+        check(w.get("protocolVersion") == 3, f"welcome.protocolVersion is {w.get('protocolVersion')}")
         check(w.get("room") == room, f"welcome.room is {w.get('room')}")
         check(re.fullmatch(r"[A-Za-z0-9]{16}", w.get("peerId", "")), f"welcome.peerId {w.get('peerId')!r} is not 16 of A-Z a-z 0-9")
         check(isinstance(w.get("sessionId"), str) and len(w["sessionId"]) == 32, f"welcome.sessionId {w.get('sessionId')!r} is not 32 characters")
@@ -238,7 +238,7 @@ async def walk(server, run):
     async def join_b():
         b = await Client.open(server.ws_url, "B")
         s["b"] = b
-        await b.send({"type": "join", "protocolVersion": 2, "room": room, "name": "Bo", "token": s["tokB"]})
+        await b.send({"type": "join", "protocolVersion": 3, "room": room, "name": "Bo", "token": s["tokB"]})
         w = await b.expect("welcome")
         check(w.get("seq") == 1, f"B's welcome.seq is {w.get('seq')}")
         peers = w.get("peers")
@@ -282,14 +282,16 @@ async def walk(server, run):
     async def chat_room():
         await s["a"].send({"type": "chat", "text": "can you hear me?"})
         m = await s["b"].expect("chat")
-        check(m == {"type": "chat", "seq": 4, "from": s["idA"], "text": "can you hear me?", "private": False}, f"B got {m}")
+        check(isinstance(m.pop("sentAt", None), int), f"chat.sentAt is Unix milliseconds: {m}")
+        check(m == {"type": "chat", "seq": 4, "from": s["idA"], "name": "Ada", "text": "can you hear me?", "private": False}, f"B got {m}")
         await s["a"].expect_quiet("a room chat is not echoed to its sender")
         s["lastB"] = 4
 
     async def chat_private():
         await s["b"].send({"type": "chat", "text": "psst", "to": s["idA"]})
         m = await s["a"].expect("chat")
-        check(m == {"type": "chat", "seq": 4, "from": s["idB"], "text": "psst", "private": True}, f"A got {m}")
+        m.pop("sentAt", None)
+        check(m == {"type": "chat", "seq": 4, "from": s["idB"], "name": "Bo", "text": "psst", "private": True}, f"A got {m}")
         s["lastA"] = 4
 
     async def refused_unknown_peer():
@@ -320,10 +322,10 @@ async def walk(server, run):
             await c.ws.send("not json")
             e = await c.expect("error")
             check(e.get("code") == "badJson", f"a frame that is not JSON: {e}")
-            await c.send({"type": "resume", "protocolVersion": 2, "sessionId": "x" * 32, "lastSeq": 0})
+            await c.send({"type": "resume", "protocolVersion": 3, "sessionId": "x" * 32, "lastSeq": 0})
             e = await c.expect("error")
             check(e.get("code") == "unknownSession", f"resume of no session: {e}")
-            await c.send({"type": "join", "protocolVersion": 2, "room": room, "name": "Cy", "token": "a.b.c"})
+            await c.send({"type": "join", "protocolVersion": 3, "room": room, "name": "Cy", "token": "a.b.c"})
             e = await c.expect("error")
             check(e.get("code") == "invalidToken", f"a bad token: {e}")
         finally:
@@ -363,7 +365,7 @@ async def walk(server, run):
         await b.expect_quiet("the others see nothing while a session waits for resume")
         a2 = await Client.open(server.ws_url, "A2")
         s["a"] = a2
-        await a2.send({"type": "resume", "protocolVersion": 2, "sessionId": s["sidA"], "lastSeq": last})
+        await a2.send({"type": "resume", "protocolVersion": 3, "sessionId": s["sidA"], "lastSeq": last})
         r = await a2.expect("resumed")
         check(r == {"type": "resumed", "sessionId": s["sidA"], "peerId": s["idA"], "room": room}, f"resumed is {r}")
         for i, data in enumerate(sent):
@@ -374,9 +376,14 @@ async def walk(server, run):
         await a2.send({"type": "ack", "seq": last + 3})
         s["lastA"] = last + 3
         # The resumed session works both ways.
-        await a2.send({"type": "chat", "text": "back"})
+        # With an id (version 3) the line comes back to its sender: the confirmation.
+        await a2.send({"type": "chat", "text": "back", "id": "a2-1"})
         m = await b.expect("chat")
-        check(m.get("from") == s["idA"] and m.get("text") == "back", f"B got {m}")
+        check(m.get("from") == s["idA"] and m.get("text") == "back" and m.get("id") == "a2-1", f"B got {m}")
+        c = await a2.expect("chat")
+        check(c.get("from") == s["idA"] and c.get("id") == "a2-1" and c.get("seq") == last + 4, f"the confirmation is {c}")
+        await a2.send({"type": "ack", "seq": last + 4})
+        s["lastA"] = last + 4
 
     async def leave():
         a, b = s["a"], s["b"]
@@ -409,7 +416,7 @@ async def walk(server, run):
         ("signal to an unknown peer: error unknownPeer, no seq, connection usable", refused_unknown_peer),
         ("refusals: notJoined, unknownType, invalidMessage, badJson, unknownSession, invalidToken", refused_other_codes),
         ("protocolVersion 99: unsupportedVersion, then version 1 joins", bad_version),
-        ("drop and resume: resumed fields, exactly the 3 missed signals with their seq", resume_replay),
+        ("drop and resume: resumed fields, exactly the 3 missed signals with their seq; a chat with an id is confirmed", resume_replay),
         ("leave: the other side gets peerLeft reason left", leave),
         ("ping after leave; pong and ack get no error; signal gets notJoined", ping_after_leave),
     ]

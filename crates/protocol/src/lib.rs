@@ -28,7 +28,7 @@ pub use signal::{SignalData, SignalEnvelope};
 
 /// The protocol version a client announces in `join` and the server echoes in `welcome`.
 /// Version 2 added the link `epoch` and the `reconnect` kind to signal payloads.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The oldest version a server still accepts: the server only relays signal payloads, so
 /// version 1 clients keep working beside version 2 ones.

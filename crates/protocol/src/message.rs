@@ -97,11 +97,15 @@ pub enum ClientMessage {
     Ack { seq: u64 },
     /// The answer to the server's `ping`.
     Pong {},
-    /// A chat line to the room (or to one peer with `to`). Needs the chat grant.
+    /// A chat line to the room (or to one peer with `to`). Needs the chat grant. With an
+    /// `id` (version 3), the sender gets the line back as its confirmation, and an
+    /// `error` about it names the `id`.
     Chat {
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         to: Option<PeerId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
     },
     /// Recording started or stopped. Needs the record grant; the room hears `recording`.
     Recording { active: bool },
@@ -169,13 +173,22 @@ pub enum ServerMessage {
     },
     /// A relayed signal from `from`, a peer of your room.
     Signal { from: PeerId, data: Value },
-    /// A chat line from `from`.
+    /// A chat line from `from` (or, to its sender, the confirmation of its own line).
     Chat {
         from: PeerId,
         text: String,
         /// True when it was sent to you alone.
         #[serde(default)]
         private: bool,
+        /// The sender's id of the line, when it gave one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// The sender's display name.
+        #[serde(default)]
+        name: String,
+        /// When the server took the line, Unix milliseconds.
+        #[serde(default)]
+        sent_at: u64,
     },
     /// `by` started or stopped recording the room.
     Recording { by: PeerId, active: bool },
@@ -199,7 +212,13 @@ pub enum ServerMessage {
     /// The room was ended (deleted through the API); your session ends with it.
     RoomEnded { room: String, reason: String },
     /// A frame of yours was refused; the connection stays usable.
-    Error { code: ErrorCode, message: String },
+    Error {
+        code: ErrorCode,
+        message: String,
+        /// The `id` of the client message refused, when it had one (a `chat`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+    },
 }
 
 /// The `type` strings of [`ClientMessage`].
@@ -315,6 +334,7 @@ impl ServerMessage {
         ServerMessage::Error {
             code,
             message: message.into(),
+            id: None,
         }
     }
 }
@@ -390,6 +410,7 @@ mod tests {
             ClientMessage::Chat {
                 text: "hi".into(),
                 to: None,
+                id: Some("c-1".into()),
             },
             ClientMessage::Recording { active: true },
             ClientMessage::Report(Report {
@@ -461,6 +482,9 @@ mod tests {
                 from: "p1".into(),
                 text: "hi".into(),
                 private: false,
+                id: Some("c-1".into()),
+                name: "Ada".into(),
+                sent_at: 1_790_000_000_000,
             },
             ServerMessage::Recording {
                 by: "p1".into(),

@@ -188,7 +188,7 @@ async fn client(
                             ServerMessage::PeerJoined { peer } => peers.push(peer.id),
                             ServerMessage::PeerLeft { peer_id, .. } => peers.retain(|p| *p != peer_id),
                             ServerMessage::Ping {} => { let _ = tx.send(Message::text(ClientMessage::Pong {}.to_json())).await; }
-                            ServerMessage::Error { code, message } => {
+                            ServerMessage::Error { code, message, .. } => {
                                 eprintln!("error frame {code}: {message}");
                                 totals.errors.fetch_add(1, Ordering::Relaxed);
                             }

@@ -35,6 +35,8 @@ impl Delivery {
 pub struct Refusal {
     pub code: ErrorCode,
     pub message: String,
+    /// The id of the client message refused (a chat line's).
+    pub id: Option<String>,
 }
 
 impl Refusal {
@@ -42,12 +44,23 @@ impl Refusal {
         Self {
             code,
             message: message.into(),
+            id: None,
         }
+    }
+
+    /// This refusal, about the client message `id`.
+    pub fn about(mut self, id: Option<String>) -> Self {
+        self.id = id;
+        self
     }
 
     /// The `error` frame for this refusal.
     pub fn to_message(&self) -> ServerMessage {
-        ServerMessage::error(self.code, self.message.clone())
+        ServerMessage::Error {
+            code: self.code,
+            message: self.message.clone(),
+            id: self.id.clone(),
+        }
     }
 }
 
@@ -302,7 +315,16 @@ impl Rooms {
     }
 
     /// Routes a `chat` line to everyone the sender sees, or to `to` alone.
-    pub fn chat(&self, from: &str, text: &str, to: Option<&str>) -> Result<Vec<Delivery>, Refusal> {
+    /// A chat line to the room or to `to`. With an `id`, the sender gets it back too (its
+    /// confirmation, numbered like everything it receives).
+    pub fn chat(
+        &self,
+        from: &str,
+        text: &str,
+        to: Option<&str>,
+        id: Option<&str>,
+        sent_at: u64,
+    ) -> Result<Vec<Delivery>, Refusal> {
         let (room, me) = self.sender_and_room(from)?;
         if !me.grants.chat {
             return Err(Refusal::new(
@@ -314,19 +336,23 @@ impl Rooms {
             from: from.to_owned(),
             text: text.to_owned(),
             private,
+            id: id.map(str::to_owned),
+            name: me.name.clone(),
+            sent_at,
         };
-        match to {
-            Some(to) => Ok(vec![Delivery::new(
-                &Self::visible(room, me, to)?.id,
-                line(true),
-            )]),
-            None => Ok(room
+        let mut out: Vec<Delivery> = match to {
+            Some(to) => vec![Delivery::new(&Self::visible(room, me, to)?.id, line(true))],
+            None => room
                 .members
                 .iter()
                 .filter(|m| room.sees(me, m))
                 .map(|m| Delivery::new(&m.id, line(false)))
-                .collect()),
+                .collect(),
+        };
+        if id.is_some() {
+            out.push(Delivery::new(&me.id, line(to.is_some())));
         }
+        Ok(out)
     }
 
     /// Tells the whole room (the sender included) that recording started or stopped.

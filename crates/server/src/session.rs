@@ -526,7 +526,9 @@ pub(crate) async fn dispatch(
             state.touch(&me);
             Ok(())
         }
-        ClientMessage::Chat { text, to } => state.chat(&me, &text, to.as_deref()),
+        ClientMessage::Chat { text, to, id } => state
+            .chat(&me, &text, to.as_deref(), id.as_deref())
+            .map_err(|r| r.about(id)),
         ClientMessage::Recording { active } => state.recording(&me, active),
         ClientMessage::Report(report) => state.report(&me, report),
         ClientMessage::QueueNext {} => state.queue_next(&me),

@@ -448,15 +448,30 @@ impl AppState {
     }
 
     /// Relays a chat line (see [`Rooms::chat`]).
-    pub fn chat(&self, from: &str, text: &str, to: Option<&str>) -> Result<(), Refusal> {
+    pub fn chat(
+        &self,
+        from: &str,
+        text: &str,
+        to: Option<&str>,
+        id: Option<&str>,
+    ) -> Result<(), Refusal> {
         if text.is_empty() || text.chars().count() > 4_000 {
             return Err(Refusal::new(
                 ErrorCode::InvalidMessage,
                 "chat text must be 1 to 4000 characters",
             ));
         }
+        if id.is_some_and(|id| id.is_empty() || id.len() > 64) {
+            return Err(Refusal::new(
+                ErrorCode::InvalidMessage,
+                "a chat id must be 1 to 64 bytes",
+            ));
+        }
+        let sent_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
         let mut hub = self.hub();
-        let deliveries = hub.rooms.chat(from, text, to)?;
+        let deliveries = hub.rooms.chat(from, text, to, id, sent_at)?;
         self.deliver(&mut hub, deliveries);
         Ok(())
     }

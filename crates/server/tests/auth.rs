@@ -252,25 +252,43 @@ async fn chat_needs_the_chat_grant_and_recording_the_record_grant() {
     mute.send(&ClientMessage::Chat {
         text: "hello".into(),
         to: None,
+        id: Some("m-1".into()),
     })
     .await;
-    mute.expect_error(ErrorCode::Forbidden).await;
+    match mute.next_frame().await {
+        Ok((None, ServerMessage::Error { code, id, .. })) => {
+            assert_eq!((code, id.as_deref()), (ErrorCode::Forbidden, Some("m-1")));
+        }
+        other => panic!("expected the refusal of m-1, got {other:?}"),
+    }
     mute.send(&ClientMessage::Recording { active: true }).await;
     mute.expect_error(ErrorCode::Forbidden).await;
 
     host.send(&ClientMessage::Chat {
         text: "welcome".into(),
         to: None,
+        id: Some("h-1".into()),
     })
     .await;
+    let ServerMessage::Chat {
+        from,
+        text,
+        private,
+        id,
+        name,
+        sent_at,
+    } = mute.recv().await
+    else {
+        panic!("expected the chat line")
+    };
     assert_eq!(
-        mute.recv().await,
-        ServerMessage::Chat {
-            from: host_id.clone(),
-            text: "welcome".into(),
-            private: false
-        }
+        (from.as_str(), text.as_str(), private, id.as_deref()),
+        (host_id.as_str(), "welcome", false, Some("h-1"))
     );
+    assert!(!name.is_empty());
+    assert!(sent_at > 1_700_000_000_000, "Unix milliseconds: {sent_at}");
+    // The sender gets its own line back: the confirmation.
+    assert!(matches!(host.recv().await, ServerMessage::Chat { id: Some(id), .. } if id == "h-1"));
     host.send(&ClientMessage::Recording { active: true }).await;
     let on = ServerMessage::Recording {
         by: host_id,

@@ -70,6 +70,7 @@ async fn a_listener_cannot_report_signal_or_chat_about_another_listener() {
     l1.send(&ClientMessage::Chat {
         text: "psst".into(),
         to: Some(l2_id.clone()),
+        id: None,
     })
     .await;
     l1.expect_error(ErrorCode::UnknownPeer).await;

@@ -165,11 +165,15 @@ pub enum RoomEvent {
     },
     /// The room was ended by the server; the room is closed.
     RoomEnded { room: String, reason: String },
-    /// A chat line relayed by the server.
+    /// A chat line relayed by the server, once (a line sent again across a dropped
+    /// socket is shown once). `sentAt`: when the server took it, Unix milliseconds.
     Chat {
+        id: String,
         from: String,
+        name: String,
         text: String,
         private: bool,
+        sent_at: u64,
     },
     /// Someone started or stopped recording the room.
     Recording { by: String, active: bool },

@@ -112,9 +112,12 @@ fn samples() -> Vec<RoomEvent> {
             reason: "deleted".into(),
         },
         RoomEvent::Chat {
+            id: "x-1".into(),
             from: "p".into(),
+            name: "Ada".into(),
             text: "hi".into(),
             private: false,
+            sent_at: 1_790_000_000_000,
         },
         RoomEvent::Recording {
             by: "p".into(),

@@ -16,6 +16,7 @@
 //! [`RoomAction::Finished`] and then nothing, whatever it is fed.
 
 mod audio;
+mod chat;
 mod diagnostics;
 mod events;
 mod links;
@@ -27,6 +28,7 @@ mod server;
 pub mod trace;
 mod types;
 
+pub use chat::{ChatLine, MAX_CHAT_CHARS};
 pub use diagnostics::{Diagnostics, PeerDiagnostics, Step as DiagnosticsStep};
 pub use events::{PeerView, QualityMetrics, RecoveryPhase, RoomEvent};
 pub use types::{DeviceInfo, LinkReport, RoomAction, RoomConfig, RoomInput, RoomTimer};
@@ -134,6 +136,7 @@ pub struct RoomEngine {
     /// The local media toggles.
     media: crate::engine::media::MediaControl,
     audio: audio::AudioState,
+    chat: chat::Chat,
     /// The device chosen for each source.
     chosen: media::Chosen,
     /// The stream id of our screen share, once the peers may be told.
@@ -150,7 +153,9 @@ impl RoomEngine {
         let mut rng = SeededRng::new(seed);
         let session = SessionSupervisor::new(cfg.session.clone(), rng.next_u64());
         let trace = trace::RoomTrace::new(cfg.clone(), seed);
+        let chat = chat::Chat::new(format!("{:08x}", rng.next_u64() as u32));
         Self {
+            chat,
             media: media::control(&cfg),
             chosen: media::Chosen::from_config(&cfg),
             my_screen: None,
@@ -250,43 +255,6 @@ impl RoomEngine {
     /// Whether `leave`, `roomEnded` or a failed join ended the room.
     pub fn is_over(&self) -> bool {
         self.phase == Phase::Over
-    }
-
-    /// Checks a chat line and queues it for the server. Errors: `roomClosed`,
-    /// `notConnected` while signaling is down, `invalidArgument` for an empty or
-    /// oversized text.
-    pub fn send_chat(
-        &mut self,
-        text: &str,
-        to: Option<String>,
-    ) -> Result<Vec<RoomAction>, SteadyError> {
-        let step = trace::RoomStep::SendChat {
-            text: text.to_owned(),
-            to: to.clone(),
-        };
-        self.trace.record(self.now, step);
-        self.require_signaling("try again once sessionStateChange says connected")?;
-        if text.trim().is_empty() || text.len() > MAX_CHAT_BYTES {
-            return Err(SteadyError::new(
-                ErrorCode::InvalidArgument,
-                format!("chat text must be 1 to {MAX_CHAT_BYTES} bytes and not blank"),
-            ));
-        }
-        if let Some(peer) = &to {
-            if !self.peers.contains_key(peer) {
-                return Err(SteadyError::new(
-                    ErrorCode::InvalidArgument,
-                    format!("no peer {peer:?} in the room"),
-                ));
-            }
-        }
-        self.out.push(RoomAction::Send {
-            message: ClientMessage::Chat {
-                text: text.to_owned(),
-                to,
-            },
-        });
-        Ok(std::mem::take(&mut self.out))
     }
 
     /// `roomClosed` once over, `notConnected` (saying `why` it matters) unless joined with
@@ -546,6 +514,7 @@ impl RoomEngine {
             self.cancel(timer);
         }
         self.abort_media();
+        self.abort_chat();
         self.out.push(RoomAction::Finished);
         self.phase = Phase::Over;
     }
@@ -609,7 +578,10 @@ impl RoomEngine {
                 }
                 SessionAction::CancelTimer { timer } => self.cancel(RoomTimer::Session { timer }),
                 SessionAction::StateChanged { from, to, reason } => {
-                    self.emit(RoomEvent::SessionStateChange { from, to, reason })
+                    self.emit(RoomEvent::SessionStateChange { from, to, reason });
+                    if to == SessionState::Connected {
+                        self.resend_chat();
+                    }
                 }
             }
         }
@@ -690,9 +662,6 @@ impl RoomEngine {
     }
 }
 
-/// Longest chat line, in bytes (the server's frame limit leaves room for the envelope).
-pub const MAX_CHAT_BYTES: usize = 16 * 1024;
-
 fn view(info: &PeerInfo) -> PeerView {
     PeerView {
         id: info.id.clone(),
@@ -709,6 +678,8 @@ mod sim;
 mod tests;
 #[cfg(test)]
 mod tests_audio;
+#[cfg(test)]
+mod tests_chat;
 #[cfg(test)]
 mod tests_media;
 #[cfg(test)]

@@ -200,6 +200,9 @@ fn run_traced(cfg: RoomConfig, steps: &[Step]) -> (Vec<RoomAction>, super::trace
                         from: "a".into(),
                         text: "hi".into(),
                         private: false,
+                        id: None,
+                        name: String::new(),
+                        sent_at: 0,
                     },
                 }
             }
@@ -276,6 +279,9 @@ fn run_traced(cfg: RoomConfig, steps: &[Step]) -> (Vec<RoomAction>, super::trace
                     from: "a".into(),
                     text: "again".into(),
                     private: false,
+                    id: None,
+                    name: String::new(),
+                    sent_at: 0,
                 },
             },
             Step::Leave => RoomInput::Leave,

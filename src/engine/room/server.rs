@@ -42,7 +42,7 @@ impl RoomEngine {
                 self.welcome(message);
                 self.out.push(RoomAction::ConnectDone { result: Ok(()) });
             }
-            ServerMessage::Error { code, message } => {
+            ServerMessage::Error { code, message, .. } => {
                 if self.refresh_token_for(code) {
                     return;
                 }
@@ -65,6 +65,7 @@ impl RoomEngine {
             ServerMessage::Error {
                 code: ServerCode::DuplicateIdentity,
                 message,
+                ..
             } => {
                 // Joined again elsewhere with the same identity: this session is over, and
                 // reconnecting would only replace the newer one in turn.
@@ -85,7 +86,7 @@ impl RoomEngine {
                     code: code.as_str().into(),
                 });
             }
-            ServerMessage::Error { code, message } if session == SessionState::Rejoining => {
+            ServerMessage::Error { code, message, .. } if session == SessionState::Rejoining => {
                 if self.refresh_token_for(code) {
                     return;
                 }
@@ -96,7 +97,12 @@ impl RoomEngine {
                     code: code.as_str().into(),
                 });
             }
-            ServerMessage::Error { code, message } => {
+            ServerMessage::Error { code, message, id } => {
+                if let Some(id) = id {
+                    if self.chat_refused(&id, code.as_str(), &message) {
+                        return;
+                    }
+                }
                 let err = SteadyError::new(ErrorCode::ServerRefused, message)
                     .with_server_code(code.as_str());
                 self.emit(RoomEvent::error(&err, None));
@@ -122,10 +128,16 @@ impl RoomEngine {
                 from,
                 text,
                 private,
-            } => self.emit(RoomEvent::Chat {
+                id,
+                name,
+                sent_at,
+            } => self.chat_line(super::ChatLine {
+                id: id.unwrap_or_default(),
                 from,
+                name,
                 text,
                 private,
+                sent_at,
             }),
             ServerMessage::Recording { by, active } => {
                 self.emit(RoomEvent::Recording { by, active })

@@ -24,6 +24,8 @@ pub enum RoomStep {
     SendChat {
         text: String,
         to: Option<String>,
+        #[serde(default)]
+        request: u32,
     },
     ReconnectPeer {
         peer_id: String,
@@ -96,7 +98,9 @@ pub fn replay(trace: &RoomTrace) -> Result<Vec<Vec<RoomAction>>, ReplayError> {
                 .prepare(config.clone())
                 .map(|()| Vec::new())
                 .unwrap_or_default(),
-            RoomStep::SendChat { text, to } => room.send_chat(text, to.clone()).unwrap_or_default(),
+            RoomStep::SendChat { text, to, request } => room
+                .send_chat(text, to.clone(), *request)
+                .unwrap_or_default(),
             RoomStep::ReconnectPeer { peer_id } => {
                 room.reconnect_peer(e.at_ms, peer_id).unwrap_or_default()
             }

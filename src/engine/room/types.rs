@@ -262,6 +262,11 @@ pub enum RoomAction {
     },
     /// Measure the level of every audio track, local and remote; report `AudioLevels`.
     MeasureAudio,
+    /// Settle the app's `sendChat` call `request` (its line was confirmed, or refused).
+    SettleChat {
+        request: u32,
+        result: Result<(), SteadyError>,
+    },
     /// Settle the app's `SetMedia` calls `requests`.
     SettleMedia {
         requests: Vec<u32>,

@@ -190,7 +190,7 @@ fn visibility_is_one_rule_for_every_message_naming_a_peer() {
             "{from} -> {to}"
         );
     }
-    assert!(rooms.chat("l1", "hi", Some("l2")).is_err());
+    assert!(rooms.chat("l1", "hi", Some("l2"), None, 0).is_err());
 }
 
 #[test]
@@ -199,28 +199,40 @@ fn chat_needs_the_grant_and_reaches_the_others_or_one() {
     mesh(&mut rooms, "a");
     mesh(&mut rooms, "b");
     mesh(&mut rooms, "c");
-    let all = rooms.chat("a", "hi", None).unwrap();
+    let all = rooms.chat("a", "hi", None, None, 0).unwrap();
     assert_eq!(
         all.iter().map(|d| d.to.as_str()).collect::<Vec<_>>(),
         vec!["b", "c"]
     );
-    let one = rooms.chat("a", "psst", Some("c")).unwrap();
+    let line = |private| ServerMessage::Chat {
+        from: "a".into(),
+        text: "psst".into(),
+        private,
+        id: Some("a-1".into()),
+        name: "A".into(),
+        sent_at: 1_700,
+    };
+    // With an id, the sender gets its line back: the confirmation.
+    let one = rooms
+        .chat("a", "psst", Some("c"), Some("a-1"), 1_700)
+        .unwrap();
     assert_eq!(
         one,
-        vec![Delivery::new(
-            "c",
-            ServerMessage::Chat {
-                from: "a".into(),
-                text: "psst".into(),
-                private: true
-            }
-        )]
+        vec![
+            Delivery::new("c", line(true)),
+            Delivery::new("a", line(true))
+        ]
+    );
+    let all = rooms.chat("a", "hi", None, Some("a-2"), 0).unwrap();
+    assert_eq!(
+        all.iter().map(|d| d.to.as_str()).collect::<Vec<_>>(),
+        vec!["b", "c", "a"]
     );
     let mut mute = member("m", Role::Guest);
     mute.grants.chat = false;
     rooms.join("demo", RoomMode::Mesh, 16, mute).unwrap();
     assert_eq!(
-        rooms.chat("m", "hi", None).unwrap_err().code,
+        rooms.chat("m", "hi", None, None, 0).unwrap_err().code,
         ErrorCode::Forbidden
     );
 }

@@ -335,7 +335,12 @@ impl Client {
     /// Asserts that the next message is an `error` with `code`; returns its text.
     pub async fn expect_error(&mut self, code: ErrorCode) -> String {
         match self.next_frame().await {
-            Ok((seq, ServerMessage::Error { code: got, message })) if got == code => {
+            Ok((
+                seq,
+                ServerMessage::Error {
+                    code: got, message, ..
+                },
+            )) if got == code => {
                 assert_eq!(seq, None, "error frames carry no seq");
                 message
             }
