@@ -106,6 +106,30 @@ impl Room {
     }
 }
 
+/// Whether an SDP has an audio or video section that sends (`a=sendrecv` or
+/// `a=sendonly`; a section without a direction is `sendrecv` by default).
+fn sends_media(sdp: &str) -> bool {
+    let mut media = false;
+    let mut direction: Option<&str> = None;
+    let mut sends = false;
+    let mut close = |media: bool, direction: Option<&str>| {
+        sends |= media && matches!(direction, None | Some("sendrecv") | Some("sendonly"));
+    };
+    for line in sdp.lines().map(str::trim) {
+        if let Some(m) = line.strip_prefix("m=") {
+            close(media, direction);
+            media = m.starts_with("audio") || m.starts_with("video");
+            direction = None;
+        } else if let Some(a) = line.strip_prefix("a=") {
+            if matches!(a, "sendrecv" | "sendonly" | "recvonly" | "inactive") {
+                direction = Some(a);
+            }
+        }
+    }
+    close(media, direction);
+    sends
+}
+
 /// Every room of one server, and the room of every joined peer.
 #[derive(Debug, Default)]
 pub struct Rooms {
@@ -287,10 +311,20 @@ impl Rooms {
 
     /// Routes a `signal`. Refused with `notJoined` (sender in no room), `unknownPeer` (`to`
     /// is not a member the sender sees, or is the sender) and `forbidden` (an `offer` from
-    /// a sender without the publish grant, or to a peer without the subscribe grant).
+    /// a sender without the publish grant, or to a peer without the subscribe grant; an
+    /// `answer` of such a sender that would send audio or video).
     pub fn signal(&self, from: &str, to: &str, data: Value) -> Result<Delivery, Refusal> {
         let (room, me) = self.sender_and_room(from)?;
         let other = Self::visible(room, me, to)?;
+        if !me.grants.publish && data.get("kind").and_then(Value::as_str) == Some("answer") {
+            let sdp = data.get("sdp").and_then(Value::as_str).unwrap_or_default();
+            if sends_media(sdp) {
+                return Err(Refusal::new(
+                    ErrorCode::Forbidden,
+                    "you may not publish: your answer sends audio or video (sendrecv or sendonly); answer recvonly",
+                ));
+            }
+        }
         if data.get("kind").and_then(Value::as_str) == Some("offer") {
             if !me.grants.publish {
                 return Err(Refusal::new(

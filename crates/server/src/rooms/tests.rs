@@ -262,3 +262,28 @@ fn remove_room_returns_members_and_forgets_them() {
     assert_eq!((rooms.room_count(), rooms.peer_count()), (0, 0));
     assert!(rooms.room_of("a").is_none());
 }
+
+#[test]
+fn a_listener_may_not_answer_with_media_it_would_send() {
+    let recv = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=recvonly\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=inactive\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n";
+    let send = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=recvonly\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendrecv\r\n";
+    let implicit = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n";
+    assert!(!sends_media(recv));
+    assert!(sends_media(send));
+    assert!(sends_media(implicit), "no direction is sendrecv");
+    let mut rooms = Rooms::default();
+    rooms
+        .join("demo", RoomMode::Mesh, 16, member("h", Role::Host))
+        .unwrap();
+    rooms
+        .join("demo", RoomMode::Mesh, 16, member("l", Role::Listener))
+        .unwrap();
+    let answer = |sdp: &str| json!({"kind": "answer", "sdp": sdp});
+    assert!(rooms.signal("l", "h", answer(recv)).is_ok());
+    assert_eq!(
+        rooms.signal("l", "h", answer(send)).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    // A publisher's answer may send, of course.
+    assert!(rooms.signal("h", "l", answer(send)).is_ok());
+}
