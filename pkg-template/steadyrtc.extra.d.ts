@@ -371,7 +371,12 @@ export interface DiagnosticsReport {
 /** Payload of `message`: text sent with `room.send` by `peerId` (data channel). */
 export interface DataMessage {
   peerId: string;
+  /** The text (empty for binary data). */
   text: string;
+  /** True for binary data, then in `data`. */
+  binary: boolean;
+  /** The bytes of a binary message. */
+  data?: ArrayBuffer;
 }
 
 /**

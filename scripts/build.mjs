@@ -117,9 +117,10 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 // 243 -> 248 KiB and the glue 13 -> 14 KiB: host recording (MediaRecorder over a mix on
 // the shared AudioContext): 247.3 and 13.1 KiB. 248 -> 251 KiB: the pre-join preview
 // (createLocalMedia, with its level meter) handed to connect: 250.2 KiB. 251 -> 255 KiB:
-// chat that loses nothing (ids, the outbox, dedup, history): 254.0 KiB. Float
+// chat that loses nothing (ids, the outbox, dedup, history): 254.0 KiB. 255 -> 258 KiB
+// and the glue 14 -> 15 KiB: sendData (binary, backpressure): 256.9 and 14.3 KiB. Float
 // formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 255, "steadyrtc.js": 14 };
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 258, "steadyrtc.js": 15 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

@@ -146,6 +146,77 @@ impl Room {
         Ok(sent as u32)
     }
 
+    /// Sends app data to every peer (or to `to`) over the peer-to-peer data channel:
+    /// text, or binary (`ArrayBuffer` or a typed array); the others get a `message` event
+    /// (`binary: true` and `data` for bytes). Waits while a channel's buffer is over 1 MiB
+    /// (backpressure), so a loop of awaited `sendData` calls never floods memory. Resolves
+    /// with how many peers it went to. Rejects with `notConnected` when no channel (or
+    /// `to`'s) is open, `invalidArgument` over 256 KiB or for another type, `roomClosed`
+    /// after `leave`.
+    #[wasm_bindgen(js_name = sendData, unchecked_return_type = "Promise<number>")]
+    pub fn send_data(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | ArrayBuffer | ArrayBufferView")]
+        data: JsValue,
+        to: Option<String>,
+    ) -> js_sys::Promise {
+        use crate::browser::data::{self, Payload, MAX_MESSAGE_BYTES};
+        let payload = if let Some(text) = data.as_string() {
+            Payload::Text(text)
+        } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+            Payload::Binary(js_sys::Uint8Array::new(&data))
+        } else if js_sys::ArrayBuffer::is_view(&data) {
+            let view: &js_sys::Uint8Array = data.unchecked_ref();
+            let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(
+                &view.buffer(),
+                view.byte_offset(),
+                view.byte_length(),
+            );
+            Payload::Binary(bytes)
+        } else {
+            let err = SteadyError::new(
+                ErrorCode::InvalidArgument,
+                "sendData takes a string, an ArrayBuffer or a typed array",
+            );
+            return js_sys::Promise::reject(&err.into());
+        };
+        if payload.byte_len() > MAX_MESSAGE_BYTES {
+            let msg = format!("{} bytes; at most {MAX_MESSAGE_BYTES}", payload.byte_len());
+            return js_sys::Promise::reject(
+                &SteadyError::new(ErrorCode::InvalidArgument, msg).into(),
+            );
+        }
+        if self.driver.read(RoomEngine::is_over) {
+            return js_sys::Promise::reject(&SteadyError::room_closed().into());
+        }
+        let channels: Vec<web_sys::RtcDataChannel> = match &to {
+            Some(peer) => self.driver.ctx.link(peer).into_iter().collect(),
+            None => self.driver.ctx.all_links(),
+        }
+        .iter()
+        .filter(|l| l.is_channel_open())
+        .map(|l| l.channel())
+        .collect();
+        if channels.is_empty() {
+            let err = SteadyError::new(ErrorCode::NotConnected, "no open data channel to send on");
+            return js_sys::Promise::reject(&err.into());
+        }
+        wasm_bindgen_futures::future_to_promise(async move {
+            let mut sent = 0u32;
+            for channel in &channels {
+                if data::send(channel, &payload).await.is_ok() {
+                    sent += 1;
+                }
+            }
+            if sent == 0 {
+                return Err(
+                    SteadyError::new(ErrorCode::NotConnected, "every data channel closed").into(),
+                );
+            }
+            Ok(sent.into())
+        })
+    }
+
     /// Sends a chat line through the server to everyone (or to the peer `to`); the
     /// others receive a `chat` event, once. Resolves when the server has it (its
     /// confirmation); while the connection to the server is down the line waits and goes

@@ -61,6 +61,8 @@ pub struct RoomCtx {
     /// The link to each peer, with its epoch.
     links: RefCell<HashMap<String, (u32, Rc<PeerLink>)>>,
     tracks: RefCell<HashMap<String, VecDeque<Pending>>>,
+    /// Binary messages waiting for their `message` event, by peer.
+    binaries: RefCell<HashMap<String, VecDeque<js_sys::ArrayBuffer>>>,
     page_listeners: RefCell<Vec<EventListener>>,
     /// The app's toggle calls waiting to settle, by request number.
     media_waiters: RefCell<HashMap<u32, super::room_media::Waiter>>,
@@ -97,6 +99,7 @@ impl RoomCtx {
             closed_waiters: RefCell::default(),
             links: RefCell::default(),
             tracks: RefCell::default(),
+            binaries: RefCell::default(),
             page_listeners: RefCell::default(),
             media_waiters: RefCell::default(),
             next_request: Cell::new(0),
@@ -135,6 +138,11 @@ impl RoomCtx {
     /// Forgets a request the engine refused at once (its promise rejects right away).
     pub fn drop_request(&self, id: u32) {
         self.media_waiters.borrow_mut().remove(&id);
+    }
+
+    /// The link to `peer_id`, if one is open.
+    pub fn link(&self, peer_id: &str) -> Option<Rc<PeerLink>> {
+        self.links.borrow().get(peer_id).map(|(_, l)| l.clone())
     }
 
     /// Every open link.
@@ -375,6 +383,22 @@ impl RoomCtx {
                 );
                 payload
             }
+            RoomEvent::Message {
+                peer_id,
+                binary: true,
+                ..
+            } => {
+                let data = self
+                    .binaries
+                    .borrow_mut()
+                    .get_mut(peer_id)
+                    .and_then(VecDeque::pop_front);
+                let payload = event_payload(&event);
+                if let Some(data) = data {
+                    let _ = Reflect::set(&payload, &"data".into(), &data);
+                }
+                payload
+            }
             _ => event_payload(&event),
         };
         self.events.emit(name, &payload);
@@ -400,7 +424,23 @@ fn link_handler(weak: Weak<RoomDriver>, peer_id: String, epoch: u32) -> Box<dyn 
             PeerEvent::State { from, to, reason } => LinkReport::State { from, to, reason },
             PeerEvent::Escalate { level, attempt } => LinkReport::Escalate { level, attempt },
             PeerEvent::Error(e) => LinkReport::Error { message: e.message },
-            PeerEvent::Message(text) => LinkReport::Message { text },
+            PeerEvent::Message(text) => LinkReport::Message {
+                text,
+                binary: false,
+            },
+            PeerEvent::Binary(data) => {
+                driver
+                    .ctx
+                    .binaries
+                    .borrow_mut()
+                    .entry(peer_id.clone())
+                    .or_default()
+                    .push_back(data);
+                LinkReport::Message {
+                    text: String::new(),
+                    binary: true,
+                }
+            }
             PeerEvent::Track { track, stream } => {
                 let kind = track.kind();
                 let stream_id = stream.as_ref().map(MediaStream::id);
@@ -462,6 +502,7 @@ impl Executor<RoomEngine> for RoomCtx {
             } => RoomCtx::open_link(driver, peer_id, epoch, config, &ice_servers),
             RoomAction::CloseLink { peer_id } => {
                 ctx.tracks.borrow_mut().remove(&peer_id);
+                ctx.binaries.borrow_mut().remove(&peer_id);
                 ctx.remote_tracks.borrow_mut().remove(&peer_id);
                 let link = ctx.links.borrow_mut().remove(&peer_id);
                 if let Some((_, link)) = link {

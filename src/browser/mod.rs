@@ -5,6 +5,7 @@
 //! the object that registered it, so dropping the object removes the handler.
 
 pub mod audio;
+pub mod data;
 pub mod devices;
 pub mod driver;
 pub mod js;

@@ -60,6 +60,8 @@ pub enum PeerEvent {
     ChannelClosed,
     /// A text message arrived on the data channel.
     Message(String),
+    /// A binary message arrived on the data channel.
+    Binary(js_sys::ArrayBuffer),
 }
 
 /// A peer connection and its driver. Dropping it closes the connection.
@@ -247,6 +249,11 @@ impl PeerLink {
             .map_err(|e| SteadyError::new(ErrorCode::NotConnected, error_message(&e)))
     }
 
+    /// The data channel (to send with backpressure, see `data`).
+    pub fn channel(&self) -> RtcDataChannel {
+        self.driver.ctx.channel.clone()
+    }
+
     pub fn is_channel_open(&self) -> bool {
         self.driver.ctx.channel.ready_state() == RtcDataChannelState::Open
     }
@@ -392,9 +399,14 @@ fn listen(this: &Rc<LinkDriver>) {
     listeners.push(on_event(channel, "close", |_| {
         Some(PeerEvent::ChannelClosed)
     }));
+    channel.set_binary_type(web_sys::RtcDataChannelType::Arraybuffer);
+    channel.set_buffered_amount_low_threshold(super::data::LOW_WATER_BYTES);
     listeners.push(on_event(channel, "message", |event| {
-        let text = event.dyn_ref::<MessageEvent>()?.data().as_string()?;
-        Some(PeerEvent::Message(text))
+        let data = event.dyn_ref::<MessageEvent>()?.data();
+        match data.as_string() {
+            Some(text) => Some(PeerEvent::Message(text)),
+            None => data.dyn_into().ok().map(PeerEvent::Binary),
+        }
     }));
     *this.ctx.listeners.borrow_mut() = listeners;
 }

@@ -4,8 +4,20 @@
 // RTCPeerConnections it makes in `window.__pcs`.
 import { launchBrowser } from "./harness.mjs";
 
+/** Records every WebSocket a page opens (in `window.__sockets`), so a test can drop one. */
+export const TRACK_SOCKETS = () => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__sockets.push(this);
+    }
+  };
+};
+
 /** Records every RTCPeerConnection a page creates (the library's included). */
-const TRACK_PCS = () => {
+export const TRACK_PCS = () => {
   const Native = window.RTCPeerConnection;
   window.__pcs = [];
   window.RTCPeerConnection = class extends Native {

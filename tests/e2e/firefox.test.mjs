@@ -38,6 +38,19 @@ const JOIN = async ({ room, name }) => {
   return { peerId: r.peerId, seen: window.__seen.slice() };
 };
 
+/** A server and two Firefox processes on its page, all stopped after the test. */
+async function twoFirefoxes(t) {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const pages = {};
+  for (const name of ["a", "b"]) {
+    pages[name] = await launchFirefox();
+    t.after(() => pages[name].close());
+    await pages[name].goto(`${server.url}/`);
+  }
+  return pages;
+}
+
 const CONNECTED_TO = (id) => window.__room.peers().some((p) => p.id === id && p.connectionState === "connected");
 
 /**
@@ -53,13 +66,7 @@ const LEAVE = async () => {
 };
 
 test("Firefox: handlers before connect see every event; reconnectPeer rebuilds a connection on both sides; leave releases everything", { timeout: 120_000 }, async (t) => {
-  const server = await startServer();
-  t.after(() => server.stop());
-  const a = await launchFirefox();
-  t.after(() => a.close());
-  const b = await launchFirefox();
-  t.after(() => b.close());
-  for (const f of [a, b]) await f.goto(`${server.url}/`);
+  const { a, b } = await twoFirefoxes(t);
   const room = `ff-${process.pid}-${Date.now()}`;
   const alice = await a.evaluate(JOIN, { room, name: "Alice" });
   const bob = await b.evaluate(JOIN, { room, name: "Bob" });
@@ -107,13 +114,7 @@ test("Chromium and Firefox in one call: video both ways and a chat line", { time
 });
 
 test("Firefox: twenty camera toggles end off with the capture stopped, the peer is told, the camera returns; a page that cannot start audio hears audioPlaybackBlocked", { timeout: 120_000 }, async (t) => {
-  const server = await startServer();
-  t.after(() => server.stop());
-  const a = await launchFirefox();
-  t.after(() => a.close());
-  const b = await launchFirefox();
-  t.after(() => b.close());
-  for (const f of [a, b]) await f.goto(`${server.url}/`);
+  const { a, b } = await twoFirefoxes(t);
   const room = `ff-media-${process.pid}-${Date.now()}`;
   const alice = await a.evaluate(JOIN, { room, name: "Alice" });
   const bob = await b.evaluate(JOIN, { room, name: "Bob" });

@@ -5,17 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, startServer } from "./harness.mjs";
+import { TRACK_PCS } from "./api_page.mjs";
 
-/** Installed before the page's scripts: counts what the library creates and releases. */
+/** Installed before the page's scripts (with TRACK_PCS, which keeps the peer
+ * connections): counts what the library creates and releases. */
 const COUNTERS = () => {
-  const Native = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args);
-      window.__pcs.push(this);
-    }
-  };
   window.__tracks = [];
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (c) => {
@@ -53,6 +47,7 @@ test("fifty connects and leaves in one page leave no connection, track, listener
   t.after(() => other.close());
   const me = await launchBrowser();
   t.after(() => me.close());
+  await me.page.addInitScript(TRACK_PCS);
   await me.page.addInitScript(COUNTERS);
   const room = `leaks-${process.pid}-${Date.now()}`;
   for (const b of [other, me]) {

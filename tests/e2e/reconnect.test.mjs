@@ -3,18 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { joinDemo, launchBrowser, startServer } from "./harness.mjs";
-
-/** Records every WebSocket the page opens, so the test can drop one. */
-function captureSockets() {
-  const Native = window.WebSocket;
-  window.__sockets = [];
-  window.WebSocket = class extends Native {
-    constructor(...args) {
-      super(...args);
-      window.__sockets.push(this);
-    }
-  };
-}
+import { TRACK_SOCKETS } from "./api_page.mjs";
 
 const logText = (page) => page.evaluate(() => document.getElementById("log")?.innerText ?? "");
 
@@ -44,7 +33,7 @@ async function twoInARoom(t, server) {
       console.log("server stderr:\n" + server.stderr());
     }
   });
-  for (const b of [alice, bob]) await b.page.addInitScript(captureSockets);
+  for (const b of [alice, bob]) await b.page.addInitScript(TRACK_SOCKETS);
   const room = `reconnect-${process.pid}-${Date.now()}`;
   await joinDemo(alice.page, server.url, room, "Alice");
   await joinDemo(bob.page, server.url, room, "Bob");

@@ -61,7 +61,7 @@ impl Server {
     pub async fn bind(config: Config) -> Result<Self, ServerError> {
         config.validate()?;
         if config.dev {
-            tracing::warn!("DEVELOPMENT MODE (--dev): anyone may get host and guest tokens from POST /api/token, localhost origins and same-origin pages reached by IP address are allowed{}. Never run this in production.",
+            tracing::warn!("DEVELOPMENT MODE (--dev): anyone may get host, guest and listener tokens from POST /api/token, localhost origins and same-origin pages reached by IP address are allowed{}. Never run this in production.",
                 if config.token_secret.is_none() { ", tokens are signed with a random secret" } else { "" });
         }
         if !config.dev && config.allowed_origins.is_empty() {

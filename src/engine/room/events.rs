@@ -150,7 +150,12 @@ pub enum RoomEvent {
         screen: Toggle,
     },
     /// A data-channel text message.
-    Message { peer_id: String, text: String },
+    Message {
+        peer_id: String,
+        text: String,
+        /// Binary data: the driver adds it as `data` (an `ArrayBuffer`), `text` is empty.
+        binary: bool,
+    },
     /// The signaling socket closed; calls continue while the session reconnects.
     Disconnected { code: u16, reason: String },
     SessionStateChange {

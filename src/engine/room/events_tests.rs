@@ -93,6 +93,7 @@ fn samples() -> Vec<RoomEvent> {
         RoomEvent::Message {
             peer_id: "p".into(),
             text: "hi".into(),
+            binary: false,
         },
         RoomEvent::Disconnected {
             code: 1006,

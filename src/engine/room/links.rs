@@ -92,9 +92,10 @@ impl RoomEngine {
                 let err = SteadyError::new(ErrorCode::BrowserError, message);
                 self.emit(RoomEvent::error(&err, Some(id)));
             }
-            LinkReport::Message { text } => self.emit(RoomEvent::Message {
+            LinkReport::Message { text, binary } => self.emit(RoomEvent::Message {
                 peer_id: id.to_owned(),
                 text,
+                binary,
             }),
             LinkReport::Track { kind, stream_id } => {
                 let source = self.track_source(id, &kind, stream_id.as_deref());

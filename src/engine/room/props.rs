@@ -225,7 +225,10 @@ fn run_traced(cfg: RoomConfig, steps: &[Step]) -> (Vec<RoomAction>, super::trace
                     7 => LinkReport::Signal {
                         data: SignalData::Offer { sdp: "v=0".into() },
                     },
-                    8 => LinkReport::Message { text: "m".into() },
+                    8 => LinkReport::Message {
+                        text: "m".into(),
+                        binary: false,
+                    },
                     _ => LinkReport::Error {
                         message: "e".into(),
                     },

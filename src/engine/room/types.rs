@@ -57,7 +57,12 @@ pub enum LinkReport {
     /// A browser operation failed.
     Error { message: String },
     /// A text message arrived on the data channel.
-    Message { text: String },
+    /// `binary`: an `ArrayBuffer` the driver keeps (`text` is empty).
+    Message {
+        text: String,
+        #[serde(default)]
+        binary: bool,
+    },
     /// A remote track arrived (the track itself stays in the driver), in the stream of
     /// this id.
     Track {
