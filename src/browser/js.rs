@@ -2,22 +2,25 @@
 
 use crate::error::{ErrorCode, SteadyError};
 use js_sys::{Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-/// The `name` of a thrown JS `Error` (e.g. `NotAllowedError`), if it is one.
+/// The `name` of a thrown JS error (e.g. `NotAllowedError`), if it has one. Read as a
+/// property: Firefox's `DOMException`s are not `instanceof Error` here (measured: its
+/// getDisplayMedia and getUserMedia rejections).
 pub fn error_name(value: &JsValue) -> Option<String> {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.name()))
+    if !value.is_object() {
+        return None;
+    }
+    get_string(value, "name")
 }
 
-/// A readable sentence for any thrown JS value, `Error` or not.
+/// A readable sentence for any thrown JS value, `Error`, `DOMException` or not.
 pub fn error_message(value: &JsValue) -> String {
-    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
-        return format!("{}: {}", String::from(e.name()), String::from(e.message()));
+    match (error_name(value), get_string(value, "message")) {
+        (Some(name), Some(message)) => format!("{name}: {message}"),
+        _ => value.as_string().unwrap_or_else(|| format!("{value:?}")),
     }
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }
 
 /// A browser failure as a `browserError` naming what was attempted.

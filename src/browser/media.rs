@@ -107,6 +107,13 @@ pub async fn capture_screen() -> Result<MediaStream, SteadyError> {
                     error_message(&e)
                 ),
             ),
+            Some("NotFoundError") => SteadyError::new(
+                ErrorCode::MediaDeviceNotFound,
+                format!(
+                    "there is no screen, window or tab to share here (getDisplayMedia: {})",
+                    error_message(&e)
+                ),
+            ),
             _ => classify(&e),
         })?;
     stream.dyn_into::<MediaStream>().map_err(|_| {

@@ -57,6 +57,14 @@ export async function launchFirefox() {
       if (r && r.error) throw new Error(`in Firefox: ${r.error}`);
       return r?.ok;
     }),
+    /** A real click (WebDriver actions) at the page's top left: a user gesture. */
+    click: () => call("POST", `/session/${id}/actions`, {
+      actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [
+        { type: "pointerMove", x: 5, y: 5, origin: "viewport" },
+        { type: "pointerDown", button: 0 },
+        { type: "pointerUp", button: 0 },
+      ] }],
+    }),
     /** Polls `fn(arg)` in the page every 100 ms until it is truthy; returns it. */
     async waitFor(fn, arg, timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;

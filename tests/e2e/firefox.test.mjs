@@ -156,3 +156,22 @@ test("Firefox: twenty camera toggles end off with the capture stopped, the peer 
   const started = await b.evaluate(() => window.__room.startAudio().then(() => "started", (e) => e.code));
   assert.equal(started, "mediaTimeout");
 });
+
+test("Firefox: a screen share started from a click that finds no screen rejects with mediaDeviceNotFound and a sentence, and the share stays off", { timeout: 120_000 }, async (t) => {
+  // Headless Firefox here has no screen to offer: getDisplayMedia from a real click says
+  // NotFoundError (Chromium gives a fake screen; its share is tested in media.test.mjs).
+  const { a } = await twoFirefoxes(t);
+  const room = `ff-screen-${process.pid}-${Date.now()}`;
+  await a.evaluate(JOIN, { room, name: "Alice" });
+  await a.evaluate(() => {
+    window.__share = "not yet";
+    window.addEventListener("pointerdown", () => {
+      window.__room.startScreenShare().then(() => { window.__share = "on"; }, (e) => { window.__share = { code: e.code, message: e.message }; });
+    });
+  });
+  await a.click();
+  const share = await a.waitFor(() => window.__share !== "not yet" && window.__share);
+  assert.equal(share.code, "mediaDeviceNotFound", JSON.stringify(share));
+  assert.match(share.message, /no screen, window or tab to share/);
+  assert.equal(await a.evaluate(() => window.__room.localMedia().screen), "off");
+});
