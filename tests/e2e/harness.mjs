@@ -55,7 +55,7 @@ export async function startServer({ timeoutMs = 20_000, port = 0, args = [] } = 
     url,
     stderr: () => stderr,
     async stop() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return; // exited, or killed by a signal
       const exited = new Promise((r) => proc.once("exit", r));
       proc.kill("SIGTERM");
       const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
@@ -64,7 +64,7 @@ export async function startServer({ timeoutMs = 20_000, port = 0, args = [] } = 
     },
     /** Kills the process at once (no goAway, no drain), as a crash would. */
     async kill() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return; // exited, or killed by a signal
       const exited = new Promise((r) => proc.once("exit", r));
       proc.kill("SIGKILL");
       await exited;
