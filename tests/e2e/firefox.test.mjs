@@ -9,7 +9,17 @@ import { launchBrowser, startServer } from "./harness.mjs";
 import { launchFirefox } from "./firefox.mjs";
 
 /** In the page: records every RTCPeerConnection, then joins with handlers attached first. */
-const JOIN = async ({ room, name }) => {
+const JOIN = async ({ room, name, role = "guest" }) => {
+  if (!window.__sockets) {
+    const NativeSocket = window.WebSocket;
+    window.__sockets = [];
+    window.WebSocket = class extends NativeSocket {
+      constructor(...args) {
+        super(...args);
+        window.__sockets.push(this);
+      }
+    };
+  }
   if (!window.__pcs) {
     const Native = window.RTCPeerConnection;
     window.__pcs = [];
@@ -22,13 +32,13 @@ const JOIN = async ({ room, name }) => {
   }
   const m = await import("/pkg/steadyrtc.js");
   await m.default();
-  const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role: "guest" }) });
+  const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role }) });
   const { token } = await res.json();
   const r = new m.Room({ logLevel: "warn" });
   window.__room = r;
   window.__seen = [];
   window.__tracks = [];
-  for (const event of ["peerJoined", "peerLeft", "stateChange", "recovery", "chat", "track", "quality"]) {
+  for (const event of ["peerJoined", "peerLeft", "stateChange", "recovery", "chat", "track", "quality", "recording"]) {
     r.on(event, (e) => {
       if (event === "track") window.__tracks.push(e);
       window.__seen.push({ event, ...(event === "track" ? { peerId: e.peerId, kind: e.kind } : JSON.parse(JSON.stringify(e))), at: performance.now() });
@@ -174,4 +184,43 @@ test("Firefox: a screen share started from a click that finds no screen rejects 
   assert.equal(share.code, "mediaDeviceNotFound", JSON.stringify(share));
   assert.match(share.message, /no screen, window or tab to share/);
   assert.equal(await a.evaluate(() => window.__room.localMedia().screen), "off");
+});
+
+test("Firefox: a chat burst across a dropped socket arrives once and in order; a host's recording is a webm that decodes", { timeout: 120_000 }, async (t) => {
+  const { a, b } = await twoFirefoxes(t);
+  const room = `ff-chat-${process.pid}-${Date.now()}`;
+  const host = await a.evaluate(JOIN, { room, name: "Host", role: "host" });
+  await b.evaluate(JOIN, { room, name: "Guest" });
+  await a.waitFor(CONNECTED_TO, (await b.evaluate(() => window.__room.peerId)));
+  await b.evaluate(() => { window.__lines = []; window.__room.on("chat", (c) => window.__lines.push(c.text)); });
+  const settled = await a.evaluate(async () => {
+    const calls = [];
+    for (let i = 1; i <= 20; i++) {
+      calls.push(window.__room.sendChat(`line ${i}`));
+      if (i === 8) window.__sockets.at(-1).close();
+    }
+    return [...new Set((await Promise.allSettled(calls)).map((s) => s.status))];
+  });
+  assert.deepEqual(settled, ["fulfilled"]);
+  await b.waitFor(() => window.__lines.length >= 20);
+  const lines = await b.evaluate(() => window.__lines);
+  assert.deepEqual(lines, Array.from({ length: 20 }, (_, i) => `line ${i + 1}`));
+
+  await a.evaluate(() => window.__room.startRecording({ video: "local" }));
+  await b.waitFor((by) => window.__seen.some((s) => s.event === "recording" && s.by === by && s.active), host.peerId);
+  await new Promise((r) => setTimeout(r, 2_000)); // the length of the recording
+  const file = await a.evaluate(async () => {
+    const blob = await window.__room.stopRecording();
+    const video = document.createElement("video");
+    video.muted = true;
+    video.src = URL.createObjectURL(blob);
+    const decoded = await new Promise((resolve) => {
+      video.onloadeddata = () => resolve({ width: video.videoWidth });
+      video.onerror = () => resolve({ error: String(video.error?.message ?? video.error?.code) });
+      setTimeout(() => resolve({ error: "no loadeddata within 10 s" }), 10_000);
+    });
+    return { size: blob.size, type: blob.type, decoded };
+  });
+  assert.ok(file.size > 1_000 && /^video\/webm/.test(file.type), JSON.stringify(file));
+  assert.ok(file.decoded.width > 0, JSON.stringify(file));
 });
