@@ -227,7 +227,7 @@ impl Room {
     /// `roomClosed` after `leave`.
     #[wasm_bindgen(js_name = sendChat, unchecked_return_type = "Promise<void>")]
     pub fn send_chat(&self, text: String, to: Option<String>) -> js_sys::Promise {
-        let (request, rx) = self.driver.ctx.media_request();
+        let (request, rx) = self.driver.ctx.request();
         let result = self
             .driver
             .command(|engine| engine.send_chat(&text, to, request));
@@ -402,7 +402,7 @@ impl Room {
             "camera" => MediaKind::Camera,
             _ => MediaKind::Screen,
         };
-        let (request, rx) = self.driver.ctx.media_request();
+        let (request, rx) = self.driver.ctx.request();
         self.driver.handle(RoomInput::SwitchDevice {
             kind,
             device_id,
@@ -495,7 +495,7 @@ impl Room {
     }
 
     fn toggle(&self, kind: MediaKind, enabled: bool) -> js_sys::Promise {
-        let (request, rx) = self.driver.ctx.media_request();
+        let (request, rx) = self.driver.ctx.request();
         self.driver.handle(RoomInput::SetMedia {
             kind,
             enabled,

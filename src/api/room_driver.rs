@@ -64,8 +64,9 @@ pub struct RoomCtx {
     /// Binary messages waiting for their `message` event, by peer.
     binaries: RefCell<HashMap<String, VecDeque<js_sys::ArrayBuffer>>>,
     page_listeners: RefCell<Vec<EventListener>>,
-    /// The app's toggle calls waiting to settle, by request number.
-    media_waiters: RefCell<HashMap<u32, super::room_media::Waiter>>,
+    /// The app's calls waiting for the engine to settle them (toggles, device switches,
+    /// chat lines), by request number.
+    waiters: RefCell<HashMap<u32, super::room_media::Waiter>>,
     next_request: Cell<u32>,
     /// `ended` listeners of the local tracks.
     ended_listeners: RefCell<Vec<(MediaStreamTrack, EventListener)>>,
@@ -101,7 +102,7 @@ impl RoomCtx {
             tracks: RefCell::default(),
             binaries: RefCell::default(),
             page_listeners: RefCell::default(),
-            media_waiters: RefCell::default(),
+            waiters: RefCell::default(),
             next_request: Cell::new(0),
             ended_listeners: RefCell::default(),
             remote_tracks: RefCell::default(),
@@ -126,18 +127,18 @@ impl RoomCtx {
             .collect()
     }
 
-    /// Registers a toggle call; its number goes to the engine in `SetMedia`.
-    pub fn media_request(&self) -> (u32, oneshot::Receiver<Result<(), SteadyError>>) {
+    /// Registers a call the engine settles later; its number goes to the engine with it.
+    pub fn request(&self) -> (u32, oneshot::Receiver<Result<(), SteadyError>>) {
         let id = self.next_request.get().wrapping_add(1);
         self.next_request.set(id);
         let (tx, rx) = oneshot::channel();
-        self.media_waiters.borrow_mut().insert(id, tx);
+        self.waiters.borrow_mut().insert(id, tx);
         (id, rx)
     }
 
     /// Forgets a request the engine refused at once (its promise rejects right away).
     pub fn drop_request(&self, id: u32) {
-        self.media_waiters.borrow_mut().remove(&id);
+        self.waiters.borrow_mut().remove(&id);
     }
 
     /// The link to `peer_id`, if one is open.
@@ -554,13 +555,13 @@ impl Executor<RoomEngine> for RoomCtx {
             }
             RoomAction::MeasureAudio => super::room_audio::measure(driver),
             RoomAction::SettleChat { request, result } => {
-                if let Some(tx) = ctx.media_waiters.borrow_mut().remove(&request) {
+                if let Some(tx) = ctx.waiters.borrow_mut().remove(&request) {
                     let _ = tx.send(result);
                 }
             }
             RoomAction::SettleMedia { requests, result } => {
                 for id in requests {
-                    if let Some(tx) = ctx.media_waiters.borrow_mut().remove(&id) {
+                    if let Some(tx) = ctx.waiters.borrow_mut().remove(&id) {
                         let _ = tx.send(result.clone());
                     }
                 }

@@ -163,6 +163,16 @@ fn session_key(session_id: &str) -> String {
     format!("{PREFIX}session:{session_id}")
 }
 
+/// Adds to `pipe`: `key` (an owner or session key) points at `instance` for `KEY_TTL`.
+fn point_at(pipe: &mut redis::Pipeline, key: String, instance: &str) {
+    pipe.cmd("SET")
+        .arg(key)
+        .arg(instance)
+        .arg("PX")
+        .arg(KEY_TTL.as_millis() as u64)
+        .ignore();
+}
+
 /// The set of instance ids that have announced themselves (live or not).
 fn instances_key() -> String {
     format!("{PREFIX}instances")

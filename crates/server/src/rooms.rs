@@ -348,8 +348,7 @@ impl Rooms {
         ))
     }
 
-    /// Routes a `chat` line to everyone the sender sees, or to `to` alone.
-    /// A chat line to the room or to `to`. With an `id`, the sender gets it back too (its
+    /// Routes a `chat` line to everyone the sender sees, or to `to` alone. With an `id`, the sender gets it back too (its
     /// confirmation, numbered like everything it receives).
     pub fn chat(
         &self,

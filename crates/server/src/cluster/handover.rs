@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{instance_prefix, instances_key, owner_key, session_key, Cluster, Envelope, KEY_TTL};
+use super::{instance_prefix, instances_key, owner_key, point_at, session_key, Cluster, Envelope};
 use crate::state::{AppState, GroupSnapshot, Outgoing};
 
 pub async fn hand_over(cluster: &Arc<Cluster>, state: &Arc<AppState>, limit: Duration) {
@@ -130,21 +130,10 @@ pub fn adopt(cluster: &Arc<Cluster>, state: &Arc<AppState>, from: String, group:
         let name = group.name.clone();
         let sessions = state.adopt(group);
         tracing::info!(group = %name, from = %from, sessions = sessions.len(), "took a room over");
-        let ttl = KEY_TTL.as_millis() as u64;
         let mut pipe = redis::pipe();
-        pipe.cmd("SET")
-            .arg(owner_key(&name))
-            .arg(&cluster.instance)
-            .arg("PX")
-            .arg(ttl)
-            .ignore();
+        point_at(&mut pipe, owner_key(&name), &cluster.instance);
         for id in &sessions {
-            pipe.cmd("SET")
-                .arg(session_key(id))
-                .arg(&cluster.instance)
-                .arg("PX")
-                .arg(ttl)
-                .ignore();
+            point_at(&mut pipe, session_key(id), &cluster.instance);
         }
         let mut conn = cluster.conn.clone();
         if let Err(e) = cluster.run(pipe.query_async::<()>(&mut conn)).await {

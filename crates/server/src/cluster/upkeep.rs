@@ -12,8 +12,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::{
-    instance_prefix, instances_key, owner_key, session_key, Cluster, HEARTBEAT_EVERY, INSTANCE_TTL,
-    KEY_TTL,
+    instance_prefix, instances_key, owner_key, point_at, session_key, Cluster, HEARTBEAT_EVERY,
+    INSTANCE_TTL,
 };
 use crate::state::AppState;
 
@@ -77,23 +77,12 @@ async fn renew(cluster: &Cluster, state: &AppState) -> bool {
     if rooms.is_empty() && sessions.is_empty() {
         return true;
     }
-    let ttl = KEY_TTL.as_millis() as u64;
     let mut pipe = redis::pipe();
     for room in &rooms {
-        pipe.cmd("SET")
-            .arg(owner_key(room))
-            .arg(&cluster.instance)
-            .arg("PX")
-            .arg(ttl)
-            .ignore();
+        point_at(&mut pipe, owner_key(room), &cluster.instance);
     }
     for id in &sessions {
-        pipe.cmd("SET")
-            .arg(session_key(id))
-            .arg(&cluster.instance)
-            .arg("PX")
-            .arg(ttl)
-            .ignore();
+        point_at(&mut pipe, session_key(id), &cluster.instance);
     }
     let mut conn = cluster.conn.clone();
     match cluster.run(pipe.query_async::<()>(&mut conn)).await {

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use super::{channel, session_key, Cluster, Envelope, KEY_TTL};
+use super::{channel, point_at, session_key, Cluster, Envelope};
 use crate::state::AppState;
 
 /// Most commands in one pipeline.
@@ -28,7 +28,6 @@ pub enum Command {
 
 pub async fn run(cluster: Arc<Cluster>, state: Arc<AppState>, mut rx: mpsc::Receiver<Command>) {
     let mut conn = cluster.conn.clone();
-    let ttl = KEY_TTL.as_millis() as u64;
     loop {
         let first = tokio::select! {
             _ = cluster.stop.cancelled() => return,
@@ -50,14 +49,7 @@ pub async fn run(cluster: Arc<Cluster>, state: Arc<AppState>, mut rx: mpsc::Rece
                 Command::Publish { to, envelope } => {
                     pipe.publish(channel(to), envelope.to_json());
                 }
-                Command::SetSession(id) => {
-                    pipe.cmd("SET")
-                        .arg(session_key(id))
-                        .arg(&cluster.instance)
-                        .arg("PX")
-                        .arg(ttl)
-                        .ignore();
-                }
+                Command::SetSession(id) => point_at(&mut pipe, session_key(id), &cluster.instance),
                 Command::DelSession(id) => {
                     pipe.del(session_key(id)).ignore();
                 }
