@@ -61,6 +61,19 @@ export interface RoomOptions {
   ice?: IceOptions;
   /** How long joining may take before `signalingTimeout`. Default 10000, 1000..120000. */
   joinTimeoutMs?: number;
+  /** How each connection's sending adapts. */
+  adaptive?: AdaptiveOptions;
+}
+
+/**
+ * `preset` is the best quality the adaptive ladder may climb to. `"auto"` (default) reads
+ * it from the browser: `navigator.connection` (effectiveType, saveData), a mobile device,
+ * and a battery at 20 % or less that is discharging (caps at `"low"`). Any other value
+ * replaces all of those. Unlike `room.setQuality`, which pins one rung, the ladder still
+ * steps down on a bad link, and back up to the preset.
+ */
+export interface AdaptiveOptions {
+  preset?: "auto" | "high" | "medium" | "low" | "minimum" | "audioOnly";
 }
 
 /** Which local media to capture. Both default to `true`. */

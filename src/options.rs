@@ -29,6 +29,48 @@ pub struct RoomOptions {
     /// How long the join may take before it fails with `signalingTimeout`.
     #[serde(default = "default_join_timeout")]
     pub join_timeout_ms: u32,
+    #[serde(default)]
+    pub adaptive: AdaptiveOptions,
+}
+
+/// How each link's sending adapts (`adaptive` of `connect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdaptiveOptions {
+    /// The best quality the ladder may climb to. `auto` (the default) reads it from the
+    /// browser: `navigator.connection` (effectiveType, saveData), a mobile device, a low
+    /// battery that is discharging. Any other value replaces all of those. Unlike
+    /// `setQuality`, which pins one rung, the ladder still steps down on a bad link.
+    #[serde(default)]
+    pub preset: AdaptivePreset,
+}
+
+/// `adaptive.preset`: `auto` or the name of the best rung allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AdaptivePreset {
+    #[default]
+    Auto,
+    High,
+    Medium,
+    Low,
+    Minimum,
+    AudioOnly,
+}
+
+impl AdaptivePreset {
+    /// The cap it sets, `None` for `auto`.
+    pub fn cap(self) -> Option<crate::engine::adapt::Rung> {
+        use crate::engine::adapt::Rung;
+        match self {
+            AdaptivePreset::Auto => None,
+            AdaptivePreset::High => Some(Rung::High),
+            AdaptivePreset::Medium => Some(Rung::Medium),
+            AdaptivePreset::Low => Some(Rung::Low),
+            AdaptivePreset::Minimum => Some(Rung::Minimum),
+            AdaptivePreset::AudioOnly => Some(Rung::AudioOnly),
+        }
+    }
 }
 
 fn default_join_timeout() -> u32 {
@@ -334,6 +376,26 @@ mod tests {
         assert_eq!(o.ice.ice_transport_policy, IceTransportPolicy::All);
         assert_eq!(o.join_timeout_ms, DEFAULT_JOIN_TIMEOUT_MS);
         assert_eq!(o.token, None);
+        assert_eq!(o.adaptive.preset.cap(), None, "auto: read from the browser");
+    }
+
+    #[test]
+    fn an_adaptive_preset_names_the_best_rung_and_a_typo_is_refused() {
+        use crate::engine::adapt::Rung;
+        let with = |preset: &str| {
+            parse(&format!(
+                r#"{{"url":"ws://x/ws","room":"r","name":"n","adaptive":{{"preset":"{preset}"}}}}"#
+            ))
+        };
+        assert_eq!(with("low").unwrap().adaptive.preset.cap(), Some(Rung::Low));
+        assert_eq!(
+            with("audioOnly").unwrap().adaptive.preset.cap(),
+            Some(Rung::AudioOnly)
+        );
+        assert_eq!(with("auto").unwrap().adaptive.preset.cap(), None);
+        let err = with("ultra").unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidOptions);
+        assert!(err.message.contains("ultra"), "{}", err.message);
     }
 
     #[test]

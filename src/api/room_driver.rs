@@ -64,6 +64,8 @@ pub struct RoomCtx {
     /// Binary messages waiting for their `message` event, by peer.
     binaries: RefCell<HashMap<String, VecDeque<js_sys::ArrayBuffer>>>,
     page_listeners: RefCell<Vec<EventListener>>,
+    /// The page's `BatteryManager`, once `getBattery()` resolved (Chromium only).
+    battery: RefCell<Option<web_sys::EventTarget>>,
     /// The app's calls waiting for the engine to settle them (toggles, device switches,
     /// chat lines), by request number.
     waiters: RefCell<HashMap<u32, super::room_media::Waiter>>,
@@ -102,6 +104,7 @@ impl RoomCtx {
             tracks: RefCell::default(),
             binaries: RefCell::default(),
             page_listeners: RefCell::default(),
+            battery: RefCell::default(),
             waiters: RefCell::default(),
             next_request: Cell::new(0),
             ended_listeners: RefCell::default(),
@@ -166,6 +169,14 @@ impl RoomCtx {
             .retain(|(t, _)| t.ready_state() == web_sys::MediaStreamTrackState::Live);
     }
 
+    /// What the browser says of the device, network and battery, to the engine.
+    fn send_presets(driver: &Rc<RoomDriver>) {
+        let battery = driver.ctx.battery.borrow().clone().map(JsValue::from);
+        driver.handle(RoomInput::Presets {
+            presets: page::presets(battery.as_ref()),
+        });
+    }
+
     /// Reports page conditions (online, visibility, network changes) to the engine.
     pub fn watch_page(driver: &Rc<RoomDriver>) {
         let (online, visible) = page::current();
@@ -175,16 +186,12 @@ impl RoomCtx {
         if !visible {
             driver.handle(RoomInput::PageVisible { visible });
         }
-        driver.handle(RoomInput::Presets {
-            presets: page::presets(),
-        });
+        Self::send_presets(driver);
         let weak = Rc::downgrade(driver);
         let listeners = page::watch(Rc::new(move |event| {
             let Some(driver) = weak.upgrade() else { return };
             if event == PageEvent::NetworkChanged {
-                driver.handle(RoomInput::Presets {
-                    presets: page::presets(),
-                });
+                Self::send_presets(&driver);
             }
             driver.handle(match event {
                 PageEvent::Online(online) => RoomInput::NetworkOnline { online },
@@ -192,6 +199,28 @@ impl RoomCtx {
                 PageEvent::NetworkChanged => RoomInput::NetworkChanged,
             });
         }));
+        let weak = Rc::downgrade(driver);
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(battery) = page::battery().await else {
+                return;
+            };
+            let Some(driver) = weak.upgrade() else { return };
+            if driver.read(RoomEngine::is_over) {
+                return;
+            }
+            let weak = Rc::downgrade(&driver);
+            let watching = page::watch_battery(
+                &battery,
+                Rc::new(move || {
+                    if let Some(driver) = weak.upgrade() {
+                        Self::send_presets(&driver);
+                    }
+                }),
+            );
+            driver.ctx.page_listeners.borrow_mut().extend(watching);
+            *driver.ctx.battery.borrow_mut() = Some(battery);
+            Self::send_presets(&driver);
+        });
         let mut listeners = listeners;
         let weak = Rc::downgrade(driver);
         listeners.extend(crate::browser::devices::watch(move || {
@@ -577,6 +606,7 @@ impl Executor<RoomEngine> for RoomCtx {
             RoomAction::Finished => {
                 driver.cancel_all();
                 ctx.page_listeners.borrow_mut().clear();
+                ctx.battery.borrow_mut().take();
                 ctx.ended_listeners.borrow_mut().clear();
                 ctx.meters.clear();
                 ctx.remote_tracks.borrow_mut().clear();

@@ -5,6 +5,7 @@
 
 use gloo_events::EventListener;
 use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// A change of page conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,16 +30,15 @@ pub fn current() -> (bool, bool) {
 }
 
 /// What the browser says of the device and the network, for the adaptation presets:
-/// `navigator.connection` (`effectiveType`, `saveData`) and `navigator.userAgentData`
-/// (`mobile`), where they exist. Copies only.
-pub fn presets() -> crate::engine::adapt::Presets {
+/// `navigator.connection` (`effectiveType`, `saveData`), `navigator.userAgentData`
+/// (`mobile`) and the battery (`level`, `charging` of a `BatteryManager`), where they
+/// exist. Copies only.
+pub fn presets(battery: Option<&JsValue>) -> crate::engine::adapt::Presets {
     let mut presets = crate::engine::adapt::Presets::default();
     let Some(window) = web_sys::window() else {
         return presets;
     };
-    let navigator: wasm_bindgen::JsValue = window.navigator().into();
-    let get =
-        |target: &wasm_bindgen::JsValue, key: &str| js_sys::Reflect::get(target, &key.into()).ok();
+    let navigator: JsValue = window.navigator().into();
     if let Some(connection) = get(&navigator, "connection").filter(|c| c.is_object()) {
         presets.effective_type = get(&connection, "effectiveType").and_then(|v| v.as_string());
         presets.save_data = get(&connection, "saveData")
@@ -50,7 +50,48 @@ pub fn presets() -> crate::engine::adapt::Presets {
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
     }
+    if let Some(battery) = battery {
+        presets.battery_pct = get(battery, "level")
+            .and_then(|v| v.as_f64())
+            .filter(|l| (0.0..=1.0).contains(l))
+            .map(|l| (l * 100.0).round() as u8);
+        presets.charging = get(battery, "charging").and_then(|v| v.as_bool());
+    }
     presets
+}
+
+fn get(target: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(target, &key.into()).ok()
+}
+
+/// The page's `BatteryManager`, where `navigator.getBattery()` exists (Chromium; not
+/// Firefox or Safari). `None` when it does not or the browser refuses.
+pub async fn battery() -> Option<web_sys::EventTarget> {
+    let navigator: JsValue = web_sys::window()?.navigator().into();
+    let get_battery = get(&navigator, "getBattery")?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let promise = get_battery
+        .call0(&navigator)
+        .ok()?
+        .dyn_into::<js_sys::Promise>()
+        .ok()?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()?
+        .dyn_into::<web_sys::EventTarget>()
+        .ok()
+}
+
+/// Calls `changed` when the battery's charge or charging state changes.
+pub fn watch_battery(battery: &web_sys::EventTarget, changed: Rc<dyn Fn()>) -> Vec<EventListener> {
+    ["levelchange", "chargingchange"]
+        .into_iter()
+        .map(|name| {
+            let changed = changed.clone();
+            EventListener::new(battery, name, move |_| changed())
+        })
+        .collect()
 }
 
 /// Watches `online`/`offline` on the window, `visibilitychange` on the document and
@@ -81,7 +122,7 @@ pub fn watch(events: Rc<dyn Fn(PageEvent)>) -> Vec<EventListener> {
     }
     let connection = js_sys::Reflect::get(&window.navigator(), &"connection".into()).ok();
     if let Some(target) =
-        connection.and_then(|c| wasm_bindgen::JsCast::dyn_into::<web_sys::EventTarget>(c).ok())
+        connection.and_then(|c| c.dyn_into::<web_sys::EventTarget>().ok())
     {
         listeners.push(EventListener::new(&target, "change", move |_| {
             events(PageEvent::NetworkChanged)

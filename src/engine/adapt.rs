@@ -98,7 +98,8 @@ pub enum Preference {
     High,
 }
 
-/// What the page knows about the device and network (`navigator.connection`).
+/// What the page knows about the device and network (`navigator.connection`,
+/// `navigator.userAgentData`, `navigator.getBattery()`), and the app's own choice.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Presets {
@@ -106,11 +107,23 @@ pub struct Presets {
     pub save_data: bool,
     /// `slow-2g`, `2g`, `3g` or `4g`.
     pub effective_type: Option<String>,
+    /// The battery's charge in percent, where the browser tells it.
+    pub battery_pct: Option<u8>,
+    /// Whether the battery is charging; `None` when unknown (no battery API).
+    pub charging: Option<bool>,
+    /// The app's `adaptive: {preset}`: replaces everything the browser says.
+    pub forced: Option<Rung>,
 }
+
+/// At or below this charge, a battery that is not charging caps the ladder.
+pub const LOW_BATTERY_PCT: u8 = 20;
 
 impl Presets {
     /// The best rung these conditions allow.
     pub fn cap(&self) -> Rung {
+        if let Some(forced) = self.forced {
+            return forced;
+        }
         let by_network = match self.effective_type.as_deref() {
             Some("slow-2g") => Rung::AudioOnly,
             Some("2g") => Rung::Minimum,
@@ -127,7 +140,29 @@ impl Presets {
         } else {
             Rung::High
         };
-        by_network.max(by_data).max(by_device)
+        by_network
+            .max(by_data)
+            .max(by_device)
+            .max(self.by_battery())
+    }
+
+    /// A low battery that is discharging allows `low` at best: encoding less saves power.
+    fn by_battery(&self) -> Rung {
+        match (self.battery_pct, self.charging) {
+            (Some(pct), Some(false)) if pct <= LOW_BATTERY_PCT => Rung::Low,
+            _ => Rung::High,
+        }
+    }
+
+    /// Why the cap is what it is, in words for a log line or a diagnostics report.
+    pub fn reason(&self) -> &'static str {
+        if self.forced.is_some() {
+            return "the app's adaptive preset";
+        }
+        if self.by_battery() != Rung::High && self.by_battery() == self.cap() {
+            return "low battery";
+        }
+        "device or network preset"
     }
 }
 
@@ -248,7 +283,7 @@ impl Adapter {
         self.presets = presets;
         let cap = self.best_allowed();
         (self.preference == Preference::Auto && self.rung < cap)
-            .then(|| self.moved(cap, Trigger::Preset, "device or network preset".into()))
+            .then(|| self.moved(cap, Trigger::Preset, self.presets.reason().into()))
             .flatten()
     }
 

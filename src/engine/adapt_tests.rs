@@ -218,6 +218,67 @@ fn presets_cap_the_best_rung() {
 }
 
 #[test]
+fn a_low_battery_that_discharges_caps_at_low_and_charging_lifts_the_cap() {
+    let battery = |pct, charging| Presets {
+        battery_pct: Some(pct),
+        charging: Some(charging),
+        ..Default::default()
+    };
+    assert_eq!(battery(15, false).cap(), Rung::Low);
+    assert_eq!(battery(15, false).reason(), "low battery");
+    assert_eq!(battery(20, false).cap(), Rung::Low, "20 % is low");
+    assert_eq!(battery(21, false).cap(), Rung::High);
+    assert_eq!(battery(5, true).cap(), Rung::High, "charging");
+    let unknown = Presets {
+        battery_pct: Some(5),
+        ..Default::default()
+    };
+    assert_eq!(unknown.cap(), Rung::High, "no charging state: no cap");
+    // The worst of all conditions wins.
+    let both = Presets {
+        save_data: true,
+        ..battery(10, false)
+    };
+    assert_eq!(both.cap(), Rung::Minimum);
+
+    let mut a = Adapter::new();
+    let change = a.set_presets(battery(10, false)).unwrap();
+    assert_eq!((change.to, change.trigger), (Rung::Low, Trigger::Preset));
+    assert_eq!(change.reason, "low battery");
+    assert_eq!(a.set_presets(battery(10, true)), None, "a lifted cap climbs by itself");
+    let mut up = None;
+    for t in 0..12 {
+        up = up.or(a.observe(&good(t * 1_000)));
+    }
+    assert_eq!(up.map(|c| c.to), Some(Rung::Medium));
+}
+
+#[test]
+fn the_apps_preset_replaces_what_the_browser_says_but_the_ladder_still_steps_down() {
+    let forced = |rung| Presets {
+        mobile: true,
+        save_data: true,
+        effective_type: Some("slow-2g".into()),
+        battery_pct: Some(3),
+        charging: Some(false),
+        forced: Some(rung),
+    };
+    assert_eq!(forced(Rung::High).cap(), Rung::High);
+    assert_eq!(forced(Rung::Low).cap(), Rung::Low);
+    assert_eq!(forced(Rung::Low).reason(), "the app's adaptive preset");
+    let mut a = Adapter::new();
+    assert_eq!(a.set_presets(forced(Rung::Medium)).unwrap().to, Rung::Medium);
+    let mut down = None;
+    for t in 0..4 {
+        down = down.or(a.observe(&Observation {
+            loss_pct: 20.0,
+            ..good(t * 1_000)
+        }));
+    }
+    assert_eq!(down.map(|c| c.trigger), Some(Trigger::Loss));
+}
+
+#[test]
 fn a_camera_sending_less_than_the_target_is_not_a_trigger_while_the_path_carries_it() {
     let mut a = Adapter::new();
     let o = |t| Observation {

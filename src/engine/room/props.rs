@@ -270,6 +270,9 @@ fn run_traced(cfg: RoomConfig, steps: &[Step]) -> (Vec<RoomAction>, super::trace
                         .map(|s| s.to_string()),
                     save_data: *n == 4,
                     mobile: *n == 1,
+                    battery_pct: (*n >= 2).then_some(*n * 5),
+                    charging: Some(*n == 3),
+                    forced: None,
                 },
             },
             Step::Advance(ms) => {

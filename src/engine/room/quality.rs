@@ -171,7 +171,8 @@ impl RoomEngine {
     }
 
     /// New device and network conditions: every link's ladder is capped by them.
-    pub(super) fn set_presets(&mut self, presets: crate::engine::adapt::Presets) {
+    pub(super) fn set_presets(&mut self, mut presets: crate::engine::adapt::Presets) {
+        presets.forced = self.cfg.preset;
         self.presets = presets.clone();
         let ids: Vec<String> = self
             .peers

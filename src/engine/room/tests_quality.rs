@@ -323,3 +323,48 @@ fn presets_cap_every_link_and_links_built_later() {
     });
     assert_eq!(encodings(&acts), vec![Rung::Low]);
 }
+
+#[test]
+fn the_apps_adaptive_preset_caps_every_link_whatever_the_browser_says() {
+    use crate::engine::adapt::{Presets, Rung};
+    let mut sim = Sim::new(RoomConfig {
+        preset: Some(Rung::Low),
+        ..config()
+    });
+    sim.feed(RoomInput::Connect);
+    sim.feed(RoomInput::SocketOpened);
+    let acts = sim.server(welcome("me", vec![peer("a", Role::Guest, true)], true));
+    assert_eq!(encodings(&acts), vec![Rung::Low], "from the first link on");
+    // The browser says fast and on mains: the app's preset still holds.
+    let acts = sim.feed(RoomInput::Presets {
+        presets: Presets {
+            effective_type: Some("4g".into()),
+            charging: Some(true),
+            ..Presets::default()
+        },
+    });
+    assert!(encodings(&acts).is_empty(), "{acts:?}");
+    // A low battery without the app's preset would cap at Low too; slow-2g would go
+    // to audio only, which the app's preset overrides.
+    let acts = sim.feed(RoomInput::Presets {
+        presets: Presets {
+            effective_type: Some("slow-2g".into()),
+            ..Presets::default()
+        },
+    });
+    assert!(encodings(&acts).is_empty(), "{acts:?}");
+}
+
+#[test]
+fn a_low_battery_that_discharges_caps_every_link() {
+    use crate::engine::adapt::{Presets, Rung};
+    let mut sim = connected();
+    let acts = sim.feed(RoomInput::Presets {
+        presets: Presets {
+            battery_pct: Some(12),
+            charging: Some(false),
+            ..Presets::default()
+        },
+    });
+    assert_eq!(encodings(&acts), vec![Rung::Low]);
+}

@@ -325,6 +325,9 @@ pub struct RoomConfig {
     /// `audioLevel` events a second per participant).
     pub audio_level_interval_ms: u64,
     pub speaking: crate::engine::speaking::SpeakingConfig,
+    /// The app's `adaptive: {preset}`: the best rung allowed, in place of what the browser
+    /// says of the device and network (`None`: read from the browser).
+    pub preset: Option<crate::engine::adapt::Rung>,
     /// Inputs and commands kept for `exportTrace` (a few MiB at most; past it the trace
     /// is marked truncated). 0 records nothing.
     pub trace_capacity: usize,
@@ -352,6 +355,7 @@ impl Default for RoomConfig {
             media_timeout_ms: 10_000,
             audio_level_interval_ms: 100,
             speaking: Default::default(),
+            preset: None,
             trace_capacity: 4_096,
         }
     }
