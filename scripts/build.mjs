@@ -119,8 +119,10 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 // (createLocalMedia, with its level meter) handed to connect: 250.2 KiB. 251 -> 255 KiB:
 // chat that loses nothing (ids, the outbox, dedup, history): 254.0 KiB. 255 -> 258 KiB
 // and the glue 14 -> 15 KiB: sendData (binary, backpressure): 256.9 and 14.3 KiB. Float
-// formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 258, "steadyrtc.js": 15 };
+// formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut. 258 -> 260 KiB:
+// adaptation presets from the battery (getBattery, its two change events) and the app's
+// `adaptive: {preset}` (the battery watch 0.9 KiB, the rest 1.2): 259.1 KiB.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 260, "steadyrtc.js": 15 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

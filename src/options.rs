@@ -34,41 +34,34 @@ pub struct RoomOptions {
 }
 
 /// How each link's sending adapts (`adaptive` of `connect`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AdaptiveOptions {
-    /// The best quality the ladder may climb to. `auto` (the default) reads it from the
+    /// The best quality the ladder may climb to: `auto` (the default) reads it from the
     /// browser: `navigator.connection` (effectiveType, saveData), a mobile device, a low
-    /// battery that is discharging. Any other value replaces all of those. Unlike
-    /// `setQuality`, which pins one rung, the ladder still steps down on a bad link.
+    /// battery that is discharging. `high`, `medium`, `low`, `minimum` or `audioOnly`
+    /// replace all of those. Unlike `setQuality`, which pins one rung, the ladder still
+    /// steps down on a bad link. (A string checked by `validate`: an enum's derived
+    /// deserializer costs more wasm than this.)
     #[serde(default)]
-    pub preset: AdaptivePreset,
+    pub preset: Option<String>,
 }
 
-/// `adaptive.preset`: `auto` or the name of the best rung allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum AdaptivePreset {
-    #[default]
-    Auto,
-    High,
-    Medium,
-    Low,
-    Minimum,
-    AudioOnly,
-}
-
-impl AdaptivePreset {
-    /// The cap it sets, `None` for `auto`.
-    pub fn cap(self) -> Option<crate::engine::adapt::Rung> {
+impl AdaptiveOptions {
+    /// The cap the preset sets, `None` for `auto`; an unknown name is refused.
+    pub fn cap(&self) -> Result<Option<crate::engine::adapt::Rung>, String> {
         use crate::engine::adapt::Rung;
-        match self {
-            AdaptivePreset::Auto => None,
-            AdaptivePreset::High => Some(Rung::High),
-            AdaptivePreset::Medium => Some(Rung::Medium),
-            AdaptivePreset::Low => Some(Rung::Low),
-            AdaptivePreset::Minimum => Some(Rung::Minimum),
-            AdaptivePreset::AudioOnly => Some(Rung::AudioOnly),
+        match self.preset.as_deref() {
+            None | Some("auto") => Ok(None),
+            Some(name) => Rung::ALL
+                .into_iter()
+                .find(|r| r.as_str() == name)
+                .map(Some)
+                .ok_or_else(|| {
+                    format!(
+                        "adaptive.preset must be auto, high, medium, low, minimum or audioOnly; got {name:?}"
+                    )
+                }),
         }
     }
 }
@@ -192,6 +185,7 @@ impl RoomOptions {
                 "joinTimeoutMs must be between 1000 and 120000".into(),
             ));
         }
+        self.adaptive.cap().map_err(invalid)?;
         self.ice.validate().map_err(invalid)
     }
 }
@@ -376,7 +370,7 @@ mod tests {
         assert_eq!(o.ice.ice_transport_policy, IceTransportPolicy::All);
         assert_eq!(o.join_timeout_ms, DEFAULT_JOIN_TIMEOUT_MS);
         assert_eq!(o.token, None);
-        assert_eq!(o.adaptive.preset.cap(), None, "auto: read from the browser");
+        assert_eq!(o.adaptive.cap(), Ok(None), "auto: read from the browser");
     }
 
     #[test]
@@ -387,12 +381,12 @@ mod tests {
                 r#"{{"url":"ws://x/ws","room":"r","name":"n","adaptive":{{"preset":"{preset}"}}}}"#
             ))
         };
-        assert_eq!(with("low").unwrap().adaptive.preset.cap(), Some(Rung::Low));
+        assert_eq!(with("low").unwrap().adaptive.cap(), Ok(Some(Rung::Low)));
         assert_eq!(
-            with("audioOnly").unwrap().adaptive.preset.cap(),
-            Some(Rung::AudioOnly)
+            with("audioOnly").unwrap().adaptive.cap(),
+            Ok(Some(Rung::AudioOnly))
         );
-        assert_eq!(with("auto").unwrap().adaptive.preset.cap(), None);
+        assert_eq!(with("auto").unwrap().adaptive.cap(), Ok(None));
         let err = with("ultra").unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidOptions);
         assert!(err.message.contains("ultra"), "{}", err.message);

@@ -570,7 +570,7 @@ async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue
         camera: options.media.video,
         microphone_device: crate::browser::devices::recall("microphone"),
         camera_device: crate::browser::devices::recall("camera"),
-        preset: options.adaptive.preset.cap(),
+        preset: options.adaptive.cap().ok().flatten(),
         ..RoomConfig::default()
     };
     driver.command(|engine| engine.prepare(cfg).map(|()| Vec::new()))?;

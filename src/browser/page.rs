@@ -121,9 +121,7 @@ pub fn watch(events: Rc<dyn Fn(PageEvent)>) -> Vec<EventListener> {
         ));
     }
     let connection = js_sys::Reflect::get(&window.navigator(), &"connection".into()).ok();
-    if let Some(target) =
-        connection.and_then(|c| c.dyn_into::<web_sys::EventTarget>().ok())
-    {
+    if let Some(target) = connection.and_then(|c| c.dyn_into::<web_sys::EventTarget>().ok()) {
         listeners.push(EventListener::new(&target, "change", move |_| {
             events(PageEvent::NetworkChanged)
         }));

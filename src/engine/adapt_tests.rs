@@ -245,7 +245,11 @@ fn a_low_battery_that_discharges_caps_at_low_and_charging_lifts_the_cap() {
     let change = a.set_presets(battery(10, false)).unwrap();
     assert_eq!((change.to, change.trigger), (Rung::Low, Trigger::Preset));
     assert_eq!(change.reason, "low battery");
-    assert_eq!(a.set_presets(battery(10, true)), None, "a lifted cap climbs by itself");
+    assert_eq!(
+        a.set_presets(battery(10, true)),
+        None,
+        "a lifted cap climbs by itself"
+    );
     let mut up = None;
     for t in 0..12 {
         up = up.or(a.observe(&good(t * 1_000)));
@@ -267,7 +271,10 @@ fn the_apps_preset_replaces_what_the_browser_says_but_the_ladder_still_steps_dow
     assert_eq!(forced(Rung::Low).cap(), Rung::Low);
     assert_eq!(forced(Rung::Low).reason(), "the app's adaptive preset");
     let mut a = Adapter::new();
-    assert_eq!(a.set_presets(forced(Rung::Medium)).unwrap().to, Rung::Medium);
+    assert_eq!(
+        a.set_presets(forced(Rung::Medium)).unwrap().to,
+        Rung::Medium
+    );
     let mut down = None;
     for t in 0..4 {
         down = down.or(a.observe(&Observation {

@@ -1,131 +1,15 @@
 // The network lab's proof scenarios: today's two-browser call under one fault each.
 // Each scenario writes target/netlab/<scenario>.json (format in docs/NETLAB.md), also
 // when it fails. Needs root; fails with the reason when the lab cannot run here.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
-import { HOSTS, LAB_SH, Lab, OUT_DIR, PID_FILE, TURN_URL, turnCredential } from "./lab.mjs";
+import { TURN_URL, turnCredential } from "./lab.mjs";
 import { demoLog, libraryEvents, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
-import { Timeline, mediaTicks, perSecond } from "./timeline.mjs";
-import { readRecorder } from "./recorder.mjs";
+import { stateChangesAfter, useLab } from "./suite.mjs";
+import { mediaTicks, perSecond } from "./timeline.mjs";
 
 let lab;
-
-// Killed from outside (Ctrl-C, a timeout): take the lab down before going.
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    try {
-      execFileSync(LAB_SH, ["down"], { timeout: 20_000 });
-      rmSync(PID_FILE, { force: true });
-    } finally {
-      process.exit(130);
-    }
-  });
-}
-
-before(async () => { lab = await Lab.start(); });
-after(async () => { await lab?.stop(); });
-
-/** Runs one scenario: its timeline is written and its faults undone whatever happens. */
-async function scenario(name, description, body) {
-  const timeline = new Timeline(name, description);
-  lab.timeline = timeline;
-  let call;
-  let error;
-  try {
-    await body(timeline, (c) => { call = c; return c; });
-  } catch (e) {
-    error = e;
-    for (const b of timeline.browsers.values()) console.log(`${b.name} console:\n${b.consoleLines.slice(-40).join("\n")}`);
-    console.log(`server output:\n${lab.serverOutput().slice(-3000)}`);
-    throw e;
-  } finally {
-    await lab.undoAll().catch((e) => console.error(`undo failed: ${e.message}`));
-    await timeline.collect().catch((e) => console.error(`collect failed: ${e.message}`));
-    const path = timeline.write(OUT_DIR, { hosts: HOSTS, browsers: { alice: { host: "a", address: HOSTS.a }, bob: { host: "b", address: HOSTS.b } }, passed: !error, error: error ? String(error.stack ?? error) : undefined });
-    console.log(`timeline: ${path}`);
-    await call?.close();
-    lab.timeline = undefined;
-  }
-}
-
-/** Packets lost and received by `name` (all inbound RTP) between lab times `from` and `to`. */
-function inboundLoss(timeline, name, from, to) {
-  const samples = timeline.samples[name];
-  const at = (t) => {
-    const first = samples.find((s) => s.t >= t);
-    if (!first) return undefined;
-    return samples.filter((s) => Math.abs(s.t - first.t) < 50).reduce((a, s) => ({ lost: a.lost + s.in.lost, packets: a.packets + s.in.packets }), { lost: 0, packets: 0 });
-  };
-  const a = at(from);
-  const b = at(to);
-  if (!a || !b) return undefined;
-  const lost = b.lost - a.lost;
-  const received = b.packets - a.packets;
-  return { lost, received, percent: Math.round((1000 * lost) / Math.max(1, lost + received)) / 10 };
-}
-
-/** The connectionState changes of `name` after lab time `since`. */
-function stateChangesAfter(timeline, name, since) {
-  return timeline.states(name, "connectionState").filter((e) => e.t > since).map((e) => `${e.value}@${e.t}`);
-}
-
-test("loss 20 % for 10 s: the call stays up, getStats shows the loss, what is sent steps down and comes back", { timeout: 120_000 }, () =>
-  scenario("loss", "20 % of UDP to and from Alice's host dropped for 10 s", async (timeline, keep) => {
-    const { alice, bob } = keep(await startCall(lab, timeline));
-    await Promise.all([watchLibrary(alice), watchLibrary(bob)]);
-    await sleep(1_000);
-    const undo = await lab.loss("a", 20);
-    await sleep(10_000);
-    await undo();
-    // Alice's video sender, once it was reconfigured for the loss (within 5 s after it
-    // ended: a sender hears of loss through the remote's RTCP receiver reports, which a
-    // lossy path delays).
-    const readSender = () => alice.page.evaluate(() => window.__netlab.pcs.flatMap((pc) => pc.getSenders()).filter((s) => s.track?.kind === "video").map((s) => s.getParameters().encodings[0] ?? {}).map((e) => ({ active: e.active, maxBitrate: e.maxBitrate }))[0]);
-    let senderAtWorst = await readSender();
-    for (let i = 0; i < 50 && senderAtWorst?.active !== false && !(senderAtWorst?.maxBitrate < 1_700_000); i++) {
-      await sleep(100);
-      senderAtWorst = await readSender();
-    }
-    const undone = timeline.find("undo");
-    // Video may be paused (audio only) at the end of the loss; what Alice sends steps
-    // back up after ten clean seconds.
-    const clean = Date.now();
-    await alice.page.waitForFunction((since) => (window.__lib ?? []).some((e) => e.event === "qualityLevelChange" && e.trigger === "stable" && e.t > since), clean, { timeout: 30_000, polling: 250 }).catch(() => {});
-    await Promise.all([videoGrows(alice, Date.now(), 10, 30_000), videoGrows(bob, Date.now(), 10, 30_000)]);
-    await timeline.collect();
-
-    const fault = timeline.find("fault");
-    const atBob = inboundLoss(timeline, "bob", fault, undone);
-    const atAlice = inboundLoss(timeline, "alice", fault, undone);
-    const rel = (e) => ({ ...e, t: e.t - timeline.t0 - fault });
-    const rungs = { alice: (await libraryEvents(alice, "qualityLevelChange")).map(rel), bob: (await libraryEvents(bob, "qualityLevelChange")).map(rel) };
-    timeline.result = { lossAtBob: atBob, lossAtAlice: atAlice, stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) }, rungs, senderAtWorst };
-    console.log(`loss: Bob lost ${atBob.lost} of ${atBob.lost + atBob.received} packets (${atBob.percent} %), Alice ${atAlice.lost} of ${atAlice.lost + atAlice.received} (${atAlice.percent} %)`);
-    // The call stayed up: no connection failed or closed, both are connected after it, and
-    // video decoded again (waited for above). A short `disconnected` would be recorded in
-    // stateChanges, not failed on: none was seen here so far.
-    for (const name of ["alice", "bob"]) {
-      const down = timeline.states(name, "connectionState").filter((e) => e.t > fault && ["failed", "closed"].includes(e.value));
-      assert.deepEqual(down, [], `${name}'s connection went down under loss`);
-    }
-    for (const b of [alice, bob]) assert.ok((await statesNow(b)).every((s) => s.connectionState === "connected"), `${b.name} is not connected after the loss`);
-    // Alice's sender stepped down for the loss Bob reports (within 5 s of its onset), and
-    // the encoder really was reconfigured; after the loss it stepped back up.
-    // Both senders see the loss (it is on both directions of Alice's port): the first
-    // step down of either within 5 s of the onset, Alice's own by 5 s after it ended.
-    const firstDown = [...rungs.alice, ...rungs.bob].filter((e) => e.trigger === "loss").sort((x, y) => x.t - y.t)[0];
-    assert.ok(firstDown && firstDown.t <= 5_000, `the first step down for loss: ${JSON.stringify(firstDown)}`);
-    const alicesFirst = rungs.alice.find((e) => e.trigger === "loss");
-    assert.ok(alicesFirst && alicesFirst.t <= undone - fault + 5_000, `Alice's first step down for loss: ${JSON.stringify(alicesFirst)}`);
-    assert.ok(senderAtWorst.active === false || senderAtWorst.maxBitrate < 1_700_000, `Alice's video sender at the worst: ${JSON.stringify(senderAtWorst)}`);
-    assert.ok(rungs.alice.some((e) => e.trigger === "stable" && e.t > undone - fault), `Alice never stepped back up: ${JSON.stringify(rungs.alice)}`);
-    // getStats saw it: both receivers count lost packets in the window.
-    assert.ok(atBob.percent >= 5, `Bob's getStats shows ${atBob.percent} % loss`);
-    assert.ok(atAlice.percent >= 5, `Alice's getStats shows ${atAlice.percent} % loss`);
-  }),
-);
+const scenario = useLab((started) => { lab = started; });
 
 /** For each browser: lab time of the first `value` of `kind` after `since`, or null. */
 function firstState(timeline, name, kind, value, since) {
@@ -185,52 +69,6 @@ test("blackout 8 s: the call comes back by itself, and what Chromium reports, wh
       const media = report[name].mediaAfterUndo;
       assert.ok(media !== null && media <= 5_000, `${name}'s video resumed ${media} ms after the network returned`);
     }
-  }),
-);
-
-/** Alice's outbound RTP bitrate (payload + RTP headers, every stream) over the last `windowMs`, in kbit/s. */
-async function outboundKbps(timeline, browser, windowMs) {
-  const { samples } = await readRecorder(browser.page);
-  const ticks = mediaTicks(samples.map((s) => ({ ...s, t: s.t - timeline.t0 })));
-  const end = ticks.at(-1)?.t ?? 0;
-  const bytes = perSecond(ticks, "outBytes", end - windowMs, end);
-  return bytes === null ? null : Math.round((bytes * 8) / 1000);
-}
-
-test("cap 300 kbit: Alice's outbound bitrate falls under the cap", { timeout: 90_000 }, () =>
-  scenario("cap", "Alice's host may send 300 kbit/s (tbf); the lab watches her outbound RTP bitrate", async (timeline, keep) => {
-    const CAP = 300;
-    const { alice, bob } = keep(await startCall(lab, timeline));
-    // Let the sender ramp up above the cap first (bounded), so the fall is visible.
-    const rampUntil = Date.now() + 15_000;
-    let before = null;
-    while (Date.now() < rampUntil) {
-      await sleep(1_000);
-      before = await outboundKbps(timeline, alice, 2_000);
-      if (before !== null && before > 1.5 * CAP) break;
-    }
-    const undo = await lab.cap("a", CAP);
-    const fault = timeline.find("fault");
-    // Watch 2-s windows for up to 20 s until one is under the cap, then one more to be sure.
-    const watchUntil = Date.now() + 20_000;
-    const windows = [];
-    let under = 0;
-    while (under < 2 && Date.now() < watchUntil) {
-      await sleep(1_000);
-      const kbps = await outboundKbps(timeline, alice, 2_000);
-      windows.push({ t: timeline.now() - fault, kbps });
-      under = kbps !== null && kbps < CAP ? under + 1 : 0;
-    }
-    const underAt = under >= 2 ? windows.at(-2).t : null;
-    await undo();
-    await timeline.collect();
-    const pair = timeline.samples.alice.at(-1)?.pair;
-    timeline.result = { capKbit: CAP, kbpsBefore: before, windows, underCapAfterMs: underAt, availableOutgoingBitrate: pair?.availableOutgoingBitrate, stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) } };
-    console.log(`cap: ${JSON.stringify(timeline.result)}`);
-    assert.ok(before > CAP, `before the cap Alice sent ${before} kbit/s, not above ${CAP}`);
-    assert.ok(underAt !== null, `Alice's outbound bitrate never fell under ${CAP} kbit/s: ${JSON.stringify(windows)}`);
-    // Video still reaches Bob under the cap.
-    await videoGrows(bob, Date.now(), 5, 10_000);
   }),
 );
 
