@@ -210,6 +210,13 @@ pub struct Change {
 }
 
 pub const DOWN_SAMPLES: u32 = 2;
+/// Loss above this steps down, one rung per `DOWN_SAMPLES` samples, to `minimum` at worst.
+pub const LOSS_DOWN_PCT: f64 = 5.0;
+/// Loss from this on is severe: it may pause video (audio only).
+pub const SEVERE_LOSS_PCT: f64 = 20.0;
+/// A path that carries less than this (available outgoing bitrate) cannot carry the
+/// `minimum` rung's video beside audio: severe, it may pause video.
+pub const VIDEO_FLOOR_BPS: f64 = 100_000.0;
 pub const UP_AFTER_MS: u64 = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -218,6 +225,8 @@ pub struct Adapter {
     preference: Preference,
     presets: Presets,
     bad_streak: u32,
+    /// Severe samples in a row (they alone may pause video).
+    severe_streak: u32,
     healthy_since: Option<u64>,
 }
 
@@ -234,6 +243,7 @@ impl Adapter {
             preference: Preference::Auto,
             presets: Presets::default(),
             bad_streak: 0,
+            severe_streak: 0,
             healthy_since: None,
         }
     }
@@ -252,6 +262,7 @@ impl Adapter {
         }
         let from = std::mem::replace(&mut self.rung, to);
         self.bad_streak = 0;
+        self.severe_streak = 0;
         Some(Change {
             from,
             to,
@@ -293,17 +304,34 @@ impl Adapter {
             return None;
         }
         let rtt = o.rtt_ms.unwrap_or(0.0);
-        let trigger = if o.loss_pct > 5.0 {
-            Some((Trigger::Loss, format!("loss {:.1} %", o.loss_pct)))
+        // Each trigger, and whether it is severe: only a severe one pauses video. Loss that
+        // is not congestion (a lossy radio) does not fall with the bitrate, so a moderate
+        // one would otherwise ride the ladder all the way down.
+        let trigger = if o.loss_pct > LOSS_DOWN_PCT {
+            Some((
+                Trigger::Loss,
+                format!("loss {:.1} %", o.loss_pct),
+                o.loss_pct >= SEVERE_LOSS_PCT,
+            ))
         } else if rtt > 400.0 {
-            Some((Trigger::Rtt, format!("rtt {rtt:.0} ms")))
+            Some((Trigger::Rtt, format!("rtt {rtt:.0} ms"), false))
         } else if o.jitter_ms > 50.0 {
-            Some((Trigger::Jitter, format!("jitter {:.0} ms", o.jitter_ms)))
+            Some((
+                Trigger::Jitter,
+                format!("jitter {:.0} ms", o.jitter_ms),
+                false,
+            ))
         } else if o.bandwidth_limited && self.rung != Rung::AudioOnly {
             // At audio only the video encoder is paused, and the limitation it last
             // reported stays as it was (measured in Chromium: "bandwidth" for good after a
-            // loss), so it says nothing: ignoring it is what lets video come back.
-            Some((Trigger::Bandwidth, "encoder limited by bandwidth".into()))
+            // loss), so it says nothing: ignoring it is what lets video come back. At
+            // `minimum` it means the encoder scales down inside the rung's target, which
+            // is no reason to stop video.
+            Some((
+                Trigger::Bandwidth,
+                "encoder limited by bandwidth".into(),
+                false,
+            ))
         } else {
             // The path carries less than the rung needs: less than its target, or, when
             // we know what the encoders send, clearly less than that.
@@ -314,18 +342,27 @@ impl Adapter {
                     (
                         Trigger::Bandwidth,
                         format!("available {:.0} kbps under target", b / 1000.0),
+                        b < VIDEO_FLOOR_BPS,
                     )
                 })
         };
-        if let Some((trigger, why)) = trigger {
+        if let Some((trigger, why, severe)) = trigger {
             self.healthy_since = None;
             self.bad_streak += 1;
-            if self.bad_streak >= DOWN_SAMPLES {
-                return self.moved(self.rung.down(), trigger, why);
+            self.severe_streak = if severe { self.severe_streak + 1 } else { 0 };
+            let to = self.rung.down();
+            let streak = if to == Rung::AudioOnly {
+                self.severe_streak
+            } else {
+                self.bad_streak
+            };
+            if streak >= DOWN_SAMPLES {
+                return self.moved(to, trigger, why);
             }
             return None;
         }
         self.bad_streak = 0;
+        self.severe_streak = 0;
         let up = self.rung.up();
         // Room for the next rung: its bitrate x 1.2, or (when the encoder is not short of
         // bandwidth) 1.2 x what it sends now, since the camera may give less than a target.

@@ -66,13 +66,59 @@ fn every_trigger_counts() {
     }
 }
 
+fn severe(at_ms: u64) -> Observation {
+    Observation {
+        loss_pct: 25.0,
+        ..good(at_ms)
+    }
+}
+
 #[test]
-fn the_ladder_ends_at_audio_only() {
+fn moderate_trouble_stops_at_minimum_and_only_severe_trouble_pauses_video() {
     let mut a = Adapter::new();
     for t in 0..20 {
         a.observe(&lossy(t * 1_000));
     }
-    assert_eq!(a.rung(), Rung::AudioOnly);
+    assert_eq!(a.rung(), Rung::Minimum, "8 % loss does not pause video");
+    for o in [
+        Observation {
+            rtt_ms: Some(600.0),
+            ..good(0)
+        },
+        Observation {
+            jitter_ms: 80.0,
+            ..good(0)
+        },
+        Observation {
+            bandwidth_limited: true,
+            ..good(0)
+        },
+        Observation {
+            available_outgoing_bps: Some(120_000.0),
+            ..good(0)
+        },
+    ] {
+        for t in 20..30 {
+            let o = Observation {
+                at_ms: t * 1_000,
+                ..o.clone()
+            };
+            assert_eq!(a.observe(&o), None, "{o:?}");
+        }
+    }
+    assert_eq!(a.rung(), Rung::Minimum);
+    // A path under the video floor, or severe loss, pauses video.
+    let mut b = a.clone();
+    let starved = |at_ms| Observation {
+        available_outgoing_bps: Some(VIDEO_FLOOR_BPS - 10_000.0),
+        ..good(at_ms)
+    };
+    b.observe(&starved(30_000));
+    let c = b.observe(&starved(31_000)).expect("audio only");
+    assert_eq!((c.to, c.trigger), (Rung::AudioOnly, Trigger::Bandwidth));
+    a.observe(&severe(30_000));
+    let c = a.observe(&severe(31_000)).expect("audio only");
+    assert_eq!((c.to, c.trigger), (Rung::AudioOnly, Trigger::Loss));
     let e = a.rung().encoding();
     assert!(!e.video_enabled);
     assert!((24_000..=48_000).contains(&e.audio_bitrate_bps));
@@ -82,7 +128,7 @@ fn the_ladder_ends_at_audio_only() {
 fn a_paused_encoders_stale_bandwidth_limitation_does_not_hold_video_off() {
     let mut a = Adapter::new();
     for t in 0..20 {
-        a.observe(&lossy(t * 1_000));
+        a.observe(&severe(t * 1_000));
     }
     assert_eq!(a.rung(), Rung::AudioOnly);
     let stale = |at_ms| Observation {

@@ -93,6 +93,33 @@ pub struct Quality {
     pub packets_in: u64,
 }
 
+/// The loss the remote reports of what we send, in percent: each kind's `fractionLost`
+/// (of its last RTCP receiver report) weighted by the packets that kind sent in the
+/// interval. The largest of them would be noise: audio's reports cover a few dozen
+/// packets, so one lost packet in a report reads as 2-50 %.
+pub fn outbound_loss_pct(cur: &StatsSample, prev: &StatsSample) -> f64 {
+    let (mut lost, mut sent) = (0.0, 0.0);
+    for kind in [MediaKind::Audio, MediaKind::Video] {
+        let Some(fraction) = cur
+            .remote_inbound
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.fraction_lost)
+            .reduce(f64::max)
+        else {
+            continue;
+        };
+        let packets = cur.totals(kind).delta(&prev.totals(kind)).packets_out as f64;
+        lost += fraction * packets;
+        sent += packets;
+    }
+    if sent > 0.0 {
+        100.0 * lost / sent
+    } else {
+        0.0
+    }
+}
+
 /// E-model R factor from RTT, jitter (ms) and loss (%).
 pub fn r_factor(rtt_ms: f64, jitter_ms: f64, loss_pct: f64) -> f64 {
     let ld = rtt_ms / 2.0 + 2.0 * jitter_ms + 10.0;
@@ -155,11 +182,7 @@ impl QualityMonitor {
                 .iter()
                 .filter_map(|o| o.quality_limitation_reason.clone())
                 .find(|r| r != "none"),
-            outbound_loss_pct: cur
-                .remote_inbound
-                .iter()
-                .map(|r| r.fraction_lost * 100.0)
-                .fold(0.0, f64::max),
+            outbound_loss_pct: outbound_loss_pct(cur, &prev),
             ..Quality::default()
         };
         for (i, kind) in [MediaKind::Audio, MediaKind::Video].into_iter().enumerate() {

@@ -259,8 +259,14 @@ pub(super) fn sample_with_loss(
     packets: u64,
     lost: f64,
 ) -> crate::engine::stats::StatsSample {
-    use crate::engine::stats::{MediaKind, RemoteInboundRtp};
+    use crate::engine::stats::{MediaKind, OutboundRtp, RemoteInboundRtp};
     let mut s = sample(at_ms, packets, packets * 2, packets * 100, packets);
+    // What the remote's report is about: the video we send.
+    s.outbound.push(OutboundRtp {
+        packets_sent: packets * 2,
+        bytes_sent: packets * 2_000,
+        ..OutboundRtp::with_kind(MediaKind::Video)
+    });
     s.remote_inbound.push(RemoteInboundRtp {
         fraction_lost: lost,
         round_trip_time_s: Some(0.02),
