@@ -121,8 +121,11 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 // and the glue 14 -> 15 KiB: sendData (binary, backpressure): 256.9 and 14.3 KiB. Float
 // formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut. 258 -> 260 KiB:
 // adaptation presets from the battery (getBattery, its two change events) and the app's
-// `adaptive: {preset}` (the battery watch 0.9 KiB, the rest 1.2): 259.1 KiB.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 260, "steadyrtc.js": 15 };
+// `adaptive: {preset}` (the battery watch 0.9 KiB, the rest 1.2): 259.1 KiB. 260 -> 261
+// KiB: key frames after an outage (forced on recovery, asked for by a receiver that gets
+// packets and decodes nothing): 260.2 KiB. (Replacing the six `{:.N}` float formats with
+// integer formatting saved nothing: the float formatter is pulled in elsewhere too.)
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 261, "steadyrtc.js": 15 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

@@ -552,6 +552,12 @@ impl Executor<RoomEngine> for RoomCtx {
                     link.set_encoding(&encoding);
                 }
             }
+            RoomAction::ForceKeyFrame { peer_id } => {
+                let link = ctx.links.borrow().get(&peer_id).map(|(_, l)| l.clone());
+                if let Some(link) = link {
+                    link.force_key_frame();
+                }
+            }
             RoomAction::ScheduleTimer { timer, at_ms } => driver.schedule(timer, at_ms),
             RoomAction::CancelTimer { timer } => driver.cancel(&timer),
             RoomAction::FetchToken => fetch_token(driver),

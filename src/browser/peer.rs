@@ -190,6 +190,41 @@ impl PeerLink {
         self.driver.update(|engine| engine.set_delay_policy(policy));
     }
 
+    /// Makes the video encoders send a key frame now. Chromium takes `keyFrame` in
+    /// `setParameters`' options. Firefox has no such option (its only way is an encoded
+    /// transform in a worker), so there the encoding is turned off and on again, which
+    /// restarts it with a key frame. Chromium is told apart by `navigator.userAgentData`,
+    /// which only Chromium-based browsers have.
+    pub fn force_key_frame(&self) {
+        let chromium = web_sys::window()
+            .and_then(|w| Reflect::get(&w.navigator(), &"userAgentData".into()).ok())
+            .is_some_and(|v| v.is_object());
+        for sender in self.driver.ctx.pc.get_senders().iter() {
+            let video = Reflect::get(&sender, &"track".into())
+                .ok()
+                .filter(|t| t.is_object())
+                .and_then(|t| get_string(&t, "kind"))
+                .is_some_and(|k| k == "video");
+            if !video {
+                continue;
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                use super::peer_ops::set_sender_parameters_with as set;
+                let done = if chromium {
+                    set(&sender, &[], true).await
+                } else {
+                    match set(&sender, &[("active", false.into())], false).await {
+                        Ok(()) => set(&sender, &[("active", true.into())], false).await,
+                        Err(e) => Err(e),
+                    }
+                };
+                if let Err(e) = done {
+                    tracing::debug!(error = %error_message(&e), "key frame not forced");
+                }
+            });
+        }
+    }
+
     /// Applies `encoding` to the senders: bitrate, resolution scale and frame rate of the
     /// video (or its encodings inactive when video is off), bitrate of the audio.
     pub fn set_encoding(&self, encoding: &crate::engine::adapt::Encoding) {

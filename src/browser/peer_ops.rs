@@ -110,6 +110,17 @@ pub async fn set_sender_parameters(
     sender: &JsValue,
     values: &[(&str, JsValue)],
 ) -> Result<(), JsValue> {
+    set_sender_parameters_with(sender, values, false).await
+}
+
+/// [`set_sender_parameters`], and with `key_frame` the encoder sends a key frame now
+/// (`setParameters(params, {encodingOptions: [{keyFrame: true}, …]})`: Chromium; a
+/// browser without it ignores the second argument).
+pub async fn set_sender_parameters_with(
+    sender: &JsValue,
+    values: &[(&str, JsValue)],
+    key_frame: bool,
+) -> Result<(), JsValue> {
     let call = |name: &str, args: &js_sys::Array| -> Result<JsValue, JsValue> {
         let f: js_sys::Function = Reflect::get(sender, &name.into())?.dyn_into()?;
         f.apply(sender, args)
@@ -126,7 +137,18 @@ pub async fn set_sender_parameters(
             Reflect::set(&encoding, &JsValue::from_str(key), value)?;
         }
     }
-    let promise: js_sys::Promise =
-        call("setParameters", &js_sys::Array::of1(&params))?.dyn_into()?;
+    let args = js_sys::Array::of1(&params);
+    if key_frame {
+        let options = js_sys::Array::new();
+        for _ in 0..encodings.length() {
+            let one = js_sys::Object::new();
+            Reflect::set(&one, &"keyFrame".into(), &true.into())?;
+            options.push(&one);
+        }
+        let wrapper = js_sys::Object::new();
+        Reflect::set(&wrapper, &"encodingOptions".into(), &options)?;
+        args.push(&wrapper);
+    }
+    let promise: js_sys::Promise = call("setParameters", &args)?.dyn_into()?;
     JsFuture::from(promise).await.map(|_| ())
 }

@@ -91,7 +91,14 @@ pub struct Quality {
     pub path_silent: bool,
     /// RTP packets arrived in the interval (any kind).
     pub packets_in: u64,
+    /// Video packets arrived in the interval but not one frame was decoded: the decoder
+    /// waits for a key frame (after an outage, or heavy loss of one).
+    pub video_undecodable: bool,
 }
+
+/// Video packets in one interval, none decoded, from which the decoder is taken to wait
+/// for a key frame (a few stray packets, e.g. padding, say nothing).
+pub const UNDECODABLE_MIN_PACKETS: u64 = 10;
 
 /// The loss the remote reports of what we send, in percent: each kind's `fractionLost`
 /// (of its last RTCP receiver report) weighted by the packets that kind sent in the
@@ -217,6 +224,10 @@ impl QualityMonitor {
                     d.concealed as f64 * 100.0 / d.samples as f64
                 },
             };
+            if kind == MediaKind::Video && cur.has_inbound(kind) {
+                q.video_undecodable =
+                    d.received >= UNDECODABLE_MIN_PACKETS && d.frames_decoded == 0;
+            }
             if cur.has_inbound(kind) {
                 if d.received > 0 {
                     self.seen_packets[i] = true;

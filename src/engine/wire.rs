@@ -33,7 +33,9 @@ pub fn signal_to_input(signal: SignalData) -> Option<Input> {
         SignalData::EndOfCandidates => Input::RemoteCandidate {
             candidate: Candidate::end_of_candidates(None),
         },
-        SignalData::Reconnect | SignalData::MediaState { .. } => return None,
+        SignalData::Reconnect | SignalData::MediaState { .. } | SignalData::KeyFrame => {
+            return None
+        }
     })
 }
 

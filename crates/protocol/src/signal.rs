@@ -49,6 +49,10 @@ pub enum SignalData {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         screen: Option<String>,
     },
+    /// The sender receives your video but cannot decode it (packets arrive, frames do
+    /// not: its decoder waits for a key frame, e.g. after a network outage): send a key
+    /// frame now. A receiver that cannot may ignore it.
+    KeyFrame,
 }
 
 /// A [`SignalData`] with the link epoch it belongs to: what steadyrtc clients put in the

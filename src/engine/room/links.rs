@@ -114,8 +114,10 @@ impl RoomEngine {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
         };
-        remote.link_state = to;
+        let was = std::mem::replace(&mut remote.link_state, to);
         let in_episode = remote.episode.is_some();
+        // The same connection is back: the remote's decoder needs a key frame.
+        let back = was == ConnState::Reconnecting && to == ConnState::Connected;
         match to {
             ConnState::Connected => {
                 // Back by itself: a rebuild waiting for signaling is no longer wanted.
@@ -166,6 +168,9 @@ impl RoomEngine {
                     self.show(id, setup, reason);
                 }
             }
+        }
+        if back {
+            self.force_key_frame(id);
         }
     }
 
@@ -383,6 +388,12 @@ impl RoomEngine {
         {
             if envelope.epoch == current {
                 self.media_state_from(from, video_paused, reason, camera, microphone, screen);
+            }
+            return;
+        }
+        if envelope.data == SignalData::KeyFrame {
+            if envelope.epoch == current {
+                self.force_key_frame(from);
             }
             return;
         }

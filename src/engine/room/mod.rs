@@ -19,6 +19,7 @@ mod audio;
 mod chat;
 mod diagnostics;
 mod events;
+mod keyframe;
 mod links;
 mod media;
 mod quality;
@@ -101,6 +102,9 @@ struct Remote {
     media: media::RemoteMedia,
     /// Adaptation paused our video to this peer, for this reason.
     sent_paused: Option<String>,
+    /// When we last forced a key frame to this peer, and last asked it for one.
+    key_frame_forced_at: Option<u64>,
+    key_frame_asked_at: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -685,6 +689,8 @@ mod tests;
 mod tests_audio;
 #[cfg(test)]
 mod tests_chat;
+#[cfg(test)]
+mod tests_keyframe;
 #[cfg(test)]
 mod tests_media;
 #[cfg(test)]

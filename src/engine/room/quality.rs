@@ -92,6 +92,9 @@ impl RoomEngine {
         if extras.1 == ConnState::Connected && !q.path_silent {
             self.adapt(id, &q);
         }
+        if extras.1 == ConnState::Connected && q.video_undecodable {
+            self.ask_key_frame(id);
+        }
         match extras.1 {
             ConnState::Connected if q.path_silent => {
                 self.out.push(RoomAction::LinkInput {

@@ -296,6 +296,8 @@ impl RoomEngine {
                 reported_at: None,
                 media: Default::default(),
                 sent_paused: None,
+                key_frame_forced_at: None,
+                key_frame_asked_at: None,
             },
         );
         self.open_link(&id, initiator);

@@ -216,6 +216,11 @@ pub enum RoomAction {
         peer_id: String,
         encoding: Encoding,
     },
+    /// Make the video encoder of the link to `peer_id` send a key frame now (after an
+    /// outage, or when the remote asks with a `keyFrame` signal).
+    ForceKeyFrame {
+        peer_id: String,
+    },
     /// Sample the link to `peer_id` (`getStats`) and report it as `RoomInput::Stats`.
     SampleStats {
         peer_id: String,
