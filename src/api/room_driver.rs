@@ -558,6 +558,12 @@ impl Executor<RoomEngine> for RoomCtx {
                     link.force_key_frame();
                 }
             }
+            RoomAction::PlayoutNow { peer_id, now } => {
+                let link = ctx.links.borrow().get(&peer_id).map(|(_, l)| l.clone());
+                if let Some(link) = link {
+                    link.set_playout_now(now);
+                }
+            }
             RoomAction::ScheduleTimer { timer, at_ms } => driver.schedule(timer, at_ms),
             RoomAction::CancelTimer { timer } => driver.cancel(&timer),
             RoomAction::FetchToken => fetch_token(driver),

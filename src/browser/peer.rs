@@ -225,6 +225,25 @@ impl PeerLink {
         }
     }
 
+    /// Plays received video with no added delay (`now`), or with the browser's usual
+    /// delay again. Chromium's `playoutDelayHint` (seconds; `null` restores the default):
+    /// at 0 its receiver decodes and shows frames as they complete instead of holding them
+    /// for smooth playout, which after an outage is what holds video back for seconds.
+    /// Other browsers do not have it; setting it there does nothing.
+    pub fn set_playout_now(&self, now: bool) {
+        let value = if now { JsValue::from(0) } else { JsValue::NULL };
+        for receiver in self.driver.ctx.pc.get_receivers().iter() {
+            let video = Reflect::get(&receiver, &"track".into())
+                .ok()
+                .filter(|t| t.is_object())
+                .and_then(|t| get_string(&t, "kind"))
+                .is_some_and(|k| k == "video");
+            if video {
+                let _ = Reflect::set(&receiver, &"playoutDelayHint".into(), &value);
+            }
+        }
+    }
+
     /// Applies `encoding` to the senders: bitrate, resolution scale and frame rate of the
     /// video (or its encodings inactive when video is off), bitrate of the audio.
     pub fn set_encoding(&self, encoding: &crate::engine::adapt::Encoding) {

@@ -70,13 +70,29 @@ export function recorderScript({ rtcConfig }) {
         s.in.bytes += r.bytesReceived ?? 0;
         s.in.packets += r.packetsReceived ?? 0;
         s.in.lost += r.packetsLost ?? 0;
-        if (r.kind === "video") s.in.frames += r.framesDecoded ?? 0;
+        if (r.kind === "video") {
+          s.in.frames += r.framesDecoded ?? 0;
+          // Why a decoder may stand still while bytes arrive (read by hand from the JSON).
+          const v = (s.in.video ??= { received: 0, keyDecoded: 0, dropped: 0, jbDelay: 0, jbEmitted: 0, nacks: 0, plis: 0, firs: 0 });
+          v.received += r.framesReceived ?? 0;
+          v.keyDecoded += r.keyFramesDecoded ?? 0;
+          v.dropped += r.framesDropped ?? 0;
+          v.jbDelay += r.jitterBufferDelay ?? 0;
+          v.jbEmitted += r.jitterBufferEmittedCount ?? 0;
+          v.nacks += r.nackCount ?? 0;
+          v.plis += r.pliCount ?? 0;
+          v.firs += r.firCount ?? 0;
+        }
         if (r.kind === "audio") s.in.audioBytes += r.bytesReceived ?? 0;
       } else if (r.type === "outbound-rtp") {
         s.out.bytes += r.bytesSent ?? 0;
         s.out.headerBytes += r.headerBytesSent ?? 0;
         s.out.packets += r.packetsSent ?? 0;
-        if (r.kind === "video") s.out.limitation = r.qualityLimitationReason;
+        if (r.kind === "video") {
+          s.out.limitation = r.qualityLimitationReason;
+          s.out.keyFrames = (s.out.keyFrames ?? 0) + (r.keyFramesEncoded ?? 0);
+          s.out.plis = (s.out.plis ?? 0) + (r.pliCount ?? 0);
+        }
       } else if (r.type === "remote-inbound-rtp") {
         s.remoteLost += r.packetsLost ?? 0;
       } else if (r.type === "transport" && r.selectedCandidatePairId) {

@@ -51,7 +51,7 @@ export class Timeline {
       this.samples[name] = samples;
       const ticks = mediaTicks(samples);
       for (const e of mediaEvents(ticks)) this.events.push({ ...e, source: name });
-      this.media[name] = { firstAfterFault: firstGrowthAfter(ticks, this.find("fault")), firstAfterUndo: firstGrowthAfter(ticks, this.find("undo")) };
+      this.media[name] = { firstAfterFault: firstGrowthAfter(ticks, this.find("fault")), firstAfterUndo: firstGrowthAfter(ticks, this.find("undo")), steadyAfterUndo: steadyAfter(ticks, this.find("undo")) };
     }
     this.events.sort((x, y) => x.t - y.t);
   }
@@ -117,6 +117,25 @@ export function firstGrowthAfter(ticks, t) {
   if (t === undefined) return null;
   for (let i = 1; i < ticks.length; i++) {
     if (ticks[i - 1].t >= t && ticks[i].frames > ticks[i - 1].frames) return ticks[i].t;
+  }
+  return null;
+}
+
+/**
+ * Start of the first stretch of `holdMs` after `t` in which a frame was decoded in every
+ * sampling interval: video is flowing again, not just a burst of held frames (after an
+ * outage Chromium may decode a few frames and then stand still for seconds).
+ */
+export function steadyAfter(ticks, t, holdMs = 1_000) {
+  if (t === undefined) return null;
+  const grew = (k) => ticks[k].frames > ticks[k - 1].frames;
+  for (let i = 1; i < ticks.length; i++) {
+    if (ticks[i - 1].t < t || !grew(i)) continue;
+    let k = i + 1;
+    while (k < ticks.length && ticks[k].t - ticks[i].t <= holdMs && grew(k)) k++;
+    const stalled = k < ticks.length && ticks[k].t - ticks[i].t <= holdMs;
+    // Samples come every 250 ms or so: the last one checked must be most of `holdMs` on.
+    if (!stalled && ticks[k - 1].t - ticks[i].t >= 0.75 * holdMs) return ticks[i].t;
   }
   return null;
 }

@@ -171,6 +171,7 @@ impl RoomEngine {
         }
         if back {
             self.force_key_frame(id);
+            self.play_out_now(id);
         }
     }
 

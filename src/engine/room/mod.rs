@@ -547,6 +547,10 @@ impl RoomEngine {
             RoomTimer::Stats { peer_id } => self.sample_due(&peer_id),
             RoomTimer::Media { source } => self.media_timer(source),
             RoomTimer::AudioLevels => self.audio_due(),
+            RoomTimer::Playout { peer_id } => self.out.push(RoomAction::PlayoutNow {
+                peer_id,
+                now: false,
+            }),
         }
     }
 

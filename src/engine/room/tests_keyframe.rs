@@ -17,6 +17,15 @@ fn forced(acts: &[RoomAction]) -> usize {
         .count()
 }
 
+fn playout_now(acts: &[RoomAction]) -> Vec<bool> {
+    acts.iter()
+        .filter_map(|a| match a {
+            RoomAction::PlayoutNow { peer_id, now } if peer_id == "a" => Some(*now),
+            _ => None,
+        })
+        .collect()
+}
+
 fn asked(acts: &[RoomAction]) -> Vec<serde_json::Value> {
     acts.iter()
         .filter_map(|a| match a {
@@ -85,10 +94,14 @@ fn packets_without_decoded_frames_ask_the_sender_for_a_key_frame_once_a_second()
     // Packets arrive, nothing decodes: ask.
     let acts = stats(&mut sim, video(11_500, 260, 60));
     assert_eq!(asked(&acts), vec![serde_json::json!({"kind": "keyFrame"})]);
+    assert_eq!(playout_now(&acts), vec![true]);
     // Still stuck half a second later: not yet again.
     assert!(asked(&stats(&mut sim, video(12_000, 320, 60))).is_empty());
-    // A second after the first request: again.
-    assert_eq!(asked(&stats(&mut sim, video(12_500, 380, 60))).len(), 1);
+    // A second after the first request: again, and the playout stays immediate (its
+    // timer moves, it is not switched on twice).
+    let acts = stats(&mut sim, video(12_500, 380, 60));
+    assert_eq!(asked(&acts).len(), 1);
+    assert!(playout_now(&acts).is_empty(), "{acts:?}");
     // A few stray packets (padding) and nothing decoded: no request.
     assert!(asked(&stats(&mut sim, video(14_000, 385, 60))).is_empty());
     // Decoding again: no request.

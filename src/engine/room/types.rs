@@ -34,6 +34,8 @@ pub enum RoomTimer {
     Media { source: MediaKind },
     /// Time to measure the audio levels.
     AudioLevels,
+    /// Video from this peer plays with its usual delay again (after `PlayoutNow`).
+    Playout { peer_id: String },
 }
 
 /// What a peer link's driver reports, tagged by the link's epoch.
@@ -220,6 +222,12 @@ pub enum RoomAction {
     /// outage, or when the remote asks with a `keyFrame` signal).
     ForceKeyFrame {
         peer_id: String,
+    },
+    /// Play the video received from `peer_id` with no added delay (`now`), or with the
+    /// browser's usual delay again: frames held for playout after an outage go out at once.
+    PlayoutNow {
+        peer_id: String,
+        now: bool,
     },
     /// Sample the link to `peer_id` (`getStats`) and report it as `RoomInput::Stats`.
     SampleStats {
