@@ -46,8 +46,13 @@ test("loss 10 % on Alice's host: the senders' rungs step down, the call stays up
     await sleep(1_000);
     const undo = await lab.loss("a", 10);
     await sleep(10_000);
-    // What Alice's video sender was set to at the end of the loss.
+    // What Alice's video sender was set to at the end of the loss, and what her page is
+    // told of the link (kept in the timeline as a real payload and report).
     const senderAtWorst = await videoSender(alice);
+    const [qualityAtWorst, diagnosticsAtWorst] = await alice.page.evaluate(() => {
+      const peer = window.room.diagnostics().peers[0];
+      return [peer && window.room.quality(peer.peerId), window.room.diagnostics()];
+    });
     await undo();
     const undone = timeline.find("undo");
     const clean = Date.now();
@@ -61,7 +66,7 @@ test("loss 10 % on Alice's host: the senders' rungs step down, the call stays up
     const atAlice = inboundLoss(timeline, "alice", fault, undone);
     const rel = (e) => ({ ...e, t: e.t - timeline.t0 - fault });
     const rungs = { alice: (await libraryEvents(alice, "qualityLevelChange")).map(rel), bob: (await libraryEvents(bob, "qualityLevelChange")).map(rel) };
-    timeline.result = { lossAtBob: atBob, lossAtAlice: atAlice, stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) }, rungs, senderAtWorst };
+    timeline.result = { lossAtBob: atBob, lossAtAlice: atAlice, stateChanges: { alice: stateChangesAfter(timeline, "alice", fault), bob: stateChangesAfter(timeline, "bob", fault) }, rungs, senderAtWorst, qualityAtWorst, diagnosticsAtWorst };
     console.log(`loss 10 %: Bob lost ${atBob.percent} %, Alice ${atAlice.percent} %; rungs ${JSON.stringify(rungs)}`);
     for (const name of ["alice", "bob"]) assert.deepEqual(wentDown(timeline, name, fault), [], `${name}'s connection went down under loss`);
     for (const b of [alice, bob]) assert.ok((await statesNow(b)).every((s) => s.connectionState === "connected"), `${b.name} is not connected after the loss`);
@@ -77,6 +82,8 @@ test("loss 10 % on Alice's host: the senders' rungs step down, the call stays up
     // getStats saw it: both receivers count lost packets in the window.
     assert.ok(atBob.percent >= 4, `Bob's getStats shows ${atBob.percent} % loss`);
     assert.ok(atAlice.percent >= 4, `Alice's getStats shows ${atAlice.percent} % loss`);
+    // Her page was told: the quality event's loss and the diagnostics' plain words.
+    assert.ok(qualityAtWorst?.metrics?.lossPctIn > 0, `Alice's quality shows no loss: ${JSON.stringify(qualityAtWorst)}`);
   }),
 );
 
