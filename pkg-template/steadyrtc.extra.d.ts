@@ -253,7 +253,7 @@ export type QualityRung = "high" | "medium" | "low" | "minimum" | "audioOnly";
  * `stable` (ten clean seconds: one rung up), `preference` (`setQuality`), `preset`
  * (device or network conditions).
  */
-export type QualityTrigger = "loss" | "rtt" | "jitter" | "bandwidth" | "stable" | "preference" | "preset";
+export type QualityTrigger = "loss" | "rtt" | "jitter" | "bandwidth" | "cpu" | "stable" | "preference" | "preset";
 
 /** Payload of `qualityLevelChange`: what you send to `peerId` changed rung. */
 export interface QualityLevelChangeEvent {

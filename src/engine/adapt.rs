@@ -175,6 +175,8 @@ pub struct Observation {
     pub rtt_ms: Option<f64>,
     pub jitter_ms: f64,
     pub bandwidth_limited: bool,
+    /// The video encoder says it is limited by the CPU (`qualityLimitationReason`).
+    pub cpu_limited: bool,
     pub available_outgoing_bps: Option<f64>,
     /// What the encoders send now (video and audio), when known. A camera that gives less
     /// than the rung's target is not a path that carries less.
@@ -190,6 +192,8 @@ pub enum Trigger {
     Jitter,
     /// The encoder is limited by bandwidth, or the path carries less than is sent.
     Bandwidth,
+    /// The encoder is limited by the CPU: a lower rung is less to encode.
+    Cpu,
     /// Ten seconds without a trigger: one rung up.
     Stable,
     /// The application's `setQuality`.
@@ -332,6 +336,9 @@ impl Adapter {
                 "encoder limited by bandwidth".into(),
                 false,
             ))
+        } else if o.cpu_limited && self.rung != Rung::AudioOnly {
+            // Never pauses video: encoding less is enough.
+            Some((Trigger::Cpu, "encoder limited by the CPU".into(), false))
         } else {
             // The path carries less than the rung needs: less than its target, or, when
             // we know what the encoders send, clearly less than that.

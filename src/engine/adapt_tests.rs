@@ -7,6 +7,7 @@ fn good(at_ms: u64) -> Observation {
         rtt_ms: Some(40.0),
         jitter_ms: 5.0,
         bandwidth_limited: false,
+        cpu_limited: false,
         available_outgoing_bps: Some(3_000_000.0),
         sending_bps: None,
     }
@@ -356,4 +357,20 @@ fn a_camera_sending_less_than_the_target_is_not_a_trigger_while_the_path_carries
         up = up.or(a.observe(&o(t * 1_000)));
     }
     assert_eq!(up.map(|c| c.to), Some(Rung::High));
+}
+
+#[test]
+fn a_cpu_limited_encoder_steps_down_to_minimum_and_never_pauses_video() {
+    let mut a = Adapter::new();
+    let busy = |at_ms| Observation {
+        cpu_limited: true,
+        ..good(at_ms)
+    };
+    a.observe(&busy(0));
+    let c = a.observe(&busy(1_000)).expect("steps down");
+    assert_eq!((c.to, c.trigger), (Rung::Medium, Trigger::Cpu));
+    for t in 2..30 {
+        a.observe(&busy(t * 1_000));
+    }
+    assert_eq!(a.rung(), Rung::Minimum);
 }

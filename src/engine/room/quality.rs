@@ -127,6 +127,7 @@ impl RoomEngine {
                 .map(|m| m.jitter_ms)
                 .fold(0.0, f64::max),
             bandwidth_limited: q.quality_limitation_reason.as_deref() == Some("bandwidth"),
+            cpu_limited: q.quality_limitation_reason.as_deref() == Some("cpu"),
             available_outgoing_bps: q.available_outgoing_kbps.map(|k| k * 1000.0),
             sending_bps: Some(
                 kinds
