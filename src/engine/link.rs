@@ -288,6 +288,17 @@ impl PeerEngine {
                 "waiting for the initiator's offer: the answer carries local media",
             );
         }
+        if self.neg.making_offer {
+            // The offer being made covers every change made before it began, such as the
+            // tracks added before `Start` whose event is only now delivered. A change made
+            // during it leaves the browser's negotiation-needed flag set, and the browser
+            // fires again once the exchange is back to stable (W3C "update the
+            // negotiation-needed flag"). Taking this one would offer twice per call.
+            return self.ignore(
+                &Input::NegotiationNeeded,
+                "an offer is being made: it covers what changed before it",
+            );
+        }
         self.neg.wanted = true;
     }
 

@@ -157,15 +157,43 @@ fn glare_while_the_polite_offer_is_still_being_created() {
 }
 
 #[test]
+fn negotiation_needed_while_the_offer_is_being_made_is_covered_by_it() {
+    // The browser delivers `negotiationneeded` for tracks added before `Start` after the
+    // engine's first createOffer began: that offer carries them, so no second offer.
+    let mut a = initiator();
+    a.feed(0, Input::Start);
+    assert!(a.model.in_flight.is_some(), "createOffer in flight");
+    let acts = a.feed(1, Input::NegotiationNeeded);
+    assert!(matches!(&acts[..], [Action::Ignored { .. }]), "{acts:?}");
+    a.complete_all(2);
+    assert_eq!(offers(&a.take_sent()), 1);
+    a.feed(
+        3,
+        Input::RemoteDescription {
+            kind: SdpKind::Answer,
+            sdp: sdp("b1"),
+        },
+    );
+    a.complete_all(3);
+    assert_eq!(offers(&a.take_sent()), 0, "no second offer for nothing");
+    assert!(a.engine.is_settled());
+}
+
+#[test]
 fn renegotiation_requests_are_coalesced_into_one_offer() {
     let mut a = initiator();
     a.feed(0, Input::Start);
-    assert!(a.model.in_flight.is_some());
-    for t in 1..5 {
+    a.complete_all(1);
+    assert_eq!(
+        offers(&a.take_sent()),
+        1,
+        "the first offer, waiting for its answer"
+    );
+    for t in 2..6 {
         a.feed(t, Input::NegotiationNeeded);
     }
-    a.complete_all(5);
-    assert_eq!(offers(&a.take_sent()), 1, "one offer until it is answered");
+    a.complete_all(6);
+    assert_eq!(offers(&a.take_sent()), 0, "one offer until it is answered");
     a.feed(
         6,
         Input::RemoteDescription {
