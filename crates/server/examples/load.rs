@@ -29,6 +29,22 @@ use steadyrtc_server::{Config, Server};
 use tokio::sync::Barrier;
 use tokio_tungstenite::tungstenite::Message;
 
+const USAGE: &str = "\
+Load benchmark: WebSocket clients in rooms exchanging signals through steadyrtc-server.
+
+Usage: cargo run --release -p steadyrtc-server --example load -- [options]
+
+  --clients N       clients (default 1000)
+  --rooms N         rooms they are spread over (default 100)
+  --secs N          how long they exchange signals (default 10)
+  --rate N          signals per client per second (default 10)
+  --url URL         an external server (ws://host:port/ws) instead of one in process
+  --secret S        its token secret (the in-process server uses a fixed one)
+  --server-pid PID  the external server's pid, for its memory per connection
+  --instances N     in-process servers sharing --redis-url (default 1)
+  --redis-url URL   the Redis they share
+  -h, --help        this text";
+
 struct Options {
     clients: usize,
     rooms: usize,
@@ -54,19 +70,34 @@ fn options() -> Options {
         redis_url: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        std::process::exit(0);
+    }
+    let usage_error = |message: String| -> ! {
+        eprintln!("load: {message}\n\n{USAGE}");
+        std::process::exit(2);
+    };
     for pair in args.chunks(2) {
-        let value = pair.get(1).cloned().unwrap_or_default();
+        let Some(value) = pair.get(1).cloned() else {
+            usage_error(format!("{} needs a value", pair[0]));
+        };
+        let number = |what: &str| -> u64 {
+            value
+                .parse()
+                .unwrap_or_else(|_| usage_error(format!("{what} takes a number, not {value:?}")))
+        };
         match pair[0].as_str() {
-            "--clients" => o.clients = value.parse().expect("--clients N"),
-            "--rooms" => o.rooms = value.parse().expect("--rooms N"),
-            "--secs" => o.secs = value.parse().expect("--secs N"),
-            "--rate" => o.rate = value.parse().expect("--rate N"),
+            "--clients" => o.clients = number("--clients") as usize,
+            "--rooms" => o.rooms = number("--rooms") as usize,
+            "--secs" => o.secs = number("--secs"),
+            "--rate" => o.rate = number("--rate"),
             "--url" => o.url = Some(value),
             "--secret" => o.secret = value,
-            "--server-pid" => o.server_pid = Some(value.parse().expect("--server-pid PID")),
-            "--instances" => o.instances = value.parse().expect("--instances N"),
+            "--server-pid" => o.server_pid = Some(number("--server-pid") as u32),
+            "--instances" => o.instances = number("--instances") as usize,
             "--redis-url" => o.redis_url = Some(value),
-            other => panic!("unknown option {other}"),
+            other => usage_error(format!("unknown option {other}")),
         }
     }
     o
