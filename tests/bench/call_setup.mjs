@@ -1,86 +1,153 @@
-// Benchmark: how long a call takes to come up with steadyrtc, side by side with a plain
-// RTCPeerConnection baseline in the same run, on the same machine, same browsers and fake
-// media. Reports medians and the ratio; asserts nothing. Run with `npm run bench`.
+// Benchmark: how fast a call comes up with steadyrtc, side by side with a plain
+// RTCPeerConnection over a small WebSocket relay, simple-peer (same relay) and PeerJS with
+// its PeerServer, in one run. Two Chromium processes, a fresh browser context in each for
+// every call, fake media, loopback, no STUN; the libraries take turns round by round.
+// Reports medians and p90s with ratios to the plain baseline, the libraries' bundle
+// sizes, and steadyrtc-server's relay load; writes target/bench/call-setup.json. Asserts
+// nothing; fails only when it cannot run. `npm run bench`; BENCH_RUNS=20 for more rounds.
 //
-// Both sides measure in the joining page, from "local media ready, about to negotiate" to
-// the browser's connectionState "connected":
-//   - steadyrtc: room.connect resolved (media captured, socket open, welcome received) ->
-//     stateChange to "connected"; signaling goes through the real steadyrtc-server.
-//   - baseline:  getUserMedia done, RTCPeerConnection created -> "connected"; signaling is
-//     relayed by this script between the two pages (playwright bindings).
-// steadyrtc's full join (getUserMedia + socket + welcome) is reported separately.
-import { joinDemo, launchBrowser, startServer } from "../e2e/harness.mjs";
-import { PLAIN_PEER } from "./plain_peer.mjs";
+// Clocks (wall-clock marks in each page, see libs.mjs):
+//   join   from the user's action on both pages to both connected (PeerJS: the callee
+//          acts first and the caller once the callee is registered, as PeerJS needs);
+//   call   from both sides ready (media captured, signaling reachable) to both connected;
+//   frame  from both sides ready to the first remote video frame shown on both.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, root, startServer } from "../e2e/harness.mjs";
+import { startBenchServer } from "./bench_server.mjs";
+import { PAGE_HELPERS, PEERJS, PLAIN, SIMPLE_PEER, STEADYRTC, STEADYRTC_INIT } from "./libs.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const KINDS = (process.env.BENCH_KINDS ?? "plain,simple-peer,peerjs,steadyrtc").split(",");
+const LOAD = process.env.BENCH_LOAD !== "0";
 
-async function steadyrtcRun(server, a, b, room) {
-  await joinDemo(b.page, server.url, room, "B");
-  const result = await a.page.evaluate(async ({ url, room }) => {
-    const { Room } = await import("steadyrtc");
-    const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name: "A", role: "guest" }) });
-    const { token } = await res.json();
-    const r = new Room();
-    const connected = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("not connected within 15 s")), 15_000);
-      r.on("stateChange", ({ to }) => { if (to === "connected") { clearTimeout(timer); resolve(performance.now()); } });
-    });
-    const t0 = performance.now();
-    await r.connect({ url, room, name: "A", token, media: { audio: true, video: true } });
-    const t1 = performance.now();
-    const t2 = await connected;
-    await r.leave();
-    r.free();
-    return { join: t1 - t0, connect: t2 - t1 };
-  }, { url: server.url.replace("http", "ws") + "/ws", room });
-  await b.page.click("#leave");
-  return result;
-}
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))] : NaN;
+};
 
-async function baselineRun(a, b) {
-  const setup = (page) => page.evaluate(PLAIN_PEER, []);
-  await Promise.all([setup(a.page), setup(b.page)]);
-  return a.page.evaluate(async () => {
-    const pc = window.__pc;
-    const t0 = performance.now();
-    const connected = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("baseline not connected within 15 s")), 15_000);
-      pc.onconnectionstatechange = () => { if (pc.connectionState === "connected") { clearTimeout(timer); resolve(); } };
-    });
-    await pc.setLocalDescription(await pc.createOffer());
-    window.__send({ sdp: pc.localDescription.toJSON() });
-    await connected;
-    const t1 = performance.now();
-    return { connect: t1 - t0 };
-  }).finally(() => Promise.all([a, b].map((x) => x.page.evaluate(() => {
-    window.__pc?.close();
-    window.__stream?.getTracks().forEach((t) => t.stop());
-  }))));
-}
-
-const server = await startServer();
-const a = await launchBrowser();
-const b = await launchBrowser();
-try {
-  // The baseline relay: each page's __send delivers to the other page's __receive.
-  await a.page.exposeFunction("__send", (m) => b.page.evaluate((msg) => window.__receive(msg), m));
-  await b.page.exposeFunction("__send", (m) => a.page.evaluate((msg) => window.__receive(msg), m));
-  await a.page.goto(server.url);
-  await a.page.waitForSelector("body[data-ready=true]");
-
-  const ours = [], base = [], joins = [];
-  for (let i = 0; i < RUNS; i++) {
-    // Alternate the order so that neither side always runs on a warmer browser.
-    const runOurs = async () => { const r = await steadyrtcRun(server, a, b, `bench-${process.pid}-${i}`); ours.push(r.connect); joins.push(r.join); };
-    const runBase = async () => { await b.page.goto(server.url); base.push((await baselineRun(a, b)).connect); };
-    if (i % 2) { await runOurs(); await runBase(); } else { await runBase(); await runOurs(); }
+/** One call of `kind` between a fresh page in each browser; resolves to its three clocks. */
+async function call(kind, i, { bench, server, browsers }) {
+  const contexts = await Promise.all(browsers.map((b) => b.newContext()));
+  try {
+    const pages = await Promise.all(contexts.map((c) => c.newPage()));
+    await Promise.all(pages.map((p) => p.goto(bench.url)));
+    await Promise.all(pages.map((p) => p.evaluate(PAGE_HELPERS)));
+    const room = `bench-${process.pid}-${kind}-${i}`;
+    const relayUrl = bench.url.replace("http", "ws") + "/relay";
+    let args;
+    if (kind === "steadyrtc") {
+      await Promise.all(pages.map((p) => p.evaluate(STEADYRTC_INIT)));
+      const token = async (name) => (await (await fetch(`${server.url}/api/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role: "guest" }) })).json()).token;
+      const url = server.url.replace("http", "ws") + "/ws";
+      args = [{ url, room, name: "B", token: await token("B") }, { url, room, name: "A", token: await token("A") }];
+    } else if (kind === "peerjs") {
+      args = [{ host: "127.0.0.1", port: bench.peerPort, myId: `${room}-b`, otherId: `${room}-a`, initiator: false }, { host: "127.0.0.1", port: bench.peerPort, myId: `${room}-a`, otherId: `${room}-b`, initiator: true }];
+    } else {
+      args = [{ relayUrl, room, initiator: false }, { relayUrl, room, initiator: true }];
+    }
+    const join = { plain: PLAIN, "simple-peer": SIMPLE_PEER, peerjs: PEERJS, steadyrtc: STEADYRTC }[kind];
+    if (kind === "peerjs") {
+      // PeerJS has no rooms: a call needs the callee registered first (a call to an id
+      // that is not there yet is lost now and then). The caller acts once it is.
+      await pages[0].evaluate(join, args[0]);
+      await pages[0].waitForFunction(() => window.__t.ready, null, { timeout: 10_000, polling: 5 });
+      await pages[1].evaluate(join, args[1]);
+    } else {
+      // Both users act at once; the callee's page is told first.
+      await Promise.all(pages.map((p, k) => p.evaluate(join, args[k])));
+    }
+    try {
+      await Promise.all(pages.map((p) => p.waitForFunction(() => window.__t.connected && window.__t.frame, null, { timeout: 20_000, polling: 20 })));
+    } catch (e) {
+      // Say how far each side got.
+      e.marks = JSON.stringify(await Promise.all(pages.map((p) => p.evaluate(() => Object.keys(window.__t)).catch(() => []))));
+      throw e;
+    }
+    const [b, a] = await Promise.all(pages.map((p) => p.evaluate(() => window.__t)));
+    const ready = Math.max(a.ready, b.ready);
+    const connected = Math.max(a.connected, b.connected);
+    const result = { join: connected - Math.min(a.join0, b.join0), call: connected - ready, frame: Math.max(a.frame, b.frame) - ready };
+    await Promise.all(pages.map((p) => p.evaluate(async () => { for (const f of window.__cleanup) await f(); }).catch(() => {})));
+    return result;
+  } finally {
+    await Promise.all(contexts.map((c) => c.close()));
   }
-  const mo = median(ours), mb = median(base), mj = median(joins);
-  console.log(`call setup over ${RUNS} runs (median): steadyrtc ${mo.toFixed(1)} ms, plain RTCPeerConnection ${mb.toFixed(1)} ms, ratio ${(mo / mb).toFixed(2)}x`);
-  console.log(`steadyrtc room.connect (getUserMedia + socket + welcome), median ${mj.toFixed(1)} ms`);
+}
+
+/** Gzip -9 sizes of what each library adds to an app, in KiB. */
+function bundleSizes() {
+  const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length / 1024;
+  const wasm = gz(join(root, "pkg", "steadyrtc_bg.wasm"));
+  const glue = gz(join(root, "pkg", "steadyrtc.js"));
+  return {
+    plain: 0,
+    "simple-peer": gz(join(root, "node_modules", "simple-peer", "simplepeer.min.js")),
+    peerjs: gz(join(root, "node_modules", "peerjs", "dist", "peerjs.min.js")),
+    steadyrtc: wasm + glue,
+    steadyrtcWasm: wasm,
+    steadyrtcGlue: glue,
+  };
+}
+
+/** steadyrtc-server relaying signals for 1,000 clients at `rate` per client per second. */
+function relayLoad(rate) {
+  const bin = join(root, "target", "release", "examples", "load");
+  const out = execFileSync(bin, ["--clients", "1000", "--rooms", "100", "--secs", "5", "--rate", String(rate)], { encoding: "utf8", timeout: 120_000 });
+  const line = (re) => out.split("\n").find((l) => re.test(l)) ?? "";
+  return { rate, summary: out.trim().split("\n").slice(-4), throughput: line(/per second|msg\/s/), latency: line(/p50|p99/) };
+}
+
+const bench = await startBenchServer();
+// The pages come from the benchmark's own server: steadyrtc-server must accept their origin.
+const server = await startServer({ args: ["--allowed-origins", bench.url] });
+const browsers = [];
+try {
+  for (let k = 0; k < 2; k++) {
+    const b = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    browsers.push(b);
+  }
+  const results = Object.fromEntries(KINDS.map((k) => [k, { join: [], call: [], frame: [], errors: [] }]));
+  for (let i = 0; i < RUNS; i++) {
+    // Rotate the order each round so that no library always runs first or last.
+    const order = KINDS.map((_, k) => KINDS[(k + i) % KINDS.length]);
+    for (const kind of order) {
+      try {
+        const r = await call(kind, i, { bench, server, browsers });
+        for (const clock of ["join", "call", "frame"]) results[kind][clock].push(r[clock]);
+      } catch (e) {
+        results[kind].errors.push(`round ${i}: ${String(e.message ?? e).split("\n")[0]}${e.marks ? ` (marks ${e.marks})` : ""}`);
+      }
+    }
+  }
+  const sizes = bundleSizes();
+  const base = results.plain ?? { join: [], call: [], frame: [] };
+  const rows = KINDS.map((kind) => {
+    const r = results[kind];
+    const stat = (clock) => ({ p50: pct(r[clock], 0.5), p90: pct(r[clock], 0.9), ratio: pct(r[clock], 0.5) / pct(base[clock], 0.5) });
+    return { kind, runs: r.call.length, errors: r.errors, join: stat("join"), call: stat("call"), frame: stat("frame"), gzipKiB: sizes[kind] };
+  });
+  const ms = (x) => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : "-");
+  const cell = (s) => `${ms(s.p50)} / ${ms(s.p90)} (${Number.isFinite(s.ratio) ? s.ratio.toFixed(2) : "-"}x)`;
+  console.log(`\ncall setup, ${RUNS} rounds, two Chromium processes, a fresh context per call; p50 / p90 (p50 ratio to plain)\n`);
+  console.log("| library | call | join | first frame | gzip |\n|---|---|---|---|---|");
+  for (const r of rows) console.log(`| ${r.kind}${r.errors.length ? ` (${r.errors.length} failed)` : ""} | ${cell(r.call)} | ${cell(r.join)} | ${cell(r.frame)} | ${r.kind === "steadyrtc" ? `${sizes.steadyrtc.toFixed(1)} KiB (wasm ${sizes.steadyrtcWasm.toFixed(1)} + glue ${sizes.steadyrtcGlue.toFixed(1)})` : r.kind === "plain" ? "-" : `${r.gzipKiB.toFixed(1)} KiB`} |`);
+  for (const r of rows) for (const e of r.errors) console.log(`  ${r.kind}: ${e}`);
+  let load = [];
+  if (LOAD) {
+    console.log("\nsteadyrtc-server relay load, 1,000 clients in 100 rooms, 5 s (crates/server/examples/load.rs):");
+    load = [10, 40].map(relayLoad);
+    for (const l of load) console.log(`  rate ${l.rate}/client/s:\n    ${l.summary.join("\n    ")}`);
+  }
+  const dir = join(root, "target", "bench");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "call-setup.json"), JSON.stringify({ runs: RUNS, at: new Date().toISOString(), rows, sizes, load, raw: results }, null, 2) + "\n");
+  console.log(`\nwritten: target/bench/call-setup.json`);
 } finally {
-  await a.close();
-  await b.close();
+  for (const b of browsers) await b.close().catch(() => {});
+  await bench.stop();
   await server.stop();
 }

@@ -1,0 +1,129 @@
+// One call, four ways, as each library's README would have an app do it: the page side
+// of the call-setup benchmark. Each JOIN function is passed to `page.evaluate`: it starts
+// the join at once (the user's action) and records, in `window.__t`, wall-clock marks
+// (`performance.timeOrigin + performance.now()`, comparable across the two browsers):
+//   join0      the user's action;
+//   ready      local media captured and signaling reachable (socket open, registered);
+//   connected  the RTCPeerConnection's connectionState is "connected";
+//   frame      the first remote video frame was presented (requestVideoFrameCallback).
+// Every library captures camera and microphone with the same getUserMedia constraints.
+
+/** Shared page helpers, installed before any JOIN. */
+export const PAGE_HELPERS = () => {
+  window.__t = {};
+  window.__mark = (k) => (window.__t[k] ??= performance.timeOrigin + performance.now());
+  window.__show = (stream) => {
+    const video = document.getElementById("remote");
+    if (!stream || video.srcObject === stream) return;
+    video.srcObject = stream;
+    video.requestVideoFrameCallback(() => window.__mark("frame"));
+  };
+  window.__watch = (pc) => {
+    const check = () => { if (pc.connectionState === "connected") window.__mark("connected"); };
+    pc.addEventListener("connectionstatechange", check);
+    check();
+  };
+  window.__media = () => navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  window.__cleanup = [];
+};
+
+/** A plain RTCPeerConnection, its signaling through the benchmark's WebSocket relay. */
+export const PLAIN = async ({ relayUrl, room, initiator }) => {
+  window.__mark("join0");
+  const ws = new WebSocket(`${relayUrl}?room=${room}`);
+  const ready = Promise.all([window.__media(), new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; })]).then(([stream]) => {
+    window.__mark("ready");
+    const pc = new RTCPeerConnection();
+    for (const t of stream.getTracks()) pc.addTrack(t, stream);
+    pc.onicecandidate = (e) => { if (e.candidate) ws.send(JSON.stringify({ candidate: e.candidate })); };
+    pc.ontrack = (e) => window.__show(e.streams[0]);
+    window.__watch(pc);
+    window.__cleanup.push(() => { pc.close(); ws.close(); stream.getTracks().forEach((t) => t.stop()); });
+    return pc;
+  });
+  let offered = false;
+  ws.onmessage = async (m) => {
+    const msg = JSON.parse(m.data);
+    const pc = await ready;
+    if (msg.peers === 2 && initiator && !offered) {
+      offered = true;
+      await pc.setLocalDescription();
+      ws.send(JSON.stringify({ sdp: pc.localDescription }));
+    } else if (msg.sdp) {
+      await pc.setRemoteDescription(msg.sdp);
+      if (msg.sdp.type === "offer") {
+        await pc.setLocalDescription();
+        ws.send(JSON.stringify({ sdp: pc.localDescription }));
+      }
+    } else if (msg.candidate) {
+      await pc.addIceCandidate(msg.candidate).catch(() => {});
+    }
+  };
+};
+
+/** simple-peer (its browser bundle), its signals through the same relay. */
+export const SIMPLE_PEER = async ({ relayUrl, room, initiator }) => {
+  window.__mark("join0");
+  const ws = new WebSocket(`${relayUrl}?room=${room}`);
+  const ready = Promise.all([window.__media(), new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; })]).then(([stream]) => {
+    window.__mark("ready");
+    return stream;
+  });
+  let peer;
+  const make = (stream) => {
+    peer = new window.SimplePeer({ initiator, stream, trickle: true });
+    peer.on("signal", (data) => ws.send(JSON.stringify(data)));
+    peer.on("stream", (s) => window.__show(s));
+    peer.on("error", () => {});
+    window.__watch(peer._pc);
+    window.__cleanup.push(() => { peer.destroy(); ws.close(); stream.getTracks().forEach((t) => t.stop()); });
+  };
+  ws.onmessage = async (m) => {
+    const msg = JSON.parse(m.data);
+    const stream = await ready;
+    if (msg.peers !== undefined) {
+      if (!peer && (!initiator || msg.peers === 2)) make(stream);
+      return;
+    }
+    peer?.signal(msg);
+  };
+};
+
+/** PeerJS with its own PeerServer: the callee answers every call, the caller calls. */
+export const PEERJS = async ({ host, port, myId, otherId, initiator }) => {
+  window.__mark("join0");
+  const peer = new window.peerjs.Peer(myId, { host, port, path: "/peerjs", debug: 0 });
+  const [stream] = await Promise.all([window.__media(), new Promise((resolve, reject) => { peer.on("open", resolve); peer.on("error", reject); })]);
+  window.__mark("ready");
+  window.__cleanup.push(() => { peer.destroy(); stream.getTracks().forEach((t) => t.stop()); });
+  const follow = (call) => {
+    call.on("stream", (s) => window.__show(s));
+    window.__watch(call.peerConnection);
+  };
+  if (initiator) {
+    follow(peer.call(otherId, stream));
+  } else {
+    peer.on("call", (call) => {
+      call.answer(stream);
+      follow(call);
+    });
+  }
+};
+
+/** steadyrtc through its server: the documented `new Room()`, handlers, `connect`. */
+export const STEADYRTC = async ({ url, room, name, token }) => {
+  const { Room } = await import("steadyrtc");
+  const r = new Room();
+  r.on("track", ({ stream, track }) => { if (track.kind === "video") window.__show(stream); });
+  r.on("stateChange", ({ to }) => { if (to === "connected") window.__mark("connected"); });
+  window.__cleanup.push(() => r.leave());
+  window.__mark("join0");
+  await r.connect({ url, room, name, token, media: { audio: true, video: true } });
+  window.__mark("ready");
+};
+
+/** steadyrtc's module and wasm, loaded before the user acts (an app does it at start). */
+export const STEADYRTC_INIT = async () => {
+  const { default: init } = await import("steadyrtc");
+  await init();
+};
