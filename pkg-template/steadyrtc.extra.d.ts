@@ -18,8 +18,29 @@ export interface RoomClientOptions {
    * Return the delay in milliseconds, or `null` to give up on that connection.
    */
   reconnectPolicy?: (attempt: ReconnectAttempt) => number | null;
-  /** Console logging of the library, for every room on the page. Default `"warn"`. */
-  logLevel?: "off" | "error" | "warn" | "info" | "debug" | "trace";
+  /**
+   * How much the library logs, for everything on the page (the same as calling
+   * `setLogLevel`). Default `"warn"`.
+   */
+  logLevel?: LogLevel;
+}
+
+/**
+ * How much steadyrtc logs (`setLogLevel`), least to most. `"warn"` is the default: a call
+ * that goes well logs nothing at `"warn"` or `"info"`. `"debug"` shows every state
+ * change and every step the engines skip, `"trace"` everything.
+ */
+export type LogLevel = "off" | "error" | "warn" | "info" | "debug" | "trace";
+
+/** What a `logSink` receives: one record per log line. */
+export interface LogRecord {
+  level: "error" | "warn" | "info" | "debug" | "trace";
+  /** The Rust module that logged it, e.g. `"steadyrtc::browser::peer"`. */
+  target: string;
+  /** The line, in words. */
+  message: string;
+  /** Its structured fields, e.g. `{ from: "connecting", to: "connected", reason: "connected" }`. */
+  fields: Record<string, string | number | boolean>;
 }
 
 /** What `reconnectPolicy` is asked about. */
@@ -541,6 +562,64 @@ export class SteadyError extends Error {
 
 /** `true` when `value` is a `SteadyError`. */
 export function isSteadyError(value: unknown): value is SteadyError;
+
+/**
+ * Options of `new Peer(options)`, all optional. Unknown fields are refused with
+ * `invalidOptions`.
+ */
+export interface PeerOptions {
+  /**
+   * Perfect negotiation's role: exactly one of the two sides must be polite. The polite
+   * side sends the first offer; when both sides offer at once it yields (rolls back and
+   * answers), so renegotiating from either side at any time is safe. Default `false`.
+   */
+  polite?: boolean;
+  /** STUN and TURN servers. Default none (host candidates only: one network). */
+  iceServers?: IceServer[];
+  /** `"relay"` needs at least one TURN server. Default `"all"`. */
+  iceTransportPolicy?: "all" | "relay";
+  /**
+   * What to send: `{ audio, video }` to capture on `connect()` (both default to true
+   * once `media` is given; the `Peer` stops them on `close()`), or `{ stream }` to send
+   * a stream you own. Default: no media, the data channel only.
+   */
+  media?: MediaOptions;
+  /** The `peerId` of every event payload: your name for the other side. Default `"remote"`. */
+  peerId?: string;
+}
+
+/**
+ * A negotiation message for the other side, plain JSON: carry it as it is (or as
+ * `JSON.stringify` text) and hand it to the other side's `peer.signal()`.
+ */
+export type PeerSignal =
+  /** An SDP offer. */
+  | { kind: "offer"; sdp: string }
+  /** An SDP answer. */
+  | { kind: "answer"; sdp: string }
+  /** A trickled ICE candidate, as `RTCIceCandidate.toJSON()` gives it. */
+  | { kind: "candidate"; candidate: string; sdpMid?: string; sdpMLineIndex?: number; usernameFragment?: string }
+  /** The sender has gathered all its candidates. */
+  | { kind: "endOfCandidates" };
+
+/** Every event of a `Peer` and its payload (the same payloads as the `Room`'s events). */
+export interface PeerEvents {
+  /** Send this to the other side through your signaling, then call its `signal(data)`. */
+  signal: PeerSignal;
+  stateChange: StateChangeEvent;
+  track: RemoteTrackEvent;
+  quality: QualityEvent;
+  message: DataMessage;
+  /** Something failed after `connect` (a negotiation step the browser refused). */
+  error: SteadyError;
+}
+
+export interface Peer {
+  /** Registers a handler. Unknown event names throw `invalidArgument`. */
+  on<K extends keyof PeerEvents>(event: K, handler: (event: PeerEvents[K]) => void): void;
+  /** Removes a handler registered with `on`. */
+  off<K extends keyof PeerEvents>(event: K, handler: (event: PeerEvents[K]) => void): void;
+}
 
 export interface Room {
   /** Registers a handler. Unknown event names throw `invalidArgument`. */

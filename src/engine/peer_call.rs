@@ -2,8 +2,9 @@
 //! `Peer` above its link's engine. Sans-IO, like the room engine, and fed the same
 //! [`LinkReport`]s by the same browser link.
 //!
-//! It decides who offers first (the polite side; the other waits for the offer), holds
-//! signals that arrive before `connect` and applies them after it, reads what the app's
+//! It decides who offers first (the polite side; the other waits for the offer), opens
+//! the connection only on `connect` (so nothing is signalled before the app is ready),
+//! holds signals that arrive before `connect` and applies them after it, reads what the app's
 //! signaling hands in ([`parse_signal`]), samples and scores the link (through
 //! [`LinkQuality`], as a room does), and turns link reports into the events a `Peer`
 //! emits: `signal`, `stateChange`, `track`, `quality`, `message`, `error`, with the
@@ -99,6 +100,11 @@ pub enum PeerCallInput {
 /// What a `Peer`'s driver does, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PeerCallAction {
+    /// Create the peer connection with this configuration and put the local media on it
+    /// (nothing exists before `connect`, so nothing is signalled before it).
+    OpenLink {
+        config: LinkConfig,
+    },
     /// Feed this to the link's engine.
     LinkInput {
         input: Input,
@@ -132,6 +138,8 @@ pub enum PeerCallAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Idle,
+    /// `connect` was called; its media is being captured.
+    Preparing,
     Connected,
     Over,
 }
@@ -185,11 +193,19 @@ impl PeerCallEngine {
         self.phase != Phase::Idle
     }
 
-    /// `connect` may be called once, before `close`.
+    /// `connect` was called: it may be called once, before `close`. Signals keep
+    /// waiting until its media is on the connection (`Connect`).
+    pub fn begin_connect(&mut self) -> Result<Vec<PeerCallAction>, SteadyError> {
+        self.check_connect()?;
+        self.phase = Phase::Preparing;
+        Ok(Vec::new())
+    }
+
+    /// `roomClosed` once closed, `invalidArgument` once `connect` was called.
     pub fn check_connect(&self) -> Result<(), SteadyError> {
         match self.phase {
             Phase::Idle => Ok(()),
-            Phase::Connected => Err(SteadyError::new(
+            Phase::Preparing | Phase::Connected => Err(SteadyError::new(
                 ErrorCode::InvalidArgument,
                 "connect was called already",
             )),
@@ -227,10 +243,13 @@ impl PeerCallEngine {
     }
 
     fn connect(&mut self) {
-        if self.phase != Phase::Idle {
+        if !matches!(self.phase, Phase::Idle | Phase::Preparing) {
             return self.ignored("connect", "connect was called already");
         }
         self.phase = Phase::Connected;
+        self.out.push(PeerCallAction::OpenLink {
+            config: self.cfg.link_config(),
+        });
         self.link(Input::Start);
         for input in std::mem::take(&mut self.held) {
             self.link(input);
@@ -318,6 +337,16 @@ impl PeerCallEngine {
     fn close(&mut self) {
         if self.phase == Phase::Connected {
             self.link(Input::Close);
+            // The link's own report of it would arrive after `Finished`: say it here.
+            let from = std::mem::replace(&mut self.link_state, ConnState::Closed);
+            if from != ConnState::Closed {
+                self.emit(RoomEvent::StateChange {
+                    peer_id: self.cfg.peer_id.clone(),
+                    from,
+                    to: ConnState::Closed,
+                    reason: "closeRequested".into(),
+                });
+            }
         }
         if std::mem::replace(&mut self.stats_armed, false) {
             self.out.push(PeerCallAction::CancelTimer {
@@ -353,19 +382,10 @@ impl PeerCallEngine {
     }
 }
 
-/// Reads a signal the app's signaling delivered: the JSON object a `signal` event gave
-/// on the other side (or its text). Errors: `invalidArgument` saying what is wrong.
-pub fn parse_signal(value: serde_json::Value) -> Result<SignalData, SteadyError> {
-    let value = match value {
-        serde_json::Value::String(text) => serde_json::from_str(&text).map_err(|e| {
-            SteadyError::new(
-                ErrorCode::InvalidArgument,
-                format!("a signal given as text must be JSON: {e}"),
-            )
-        })?,
-        other => other,
-    };
-    let data: SignalData = serde_json::from_value(value).map_err(|e| {
+/// Reads a signal the app's signaling delivered: the JSON text of what a `signal` event
+/// gave on the other side. Errors: `invalidArgument` saying what is wrong.
+pub fn parse_signal(json: &str) -> Result<SignalData, SteadyError> {
+    let data: SignalData = serde_json::from_str(json).map_err(|e| {
         SteadyError::new(
             ErrorCode::InvalidArgument,
             format!("not a steadyrtc signal ({e}); pass what the other side's `signal` event gave"),

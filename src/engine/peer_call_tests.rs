@@ -19,6 +19,7 @@ struct App {
     outbox: VecDeque<serde_json::Value>,
     events: Vec<RoomEvent>,
     log: Vec<PeerCallAction>,
+    opened: u32,
 }
 
 impl App {
@@ -35,6 +36,7 @@ impl App {
             outbox: VecDeque::new(),
             events: Vec::new(),
             log: Vec::new(),
+            opened: 0,
         }
     }
 
@@ -54,6 +56,10 @@ impl App {
                         self.outbox.push_back(serde_json::to_value(&data).unwrap())
                     }
                     PeerCallAction::Emit { event } => self.events.push(event),
+                    PeerCallAction::OpenLink { config } => {
+                        assert_eq!(config, self.call.config().link_config());
+                        self.opened += 1;
+                    }
                     _ => {}
                 }
             }
@@ -119,7 +125,7 @@ fn carry(from: &mut App, to: &mut App, now: u64) -> bool {
     let Some(json) = from.outbox.pop_front() else {
         return false;
     };
-    let data = parse_signal(json).expect("a signal the other side gave");
+    let data = parse_signal(&json.to_string()).expect("a signal the other side gave");
     to.feed(now, PeerCallInput::Signal { data });
     true
 }
@@ -138,6 +144,7 @@ fn the_polite_side_offers_first_and_the_other_waits_for_its_offer() {
     let mut impolite = App::new(false);
     polite.feed(0, PeerCallInput::Connect);
     impolite.feed(0, PeerCallInput::Connect);
+    assert_eq!((polite.opened, impolite.opened), (1, 1));
     assert_eq!(
         polite.link.model.in_flight,
         Some(PcOp::CreateOffer { ice_restart: false })
@@ -219,7 +226,7 @@ fn signals_before_connect_wait_and_go_to_the_link_after_start_in_order() {
     polite.feed(0, PeerCallInput::Connect);
     while polite.complete(0) {}
     let offer = polite.outbox.pop_front().unwrap();
-    let offer = parse_signal(offer).unwrap();
+    let offer = parse_signal(&offer.to_string()).unwrap();
     impolite.feed(1, PeerCallInput::Signal { data: offer });
     assert!(
         impolite.log.is_empty(),
@@ -235,6 +242,7 @@ fn signals_before_connect_wait_and_go_to_the_link_after_start_in_order() {
             _ => None,
         })
         .collect();
+    assert!(matches!(impolite.log[0], PeerCallAction::OpenLink { .. }));
     assert_eq!(inputs[0], &Input::Start);
     assert!(matches!(inputs[1], Input::RemoteDescription { .. }));
     settle(&mut polite, &mut impolite, 2);
@@ -245,27 +253,29 @@ fn signals_before_connect_wait_and_go_to_the_link_after_start_in_order() {
 fn signals_are_plain_json_and_bad_ones_are_invalid_arguments() {
     let offer = serde_json::json!({"kind": "offer", "sdp": "v=0"});
     assert_eq!(
-        parse_signal(offer.clone()),
+        parse_signal(&offer.to_string()),
         Ok(SignalData::Offer { sdp: "v=0".into() })
     );
+    // What a `signal` event gives is what `signal()` takes.
+    let sent = serde_json::to_string(&SignalData::Offer { sdp: "v=0".into() }).unwrap();
     assert_eq!(
-        parse_signal(serde_json::Value::String(offer.to_string())),
-        Ok(SignalData::Offer { sdp: "v=0".into() })
+        serde_json::from_str::<serde_json::Value>(&sent).unwrap(),
+        offer
     );
     let candidate = serde_json::json!({"kind": "candidate", "candidate": "candidate:1 1 udp 1 10.0.0.1 5000 typ host", "sdpMid": "0", "sdpMLineIndex": 0});
     assert!(matches!(
-        parse_signal(candidate),
+        parse_signal(&candidate.to_string()),
         Ok(SignalData::Candidate { .. })
     ));
     for bad in [
-        serde_json::json!(42),
-        serde_json::json!({"kind": "offer"}),
-        serde_json::json!({"type": "offer", "sdp": "v=0"}),
-        serde_json::json!({"kind": "reconnect"}),
-        serde_json::json!({"kind": "mediaState", "videoPaused": true}),
-        serde_json::Value::String("{not json".into()),
+        "42",
+        r#"{"kind": "offer"}"#,
+        r#"{"type": "offer", "sdp": "v=0"}"#,
+        r#"{"kind": "reconnect"}"#,
+        r#"{"kind": "mediaState", "videoPaused": true}"#,
+        "{not json",
     ] {
-        let err = parse_signal(bad.clone()).unwrap_err();
+        let err = parse_signal(bad).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidArgument, "{bad}");
     }
 }
@@ -373,6 +383,12 @@ fn stats_are_sampled_every_second_and_every_half_second_while_reconnecting() {
 #[test]
 fn close_closes_the_link_cancels_sampling_and_then_nothing_happens() {
     let mut call = PeerCallEngine::new(cfg(false));
+    assert!(call.begin_connect().is_ok());
+    assert_eq!(
+        call.begin_connect().unwrap_err().code,
+        ErrorCode::InvalidArgument,
+        "connect twice"
+    );
     call.handle(0, PeerCallInput::Connect);
     let acts = call.handle(5, PeerCallInput::Close);
     assert_eq!(
@@ -380,6 +396,14 @@ fn close_closes_the_link_cancels_sampling_and_then_nothing_happens() {
         vec![
             PeerCallAction::LinkInput {
                 input: Input::Close
+            },
+            PeerCallAction::Emit {
+                event: RoomEvent::StateChange {
+                    peer_id: "remote".into(),
+                    from: ConnState::Initializing,
+                    to: ConnState::Closed,
+                    reason: "closeRequested".into()
+                }
             },
             PeerCallAction::CancelTimer {
                 timer: PeerCallTimer::Stats
