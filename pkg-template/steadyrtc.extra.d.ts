@@ -470,40 +470,60 @@ export interface MatchedEvent {
   peer: PeerInfo;
 }
 
-/** Every event of a `Room` and its payload. */
+/** Every event of a `Room` and its payload: `room.on(name, handler)`. */
 export interface RoomEvents {
   /**
    * A participant is in the room: first every peer already there (before `connect`
    * resolves), then each later arrival.
    */
   peerJoined: PeerInfo;
+  /** A participant left the room (said goodbye, was dropped, or timed out). */
   peerLeft: PeerLeftEvent;
+  /** A remote audio or video track arrived: put `stream` on a `<video>`. */
   track: RemoteTrackEvent;
+  /** The connection to a peer changed state, with the reason. */
   stateChange: StateChangeEvent;
+  /** A recovery step of the connection to a peer, or the connection is back. */
   recovery: RecoveryEvent;
+  /** The quality of a connection: on every level change, at most once a second otherwise. */
   quality: QualityEvent;
+  /** What you send to a peer moved on the adaptation ladder, and why. */
   qualityLevelChange: QualityLevelChangeEvent;
+  /** What a peer sends you changed: camera, microphone, screen, video paused. */
   mediaState: MediaStateEvent;
   /** A local source turned on, off or pending (a toggle, or a device that went away). */
   localMedia: LocalMediaState;
   /** Levels of every participant's audio; measured only while someone listens. */
   audioLevel: AudioLevelEvent;
+  /** Who is speaking now, on every change; measured only while someone listens. */
   activeSpeakers: ActiveSpeakersEvent;
+  /** The autoplay policy holds the page's audio: call `room.startAudio()` from a click. */
   audioPlaybackBlocked: AudioPlaybackBlockedEvent;
+  /** A camera, microphone or speaker was plugged in or out. */
   devicesChanged: DevicesChangedEvent;
+  /** The device in use went away and the default one took over. */
   deviceFallback: DeviceFallbackEvent;
+  /** Data from a peer over the data channel (`room.send`, `room.sendData`). */
   message: DataMessage;
+  /** The signaling socket closed; calls go on while the session reconnects. */
   disconnected: DisconnectedEvent;
+  /** A step of the connection to the signaling server. */
   sessionStateChange: SessionStateChangeEvent;
+  /** The server is going away (a deploy); the session moves on by itself. */
   goAway: GoAwayEvent;
+  /** The server ended the room; this `Room` is closed. */
   roomEnded: RoomEndedEvent;
+  /** A chat line relayed by the server, once. */
   chat: ChatEvent;
+  /** Someone started or stopped recording the room. */
   recording: RecordingEvent;
+  /** You are in the match queue. */
   queued: QueuedEvent;
+  /** The match queue paired you with a peer. */
   matched: MatchedEvent;
   /**
    * Something failed after `connect` (a negotiation step, a message the server refused:
-   * `code: "serverRefused"` with its `serverCode`).
+   * `code: "serverRefused"` with its `serverCode`); the room goes on.
    */
   error: SteadyError;
 }
@@ -602,13 +622,20 @@ export type PeerSignal =
   /** The sender has gathered all its candidates. */
   | { kind: "endOfCandidates" };
 
-/** Every event of a `Peer` and its payload (the same payloads as the `Room`'s events). */
+/**
+ * Every event of a `Peer` and its payload (the payloads of the `Room`'s events of the
+ * same names; `peerId` is the `peerId` option): `peer.on(name, handler)`.
+ */
 export interface PeerEvents {
-  /** Send this to the other side through your signaling, then call its `signal(data)`. */
+  /** Send this to the other side through your signaling, in order, for its `signal(data)`. */
   signal: PeerSignal;
+  /** The connection changed state, with the reason; `closed` last after `close()`. */
   stateChange: StateChangeEvent;
+  /** A remote audio or video track arrived (`source`: `camera` for video, `microphone` for audio). */
   track: RemoteTrackEvent;
+  /** The quality of the connection: on every level change, at most once a second otherwise. */
   quality: QualityEvent;
+  /** Data from the other side over the data channel (`peer.send`). */
   message: DataMessage;
   /** Something failed after `connect` (a negotiation step the browser refused). */
   error: SteadyError;
@@ -619,6 +646,8 @@ export interface Peer {
   on<K extends keyof PeerEvents>(event: K, handler: (event: PeerEvents[K]) => void): void;
   /** Removes a handler registered with `on`. */
   off<K extends keyof PeerEvents>(event: K, handler: (event: PeerEvents[K]) => void): void;
+  /** Releases the `Peer`: what `close()` does, then the object can no longer be used. */
+  free(): void;
 }
 
 export interface Room {
@@ -626,4 +655,17 @@ export interface Room {
   on<K extends keyof RoomEvents>(event: K, handler: (event: RoomEvents[K]) => void): void;
   /** Removes a handler registered with `on`. */
   off<K extends keyof RoomEvents>(event: K, handler: (event: RoomEvents[K]) => void): void;
+  /**
+   * Releases the `Room`: what `leave()` does, without waiting for the socket to close;
+   * then the object can no longer be used.
+   */
+  free(): void;
+}
+
+export interface LocalMedia {
+  /**
+   * Releases this object and its level meter; the tracks keep running (`stop()` stops
+   * them, and a `Room` given the stream owns them).
+   */
+  free(): void;
 }
