@@ -528,6 +528,39 @@ export interface RoomEvents {
   error: SteadyError;
 }
 
+/** What `checkConnectivity` checks. Unknown fields are refused with `invalidOptions`. */
+export interface ConnectivityOptions {
+  /** The signaling URL, as for `connect`: `ws://` or `wss://`. */
+  url: string;
+  /** A token for that server, as for `connect`. */
+  token: string;
+  /** Which devices to try. Default: both. */
+  media?: { audio?: boolean; video?: boolean };
+}
+
+/** One step of the pre-call check. */
+export interface ConnectivityStep {
+  /**
+   * Which check: `signaling` (the socket), `token`, `iceServers` (received from the
+   * server), `hostCandidate`, `srflxCandidate` (STUN), `relayUdp`, `relayTcp` (TURN),
+   * `camera`, `microphone`.
+   */
+  name: string;
+  /** `"warn"`: calls may work, but not everywhere (e.g. no TURN server). */
+  status: "pass" | "warn" | "fail";
+  /** How long it took. */
+  ms: number;
+  /** What it means, in a sentence to show the user. */
+  message: string;
+}
+
+/** What `checkConnectivity` resolves with. */
+export interface ConnectivityReport {
+  /** No step failed. */
+  ok: boolean;
+  steps: ConnectivityStep[];
+}
+
 /** Stable error codes. */
 export type SteadyErrorCode =
   /** The options of `Room.join` are missing something or malformed. */

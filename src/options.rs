@@ -197,6 +197,31 @@ impl PeerOptions {
     }
 }
 
+/// What `checkConnectivity` accepts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectivityOptions {
+    /// The signaling URL, as for `connect`.
+    pub url: String,
+    /// A token for the server (as for `connect`).
+    pub token: String,
+    /// Which devices to try. Default: both.
+    #[serde(default)]
+    pub media: MediaOptions,
+}
+
+impl ConnectivityOptions {
+    pub fn validate(&self) -> Result<(), SteadyError> {
+        if !(self.url.starts_with("ws://") || self.url.starts_with("wss://")) {
+            return Err(SteadyError::new(
+                ErrorCode::InvalidOptions,
+                format!("url must start with ws:// or wss://, got {:?}", self.url),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl IceOptions {
     /// The configuration a new peer connection uses: the app's own ICE servers if it gave
     /// any, else the ones the signaling server handed out (STUN, and TURN with fresh

@@ -4,6 +4,7 @@
 //! error code union) live in `pkg-template/steadyrtc.extra.d.ts`, appended to the
 //! generated `.d.ts` by the build.
 
+pub mod connectivity;
 mod diagnostics;
 pub mod error;
 pub mod events;

@@ -9,11 +9,13 @@
 //   #bad-url[data-instanceof]  whether that error is `instanceof SteadyError` and `Error`
 // URL: ?room=R&name=N&server=ws://host:port/ws
 import init, {
+  checkConnectivity,
   logSink,
   Peer,
   Room,
   setLogLevel,
   SteadyError,
+  type ConnectivityReport,
   type LogRecord,
   type PeerEvents,
   type PeerSignal,
@@ -82,6 +84,13 @@ function peerTypeChecks(send: (text: string) => void): void {
   setLogLevel("verbose");
   logSink((record: LogRecord) => record.fields["reason"]);
   logSink(null);
+  void checkConnectivity({ url: "wss://rtc.example.org/ws", token: "t" }).then((report: ConnectivityReport) => {
+    const failed: string[] = report.steps.filter((s) => s.status === "fail").map((s) => `${s.name}: ${s.message} (${s.ms} ms)`);
+    return failed;
+  });
+  // @ts-expect-error: a step's status is pass, warn or fail
+  const status: ConnectivityReport["steps"][number]["status"] = "ok";
+  void status;
 }
 void peerTypeChecks;
 
