@@ -543,6 +543,7 @@ export interface ConnectivityStep {
   /**
    * Which check: `signaling` (the socket), `token`, `iceServers` (received from the
    * server), `hostCandidate`, `srflxCandidate` (STUN), `relayUdp`, `relayTcp` (TURN),
+   * `loopback` (a call to itself through TURN: its bitrate and round trip in `message`),
    * `camera`, `microphone`.
    */
   name: string;

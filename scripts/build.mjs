@@ -136,10 +136,11 @@ for (const f of ["index.html", "style.css"]) cpSync(join(root, "www", f), join(d
 // formatting (flt2dec, about 5 KiB gzipped) is the next thing to cut. 258 -> 272 KiB and
 // the glue 15 -> 16 KiB: `Peer` (bring-your-own-signaling: its engine, driver and class,
 // JSON signals both ways) and logging you control (`setLogLevel`, `logSink` with
-// structured records): 257.0 -> 271.7 and 14.2 -> 15.6 KiB. 272 -> 285 KiB:
+// structured records): 257.0 -> 271.7 and 14.2 -> 15.6 KiB. 272 -> 287 KiB:
 // checkConnectivity, the pre-call check (a socket, the ICE configuration through the
-// HTTP API, ICE gathering, camera and microphone, each step's verdict in words): 284.2.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 285, "steadyrtc.js": 16 };
+// HTTP API, ICE gathering, a call to itself through TURN, camera and microphone, each
+// step's verdict in words): 286.5 KiB, and the glue 16.0.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 287, "steadyrtc.js": 16 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

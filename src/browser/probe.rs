@@ -140,3 +140,104 @@ pub async fn gather(ice: &IceOptions, timeout_ms: u32) -> Result<Vec<Gathered>, 
     pc.close();
     result
 }
+
+/// A call to itself through TURN: two connections in the page that may only use relayed
+/// addresses, a data channel flooded for `seconds`. The round-trip time of the path
+/// (`None` if the browser gives none) and the kilobits per second that arrived, or why
+/// no path came up within `timeout_ms`. Both connections are closed either way.
+pub async fn loopback(
+    ice: &IceOptions,
+    seconds: u32,
+    timeout_ms: u32,
+) -> Result<(Option<f64>, f64), String> {
+    let relay = IceOptions {
+        ice_transport_policy: crate::options::IceTransportPolicy::Relay,
+        ..ice.clone()
+    };
+    let config = serde_wasm_bindgen::to_value(&relay).map_err(|e| e.to_string())?;
+    let new_pc = || {
+        RtcPeerConnection::new_with_configuration(config.unchecked_ref())
+            .map_err(|e| error_message(&e))
+    };
+    let (a, b) = (new_pc()?, new_pc()?);
+    let result = measure(&a, &b, seconds, timeout_ms).await;
+    a.close();
+    b.close();
+    result
+}
+
+async fn measure(
+    a: &RtcPeerConnection,
+    b: &RtcPeerConnection,
+    seconds: u32,
+    timeout_ms: u32,
+) -> Result<(Option<f64>, f64), String> {
+    // Candidates go straight across (no signaling: both ends are here).
+    let trickle = |from: &RtcPeerConnection, to: &RtcPeerConnection| {
+        let to = to.clone();
+        EventListener::new(from, "icecandidate", move |event| {
+            let candidate = event
+                .dyn_ref::<RtcPeerConnectionIceEvent>()
+                .and_then(|e| e.candidate());
+            if let Some(c) = candidate {
+                let _ = to.add_ice_candidate_with_opt_rtc_ice_candidate(Some(&c));
+            }
+        })
+    };
+    let _trickle = [trickle(a, b), trickle(b, a)];
+    let channel = a.create_data_channel("probe");
+    let (tx, mut open) = mpsc::unbounded::<()>();
+    let _open = EventListener::new(&channel, "open", move |_| {
+        let _ = tx.unbounded_send(());
+    });
+    let negotiated = async {
+        let offer = JsFuture::from(a.create_offer()).await?;
+        let offer = description(web_sys::RtcSdpType::Offer, &offer);
+        JsFuture::from(a.set_local_description(&offer)).await?;
+        JsFuture::from(b.set_remote_description(&offer)).await?;
+        let answer = JsFuture::from(b.create_answer()).await?;
+        let answer = description(web_sys::RtcSdpType::Answer, &answer);
+        JsFuture::from(b.set_local_description(&answer)).await?;
+        JsFuture::from(a.set_remote_description(&answer)).await
+    };
+    negotiated.await.map_err(|e| error_message(&e))?;
+    let opened = futures::select! {
+        o = open.next() => o.is_some(),
+        _ = TimeoutFuture::new(timeout_ms).fuse() => false,
+    };
+    if !opened {
+        return Err(format!("no relayed path within {} s", timeout_ms / 1000));
+    }
+    let received = |pc: RtcPeerConnection| async move {
+        let entries = super::stats::report(&pc).await.ok()?;
+        crate::engine::stats_map::sample_from_report(now_ms(), &entries).pair
+    };
+    let t0 = now_ms();
+    let before = received(b.clone()).await.map_or(0, |p| p.bytes_received);
+    let chunk = js_sys::Uint8Array::new_with_length(16 * 1024);
+    let end = t0 + u64::from(seconds) * 1000;
+    while now_ms() < end {
+        while channel.buffered_amount() < 1024 * 1024 {
+            if channel.send_with_array_buffer_view(&chunk).is_err() {
+                break;
+            }
+        }
+        TimeoutFuture::new(10).await;
+    }
+    let after = received(b.clone()).await;
+    let elapsed_s = (now_ms().saturating_sub(t0) as f64 / 1000.0).max(0.001);
+    let bytes = after
+        .as_ref()
+        .map_or(0, |p| p.bytes_received.saturating_sub(before));
+    let rtt = received(a.clone())
+        .await
+        .and_then(|p| p.current_round_trip_time_s)
+        .map(|s| s * 1000.0);
+    Ok((rtt, bytes as f64 * 8.0 / 1000.0 / elapsed_s))
+}
+
+fn description(kind: web_sys::RtcSdpType, from: &JsValue) -> RtcSessionDescriptionInit {
+    let desc = RtcSessionDescriptionInit::new(kind);
+    desc.set_sdp(&get_string(from, "sdp").unwrap_or_default());
+    desc
+}

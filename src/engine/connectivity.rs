@@ -21,7 +21,7 @@ pub enum Status {
 #[serde(rename_all = "camelCase")]
 pub struct Step {
     /// Which check: `signaling`, `token`, `iceServers`, `hostCandidate`, `srflxCandidate`,
-    /// `relayUdp`, `relayTcp`, `camera`, `microphone`.
+    /// `relayUdp`, `relayTcp`, `loopback`, `camera`, `microphone`.
     pub name: &'static str,
     pub status: Status,
     /// How long it took, in milliseconds.
@@ -267,6 +267,60 @@ pub fn candidates(gathered: &[Gathered], kinds: IceKinds, ms: u64) -> [Step; 4] 
     [host, srflx, relay_udp, relay_tcp]
 }
 
+/// Whether a call to itself through TURN is worth trying: some relayed address came.
+pub fn can_relay(gathered: &[Gathered]) -> bool {
+    gathered.iter().any(|g| g.relay_via().is_some())
+}
+
+/// Below this, a relayed call will not carry video well.
+pub const LOOPBACK_MIN_KBPS: f64 = 500.0;
+/// Above this round trip, a relayed call feels laggy.
+pub const LOOPBACK_MAX_RTT_MS: f64 = 300.0;
+
+/// A call to itself through TURN (`None`: not tried, no TURN server): the round trip and
+/// the bitrate that arrived over the measurement, or why no relayed path came up.
+pub fn loopback(result: Option<Result<(Option<f64>, f64), String>>, ms: u64) -> Step {
+    let Some(result) = result else {
+        return step(
+            "loopback",
+            Status::Warn,
+            ms,
+            "Not tried: no TURN server to relay a test call through.",
+        );
+    };
+    let (rtt, kbps) = match result {
+        Ok(measured) => measured,
+        Err(why) => {
+            return step(
+                "loopback",
+                Status::Fail,
+                ms,
+                format!("A test call through TURN did not connect ({why})."),
+            )
+        }
+    };
+    let rtt_text = rtt.map_or_else(
+        || "round trip unknown".into(),
+        |r| format!("{} ms round trip", r.round()),
+    );
+    let measured = format!("{} kbps, {rtt_text}", kbps.round());
+    if kbps < LOOPBACK_MIN_KBPS || rtt.is_some_and(|r| r > LOOPBACK_MAX_RTT_MS) {
+        step(
+            "loopback",
+            Status::Warn,
+            ms,
+            format!("A test call through TURN is slow ({measured}): expect low video quality."),
+        )
+    } else {
+        step(
+            "loopback",
+            Status::Pass,
+            ms,
+            format!("A test call through TURN works ({measured})."),
+        )
+    }
+}
+
 /// The camera or the microphone: captured after `ms`, or refused with `code`.
 pub fn device(name: &'static str, result: Result<(), ErrorCode>, ms: u64) -> Step {
     let what = if name == "camera" {
@@ -332,6 +386,8 @@ mod tests {
             ..from("turn:t:3478?transport=udp")
         };
         assert_eq!(said.relay_via().as_deref(), Some("tcp"));
+        assert!(can_relay(&[seen("host", None), said.clone()]));
+        assert!(!can_relay(&[seen("host", None), seen("srflx", None)]));
         assert_eq!(
             Gathered {
                 kind: "host".into(),
@@ -437,6 +493,30 @@ mod tests {
             broken.iter().map(|s| s.status).collect::<Vec<_>>(),
             [Status::Fail, Status::Warn, Status::Fail, Status::Fail]
         );
+    }
+
+    #[test]
+    fn the_turn_loopback_passes_when_fast_warns_when_slow_and_fails_without_a_path() {
+        assert_eq!(loopback(None, 0).status, Status::Warn);
+        let good = loopback(Some(Ok((Some(12.4), 8_000.0))), 5_100);
+        assert_eq!((good.status, good.ms), (Status::Pass, 5_100));
+        assert!(
+            good.message.contains("8000 kbps, 12 ms round trip"),
+            "{}",
+            good.message
+        );
+        assert_eq!(
+            loopback(Some(Ok((Some(12.0), 300.0))), 1).status,
+            Status::Warn
+        );
+        assert_eq!(
+            loopback(Some(Ok((Some(450.0), 5_000.0))), 1).status,
+            Status::Warn
+        );
+        assert_eq!(loopback(Some(Ok((None, 5_000.0))), 1).status, Status::Pass);
+        let none = loopback(Some(Err("no relayed path within 10 s".into())), 10_000);
+        assert_eq!(none.status, Status::Fail);
+        assert!(none.message.contains("no relayed path"));
     }
 
     #[test]

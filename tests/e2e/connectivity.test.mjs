@@ -46,6 +46,7 @@ test("checkConnectivity without STUN or TURN: reachable, token checked, what is 
     srflxCandidate: "warn",
     relayUdp: "warn",
     relayTcp: "warn",
+    loopback: "warn",
     camera: "pass",
     microphone: "pass",
   }, JSON.stringify(report));
@@ -118,6 +119,13 @@ test("checkConnectivity with TURN over UDP and TCP on loopback: relayed addresse
   assert.equal(s.iceServers, "pass", JSON.stringify(report));
   assert.equal(s.relayUdp, "pass", JSON.stringify(report));
   assert.equal(s.relayTcp, "pass", JSON.stringify(report));
+  // A call to itself through the TURN server: media flowed and was measured.
+  const loop = report.steps.find((x) => x.name === "loopback");
+  assert.equal(loop.status, "pass", JSON.stringify(loop));
+  const [, kbps] = /(\d+) kbps/.exec(loop.message) ?? [];
+  assert.ok(Number(kbps) >= 500, loop.message);
+  assert.ok(loop.ms >= 5_000 && loop.ms < 15_000, JSON.stringify(loop));
+  console.log(`TURN loopback on 127.0.0.1: ${loop.message} in ${loop.ms} ms`);
   assert.equal(report.ok, true);
 
   // TURN over UDP unreachable (nothing answers on its port), TCP working: the report
