@@ -26,8 +26,8 @@ const LOOPBACK_TIMEOUT_MS: u32 = 10_000;
 pub fn check_connectivity(
     #[wasm_bindgen(unchecked_param_type = "ConnectivityOptions")] options: JsValue,
 ) -> js_sys::Promise {
-    let options = serde_wasm_bindgen::from_value::<ConnectivityOptions>(options)
-        .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e.to_string()))
+    let options = crate::browser::js::from_json_object::<ConnectivityOptions>(&options)
+        .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e))
         .and_then(|o| o.validate().map(|()| o));
     let options = match options {
         Ok(options) => options,

@@ -57,7 +57,7 @@ impl Peer {
             return Err(invalid("Peer options must be an object".into()).into());
         };
         let options: PeerOptions =
-            serde_wasm_bindgen::from_value(options).map_err(|e| invalid(e.to_string()))?;
+            crate::browser::js::from_json_object(&options).map_err(invalid)?;
         options.validate()?;
         let media = match (given, &options.media) {
             (Some(stream), _) => Media::Given(stream),

@@ -538,8 +538,8 @@ pub(super) fn given_stream(
 
 async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue> {
     let (given, options) = given_stream(&options)?;
-    let options: RoomOptions = serde_wasm_bindgen::from_value(options)
-        .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e.to_string()))?;
+    let options: RoomOptions = crate::browser::js::from_json_object(&options)
+        .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e))?;
     options.validate()?;
     let cfg = RoomConfig {
         room: options.room.clone(),

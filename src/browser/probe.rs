@@ -76,7 +76,7 @@ pub async fn ice_config(
     }
     let servers = Reflect::get(&body, &"iceServers".into())
         .ok()
-        .and_then(|list| serde_wasm_bindgen::from_value::<Vec<IceServer>>(list).ok());
+        .and_then(|list| super::js::from_json_object::<Vec<IceServer>>(&list).ok());
     (status, None, servers)
 }
 
