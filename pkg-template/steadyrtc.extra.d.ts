@@ -18,8 +18,29 @@ export interface RoomClientOptions {
    * Return the delay in milliseconds, or `null` to give up on that connection.
    */
   reconnectPolicy?: (attempt: ReconnectAttempt) => number | null;
-  /** Console logging of the library, for every room on the page. Default `"warn"`. */
-  logLevel?: "off" | "error" | "warn" | "info" | "debug" | "trace";
+  /**
+   * How much the library logs, for everything on the page (the same as calling
+   * `setLogLevel`). Default `"warn"`.
+   */
+  logLevel?: LogLevel;
+}
+
+/**
+ * How much steadyrtc logs (`setLogLevel`), least to most. `"warn"` is the default: a call
+ * that goes well logs nothing at `"warn"` or `"info"`. `"debug"` shows every state
+ * change and every step the engines skip, `"trace"` everything.
+ */
+export type LogLevel = "off" | "error" | "warn" | "info" | "debug" | "trace";
+
+/** What a `logSink` receives: one record per log line. */
+export interface LogRecord {
+  level: "error" | "warn" | "info" | "debug" | "trace";
+  /** The Rust module that logged it, e.g. `"steadyrtc::browser::peer"`. */
+  target: string;
+  /** The line, in words. */
+  message: string;
+  /** Its structured fields, e.g. `{ from: "connecting", to: "connected", reason: "connected" }`. */
+  fields: Record<string, string | number | boolean>;
 }
 
 /** What `reconnectPolicy` is asked about. */
@@ -462,42 +483,96 @@ export interface MatchedEvent {
   peer: PeerInfo;
 }
 
-/** Every event of a `Room` and its payload. */
+/** Every event of a `Room` and its payload: `room.on(name, handler)`. */
 export interface RoomEvents {
   /**
    * A participant is in the room: first every peer already there (before `connect`
    * resolves), then each later arrival.
    */
   peerJoined: PeerInfo;
+  /** A participant left the room (said goodbye, was dropped, or timed out). */
   peerLeft: PeerLeftEvent;
+  /** A remote audio or video track arrived: put `stream` on a `<video>`. */
   track: RemoteTrackEvent;
+  /** The connection to a peer changed state, with the reason. */
   stateChange: StateChangeEvent;
+  /** A recovery step of the connection to a peer, or the connection is back. */
   recovery: RecoveryEvent;
+  /** The quality of a connection: on every level change, at most once a second otherwise. */
   quality: QualityEvent;
+  /** What you send to a peer moved on the adaptation ladder, and why. */
   qualityLevelChange: QualityLevelChangeEvent;
+  /** What a peer sends you changed: camera, microphone, screen, video paused. */
   mediaState: MediaStateEvent;
   /** A local source turned on, off or pending (a toggle, or a device that went away). */
   localMedia: LocalMediaState;
   /** Levels of every participant's audio; measured only while someone listens. */
   audioLevel: AudioLevelEvent;
+  /** Who is speaking now, on every change; measured only while someone listens. */
   activeSpeakers: ActiveSpeakersEvent;
+  /** The autoplay policy holds the page's audio: call `room.startAudio()` from a click. */
   audioPlaybackBlocked: AudioPlaybackBlockedEvent;
+  /** A camera, microphone or speaker was plugged in or out. */
   devicesChanged: DevicesChangedEvent;
+  /** The device in use went away and the default one took over. */
   deviceFallback: DeviceFallbackEvent;
+  /** Data from a peer over the data channel (`room.send`, `room.sendData`). */
   message: DataMessage;
+  /** The signaling socket closed; calls go on while the session reconnects. */
   disconnected: DisconnectedEvent;
+  /** A step of the connection to the signaling server. */
   sessionStateChange: SessionStateChangeEvent;
+  /** The server is going away (a deploy); the session moves on by itself. */
   goAway: GoAwayEvent;
+  /** The server ended the room; this `Room` is closed. */
   roomEnded: RoomEndedEvent;
+  /** A chat line relayed by the server, once. */
   chat: ChatEvent;
+  /** Someone started or stopped recording the room. */
   recording: RecordingEvent;
+  /** You are in the match queue. */
   queued: QueuedEvent;
+  /** The match queue paired you with a peer. */
   matched: MatchedEvent;
   /**
    * Something failed after `connect` (a negotiation step, a message the server refused:
-   * `code: "serverRefused"` with its `serverCode`).
+   * `code: "serverRefused"` with its `serverCode`); the room goes on.
    */
   error: SteadyError;
+}
+
+/** What `checkConnectivity` checks. Unknown fields are refused with `invalidOptions`. */
+export interface ConnectivityOptions {
+  /** The signaling URL, as for `connect`: `ws://` or `wss://`. */
+  url: string;
+  /** A token for that server, as for `connect`. */
+  token: string;
+  /** Which devices to try. Default: both. */
+  media?: { audio?: boolean; video?: boolean };
+}
+
+/** One step of the pre-call check. */
+export interface ConnectivityStep {
+  /**
+   * Which check: `signaling` (the socket), `token`, `iceServers` (received from the
+   * server), `hostCandidate`, `srflxCandidate` (STUN), `relayUdp`, `relayTcp` (TURN),
+   * `loopback` (a call to itself through TURN: its bitrate and round trip in `message`),
+   * `camera`, `microphone`.
+   */
+  name: string;
+  /** `"warn"`: calls may work, but not everywhere (e.g. no TURN server). */
+  status: "pass" | "warn" | "fail";
+  /** How long it took. */
+  ms: number;
+  /** What it means, in a sentence to show the user. */
+  message: string;
+}
+
+/** What `checkConnectivity` resolves with. */
+export interface ConnectivityReport {
+  /** No step failed. */
+  ok: boolean;
+  steps: ConnectivityStep[];
 }
 
 /** Stable error codes. */
@@ -555,9 +630,89 @@ export class SteadyError extends Error {
 /** `true` when `value` is a `SteadyError`. */
 export function isSteadyError(value: unknown): value is SteadyError;
 
+/**
+ * Options of `new Peer(options)`, all optional. Unknown fields are refused with
+ * `invalidOptions`.
+ */
+export interface PeerOptions {
+  /**
+   * Perfect negotiation's role: exactly one of the two sides must be polite. The polite
+   * side sends the first offer; when both sides offer at once it yields (rolls back and
+   * answers), so renegotiating from either side at any time is safe. Default `false`.
+   */
+  polite?: boolean;
+  /** STUN and TURN servers. Default none (host candidates only: one network). */
+  iceServers?: IceServer[];
+  /** `"relay"` needs at least one TURN server. Default `"all"`. */
+  iceTransportPolicy?: "all" | "relay";
+  /**
+   * What to send: `{ audio, video }` to capture on `connect()` (both default to true
+   * once `media` is given; the `Peer` stops them on `close()`), or `{ stream }` to send
+   * a stream you own. Default: no media, the data channel only.
+   */
+  media?: MediaOptions;
+  /** The `peerId` of every event payload: your name for the other side. Default `"remote"`. */
+  peerId?: string;
+}
+
+/**
+ * A negotiation message for the other side, plain JSON: carry it as it is (or as
+ * `JSON.stringify` text) and hand it to the other side's `peer.signal()`.
+ */
+export type PeerSignal =
+  /** An SDP offer. */
+  | { kind: "offer"; sdp: string }
+  /** An SDP answer. */
+  | { kind: "answer"; sdp: string }
+  /** A trickled ICE candidate, as `RTCIceCandidate.toJSON()` gives it. */
+  | { kind: "candidate"; candidate: string; sdpMid?: string; sdpMLineIndex?: number; usernameFragment?: string }
+  /** The sender has gathered all its candidates. */
+  | { kind: "endOfCandidates" };
+
+/**
+ * Every event of a `Peer` and its payload (the payloads of the `Room`'s events of the
+ * same names; `peerId` is the `peerId` option): `peer.on(name, handler)`.
+ */
+export interface PeerEvents {
+  /** Send this to the other side through your signaling, in order, for its `signal(data)`. */
+  signal: PeerSignal;
+  /** The connection changed state, with the reason; `closed` last after `close()`. */
+  stateChange: StateChangeEvent;
+  /** A remote audio or video track arrived (`source`: `camera` for video, `microphone` for audio). */
+  track: RemoteTrackEvent;
+  /** The quality of the connection: on every level change, at most once a second otherwise. */
+  quality: QualityEvent;
+  /** Data from the other side over the data channel (`peer.send`). */
+  message: DataMessage;
+  /** Something failed after `connect` (a negotiation step the browser refused). */
+  error: SteadyError;
+}
+
+export interface Peer {
+  /** Registers a handler. Unknown event names throw `invalidArgument`. */
+  on<K extends keyof PeerEvents>(event: K, handler: (event: PeerEvents[K]) => void): void;
+  /** Removes a handler registered with `on`. */
+  off<K extends keyof PeerEvents>(event: K, handler: (event: PeerEvents[K]) => void): void;
+  /** Releases the `Peer`: what `close()` does, then the object can no longer be used. */
+  free(): void;
+}
+
 export interface Room {
   /** Registers a handler. Unknown event names throw `invalidArgument`. */
   on<K extends keyof RoomEvents>(event: K, handler: (event: RoomEvents[K]) => void): void;
   /** Removes a handler registered with `on`. */
   off<K extends keyof RoomEvents>(event: K, handler: (event: RoomEvents[K]) => void): void;
+  /**
+   * Releases the `Room`: what `leave()` does, without waiting for the socket to close;
+   * then the object can no longer be used.
+   */
+  free(): void;
+}
+
+export interface LocalMedia {
+  /**
+   * Releases this object and its level meter; the tracks keep running (`stop()` stops
+   * them, and a `Room` given the stream owns them).
+   */
+  free(): void;
 }

@@ -148,6 +148,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_readme_says_what_to_do_for_every_code() {
+        const README: &str = include_str!("../README.md");
+        let table = README
+            .split("### Errors")
+            .nth(1)
+            .and_then(|s| s.split("\n### ").next())
+            .unwrap_or_default();
+        for code in ErrorCode::ALL {
+            let row = table
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", code.as_str())))
+                .unwrap_or_else(|| panic!("README's error table has no row for {}", code.as_str()));
+            assert_eq!(row.matches(" | ").count(), 2, "{row}");
+        }
+    }
+
+    #[test]
     fn codes_are_unique_camel_case_strings() {
         let mut seen = std::collections::HashSet::new();
         for code in ErrorCode::ALL {

@@ -10,23 +10,32 @@ use crate::error::{ErrorCode, SteadyError};
 pub struct EventName(&'static str);
 
 impl EventName {
+    /// A `Peer`'s `signal` event (no room event has that name).
+    pub const SIGNAL: EventName = EventName("signal");
+
     pub fn as_str(self) -> &'static str {
         self.0
     }
 
-    /// Parses an event name, or says which names exist.
+    /// Parses the name of an event of a `Room`, or says which names exist.
     pub fn parse(name: &str) -> Result<Self, SteadyError> {
-        RoomEvent::NAMES
-            .into_iter()
-            .find(|e| *e == name)
-            .map(EventName)
+        Self::parse_in(&RoomEvent::NAMES, name)
+    }
+
+    /// Parses the name of an event of a `Peer`, or says which names exist.
+    pub fn parse_peer(name: &str) -> Result<Self, SteadyError> {
+        Self::parse_in(&crate::engine::peer_call::PEER_EVENT_NAMES, name)
+    }
+
+    fn parse_in(names: &[&'static str], name: &str) -> Result<Self, SteadyError> {
+        names
+            .iter()
+            .find(|e| **e == name)
+            .map(|e| EventName(e))
             .ok_or_else(|| {
                 SteadyError::new(
                     ErrorCode::InvalidArgument,
-                    format!(
-                        "unknown event {name:?}; events are {}",
-                        RoomEvent::NAMES.join(", ")
-                    ),
+                    format!("unknown event {name:?}; events are {}", names.join(", ")),
                 )
             })
     }
@@ -64,6 +73,50 @@ mod tests {
                 s.as_str()
             );
         }
+    }
+
+    #[test]
+    fn peer_events_are_room_events_but_signal_and_the_d_ts_declares_each() {
+        use crate::engine::peer_call::PEER_EVENT_NAMES;
+        let map = TYPES
+            .split("export interface PeerEvents {")
+            .nth(1)
+            .and_then(|s| s.split("\n}").next())
+            .expect("PeerEvents in the d.ts");
+        let declared: Vec<&str> = map
+            .lines()
+            .map(str::trim)
+            .filter_map(|l| l.split_once(": ").map(|(name, _)| name))
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric()))
+            .collect();
+        assert_eq!(declared, PEER_EVENT_NAMES);
+        for name in PEER_EVENT_NAMES {
+            assert_eq!(EventName::parse_peer(name).map(EventName::as_str), Ok(name));
+            assert!(
+                name == "signal" || RoomEvent::NAMES.contains(&name),
+                "{name}"
+            );
+            if name != "signal" {
+                // The same payload type as the room's event of that name.
+                let room = TYPES
+                    .split("export interface RoomEvents {")
+                    .nth(1)
+                    .and_then(|s| {
+                        s.lines()
+                            .map(str::trim)
+                            .find(|l| l.starts_with(&format!("{name}: ")))
+                    });
+                let peer = map
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| l.starts_with(&format!("{name}: ")));
+                assert_eq!(room, peer, "{name}");
+            }
+        }
+        assert_eq!(
+            EventName::parse_peer("peerJoined").unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
     }
 
     #[test]

@@ -190,6 +190,74 @@ impl RoomOptions {
     }
 }
 
+/// What `new Peer(options)` accepts (the JS layer takes `media.stream` out first: a
+/// `MediaStream` is not data).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PeerOptions {
+    /// Perfect negotiation's role: exactly one of the two sides must be polite. The polite
+    /// side offers first.
+    #[serde(default)]
+    pub polite: bool,
+    #[serde(default)]
+    pub ice_servers: Vec<IceServer>,
+    #[serde(default)]
+    pub ice_transport_policy: IceTransportPolicy,
+    /// Camera and microphone to capture on `connect`; none when absent (data only).
+    #[serde(default)]
+    pub media: Option<MediaOptions>,
+    /// The `peerId` of every event (the app's name for the remote peer). Default `remote`.
+    #[serde(default)]
+    pub peer_id: Option<String>,
+}
+
+impl PeerOptions {
+    /// Checks every rule and returns the first broken one as `invalidOptions`.
+    pub fn validate(&self) -> Result<(), SteadyError> {
+        let invalid = |msg: String| SteadyError::new(ErrorCode::InvalidOptions, msg);
+        if let Some(id) = &self.peer_id {
+            if id.trim().is_empty() || id.chars().count() > 64 {
+                return Err(invalid(
+                    "peerId must be 1 to 64 characters, not blank".into(),
+                ));
+            }
+        }
+        self.ice().validate().map_err(invalid)
+    }
+
+    pub fn ice(&self) -> IceOptions {
+        IceOptions {
+            ice_servers: self.ice_servers.clone(),
+            ice_transport_policy: self.ice_transport_policy,
+        }
+    }
+}
+
+/// What `checkConnectivity` accepts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectivityOptions {
+    /// The signaling URL, as for `connect`.
+    pub url: String,
+    /// A token for the server (as for `connect`).
+    pub token: String,
+    /// Which devices to try. Default: both.
+    #[serde(default)]
+    pub media: MediaOptions,
+}
+
+impl ConnectivityOptions {
+    pub fn validate(&self) -> Result<(), SteadyError> {
+        if !(self.url.starts_with("ws://") || self.url.starts_with("wss://")) {
+            return Err(SteadyError::new(
+                ErrorCode::InvalidOptions,
+                format!("url must start with ws:// or wss://, got {:?}", self.url),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl IceOptions {
     /// The configuration a new peer connection uses: the app's own ICE servers if it gave
     /// any, else the ones the signaling server handed out (STUN, and TURN with fresh
@@ -307,6 +375,39 @@ mod tests {
 
     fn parse(json: &str) -> Result<RoomOptions, SteadyError> {
         parse_options_json(json)
+    }
+
+    #[test]
+    fn peer_options_default_to_impolite_data_only_and_refuse_typos_and_bad_values() {
+        let empty: PeerOptions = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty, PeerOptions::default());
+        assert!(empty.validate().is_ok());
+        let full: PeerOptions = serde_json::from_str(
+            r#"{"polite": true, "iceServers": [{"urls": "stun:s:3478"}], "media": {"video": false}, "peerId": "bob"}"#,
+        )
+        .unwrap();
+        assert!(full.polite && full.validate().is_ok());
+        assert_eq!(full.ice().ice_servers.len(), 1);
+        assert_eq!(
+            full.media,
+            Some(MediaOptions {
+                audio: true,
+                video: false
+            })
+        );
+        assert!(serde_json::from_str::<PeerOptions>(r#"{"initiator": true}"#).is_err());
+        assert!(serde_json::from_str::<PeerOptions>(r#"{"polite": "yes"}"#).is_err());
+        for bad in [
+            r#"{"peerId": " "}"#,
+            r#"{"iceServers": [{"urls": "http://x"}]}"#,
+        ] {
+            let options: PeerOptions = serde_json::from_str(bad).unwrap();
+            assert_eq!(
+                options.validate().unwrap_err().code,
+                ErrorCode::InvalidOptions,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -345,6 +345,20 @@ async fn join_rejects_bad_options_with_a_steady_error() {
 }
 
 #[wasm_bindgen_test]
+async fn join_refuses_an_unknown_option_rather_than_ignoring_it() {
+    let typo = r#"{"url":"ws://127.0.0.1:9/ws","room":"r","name":"n","iceServer":[]}"#;
+    let err = steadyrtc::api::room::Room::join(js_options(typo))
+        .await
+        .err()
+        .expect("join must fail");
+    assert_eq!(code_of(&err), "invalidOptions");
+    let message = js_sys::Reflect::get(&err, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string());
+    assert!(message.unwrap_or_default().contains("iceServer"));
+}
+
+#[wasm_bindgen_test]
 async fn join_against_a_closed_port_is_signaling_unreachable() {
     let options = r#"{"url":"ws://127.0.0.1:9/ws","room":"r","name":"n","media":{"audio":false,"video":false}}"#;
     let err = within(

@@ -160,32 +160,11 @@ impl Room {
         data: JsValue,
         to: Option<String>,
     ) -> js_sys::Promise {
-        use crate::browser::data::{self, Payload, MAX_MESSAGE_BYTES};
-        let payload = if let Some(text) = data.as_string() {
-            Payload::Text(text)
-        } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
-            Payload::Binary(js_sys::Uint8Array::new(&data))
-        } else if js_sys::ArrayBuffer::is_view(&data) {
-            let view: &js_sys::Uint8Array = data.unchecked_ref();
-            let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(
-                &view.buffer(),
-                view.byte_offset(),
-                view.byte_length(),
-            );
-            Payload::Binary(bytes)
-        } else {
-            let err = SteadyError::new(
-                ErrorCode::InvalidArgument,
-                "sendData takes a string, an ArrayBuffer or a typed array",
-            );
-            return js_sys::Promise::reject(&err.into());
+        use crate::browser::data;
+        let payload = match data::payload(&data) {
+            Ok(payload) => payload,
+            Err(e) => return js_sys::Promise::reject(&e.into()),
         };
-        if payload.byte_len() > MAX_MESSAGE_BYTES {
-            let msg = format!("{} bytes; at most {MAX_MESSAGE_BYTES}", payload.byte_len());
-            return js_sys::Promise::reject(
-                &SteadyError::new(ErrorCode::InvalidArgument, msg).into(),
-            );
-        }
         if self.driver.read(RoomEngine::is_over) {
             return js_sys::Promise::reject(&SteadyError::room_closed().into());
         }
@@ -534,7 +513,9 @@ impl Drop for Room {
 
 /// Takes `media.stream` (a preview from `createLocalMedia`) out of the options: the
 /// stream, and the options with `media` saying what it holds.
-fn given_stream(options: &JsValue) -> Result<(Option<MediaStream>, JsValue), SteadyError> {
+pub(super) fn given_stream(
+    options: &JsValue,
+) -> Result<(Option<MediaStream>, JsValue), SteadyError> {
     let media = Reflect::get(options, &"media".into()).unwrap_or(JsValue::UNDEFINED);
     let stream = Reflect::get(&media, &"stream".into()).unwrap_or(JsValue::UNDEFINED);
     if stream.is_undefined() || !media.is_object() {
@@ -557,8 +538,8 @@ fn given_stream(options: &JsValue) -> Result<(Option<MediaStream>, JsValue), Ste
 
 async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue> {
     let (given, options) = given_stream(&options)?;
-    let options: RoomOptions = serde_wasm_bindgen::from_value(options)
-        .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e.to_string()))?;
+    let options: RoomOptions = crate::browser::js::from_json_object(&options)
+        .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e))?;
     options.validate()?;
     let cfg = RoomConfig {
         room: options.room.clone(),
@@ -640,7 +621,7 @@ fn client_options(options: &JsValue) -> Result<(Option<Function>, Option<Functio
         let name = level
             .as_string()
             .ok_or_else(|| invalid("logLevel must be a string".into()))?;
-        super::set_log_level(LogLevel::parse(&name)?);
+        super::log::set_level(LogLevel::parse(&name)?);
     }
     Ok((function("tokenProvider")?, function("reconnectPolicy")?))
 }

@@ -34,6 +34,34 @@ impl Payload {
     }
 }
 
+/// Reads what an app hands to `sendData`: a string, an `ArrayBuffer` or a typed array, at
+/// most [`MAX_MESSAGE_BYTES`]. Errors: `invalidArgument` for another type or a bigger one.
+pub fn payload(data: &JsValue) -> Result<Payload, SteadyError> {
+    use wasm_bindgen::JsCast;
+    let payload = if let Some(text) = data.as_string() {
+        Payload::Text(text)
+    } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+        Payload::Binary(js_sys::Uint8Array::new(data))
+    } else if js_sys::ArrayBuffer::is_view(data) {
+        let view: &js_sys::Uint8Array = data.unchecked_ref();
+        Payload::Binary(js_sys::Uint8Array::new_with_byte_offset_and_length(
+            &view.buffer(),
+            view.byte_offset(),
+            view.byte_length(),
+        ))
+    } else {
+        return Err(SteadyError::new(
+            ErrorCode::InvalidArgument,
+            "sendData takes a string, an ArrayBuffer or a typed array",
+        ));
+    };
+    if payload.byte_len() > MAX_MESSAGE_BYTES {
+        let msg = format!("{} bytes; at most {MAX_MESSAGE_BYTES}", payload.byte_len());
+        return Err(SteadyError::new(ErrorCode::InvalidArgument, msg));
+    }
+    Ok(payload)
+}
+
 /// Sends `payload` on `channel` once its buffer has room.
 pub async fn send(channel: &RtcDataChannel, payload: &Payload) -> Result<(), SteadyError> {
     if channel.buffered_amount() > HIGH_WATER_BYTES {

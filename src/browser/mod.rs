@@ -13,6 +13,7 @@ pub mod media;
 pub mod page;
 pub mod peer;
 mod peer_ops;
+pub mod probe;
 pub mod publish;
 pub mod recorder;
 pub mod signaling;

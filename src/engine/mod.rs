@@ -17,10 +17,13 @@
 pub mod adapt;
 pub mod candidates;
 pub mod config;
+pub mod connectivity;
 pub mod link;
+pub mod link_quality;
 pub mod media;
 mod negotiation;
 mod ops;
+pub mod peer_call;
 pub mod quality;
 pub mod recovery;
 pub mod rng;

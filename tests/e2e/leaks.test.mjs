@@ -5,40 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, startServer } from "./harness.mjs";
-import { TRACK_PCS } from "./api_page.mjs";
-
-/** Installed before the page's scripts (with TRACK_PCS, which keeps the peer
- * connections): counts what the library creates and releases. */
-const COUNTERS = () => {
-  window.__tracks = [];
-  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-  navigator.mediaDevices.getUserMedia = async (c) => {
-    const s = await gum(c);
-    window.__tracks.push(...s.getTracks());
-    return s;
-  };
-  window.__listeners = 0;
-  const add = EventTarget.prototype.addEventListener;
-  const remove = EventTarget.prototype.removeEventListener;
-  const live = new WeakMap();
-  EventTarget.prototype.addEventListener = function (type, fn, opts) {
-    const key = `${type}`;
-    const set = live.get(this) ?? new Map();
-    live.set(this, set);
-    const fns = set.get(key) ?? new Set();
-    set.set(key, fns);
-    if (fn && !fns.has(fn)) {
-      fns.add(fn);
-      window.__listeners += 1;
-    }
-    return add.call(this, type, fn, opts);
-  };
-  EventTarget.prototype.removeEventListener = function (type, fn, opts) {
-    const fns = live.get(this)?.get(`${type}`);
-    if (fn && fns?.delete(fn)) window.__listeners -= 1;
-    return remove.call(this, type, fn, opts);
-  };
-};
+import { COUNTERS, TRACK_PCS } from "./api_page.mjs";
 
 test("fifty connects and leaves in one page leave no connection, track, listener or memory behind", { timeout: 300_000 }, async (t) => {
   const server = await startServer();

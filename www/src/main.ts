@@ -1,6 +1,6 @@
 // The steadyrtc demo: join a room, see and hear everyone in it, exchange messages,
 // and watch what the library reports. It uses only the public npm package API.
-import init, { Room, SteadyError, version } from "steadyrtc";
+import init, { checkConnectivity, Room, SteadyError, version } from "steadyrtc";
 import type { ConnectionState, QualityEvent, RecoveryEvent, RemoteTrackEvent, StateChangeEvent } from "steadyrtc";
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -19,6 +19,8 @@ const ui = {
   video: $<HTMLInputElement>("video"),
   join: $<HTMLButtonElement>("join"),
   leave: $<HTMLButtonElement>("leave"),
+  check: $<HTMLButtonElement>("check"),
+  checkReport: $<HTMLOListElement>("check-report"),
   local: $<HTMLVideoElement>("local"),
   remotes: $<HTMLDivElement>("remotes"),
   messages: $<HTMLOListElement>("messages"),
@@ -274,6 +276,35 @@ function send(): void {
   }
 }
 
+/** The pre-call check: each step with its verdict, its time and what it means. */
+async function checkConnection(): Promise<void> {
+  ui.check.disabled = true;
+  ui.checkReport.hidden = false;
+  ui.checkReport.replaceChildren();
+  delete ui.checkReport.dataset.ok;
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+  try {
+    const token = await devToken(ui.room.value.trim() || "demo", ui.name.value.trim() || "Guest");
+    const report = await checkConnectivity({ url, token, media: { audio: ui.audio.checked, video: ui.video.checked } });
+    for (const step of report.steps) {
+      const li = document.createElement("li");
+      li.dataset.name = step.name;
+      li.dataset.status = step.status;
+      li.textContent = `${step.status === "pass" ? "✓" : step.status === "warn" ? "!" : "✗"} ${step.message} (${step.ms} ms)`;
+      ui.checkReport.append(li);
+    }
+    ui.checkReport.dataset.ok = String(report.ok);
+  } catch (e) {
+    const li = document.createElement("li");
+    li.dataset.status = "fail";
+    li.textContent = e instanceof SteadyError ? `${e.code}: ${e.message}` : String(e);
+    ui.checkReport.append(li);
+    ui.checkReport.dataset.ok = "false";
+  } finally {
+    ui.check.disabled = false;
+  }
+}
+
 async function main(): Promise<void> {
   await init();
   ui.version.textContent = `v${version()}`;
@@ -285,6 +316,7 @@ async function main(): Promise<void> {
     void join();
   });
   ui.leave.addEventListener("click", () => void leave());
+  ui.check.addEventListener("click", () => void checkConnection());
   // Leaving the page leaves the room (the server hears `leave` at once, not a timeout).
   ui.messageForm.addEventListener("submit", (e) => {
     e.preventDefault();

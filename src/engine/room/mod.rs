@@ -35,7 +35,6 @@ pub use events::{PeerView, QualityMetrics, RecoveryPhase, RoomEvent};
 pub use types::{DeviceInfo, LinkReport, RoomAction, RoomConfig, RoomInput, RoomTimer};
 
 use crate::engine::adapt::{Adapter, Preference};
-use crate::engine::quality::QualityMonitor;
 use crate::engine::recovery::{backoff_delay, RecoveryConfig, RecoveryLevel};
 use crate::engine::rng::SeededRng;
 use crate::engine::session::{SessionAction, SessionInput, SessionState, SessionSupervisor};
@@ -86,13 +85,10 @@ struct Remote {
     rebuilds: u32,
     /// The link's own state (the app may be shown `reconnecting` through a rebuild).
     link_state: ConnState,
-    /// Scores the link's `getStats()` samples.
-    monitor: QualityMonitor,
+    /// Scores the link's `getStats()` samples; the last `quality` event.
+    quality: crate::engine::link_quality::LinkQuality,
     /// Chooses what we send on this link.
     adapter: Adapter,
-    /// The last `quality` event, and when one was last emitted.
-    quality: Option<RoomEvent>,
-    quality_emitted_at: Option<u64>,
     /// When the first link to this peer was opened (setup time), and whether it was
     /// reported; when the last `report` about this peer went to the server.
     opened_at: u64,
@@ -258,7 +254,7 @@ impl RoomEngine {
 
     /// The last `quality` event of the link to `peer_id`.
     pub fn quality(&self, peer_id: &str) -> Option<&RoomEvent> {
-        self.peers.get(peer_id)?.quality.as_ref()
+        self.peers.get(peer_id)?.quality.last()
     }
 
     /// Whether `leave`, `roomEnded` or a failed join ended the room.

@@ -9,8 +9,16 @@
 //   #bad-url[data-instanceof]  whether that error is `instanceof SteadyError` and `Error`
 // URL: ?room=R&name=N&server=ws://host:port/ws
 import init, {
+  checkConnectivity,
+  logSink,
+  Peer,
   Room,
+  setLogLevel,
   SteadyError,
+  type ConnectivityReport,
+  type LogRecord,
+  type PeerEvents,
+  type PeerSignal,
   type QualityEvent,
   type RemoteTrackEvent,
   type RoomEvents,
@@ -50,6 +58,41 @@ function typeChecks(room: Room): void {
   const code: SteadyErrorCode = "noSuchCode";
   void code;
 }
+
+// The same for `Peer` (bring-your-own-signaling) and the logging functions.
+function peerTypeChecks(send: (text: string) => void): void {
+  const peer = new Peer({ polite: true, iceServers: [{ urls: "stun:stun.example.org" }], media: { audio: true, video: false }, peerId: "bob" });
+  peer.on("signal", (data: PeerSignal) => send(JSON.stringify(data)));
+  peer.signal('{"kind":"endOfCandidates"}');
+  peer.signal({ kind: "answer", sdp: "v=0" });
+  peer.on("stateChange", (e: StateChangeEvent) => e.to);
+  peer.on("track", (e: RemoteTrackEvent) => e.stream);
+  peer.on("message", (e: PeerEvents["message"]) => e.binary);
+  // @ts-expect-error: peerJoined is an event of a Room, not of a Peer
+  peer.on("peerJoined", () => {});
+  // @ts-expect-error: a signal is tagged by `kind`
+  peer.signal({ type: "offer", sdp: "v=0" });
+  // @ts-expect-error: PeerOptions has no `initiator` (polite decides who offers)
+  new Peer({ initiator: true });
+  const state: "connected" | string = peer.connectionState;
+  void state;
+  void peer.connect();
+  void peer.send(new Uint8Array([1, 2, 3]));
+  peer.close();
+  setLogLevel("debug");
+  // @ts-expect-error: log levels are a closed union
+  setLogLevel("verbose");
+  logSink((record: LogRecord) => record.fields["reason"]);
+  logSink(null);
+  void checkConnectivity({ url: "wss://rtc.example.org/ws", token: "t" }).then((report: ConnectivityReport) => {
+    const failed: string[] = report.steps.filter((s) => s.status === "fail").map((s) => `${s.name}: ${s.message} (${s.ms} ms)`);
+    return failed;
+  });
+  // @ts-expect-error: a step's status is pass, warn or fail
+  const status: ConnectivityReport["steps"][number]["status"] = "ok";
+  void status;
+}
+void peerTypeChecks;
 
 /** A handler for any event, typed by its name. */
 function logged<K extends keyof RoomEvents>(event: K): (payload: RoomEvents[K]) => void {
