@@ -151,3 +151,6 @@ try {
   await bench.stop();
   await server.stop();
 }
+// PeerServer keeps an interval of its own running (pruning messages for absent peers)
+// that nothing stops; without this the benchmark would never exit.
+process.exit(process.exitCode ?? 0);
