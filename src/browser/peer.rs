@@ -200,12 +200,7 @@ impl PeerLink {
             .and_then(|w| Reflect::get(&w.navigator(), &"userAgentData".into()).ok())
             .is_some_and(|v| v.is_object());
         for sender in self.driver.ctx.pc.get_senders().iter() {
-            let video = Reflect::get(&sender, &"track".into())
-                .ok()
-                .filter(|t| t.is_object())
-                .and_then(|t| get_string(&t, "kind"))
-                .is_some_and(|k| k == "video");
-            if !video {
+            if !carries_video(&sender) {
                 continue;
             }
             wasm_bindgen_futures::spawn_local(async move {
@@ -233,12 +228,7 @@ impl PeerLink {
     pub fn set_playout_now(&self, now: bool) {
         let value = if now { JsValue::from(0) } else { JsValue::NULL };
         for receiver in self.driver.ctx.pc.get_receivers().iter() {
-            let video = Reflect::get(&receiver, &"track".into())
-                .ok()
-                .filter(|t| t.is_object())
-                .and_then(|t| get_string(&t, "kind"))
-                .is_some_and(|k| k == "video");
-            if video {
+            if carries_video(&receiver) {
                 let _ = Reflect::set(&receiver, &"playoutDelayHint".into(), &value);
             }
         }
@@ -463,4 +453,13 @@ fn listen(this: &Rc<LinkDriver>) {
         }
     }));
     *this.ctx.listeners.borrow_mut() = listeners;
+}
+
+/// Whether an `RTCRtpSender` or `RTCRtpReceiver` has a video track now.
+fn carries_video(sender_or_receiver: &JsValue) -> bool {
+    Reflect::get(sender_or_receiver, &"track".into())
+        .ok()
+        .filter(|t| t.is_object())
+        .and_then(|t| get_string(&t, "kind"))
+        .is_some_and(|k| k == "video")
 }

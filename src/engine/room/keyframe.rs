@@ -18,9 +18,9 @@
 //!
 //! No key frame is forced while adaptation pauses the video to that peer.
 
-use super::{RoomAction, RoomEngine, RoomTimer};
+use super::{turn, RoomAction, RoomEngine, RoomTimer};
 use crate::engine::adapt::Rung;
-use steadyrtc_protocol::{ClientMessage, SignalData, SignalEnvelope};
+use steadyrtc_protocol::SignalData;
 
 /// A receiver asks a sender at most this often.
 pub const ASK_EVERY_MS: u64 = 1_000;
@@ -37,13 +37,12 @@ impl RoomEngine {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
         };
-        let recent = remote
-            .key_frame_forced_at
-            .is_some_and(|t| now.saturating_sub(t) < FORCE_EVERY_MS);
-        if !remote.link_open || remote.adapter.rung() == Rung::AudioOnly || recent {
+        if !remote.link_open
+            || remote.adapter.rung() == Rung::AudioOnly
+            || !turn(&mut remote.key_frame_forced_at, now, FORCE_EVERY_MS)
+        {
             return;
         }
-        remote.key_frame_forced_at = Some(now);
         self.out.push(RoomAction::ForceKeyFrame {
             peer_id: id.to_owned(),
         });
@@ -71,28 +70,13 @@ impl RoomEngine {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
         };
-        if remote
-            .key_frame_asked_at
-            .is_some_and(|t| now.saturating_sub(t) < ASK_EVERY_MS)
-        {
+        if !turn(&mut remote.key_frame_asked_at, now, ASK_EVERY_MS) {
             return;
         }
-        remote.key_frame_asked_at = Some(now);
         self.play_out_now(id);
-        let Some(remote) = self.peers.get(id) else {
+        let Some(epoch) = self.peers.get(id).map(|r| r.epoch) else {
             return;
         };
-        let envelope = SignalEnvelope {
-            data: SignalData::KeyFrame,
-            epoch: remote.epoch,
-        };
-        if let Ok(data) = serde_json::to_value(envelope) {
-            self.out.push(RoomAction::Send {
-                message: ClientMessage::Signal {
-                    to: id.to_owned(),
-                    data,
-                },
-            });
-        }
+        self.send_signal(id, SignalData::KeyFrame, epoch);
     }
 }

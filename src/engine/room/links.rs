@@ -76,18 +76,7 @@ impl RoomEngine {
         match report {
             LinkReport::State { to, reason, .. } => self.link_state(id, to, &reason),
             LinkReport::Escalate { level, attempt } => self.escalate(id, level, attempt),
-            LinkReport::Signal { data } => {
-                let data = SignalEnvelope { data, epoch };
-                match serde_json::to_value(&data) {
-                    Ok(data) => self.out.push(RoomAction::Send {
-                        message: ClientMessage::Signal {
-                            to: id.to_owned(),
-                            data,
-                        },
-                    }),
-                    Err(e) => self.ignored("signal", &e.to_string()),
-                }
-            }
+            LinkReport::Signal { data } => self.send_signal(id, data, epoch),
             LinkReport::Error { message } => {
                 let err = SteadyError::new(ErrorCode::BrowserError, message);
                 self.emit(RoomEvent::error(&err, Some(id)));
@@ -320,17 +309,7 @@ impl RoomEngine {
         let can_publish = self.me.can_publish;
         self.open_link(id, can_publish);
         if !can_publish {
-            if let Ok(data) = serde_json::to_value(SignalEnvelope {
-                data: SignalData::Reconnect,
-                epoch,
-            }) {
-                self.out.push(RoomAction::Send {
-                    message: ClientMessage::Signal {
-                        to: id.to_owned(),
-                        data,
-                    },
-                });
-            }
+            self.send_signal(id, SignalData::Reconnect, epoch);
         }
         let elapsed_ms = self.elapsed(id);
         self.emit(RoomEvent::Recovery {
@@ -340,6 +319,19 @@ impl RoomEngine {
             attempt,
             elapsed_ms,
         });
+    }
+
+    /// Sends `data` to `id` as a `signal`, about its link at `epoch`.
+    pub(super) fn send_signal(&mut self, id: &str, data: SignalData, epoch: u32) {
+        match serde_json::to_value(SignalEnvelope { data, epoch }) {
+            Ok(data) => self.out.push(RoomAction::Send {
+                message: ClientMessage::Signal {
+                    to: id.to_owned(),
+                    data,
+                },
+            }),
+            Err(e) => self.ignored("signal", &e.to_string()),
+        }
     }
 
     /// Signaling is up again: rebuilds that waited for it go now, and every link whose

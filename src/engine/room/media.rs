@@ -9,7 +9,7 @@
 use super::{Phase, RoomAction, RoomEngine, RoomEvent, RoomTimer};
 use crate::engine::media::{MediaControl, MediaKind, MediaStep, Toggle};
 use crate::error::{ErrorCode, SteadyError};
-use steadyrtc_protocol::{ClientMessage, SignalData, SignalEnvelope};
+use steadyrtc_protocol::SignalData;
 
 /// What a remote peer last told us of its media.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,24 +339,15 @@ impl RoomEngine {
         let Some(remote) = self.peers.get(id) else {
             return;
         };
-        let data = SignalEnvelope {
-            data: SignalData::MediaState {
-                video_paused: remote.sent_paused.is_some(),
-                reason: remote.sent_paused.clone().unwrap_or_default(),
-                camera: Some(self.media.is_on(MediaKind::Camera)),
-                microphone: Some(self.media.is_on(MediaKind::Microphone)),
-                screen: Some(self.my_screen.clone().unwrap_or_default()),
-            },
-            epoch: remote.epoch,
+        let data = SignalData::MediaState {
+            video_paused: remote.sent_paused.is_some(),
+            reason: remote.sent_paused.clone().unwrap_or_default(),
+            camera: Some(self.media.is_on(MediaKind::Camera)),
+            microphone: Some(self.media.is_on(MediaKind::Microphone)),
+            screen: Some(self.my_screen.clone().unwrap_or_default()),
         };
-        if let Ok(data) = serde_json::to_value(data) {
-            self.out.push(RoomAction::Send {
-                message: ClientMessage::Signal {
-                    to: id.to_owned(),
-                    data,
-                },
-            });
-        }
+        let epoch = remote.epoch;
+        self.send_signal(id, data, epoch);
     }
 
     /// A `mediaState` signal from `from`: keep it and tell the app the whole state.

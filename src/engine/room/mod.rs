@@ -109,6 +109,16 @@ struct Episode {
     level: RecoveryLevel,
 }
 
+/// Whether something done at most once every `every_ms` may be done `now`; if so,
+/// records `now` as the last time.
+fn turn(last: &mut Option<u64>, now: u64, every_ms: u64) -> bool {
+    if last.is_some_and(|t| now.saturating_sub(t) < every_ms) {
+        return false;
+    }
+    *last = Some(now);
+    true
+}
+
 /// The room engine. See the module docs.
 pub struct RoomEngine {
     cfg: RoomConfig,

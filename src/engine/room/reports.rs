@@ -37,13 +37,9 @@ impl RoomEngine {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
         };
-        if remote
-            .reported_at
-            .is_some_and(|t| now.saturating_sub(t) < REPORT_INTERVAL_MS)
-        {
+        if !super::turn(&mut remote.reported_at, now, REPORT_INTERVAL_MS) {
             return;
         }
-        remote.reported_at = Some(now);
         let quality = Some(score.clamp(0.0, 100.0).round() as u8);
         self.send_report(Report {
             peer_id: Some(id.to_owned()),

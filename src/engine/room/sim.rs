@@ -276,3 +276,20 @@ pub(super) fn sample_with_loss(
     });
     s
 }
+
+/// Joined with guest `a` in the room, its link connected.
+pub(super) fn connected() -> Sim {
+    let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
+    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
+    sim
+}
+
+/// Feeds `s` as a `getStats` sample of the link to `a`, at its time.
+pub(super) fn stats(sim: &mut Sim, s: crate::engine::stats::StatsSample) -> Vec<RoomAction> {
+    sim.now = s.at_ms;
+    sim.feed(RoomInput::Stats {
+        peer_id: "a".into(),
+        epoch: 0,
+        sample: s,
+    })
+}

@@ -5,12 +5,6 @@ use super::sim::*;
 use super::*;
 use steadyrtc_protocol::{ClientMessage, Role, ServerMessage};
 
-fn connected() -> Sim {
-    let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
-    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
-    sim
-}
-
 fn forced(acts: &[RoomAction]) -> usize {
     acts.iter()
         .filter(|a| matches!(a, RoomAction::ForceKeyFrame { peer_id } if peer_id == "a"))
@@ -35,15 +29,6 @@ fn asked(acts: &[RoomAction]) -> Vec<serde_json::Value> {
             _ => None,
         })
         .collect()
-}
-
-fn stats(sim: &mut Sim, s: crate::engine::stats::StatsSample) -> Vec<RoomAction> {
-    sim.now = s.at_ms;
-    sim.feed(RoomInput::Stats {
-        peer_id: "a".into(),
-        epoch: 0,
-        sample: s,
-    })
 }
 
 /// Video packets arrive (`video` so far), and `decoded` frames were decoded so far.

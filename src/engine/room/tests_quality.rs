@@ -6,21 +6,6 @@ use super::*;
 use steadyrtc_protocol::{Role, ServerMessage};
 
 /// Joined with `a`, whose link is connected; returns the sim.
-fn connected() -> Sim {
-    let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
-    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
-    sim
-}
-
-fn stats(sim: &mut Sim, s: crate::engine::stats::StatsSample) -> Vec<RoomAction> {
-    sim.now = s.at_ms;
-    sim.feed(RoomInput::Stats {
-        peer_id: "a".into(),
-        epoch: 0,
-        sample: s,
-    })
-}
-
 fn link_inputs(acts: &[RoomAction]) -> Vec<Input> {
     acts.iter()
         .filter_map(|a| match a {
