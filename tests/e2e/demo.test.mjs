@@ -1,0 +1,190 @@
+// The demo as a user sees it (issue #12): the pre-join preview, the meeting's tiles and
+// icons, recording consent and chat. Real server, built demo,
+// separate Chromium processes with fake camera and microphone. Every wait is bounded.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { artifactDir, joinDemo, launchBrowser, startServer } from "./harness.mjs";
+
+const uniqueRoom = (what) => `demo-${what}-${process.pid}-${Date.now()}`;
+
+/** A browser whose console is printed when the test fails. */
+async function user(t) {
+  const b = await launchBrowser();
+  t.after(() => b.close());
+  t.after(async () => {
+    if (t.passed === false) {
+      console.log("console:\n" + b.consoleLines.slice(-60).join("\n"));
+      console.log("log:\n" + (await b.page.evaluate(() => document.getElementById("log")?.innerText).catch(() => "")));
+    }
+  });
+  return b;
+}
+
+/** Records every track getUserMedia hands out (the preview's and the room's). */
+const TRACK_CAPTURE = () => {
+  window.__captured = [];
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => {
+    const stream = await gum(c);
+    window.__captured.push(...stream.getTracks());
+    return stream;
+  };
+};
+
+/** The tile of the peer named `name` in `page`, as a selector. */
+const remoteTile = async (page, name) => {
+  const handle = await page.waitForFunction((n) => [...document.querySelectorAll("#remotes .tile")].find((f) => f.querySelector(".name")?.textContent === n)?.dataset.peerId, name, { timeout: 15_000 });
+  return `#remotes .tile[data-peer-id="${await handle.jsonValue()}"]`;
+};
+
+test("pre-join: the preview shows a live camera track, the meter moves, and joining hands the camera over", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const alice = await user(t);
+  await alice.page.addInitScript(TRACK_CAPTURE);
+  await alice.page.goto(`${server.url}/?room=${uniqueRoom("prejoin")}&name=Alice`);
+  await alice.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  // First visit: nothing is captured until the user asks (the browser's prompt comes after the page said why).
+  assert.equal(await alice.page.evaluate(() => window.__captured.length), 0, "no capture before the click");
+  await alice.page.click("#preview-start");
+  await alice.page.waitForSelector("#prejoin[data-preview=on]", { timeout: 10_000 });
+  const preview = await alice.page.evaluate(() => {
+    const s = document.getElementById("preview").srcObject;
+    return s.getTracks().map((tr) => `${tr.kind}:${tr.readyState}`).sort();
+  });
+  assert.deepEqual(preview, ["audio:live", "video:live"]);
+  await alice.page.waitForFunction(() => document.getElementById("preview").videoWidth > 0, null, { timeout: 10_000 });
+  // The fake microphone plays a tone: the meter shows a level above zero.
+  await alice.page.waitForFunction(() => Number(document.getElementById("meter").getAttribute("aria-valuenow")) > 0, null, { timeout: 10_000 });
+  // The device pickers list the fake devices once the page may capture, the one in use selected.
+  const mics = await alice.page.evaluate(() => [...document.querySelectorAll("#mic-select option")].map((o) => o.textContent));
+  assert.ok(mics.length >= 2 && mics.every((l) => l.length > 0), JSON.stringify(mics));
+  const inUse = await alice.page.evaluate(() => document.getElementById("preview").srcObject.getVideoTracks()[0].getSettings().deviceId);
+  assert.equal(await alice.page.$eval("#camera-select", (s) => s.value), inUse);
+  await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-prejoin.png") });
+
+  // Turning the camera off in the pre-join stops its capture (the light goes out).
+  await alice.page.uncheck("#video");
+  await alice.page.waitForSelector("#prejoin[data-preview=on]", { timeout: 10_000 });
+  await alice.page.waitForFunction(() => window.__captured.filter((tr) => tr.kind === "video" && tr.readyState === "live").length === 0, null, { timeout: 5_000 });
+  await alice.page.check("#video");
+  await alice.page.waitForFunction(() => document.getElementById("preview").srcObject?.getVideoTracks()[0]?.readyState === "live", null, { timeout: 10_000 });
+
+  // Joining publishes the preview's tracks: the camera is not opened a second time.
+  const before = await alice.page.evaluate(() => window.__captured.length);
+  await alice.page.click("#join");
+  await alice.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
+  assert.equal(await alice.page.evaluate(() => window.__captured.length), before, "no new capture on join");
+  assert.deepEqual(await alice.page.evaluate(() => window.__captured.filter((tr) => tr.readyState === "live").map((tr) => tr.kind).sort()), ["audio", "video"]);
+});
+
+test("pre-join: blocked or busy camera gets a message with what to do, and joining without it works", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const alice = await user(t);
+  // getUserMedia fails as the browser would: denied, then held by another app.
+  await alice.page.addInitScript(() => {
+    window.__gumError = "NotAllowedError";
+    navigator.mediaDevices.getUserMedia = async () => { throw new DOMException("refused by the test", window.__gumError); };
+  });
+  await alice.page.goto(`${server.url}/?room=${uniqueRoom("denied")}&name=Alice`);
+  await alice.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  await alice.page.click("#preview-start");
+  await alice.page.waitForSelector("#media-error[data-code=mediaPermissionDenied]", { state: "visible", timeout: 10_000 });
+  assert.match(await alice.page.innerText("#media-error"), /blocked[\s\S]*Allow/);
+  await alice.page.evaluate(() => { window.__gumError = "NotReadableError"; });
+  await alice.page.click("#media-retry");
+  await alice.page.waitForSelector("#media-error[data-code=mediaDeviceInUse]", { state: "visible", timeout: 10_000 });
+  assert.match(await alice.page.innerText("#media-error"), /in use[\s\S]*Close/);
+  await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-prejoin-camera-in-use.png") });
+  // Join without: both sources off, the message gone, and the join works with nothing captured.
+  await alice.page.click("#media-without");
+  assert.equal(await alice.page.isVisible("#media-error"), false);
+  assert.deepEqual([await alice.page.isChecked("#audio"), await alice.page.isChecked("#video")], [false, false]);
+  await alice.page.click("#join");
+  await alice.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
+  assert.deepEqual(await alice.page.evaluate(() => window.room.localMedia()), { microphone: "off", camera: "off", screen: "off" });
+});
+
+test("a meeting: tiles, the avatar when a camera goes off (its capture stopped), the muted icon, recording consent and chat once", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = uniqueRoom("meeting");
+  const host = await user(t);
+  const guest = await user(t);
+  await guest.page.addInitScript(TRACK_CAPTURE);
+  await host.page.goto(`${server.url}/?room=${room}&name=Hana&role=host`);
+  await host.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  await host.page.click("#join");
+  await host.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
+  await joinDemo(guest.page, server.url, room, "Gus");
+
+  // Two tiles on each page (a 2-tile grid), each remote one connected.
+  const gusAtHost = await remoteTile(host.page, "Gus");
+  const hanaAtGuest = await remoteTile(guest.page, "Hana");
+  await host.page.waitForSelector(`${gusAtHost} .state[data-state=connected]`, { timeout: 20_000 });
+  assert.equal(await host.page.$eval("#stage", (s) => s.dataset.grid), "2");
+  assert.equal(await host.page.isVisible(`${gusAtHost} .avatar`), false, "no avatar while the camera is on");
+
+  // Gus picks "Audio only": Hana's page says his video is paused instead of freezing it.
+  await guest.page.selectOption("#quality-select", "audioOnly");
+  await host.page.waitForFunction((sel) => document.querySelector(`${sel} .paused`)?.textContent.startsWith("video paused"), gusAtHost, { timeout: 10_000 });
+  // (From audio only, "Auto" climbs back one rung after 10 clean seconds: "High" resumes at once.)
+  await guest.page.selectOption("#quality-select", "high");
+  await host.page.waitForFunction((sel) => document.querySelector(`${sel} .paused`)?.textContent === "", gusAtHost, { timeout: 10_000 });
+  await guest.page.selectOption("#quality-select", "auto");
+
+  // Gus shares his screen: it takes the stage on Hana's page, and leaves it when he stops.
+  await guest.page.click("#share-btn");
+  await host.page.waitForSelector("#screen-stage", { state: "visible", timeout: 15_000 });
+  await host.page.waitForFunction(() => document.getElementById("screen").videoWidth > 0, null, { timeout: 10_000 });
+  assert.match(await host.page.innerText("#screen-caption"), /Gus is sharing/);
+  await guest.page.waitForSelector("#share-btn[data-state=on]", { timeout: 10_000 });
+  await guest.page.click("#share-btn");
+  await host.page.waitForSelector("#screen-stage", { state: "hidden", timeout: 10_000 });
+
+  // Gus turns his camera off with the button: Hana's page shows his avatar, and the
+  // capture on Gus's page is stopped, not just hidden.
+  await guest.page.click("#cam-btn");
+  await host.page.waitForSelector(`${gusAtHost}[data-camera=off] .avatar`, { state: "visible", timeout: 10_000 });
+  assert.equal(await host.page.innerText(`${gusAtHost} .avatar`), "G");
+  await guest.page.waitForSelector("#cam-btn[data-state=off]", { timeout: 10_000 });
+  assert.deepEqual(await guest.page.evaluate(() => window.__captured.filter((tr) => tr.kind === "video").map((tr) => tr.readyState)), ["ended"]);
+  assert.equal(await guest.page.isVisible("#stage .tile.local .avatar"), true, "Gus sees his own avatar");
+
+  // Gus mutes with the keyboard shortcut: the muted icon on his tile at Hana's, the
+  // title of his own page says so.
+  assert.equal(await host.page.isVisible(`${gusAtHost} .mic-off`), false);
+  await guest.page.locator("body").press("m");
+  await host.page.waitForSelector(`${gusAtHost} .mic-off`, { state: "visible", timeout: 10_000 });
+  await guest.page.waitForFunction(() => document.title.includes("Muted"), null, { timeout: 5_000 });
+
+  // The host records: the indicator is on the guest's page too, and goes when it stops.
+  assert.equal(await guest.page.isVisible("#record-btn"), false, "guests have no record button");
+  assert.equal(await guest.page.isVisible("#rec-indicator"), false);
+  await host.page.click("#record-btn");
+  await guest.page.waitForSelector("#rec-indicator", { state: "visible", timeout: 10_000 });
+  assert.match(await guest.page.innerText("#rec-indicator"), /Recording \(by Hana\)/);
+  assert.match(await guest.page.title(), /REC/);
+  await host.page.waitForSelector("#rec-indicator", { state: "visible", timeout: 10_000 });
+  await guest.page.screenshot({ path: join(artifactDir("e2e"), "demo-meeting-recording.png") });
+  const download = host.page.waitForEvent("download", { timeout: 15_000 });
+  await host.page.click("#record-btn");
+  assert.match((await download).suggestedFilename(), /\.webm$/);
+  await guest.page.waitForSelector("#rec-indicator", { state: "hidden", timeout: 10_000 });
+
+  // A chat line appears once on both pages; a second line after it proves nothing was
+  // still on its way (lines arrive in order).
+  await host.page.fill("#message-text", "hello from Hana");
+  await host.page.press("#message-text", "Enter");
+  await host.page.fill("#message-text", "second line");
+  await host.page.press("#message-text", "Enter");
+  await guest.page.waitForFunction(() => document.getElementById("messages").innerText.includes("Hana: second line"), null, { timeout: 10_000 });
+  await host.page.waitForFunction(() => [...document.querySelectorAll("#messages li")].every((li) => li.dataset.state === "sent"), null, { timeout: 10_000 });
+  const count = (page) => page.evaluate(() => [...document.querySelectorAll("#messages li")].filter((li) => li.textContent.endsWith("hello from Hana")).length);
+  assert.equal(await count(guest.page), 1, "the guest sees the line once");
+  assert.equal(await count(host.page), 1, "the host sees the line once");
+  // The participants list names both, with roles.
+  assert.match(await guest.page.innerText("#people"), /Hana[\s\S]*host/);
+});

@@ -1,0 +1,57 @@
+// The steadyrtc demo: a pre-join page (preview, devices, name, room, role) and the
+// meeting (tiles, controls, chat, people). It uses only the public npm package API.
+import init, { version } from "steadyrtc";
+import { sendChat } from "./chat";
+import { setupControls } from "./controls";
+import { $ } from "./dom";
+import { indicateCall } from "./indicators";
+import { log } from "./log";
+import { currentRoom, join, lastSettings, leave } from "./meeting";
+import * as prejoin from "./prejoin";
+import { setStatus } from "./status";
+import { showView } from "./views";
+
+function goBack(): void {
+  void leave().finally(() => {
+    setStatus("idle", "Not in a room");
+    showView("prejoin");
+    prejoin.resume(lastSettings());
+  });
+}
+
+async function main(): Promise<void> {
+  await init();
+  $("version").textContent = `v${version()}`;
+  indicateCall(undefined);
+  setupControls(currentRoom);
+  prejoin.setupPrejoin();
+  $("join-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const settings = prejoin.current();
+    const devices = prejoin.pickedDevices();
+    void join(settings, prejoin.takeMedia(), devices);
+  });
+  $("leave").addEventListener("click", goBack);
+  $("message-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const input = $<HTMLInputElement>("message-text");
+    const text = input.value.trim();
+    const room = currentRoom();
+    if (!room || !text) return;
+    input.value = "";
+    void sendChat(room, text);
+  });
+  $("start-audio").addEventListener("click", () => {
+    const room = currentRoom();
+    room?.startAudio().then(() => ($("start-audio").hidden = true), (e: unknown) => log(`audio did not start: ${String(e)}`));
+  });
+  // Leaving the page leaves the room (the server hears `leave` at once, not a timeout).
+  addEventListener("pagehide", () => void currentRoom()?.leave().catch(() => {}));
+  showView("prejoin");
+  document.body.dataset.ready = "true";
+}
+
+main().catch((e: unknown) => {
+  setStatus("error", "Failed to load");
+  log(`failed to load steadyrtc: ${String(e)}`);
+});
