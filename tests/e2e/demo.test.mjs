@@ -1,5 +1,5 @@
 // The demo as a user sees it (issue #12): the pre-join preview, the meeting's tiles and
-// icons, recording consent and chat. Real server, built demo,
+// icons, recording consent, chat, and the error boundary. Real server, built demo,
 // separate Chromium processes with fake camera and microphone. Every wait is bounded.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -187,4 +187,111 @@ test("a meeting: tiles, the avatar when a camera goes off (its capture stopped),
   assert.equal(await count(host.page), 1, "the host sees the line once");
   // The participants list names both, with roles.
   assert.match(await guest.page.innerText("#people"), /Hana[\s\S]*host/);
+});
+
+test("a refused token lands in the boundary: Try Again retries with the same settings, Go Back returns to the pre-join page", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const alice = await user(t);
+  const room = uniqueRoom("refused");
+  // The token endpoint hands out a token the server refuses (signed with another key).
+  const bogus = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ4Iiwicm9vbSI6IngiLCJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJlLW5vdC12YWxpZA";
+  let tokenRequests = [];
+  await alice.page.route("**/api/token", async (route) => {
+    tokenRequests.push(JSON.parse(route.request().postData()));
+    await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ token: bogus }) });
+  });
+  await alice.page.goto(`${server.url}/?room=${room}&name=Alice`);
+  await alice.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  await alice.page.selectOption("#role", "host");
+  await alice.page.uncheck("#video");
+  await alice.page.click("#join");
+  await alice.page.waitForSelector("#boundary[data-kind=tokenRefused]", { state: "visible", timeout: 15_000 });
+  assert.match(await alice.page.innerText("#boundary-title"), /refused/);
+  assert.ok((await alice.page.innerText("#boundary-next")).length > 20, "it says what to do");
+  assert.equal(await alice.page.isVisible("#try-again"), true);
+  assert.equal(await alice.page.isVisible("#go-back"), true);
+  assert.equal(await alice.page.$eval("#status", (s) => s.dataset.state), "error");
+  assert.ok(tokenRequests.length >= 1);
+  await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-token.png") });
+
+  // The server hands out real tokens again: Try Again joins the same room, as the same
+  // name and role, with the camera still off.
+  await alice.page.unroute("**/api/token");
+  tokenRequests = [];
+  await alice.page.route("**/api/token", async (route) => {
+    tokenRequests.push(JSON.parse(route.request().postData()));
+    await route.continue();
+  });
+  await alice.page.click("#try-again");
+  await alice.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
+  assert.deepEqual(tokenRequests[0], { room, name: "Alice", role: "host" });
+  assert.equal(await alice.page.evaluate(() => window.room.roomName), room);
+  assert.equal(await alice.page.evaluate(() => window.room.localMedia().camera), "off");
+  assert.equal(await alice.page.isVisible("#record-btn"), true, "still a host");
+
+  // Go Back (from a failure) leaves the call and shows the pre-join page, settings kept.
+  await alice.page.evaluate(() => { window.__localTracks = window.room.localStream.getTracks(); });
+  await alice.page.evaluate(() => setTimeout(() => { throw new Error("a bug in a timer"); }));
+  await alice.page.waitForSelector("#boundary[data-kind=crash]", { state: "visible", timeout: 5_000 });
+  await alice.page.click("#go-back");
+  await alice.page.waitForSelector("#prejoin", { state: "visible", timeout: 10_000 });
+  assert.equal(await alice.page.inputValue("#room"), room);
+  assert.equal(await alice.page.inputValue("#role"), "host");
+  assert.equal(await alice.page.$eval("#status", (s) => s.dataset.state), "idle");
+  assert.deepEqual(await alice.page.evaluate(() => window.__localTracks.map((tr) => tr.readyState)), ["ended"], "the call was left: the microphone is released");
+});
+
+test("an exception in a room event handler and an unhandled rejection land in the boundary, never a blank page", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = uniqueRoom("crash");
+  const alice = await user(t);
+  const bob = await user(t);
+  await joinDemo(alice.page, server.url, room, "Alice");
+  await joinDemo(bob.page, server.url, room, "Bob");
+  // Break a DOM method the demo's chat handler calls: the next chat line makes it throw
+  // inside the library's event dispatch.
+  await alice.page.evaluate(() => {
+    Element.prototype.scrollIntoView = () => { throw new Error("scrollIntoView broke"); };
+  });
+  await bob.page.fill("#message-text", "boom");
+  await bob.page.press("#message-text", "Enter");
+  await alice.page.waitForSelector("#boundary[data-kind=crash]", { state: "visible", timeout: 10_000 });
+  assert.match(await alice.page.$eval("#boundary-detail", (d) => d.textContent), /scrollIntoView broke/);
+  assert.equal(await alice.page.isVisible("#meeting"), false);
+  // Bob's page sees Alice go: the boundary left the call.
+  await bob.page.waitForFunction(() => document.getElementById("log").innerText.includes("Alice left"), null, { timeout: 10_000 });
+
+  // Try Again joins again; then an unhandled rejection anywhere lands in the boundary too.
+  await alice.page.click("#try-again");
+  await alice.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
+  await alice.page.evaluate(() => { void Promise.reject(new Error("nobody caught this")); });
+  await alice.page.waitForSelector("#boundary[data-kind=crash]", { state: "visible", timeout: 5_000 });
+  assert.match(await alice.page.$eval("#boundary-detail", (d) => d.textContent), /nobody caught this/);
+});
+
+test("a full room and a room ended by the server land in the boundary, each saying what to do", async (t) => {
+  const [key, secret] = ["demo-key", "demo-secret-0123456789abcdef"];
+  const server = await startServer({ args: ["--max-peers-per-room", "1", "--api-key", key, "--api-secret", secret] });
+  t.after(() => server.stop());
+  const room = uniqueRoom("full");
+  const alice = await user(t);
+  const bob = await user(t);
+  await joinDemo(alice.page, server.url, room, "Alice");
+  await bob.page.goto(`${server.url}/?room=${room}&name=Bob`);
+  await bob.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  await bob.page.click("#join");
+  await bob.page.waitForSelector("#boundary[data-kind=roomFull]", { state: "visible", timeout: 15_000 });
+  assert.match(await bob.page.innerText("#boundary"), /full[\s\S]*another room/);
+
+  // The room is deleted through the server's API (as a host's backend would end it).
+  const auth = { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}` };
+  const del = await fetch(`${server.url}/api/rooms/${room}`, { method: "DELETE", headers: auth });
+  assert.ok(del.ok, `DELETE answered ${del.status}`);
+  await alice.page.waitForSelector("#boundary[data-kind=roomEnded]", { state: "visible", timeout: 10_000 });
+  assert.match(await alice.page.innerText("#boundary-title"), /ended/);
+  // Now there is room: Bob's Try Again joins.
+  await bob.page.click("#try-again");
+  await bob.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
 });

@@ -1,12 +1,14 @@
-// The steadyrtc demo: a pre-join page (preview, devices, name, room, role) and the
-// meeting (tiles, controls, chat, people). It uses only the public npm package API.
+// The steadyrtc demo: a pre-join page (preview, devices, name, room, role), the meeting
+// (tiles, controls, chat, people), and one error boundary for every failure. It uses
+// only the public npm package API.
 import init, { version } from "steadyrtc";
+import { installBoundary } from "./boundary";
 import { sendChat } from "./chat";
 import { setupControls } from "./controls";
 import { $ } from "./dom";
 import { indicateCall } from "./indicators";
 import { log } from "./log";
-import { currentRoom, join, lastSettings, leave } from "./meeting";
+import { abandon, currentRoom, join, lastSettings, leave } from "./meeting";
 import * as prejoin from "./prejoin";
 import { setStatus } from "./status";
 import { showView } from "./views";
@@ -20,6 +22,17 @@ function goBack(): void {
 }
 
 async function main(): Promise<void> {
+  installBoundary({
+    show: abandon,
+    tryAgain: () => {
+      const s = lastSettings();
+      if (!s) return goBack();
+      // The same room, name, role and sources as the last attempt (the preview's
+      // stream went with that room: capture again).
+      void join(s, { audio: s.audio, video: s.video });
+    },
+    goBack,
+  });
   await init();
   $("version").textContent = `v${version()}`;
   indicateCall(undefined);
@@ -54,4 +67,5 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   setStatus("error", "Failed to load");
   log(`failed to load steadyrtc: ${String(e)}`);
+  throw e; // the boundary shows it
 });

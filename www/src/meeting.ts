@@ -1,11 +1,13 @@
 // Joining, the call, and leaving: one Room at a time, its events wired to the tiles,
-// controls, chat, people list and log.
-import { Room, SteadyError } from "steadyrtc";
+// controls, chat, people list and log. Every failure goes to the boundary.
+import { Room } from "steadyrtc";
 import type { RecoveryEvent, RemoteTrackEvent, Role, StateChangeEvent } from "steadyrtc";
 import { banner, clearBanner } from "./banner";
+import { guard, showFailure } from "./boundary";
 import { clearChat, showChat, showMessage } from "./chat";
 import { enableControls, showLocalMedia, showRecording } from "./controls";
 import { $ } from "./dom";
+import { failure, joinFailure } from "./failures";
 import { indicateCall, indicateRecording } from "./indicators";
 import { log } from "./log";
 import { addPerson, clearPeople, personMic, personState, removePerson } from "./people";
@@ -79,12 +81,12 @@ function clearWatchdogs(): void {
 function watch(current: Room, s: JoinSettings, peer: { id: string; name: string; role: Role }): void {
   if (everConnected.size > 0 || (s.role === "listener" && peer.role === "listener")) return; // two listeners never connect
   clearTimeout(watchdogs.get(peer.id));
-  watchdogs.set(peer.id, window.setTimeout((() => {
+  watchdogs.set(peer.id, window.setTimeout(guard(() => {
     watchdogs.delete(peer.id);
     const state = current.peers().find((p) => p.id === peer.id)?.connectionState;
     if (room !== current || everConnected.size > 0 || state === undefined) return;
     log(`no connection to ${peer.name} within ${CONNECT_WITHIN_MS / 1000} s (${state})`);
-    fail(`not connected to ${peer.name} within ${CONNECT_WITHIN_MS / 1000} s (the connection was ${state})`);
+    showFailure(failure("joinTimeout", `not connected to ${peer.name} within ${CONNECT_WITHIN_MS / 1000} s (the connection was ${state})`));
   }), CONNECT_WITHIN_MS));
 }
 
@@ -107,21 +109,21 @@ function onStateChange(current: Room, { peerId, from, to, reason }: StateChangeE
     // said by the recovery event
   } else if (to === "failed") {
     log(`connection to ${who(peerId)} failed: ${reason}`);
-    if (allFailed(current)) fail(`connection to ${who(peerId)} failed: ${reason}`);
+    if (allFailed(current)) showFailure(failure("recoveryExhausted", `connection to ${who(peerId)} failed: ${reason}`));
   } else {
     log(`connection to ${who(peerId)}: ${from} -> ${to} (${reason})`);
   }
 }
 
 function wire(current: Room, s: JoinSettings): void {
-  current.on("peerJoined", ((peer) => {
+  current.on("peerJoined", guard((peer) => {
     names.set(peer.id, peer.name);
     tile(peer);
     addPerson(peer.id, peer.name, peer.role);
     watch(current, s, peer);
     log(`${peer.name} is here`);
   }));
-  current.on("peerLeft", (({ id, name, reason }) => {
+  current.on("peerLeft", guard(({ id, name, reason }) => {
     removeTile(id);
     removePerson(id);
     clearTimeout(watchdogs.get(id));
@@ -130,16 +132,16 @@ function wire(current: Room, s: JoinSettings): void {
     names.delete(id);
     log(`${name} ${reason === "left" ? "left" : "disconnected"}`);
   }));
-  current.on("track", (onTrack));
-  current.on("stateChange", ((e) => onStateChange(current, e)));
-  current.on("recovery", (onRecovery));
-  current.on("quality", ((q) => {
+  current.on("track", guard(onTrack));
+  current.on("stateChange", guard((e) => onStateChange(current, e)));
+  current.on("recovery", guard(onRecovery));
+  current.on("quality", guard((q) => {
     showQuality(q);
   }));
-  current.on("qualityLevelChange", (({ peerId, from, to, reason }) => {
+  current.on("qualityLevelChange", guard(({ peerId, from, to, reason }) => {
     log(`sending to ${who(peerId)}: ${from} -> ${to} (${reason})`);
   }));
-  current.on("mediaState", ((e) => {
+  current.on("mediaState", guard((e) => {
     showMediaState(e);
     personMic(e.peerId, e.microphone);
     if (!e.screen) endScreen(e.peerId);
@@ -148,52 +150,52 @@ function wire(current: Room, s: JoinSettings): void {
       log(`${who(e.peerId)} ${e.videoPaused ? "paused" : "resumed"} video (${e.reason})`);
     }
   }));
-  current.on("localMedia", ((m) => {
+  current.on("localMedia", guard((m) => {
     showLocalMedia(m);
     showLocal(s.name, m.camera !== "off", m.microphone !== "off");
     personMic("local", m.microphone !== "off");
   }));
-  current.on("activeSpeakers", (({ peerIds }) => showSpeakers(peerIds)));
-  current.on("audioPlaybackBlocked", (() => {
+  current.on("activeSpeakers", guard(({ peerIds }) => showSpeakers(peerIds)));
+  current.on("audioPlaybackBlocked", guard(() => {
     $("start-audio").hidden = false;
   }));
-  current.on("recording", (({ by, active }) => {
+  current.on("recording", guard(({ by, active }) => {
     const name = by === current.peerId ? "you" : who(by);
     indicateRecording(active ? name : "");
     if (by === current.peerId) showRecording(active);
     log(`${name} ${active ? "started" : "stopped"} recording`);
   }));
-  current.on("deviceFallback", (({ source }) => {
+  current.on("deviceFallback", guard(({ source }) => {
     log(`your ${source} was disconnected: using the default one`);
     banner(`Your ${source} was disconnected: using the default one`, "info", 6_000);
   }));
-  current.on("chat", (showChat));
-  current.on("message", (({ peerId, text }) => showMessage(who(peerId), text)));
-  current.on("disconnected", (({ code }) => {
+  current.on("chat", guard(showChat));
+  current.on("message", guard(({ peerId, text }) => showMessage(who(peerId), text)));
+  current.on("disconnected", guard(({ code }) => {
     setStatus("disconnected", "Signaling lost: calls in progress continue; reconnecting…");
     log(`signaling connection closed (${code})`);
   }));
-  current.on("sessionStateChange", (({ to, reason }) => {
+  current.on("sessionStateChange", guard(({ to, reason }) => {
     log(`signaling ${to} (${reason})`);
     if (to === "connected") {
       setStatus("joined", `In room ${current.roomName} as ${s.name}`);
       clearBanner();
     } else if (to === "failed") {
       setStatus("error", `Signaling failed: ${reason}`);
-      if (room === current) fail(`signaling failed: ${reason}`);
+      if (room === current) showFailure(failure("recoveryExhausted", `signaling failed: ${reason}`));
     } else if (to !== "closed") {
       setStatus("disconnected", `Signaling ${to}: calls in progress continue`);
       banner(`Reconnecting to the server (${to})…`);
     }
   }));
-  current.on("goAway", (({ reason }) => log(`server going away (${reason}): moving the session`)));
-  current.on("roomEnded", (({ reason }) => {
+  current.on("goAway", guard(({ reason }) => log(`server going away (${reason}): moving the session`)));
+  current.on("roomEnded", guard(({ reason }) => {
     log(`the room was ended (${reason})`);
-    if (room === current) fail(`the room was ended (${reason})`);
+    if (room === current) showFailure(failure("roomEnded", `the room was ended (${reason})`));
   }));
-  current.on("error", ((e) => {
+  current.on("error", guard((e) => {
     log(`error ${e.code}${e.serverCode ? ` (${e.serverCode})` : ""}: ${e.message}`);
-    if (e.code === "sessionReplaced" && room === current) fail(e.message);
+    if (e.code === "sessionReplaced" && room === current) showFailure(joinFailure(e));
   }));
 }
 
@@ -259,7 +261,6 @@ export async function join(s: JoinSettings, media: { stream: MediaStream } | { a
     personMic("local", m.microphone !== "off");
     enableControls(true, s.role);
     indicateCall(current.roomName);
-    $("join-error").hidden = true;
     showView("meeting");
     const others = current.peers().length;
     setStatus("joined", `In room ${current.roomName} as ${s.name}`);
@@ -275,9 +276,9 @@ export async function join(s: JoinSettings, media: { stream: MediaStream } | { a
     if (room !== current) return;
     room = undefined;
     current.free();
-    const message = e instanceof SteadyError ? `${e.code}${e.serverCode ? ` (${e.serverCode})` : ""}: ${e.message}` : String(e);
-    log(`could not join: ${message}`);
-    fail(`Could not join: ${message}`);
+    const f = joinFailure(e);
+    log(`could not join: ${f.detail.split("\n")[0]}`);
+    showFailure(f);
   } finally {
     $<HTMLButtonElement>("join").disabled = false;
     delete $("join").dataset.loading;
@@ -295,18 +296,8 @@ export async function leave(): Promise<void> {
   }
 }
 
-/** A failure: leave the call and say why on the pre-join page. */
-function fail(text: string): void {
-  abandon();
-  setStatus("error", text);
-  const el = $("join-error");
-  el.textContent = text;
-  el.hidden = false;
-  showView("prejoin");
-}
-
-/** Leaves the call at once (a failure). */
-function abandon(): void {
+/** A failure is on screen: leave the call (the boundary says why). */
+export function abandon(): void {
   const had = room !== undefined;
   drop().catch(() => {});
   resetCallView();
