@@ -295,3 +295,44 @@ test("a full room and a room ended by the server land in the boundary, each sayi
   await bob.page.click("#try-again");
   await bob.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
 });
+
+test("the debug panel: off by default; per peer a state strip, sparklines, the candidate pair, recovery counts, downloads and a rebuild", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = uniqueRoom("debug");
+  const alice = await user(t);
+  const bob = await user(t);
+  await joinDemo(alice.page, server.url, room, "Alice");
+  await joinDemo(bob.page, server.url, room, "Bob");
+  const bobAtAlice = await remoteTile(alice.page, "Bob");
+  await alice.page.waitForSelector(`${bobAtAlice} .state[data-state=connected]`, { timeout: 20_000 });
+  assert.equal(await alice.page.isVisible("#debug"), false, "off by default");
+  await alice.page.click("#debug-toggle");
+  assert.equal(await alice.page.getAttribute("#debug-toggle", "aria-expanded"), "true");
+  const section = "#debug .debug-peer";
+  await alice.page.waitForSelector(`${section} svg rect.st-connected`, { timeout: 10_000 });
+  // Quality samples arrive about once a second: the score line gets points.
+  await alice.page.waitForFunction((s) => (document.querySelector(`${s} polyline`)?.getAttribute("points") ?? "").split(" ").length >= 2, section, { timeout: 10_000 });
+  assert.match(await alice.page.innerText(section), /Selected candidate pair: host/);
+  assert.match(await alice.page.innerText(section), /ICE restart 0, signaling reset 0, full reconnect 0/);
+
+  const download = alice.page.waitForEvent("download", { timeout: 10_000 });
+  await alice.page.click("#download-diagnostics");
+  const report = JSON.parse(await (await (await download).createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString("utf8")));
+  assert.equal(report.room, room);
+  assert.equal(report.peers.length, 1);
+  const traceDownload = alice.page.waitForEvent("download", { timeout: 10_000 });
+  await alice.page.click("#download-trace");
+  const trace = JSON.parse(await (await (await traceDownload).createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString("utf8")));
+  assert.ok(trace.room && Object.keys(trace.links).length === 1, Object.keys(trace));
+
+  // Rebuild: a full reconnect of that connection, counted, and the call is back.
+  assert.equal(await alice.page.$$eval(`${section} rect.st-reconnecting`, (r) => r.length), 0, "no reconnecting before the rebuild");
+  await alice.page.click(`${section} button.rebuild`);
+  await alice.page.waitForFunction(() => /rebuilding the connection to Bob/.test(document.getElementById("log").innerText), null, { timeout: 5_000 });
+  await alice.page.waitForSelector(`${section} rect.st-reconnecting`, { timeout: 10_000 });
+  await alice.page.waitForFunction((s) => /full reconnect [1-9]/.test(document.querySelector(`${s} .attempts`)?.textContent ?? ""), section, { timeout: 20_000 });
+  await alice.page.waitForFunction((s) => document.querySelector(`${s} h3`)?.textContent.endsWith("· connected"), section, { timeout: 20_000 });
+  await alice.page.waitForSelector(`${bobAtAlice} .state[data-state=connected]`, { timeout: 20_000 });
+  await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-debug-panel.png"), fullPage: true });
+});

@@ -1,14 +1,15 @@
 // The steadyrtc demo: a pre-join page (preview, devices, name, room, role), the meeting
-// (tiles, controls, chat, people), and one error boundary for every failure. It uses
-// only the public npm package API.
+// (tiles, controls, chat, people), one error boundary for every failure, and a debug
+// panel. It uses only the public npm package API.
 import init, { version } from "steadyrtc";
 import { installBoundary } from "./boundary";
 import { sendChat } from "./chat";
 import { setupControls } from "./controls";
+import { setupDebug } from "./debug";
 import { $ } from "./dom";
 import { indicateCall } from "./indicators";
 import { log } from "./log";
-import { abandon, currentRoom, join, lastSettings, leave } from "./meeting";
+import { abandon, currentRoom, join, lastSettings, leave, reconnectPeerNow } from "./meeting";
 import * as prejoin from "./prejoin";
 import { setStatus } from "./status";
 import { showView } from "./views";
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   $("version").textContent = `v${version()}`;
   indicateCall(undefined);
   setupControls(currentRoom);
+  setupDebug(currentRoom, reconnectPeerNow);
   prejoin.setupPrejoin();
   $("join-form").addEventListener("submit", (e) => {
     e.preventDefault();

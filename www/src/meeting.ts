@@ -6,6 +6,7 @@ import { banner, clearBanner } from "./banner";
 import { guard, showFailure } from "./boundary";
 import { clearChat, showChat, showMessage } from "./chat";
 import { enableControls, showLocalMedia, showRecording } from "./controls";
+import { debugForget, debugQuality, debugReset, debugState } from "./debug";
 import { $ } from "./dom";
 import { failure, joinFailure } from "./failures";
 import { indicateCall, indicateRecording } from "./indicators";
@@ -99,6 +100,7 @@ function allFailed(current: Room): boolean {
 function onStateChange(current: Room, { peerId, from, to, reason }: StateChangeEvent): void {
   showState(peerId, to);
   personState(peerId, to);
+  debugState(peerId, who(peerId), from, to, reason);
   if (to === "connected") {
     everConnected.add(peerId);
     clearWatchdogs();
@@ -129,6 +131,7 @@ function wire(current: Room, s: JoinSettings): void {
     clearTimeout(watchdogs.get(id));
     watchdogs.delete(id);
     endScreen(id);
+    debugForget(id);
     names.delete(id);
     log(`${name} ${reason === "left" ? "left" : "disconnected"}`);
   }));
@@ -137,6 +140,7 @@ function wire(current: Room, s: JoinSettings): void {
   current.on("recovery", guard(onRecovery));
   current.on("quality", guard((q) => {
     showQuality(q);
+    debugQuality(q);
   }));
   current.on("qualityLevelChange", guard(({ peerId, from, to, reason }) => {
     log(`sending to ${who(peerId)}: ${from} -> ${to} (${reason})`);
@@ -205,6 +209,7 @@ function resetCallView(): void {
   clearChat();
   clearBanner();
   endScreen();
+  debugReset();
   names.clear();
   everConnected.clear();
   pausedVideo.clear();
@@ -302,4 +307,15 @@ export function abandon(): void {
   drop().catch(() => {});
   resetCallView();
   if (had) log("the call ended");
+}
+
+export function reconnectPeerNow(peerId: string): void {
+  const current = room;
+  if (!current) return;
+  log(`rebuilding the connection to ${who(peerId)} (asked)`);
+  try {
+    current.reconnectPeer(peerId);
+  } catch (e) {
+    log(`could not rebuild the connection to ${who(peerId)}: ${String(e)}`);
+  }
 }
