@@ -11,7 +11,19 @@ let onTryAgain: () => void = () => {};
 let onGoBack: () => void = () => {};
 let onShow: () => void = () => {};
 
+let showing = false;
+
 export function showFailure(f: Failure): void {
+  if (showing) return; // a failure while showing one (a broken page): keep the first
+  showing = true;
+  try {
+    render(f);
+  } finally {
+    showing = false;
+  }
+}
+
+function render(f: Failure): void {
   onShow();
   const box = $("boundary");
   box.dataset.kind = f.kind;
