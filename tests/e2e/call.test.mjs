@@ -107,7 +107,8 @@ test("two browsers in one room see and hear each other and exchange messages", a
   assert.match(await alice.page.innerText("#remotes figcaption"), /Bob\s*connected/);
   assert.match(await bob.page.innerText("#remotes figcaption"), /Alice\s*connected/);
 
-  // A message crosses each way over the data channel.
+  // A chat line crosses each way (the demo sends through the server: `sendChat`; the
+  // data channel is covered by chat.test.mjs: sendData, text and binary).
   await alice.page.fill("#message-text", "hello from Alice");
   await alice.page.click("#send");
   await bob.page.waitForFunction(() => document.getElementById("messages")?.innerText.includes("Alice: hello from Alice"), null, { timeout: 10_000 });
