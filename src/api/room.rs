@@ -242,7 +242,10 @@ impl Room {
     /// call" button. Throws `notConnected` while signaling is down, `invalidArgument` for
     /// an unknown peer, `roomClosed` after `leave`.
     #[wasm_bindgen(js_name = reconnectPeer)]
-    pub fn reconnect_peer(&self, peer_id: &str) -> Result<(), JsValue> {
+    pub fn reconnect_peer(
+        &self,
+        #[wasm_bindgen(js_name = "peerId")] peer_id: &str,
+    ) -> Result<(), JsValue> {
         let now = crate::browser::driver::now_ms();
         self.driver
             .command(|engine| engine.reconnect_peer(now, peer_id))
@@ -275,7 +278,7 @@ impl Room {
     pub fn set_quality(
         &self,
         #[wasm_bindgen(unchecked_param_type = "QualityPreference")] quality: &str,
-        peer_id: Option<String>,
+        #[wasm_bindgen(js_name = "peerId")] peer_id: Option<String>,
     ) -> Result<(), JsValue> {
         let preference = crate::options::parse_quality(quality)?;
         self.driver
@@ -286,7 +289,7 @@ impl Room {
     /// The last quality report of the connection to `peerId` (what the `quality` event
     /// carries), or undefined before the first one (about two seconds after connecting).
     #[wasm_bindgen(unchecked_return_type = "QualityEvent | undefined")]
-    pub fn quality(&self, peer_id: &str) -> JsValue {
+    pub fn quality(&self, #[wasm_bindgen(js_name = "peerId")] peer_id: &str) -> JsValue {
         self.driver
             .read(|e| e.quality(peer_id).cloned())
             .map_or(JsValue::UNDEFINED, |event| {
@@ -374,7 +377,7 @@ impl Room {
     pub fn switch_device(
         &self,
         #[wasm_bindgen(unchecked_param_type = "\"microphone\" | \"camera\"")] source: &str,
-        device_id: String,
+        #[wasm_bindgen(js_name = "deviceId")] device_id: String,
     ) -> js_sys::Promise {
         let kind = match source {
             "microphone" => MediaKind::Microphone,
