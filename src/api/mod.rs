@@ -8,6 +8,7 @@ pub mod connectivity;
 mod diagnostics;
 pub mod error;
 pub mod events;
+mod link_events;
 pub mod local_media;
 pub mod log;
 pub mod peer;

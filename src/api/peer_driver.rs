@@ -5,6 +5,7 @@
 
 use super::error::to_js;
 use super::events::{EventHub, EventName};
+use super::link_events::{self, binary_payload, link_report, track_payload, Kept};
 use super::room_driver::event_payload;
 use crate::browser::driver::{Driver, Executor, Machine};
 use crate::browser::media;
@@ -14,11 +15,9 @@ use crate::engine::room::{LinkReport, RoomEvent};
 use crate::engine::{ConnState, LinkConfig};
 use crate::error::{ErrorCode, SteadyError};
 use crate::options::IceOptions;
-use js_sys::Reflect;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
-use wasm_bindgen::JsValue;
 use web_sys::{MediaStream, MediaStreamTrack};
 
 pub type PeerDriver = Driver<PeerCallEngine, PeerCtx>;
@@ -85,18 +84,10 @@ impl PeerCtx {
                 let Some((track, stream)) = self.tracks.borrow_mut().pop_front() else {
                     return;
                 };
-                let payload = event_payload(&event);
-                let _ = Reflect::set(&payload, &"track".into(), &track);
-                let stream = stream.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
-                let _ = Reflect::set(&payload, &"stream".into(), &stream);
-                payload
+                track_payload(&event, &track, stream)
             }
             RoomEvent::Message { binary: true, .. } => {
-                let payload = event_payload(&event);
-                if let Some(data) = self.binaries.borrow_mut().pop_front() {
-                    let _ = Reflect::set(&payload, &"data".into(), &data);
-                }
-                payload
+                binary_payload(&event, self.binaries.borrow_mut().pop_front())
             }
             _ => event_payload(&event),
         };
@@ -108,33 +99,13 @@ impl PeerCtx {
 pub fn link_handler(weak: Weak<PeerDriver>) -> Box<dyn Fn(PeerEvent)> {
     Box::new(move |event| {
         let Some(driver) = weak.upgrade() else { return };
-        let report = match event {
-            PeerEvent::Signal(data) => LinkReport::Signal { data },
-            PeerEvent::State { from, to, reason } => LinkReport::State { from, to, reason },
-            PeerEvent::Escalate { level, attempt } => LinkReport::Escalate { level, attempt },
-            PeerEvent::Error(e) => LinkReport::Error { message: e.message },
-            PeerEvent::Message(text) => LinkReport::Message {
-                text,
-                binary: false,
-            },
-            PeerEvent::Binary(data) => {
-                driver.ctx.binaries.borrow_mut().push_back(data);
-                LinkReport::Message {
-                    text: String::new(),
-                    binary: true,
-                }
-            }
-            PeerEvent::Track { track, stream } => {
-                let kind = track.kind();
-                let stream_id = stream.as_ref().map(MediaStream::id);
-                driver.ctx.tracks.borrow_mut().push_back((track, stream));
-                LinkReport::Track { kind, stream_id }
-            }
-            PeerEvent::ChannelOpen | PeerEvent::ChannelClosed => {
-                return tracing::debug!(?event, "data channel");
-            }
-        };
-        driver.handle(PeerCallInput::Link { report });
+        let report = link_report(event, |kept| match kept {
+            Kept::Binary(data) => driver.ctx.binaries.borrow_mut().push_back(data),
+            Kept::Track(track, stream) => driver.ctx.tracks.borrow_mut().push_back((track, stream)),
+        });
+        if let Some(report) = report {
+            driver.handle(PeerCallInput::Link { report });
+        }
     })
 }
 
@@ -213,13 +184,7 @@ fn sample(driver: &Rc<PeerDriver>) {
         return;
     };
     let weak = Rc::downgrade(driver);
-    wasm_bindgen_futures::spawn_local(async move {
-        let entries = match link.stats().await {
-            Ok(entries) => entries,
-            Err(e) => return tracing::debug!(%e, "getStats failed"),
-        };
-        let now = crate::browser::driver::now_ms();
-        let sample = crate::engine::stats_map::sample_from_report(now, &entries);
+    link_events::sample(link, move |sample| {
         if let Some(driver) = weak.upgrade() {
             driver.handle(PeerCallInput::Stats { sample });
         }

@@ -4,6 +4,7 @@
 
 use super::error::to_js;
 use super::events::{EventHub, EventName};
+use super::link_events::{self, binary_payload, link_report, track_payload, Kept};
 use super::policy::JsDelayPolicy;
 use crate::browser::driver::{Driver, Executor, Machine};
 use crate::browser::media;
@@ -404,14 +405,7 @@ impl RoomCtx {
                 let Some((track, stream)) = pending else {
                     return;
                 };
-                let payload = event_payload(&event);
-                let _ = Reflect::set(&payload, &"track".into(), &track);
-                let _ = Reflect::set(
-                    &payload,
-                    &"stream".into(),
-                    &stream.map(JsValue::from).unwrap_or(JsValue::UNDEFINED),
-                );
-                payload
+                track_payload(&event, &track, stream)
             }
             RoomEvent::Message {
                 peer_id,
@@ -423,11 +417,7 @@ impl RoomCtx {
                     .borrow_mut()
                     .get_mut(peer_id)
                     .and_then(VecDeque::pop_front);
-                let payload = event_payload(&event);
-                if let Some(data) = data {
-                    let _ = Reflect::set(&payload, &"data".into(), &data);
-                }
-                payload
+                binary_payload(&event, data)
             }
             _ => event_payload(&event),
         };
@@ -449,61 +439,39 @@ pub fn event_payload(event: &RoomEvent) -> JsValue {
 fn link_handler(weak: Weak<RoomDriver>, peer_id: String, epoch: u32) -> Box<dyn Fn(PeerEvent)> {
     Box::new(move |event| {
         let Some(driver) = weak.upgrade() else { return };
-        let report = match event {
-            PeerEvent::Signal(data) => LinkReport::Signal { data },
-            PeerEvent::State { from, to, reason } => LinkReport::State { from, to, reason },
-            PeerEvent::Escalate { level, attempt } => LinkReport::Escalate { level, attempt },
-            PeerEvent::Error(e) => LinkReport::Error { message: e.message },
-            PeerEvent::Message(text) => LinkReport::Message {
-                text,
-                binary: false,
-            },
-            PeerEvent::Binary(data) => {
-                driver
-                    .ctx
-                    .binaries
-                    .borrow_mut()
-                    .entry(peer_id.clone())
-                    .or_default()
-                    .push_back(data);
-                LinkReport::Message {
-                    text: String::new(),
-                    binary: true,
-                }
-            }
-            PeerEvent::Track { track, stream } => {
-                let kind = track.kind();
-                let stream_id = stream.as_ref().map(MediaStream::id);
-                driver
-                    .ctx
-                    .remote_tracks
+        let ctx = &driver.ctx;
+        let report = link_report(event, |kept| match kept {
+            Kept::Binary(data) => ctx
+                .binaries
+                .borrow_mut()
+                .entry(peer_id.clone())
+                .or_default()
+                .push_back(data),
+            Kept::Track(track, stream) => {
+                ctx.remote_tracks
                     .borrow_mut()
                     .entry(peer_id.clone())
                     .or_default()
                     .push(Clone::clone(&track));
-                if let Some(recorder) = driver.ctx.recorder.borrow().as_ref() {
-                    if kind == "audio" {
+                if let Some(recorder) = ctx.recorder.borrow().as_ref() {
+                    if track.kind() == "audio" {
                         recorder.add_audio(&track);
                     }
                 }
-                driver
-                    .ctx
-                    .tracks
+                ctx.tracks
                     .borrow_mut()
                     .entry(peer_id.clone())
                     .or_default()
                     .push_back((track, stream));
-                LinkReport::Track { kind, stream_id }
             }
-            PeerEvent::ChannelOpen | PeerEvent::ChannelClosed => {
-                return tracing::debug!(peer_id, ?event, "data channel");
-            }
-        };
-        driver.handle(RoomInput::Link {
-            peer_id: peer_id.clone(),
-            epoch,
-            report,
         });
+        if let Some(report) = report {
+            driver.handle(RoomInput::Link {
+                peer_id: peer_id.clone(),
+                epoch,
+                report,
+            });
+        }
     })
 }
 
@@ -654,15 +622,7 @@ fn sample(driver: &Rc<RoomDriver>, peer_id: String) {
         return;
     };
     let weak = Rc::downgrade(driver);
-    wasm_bindgen_futures::spawn_local(async move {
-        let entries = match link.stats().await {
-            Ok(entries) => entries,
-            Err(e) => return tracing::debug!(%e, "getStats failed"),
-        };
-        let sample = crate::engine::stats_map::sample_from_report(
-            crate::browser::driver::now_ms(),
-            &entries,
-        );
+    link_events::sample(link, move |sample| {
         if let Some(driver) = weak.upgrade() {
             driver.handle(RoomInput::Stats {
                 peer_id,

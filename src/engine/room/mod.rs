@@ -164,7 +164,6 @@ impl RoomEngine {
         let session = SessionSupervisor::new(cfg.session.clone(), rng.next_u64());
         let trace = trace::RoomTrace::new(cfg.clone(), seed);
         let chat = chat::Chat::new(format!("{:08x}", rng.next_u64() as u32));
-        let preset = cfg.preset;
         Self {
             chat,
             media: media::control(&cfg),
@@ -191,10 +190,7 @@ impl RoomEngine {
             last_reset_at: None,
             preference: Preference::Auto,
             diagnostics: Default::default(),
-            presets: crate::engine::adapt::Presets {
-                forced: preset,
-                ..Default::default()
-            },
+            presets: Default::default(),
             trace,
             out: Vec::new(),
         }
@@ -213,7 +209,6 @@ impl RoomEngine {
                 self.session = SessionSupervisor::new(cfg.session.clone(), self.rng.next_u64());
                 self.media = media::control(&cfg);
                 self.chosen = media::Chosen::from_config(&cfg);
-                self.presets.forced = cfg.preset;
                 self.cfg = cfg;
                 Ok(())
             }

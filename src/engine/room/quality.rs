@@ -13,13 +13,14 @@ impl RoomEngine {
     /// A new link to `id` starts being sampled, from scratch.
     pub(super) fn start_sampling(&mut self, id: &str) {
         let preference = self.preference;
+        let presets = self.presets_in_force();
         let mut pinned = None;
         if let Some(remote) = self.peers.get_mut(id) {
             remote.quality = LinkQuality::default();
             remote.link_state = ConnState::Initializing;
             remote.adapter = Adapter::new();
             pinned = remote.adapter.set_preference(preference);
-            pinned = remote.adapter.set_presets(self.presets.clone()).or(pinned);
+            pinned = remote.adapter.set_presets(presets).or(pinned);
         }
         if let Some(change) = pinned {
             self.apply_change(id, change);
@@ -157,10 +158,19 @@ impl RoomEngine {
         }
     }
 
+    /// What caps every link's ladder: what the browser says, or the app's
+    /// `adaptive: {preset}` in its place.
+    fn presets_in_force(&self) -> crate::engine::adapt::Presets {
+        crate::engine::adapt::Presets {
+            forced: self.cfg.preset,
+            ..self.presets.clone()
+        }
+    }
+
     /// New device and network conditions: every link's ladder is capped by them.
-    pub(super) fn set_presets(&mut self, mut presets: crate::engine::adapt::Presets) {
-        presets.forced = self.cfg.preset;
-        self.presets = presets.clone();
+    pub(super) fn set_presets(&mut self, presets: crate::engine::adapt::Presets) {
+        self.presets = presets;
+        let presets = self.presets_in_force();
         let ids: Vec<String> = self
             .peers
             .iter()
