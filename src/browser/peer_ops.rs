@@ -11,10 +11,15 @@ use web_sys::{
     RtcIceCandidateInit, RtcOfferOptions, RtcPeerConnection, RtcSdpType, RtcSessionDescriptionInit,
 };
 
-/// Runs `op`; the result is the completion input (`OperationFailed` on any rejection).
+/// Runs `op`; the result is the completion input (`CandidateFailed` or `OperationFailed`
+/// on a rejection).
 pub async fn run(pc: &RtcPeerConnection, op: PcOp) -> Input {
+    let candidate = matches!(op, PcOp::AddCandidate { .. });
     match execute(pc, op).await {
         Ok(input) => input,
+        Err(e) if candidate => Input::CandidateFailed {
+            error: error_message(&e),
+        },
         Err(e) => Input::OperationFailed {
             error: error_message(&e),
         },

@@ -183,6 +183,7 @@ impl PeerEngine {
                 | Input::RemoteDescriptionApplied
                 | Input::RolledBack
                 | Input::CandidateAdded
+                | Input::CandidateFailed { .. }
                 | Input::OperationFailed { .. }
         );
         if self.state == ConnState::Failed && !completion && input != Input::Close {
@@ -203,6 +204,7 @@ impl PeerEngine {
             Input::RemoteDescriptionApplied => self.remote_applied(),
             Input::RolledBack => self.rolled_back(),
             Input::CandidateAdded => self.candidate_added(),
+            Input::CandidateFailed { error } => self.candidate_failed(error),
             Input::OperationFailed { error } => self.operation_failed(error),
             Input::SignalingStateChanged { .. } => {}
             Input::IceConnectionStateChanged { state } => self.transport(state, false),
@@ -315,22 +317,30 @@ impl PeerEngine {
         }
     }
 
-    /// Starts queued operations while none is in flight.
+    /// Starts queued operations while none is in flight, in each lane (see `ops`).
     fn pump(&mut self) {
-        while self.ops.in_flight.is_none() {
-            let Some(op) = self.ops.pop() else { break };
-            if let PcOp::AddCandidate { candidate } = &op {
-                let ufrag = candidate.ufrag();
-                if !self.candidates.is_current(ufrag.as_deref()) {
-                    self.out.push(Action::Ignored {
-                        input: format!("remoteCandidate {}", candidate.candidate),
-                        reason: "its ICE generation was replaced before it could be added".into(),
-                    });
-                    continue;
-                }
+        if self.ops.in_flight.is_none() {
+            if let Some(op) = self.ops.pop() {
+                self.ops.in_flight = Some(op.clone());
+                self.out.push(Action::Run { op });
             }
-            self.ops.in_flight = Some(op.clone());
-            self.out.push(Action::Run { op });
+        }
+        while self.ops.candidate_in_flight.is_none() {
+            let Some(candidate) = self.ops.pop_candidate() else {
+                break;
+            };
+            let ufrag = candidate.ufrag();
+            if !self.candidates.is_current(ufrag.as_deref()) {
+                self.out.push(Action::Ignored {
+                    input: format!("remoteCandidate {}", candidate.candidate),
+                    reason: "its ICE generation was replaced before it could be added".into(),
+                });
+                continue;
+            }
+            self.ops.candidate_in_flight = Some(candidate.clone());
+            self.out.push(Action::Run {
+                op: PcOp::AddCandidate { candidate },
+            });
         }
     }
 
@@ -581,6 +591,7 @@ impl PeerEngine {
         self.recovery.cancel();
         self.ops.clear();
         self.ops.in_flight = None;
+        self.ops.candidate_in_flight = None;
         self.candidates.clear();
         self.outbox.clear();
         self.pending_attempt = None;

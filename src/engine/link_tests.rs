@@ -260,6 +260,59 @@ fn candidates_before_the_offer_are_held_then_added_in_arrival_order() {
 }
 
 #[test]
+fn a_candidate_is_added_beside_the_answer_being_made_not_after_it() {
+    let mut b = Side::new("b", LinkConfig::default(), 1);
+    let held = candidate(Some("r1"), 1);
+    b.feed(
+        0,
+        Input::RemoteDescription {
+            kind: SdpKind::Offer,
+            sdp: sdp("r1"),
+        },
+    );
+    b.feed(
+        1,
+        Input::RemoteCandidate {
+            candidate: held.clone(),
+        },
+    );
+    assert!(
+        b.model.candidate_in_flight.is_none(),
+        "not while its description is being applied"
+    );
+    // The offer is applied: the answer and the held candidate start together.
+    let srd = b.model.in_flight.take().expect("setRemoteDescription");
+    let applied = b.pc.execute(&srd);
+    let started = b.feed(2, applied);
+    let ops: Vec<&str> = started
+        .iter()
+        .filter_map(|a| match a {
+            Action::Run { op } => Some(op.name()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ops, ["createAnswer", "addIceCandidate"]);
+    // One arriving while the answer is still being made is added at once too.
+    b.complete_one(3);
+    let late = candidate(Some("r1"), 2);
+    let acts = b.feed(
+        4,
+        Input::RemoteCandidate {
+            candidate: late.clone(),
+        },
+    );
+    assert!(
+        acts.iter().any(|a| matches!(a, Action::Run { op: PcOp::AddCandidate { candidate } } if *candidate == late)),
+        "{acts:?}"
+    );
+    assert!(matches!(b.model.in_flight, Some(PcOp::CreateAnswer)));
+    b.complete_all(5);
+    assert_eq!(b.pc.candidates_added, [held, late]);
+    assert_eq!(b.engine.descriptions_sent(), (0, 1));
+    assert!(b.model.errors.is_empty());
+}
+
+#[test]
 fn a_failed_candidate_is_retried_once_then_dropped() {
     let mut b = Side::new("b", LinkConfig::default(), 1);
     b.feed(
@@ -276,27 +329,36 @@ fn a_failed_candidate_is_retried_once_then_dropped() {
             candidate: candidate(Some("r1"), 1),
         },
     );
-    b.model.in_flight.take();
+    assert!(
+        matches!(
+            b.model.candidate_in_flight.take(),
+            Some(PcOp::AddCandidate { .. })
+        ),
+        "added"
+    );
     b.feed(
         2,
-        Input::OperationFailed {
+        Input::CandidateFailed {
             error: "boom".into(),
         },
     );
     assert!(
-        matches!(b.model.in_flight.take(), Some(PcOp::AddCandidate { .. })),
+        matches!(
+            b.model.candidate_in_flight.take(),
+            Some(PcOp::AddCandidate { .. })
+        ),
         "retried"
     );
     let acts = b.feed(
         3,
-        Input::OperationFailed {
+        Input::CandidateFailed {
             error: "boom".into(),
         },
     );
     assert!(acts
         .iter()
         .any(|a| matches!(a, Action::Ignored { reason, .. } if reason.contains("twice"))));
-    assert!(b.model.in_flight.is_none());
+    assert!(b.model.in_flight.is_none() && b.model.candidate_in_flight.is_none());
     assert!(
         b.model.errors.is_empty(),
         "a lost candidate is not an application error"

@@ -203,13 +203,31 @@ impl PeerEngine {
     }
 
     pub(super) fn candidate_added(&mut self) {
-        let done = self.complete(&Input::CandidateAdded, |op| {
-            matches!(op, PcOp::AddCandidate { .. })
-        });
-        if done.is_some() {
-            self.ops.retrying = false;
-            self.progress.candidates_flowing = true;
-            self.advance_setup("candidatesFlowing");
+        if self.ops.candidate_in_flight.take().is_none() {
+            return self.ignore(&Input::CandidateAdded, "no candidate is being added");
+        }
+        self.ops.retrying = false;
+        self.progress.candidates_flowing = true;
+        self.advance_setup("candidatesFlowing");
+    }
+
+    /// A failed candidate is tried once more, then dropped: one bad candidate must not
+    /// fail the link (its other candidates may work).
+    pub(super) fn candidate_failed(&mut self, error: String) {
+        let Some(candidate) = self.ops.candidate_in_flight.take() else {
+            return self.ignore(
+                &Input::CandidateFailed { error },
+                "no candidate is being added",
+            );
+        };
+        if std::mem::take(&mut self.ops.retrying) {
+            self.out.push(Action::Ignored {
+                input: format!("remoteCandidate {}", candidate.candidate),
+                reason: format!("addIceCandidate failed twice: {error}"),
+            });
+        } else {
+            self.ops.retrying = true;
+            self.ops.retry_candidate(candidate);
         }
     }
 
@@ -218,18 +236,6 @@ impl PeerEngine {
             return self.ignore(&Input::OperationFailed { error }, "no operation in flight");
         };
         match op {
-            PcOp::AddCandidate { candidate } => {
-                if std::mem::take(&mut self.ops.retrying) {
-                    self.out.push(Action::Ignored {
-                        input: format!("remoteCandidate {}", candidate.candidate),
-                        reason: format!("addIceCandidate failed twice: {error}"),
-                    });
-                } else {
-                    self.ops.retrying = true;
-                    self.ops.push_front(PcOp::AddCandidate { candidate });
-                }
-                return;
-            }
             PcOp::CreateOffer { .. } => {
                 self.neg.making_offer = false;
                 self.neg.abandon_offer = false;
@@ -247,7 +253,8 @@ impl PeerEngine {
             } => {
                 // Our offer stays unanswered; recovery rolls it back if need be.
             }
-            PcOp::CreateAnswer | PcOp::Rollback => {}
+            // (A candidate never is this lane's op: see `ops`.)
+            PcOp::CreateAnswer | PcOp::Rollback | PcOp::AddCandidate { .. } => {}
         }
         self.out.push(Action::Error {
             op: op.name().into(),

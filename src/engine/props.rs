@@ -99,12 +99,20 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
                 candidate: candidate(Some("a1"), 1),
             },
             Step::CompleteOk | Step::CompleteFail => {
-                let Some(op) = s.model.in_flight.take() else {
+                let Some(op) = s
+                    .model
+                    .candidate_in_flight
+                    .take()
+                    .or_else(|| s.model.in_flight.take())
+                else {
                     continue;
                 };
                 if matches!(st, Step::CompleteFail) {
-                    Input::OperationFailed {
-                        error: "injected".into(),
+                    let error = "injected".into();
+                    if matches!(op, PcOp::AddCandidate { .. }) {
+                        Input::CandidateFailed { error }
+                    } else {
+                        Input::OperationFailed { error }
                     }
                 } else {
                     let input = s.pc.execute(&op);
@@ -149,7 +157,12 @@ fn drive(cfg: LinkConfig, seed: u64, steps: &[Step]) -> Side {
             Step::RetryNow => Input::RetryNow,
             Step::Flowing => Input::StatsFlowing,
             // Completions nobody asked for (a real driver reports only what it ran).
-            Step::Junk(i) if i < 4 && s.model.in_flight.is_some() => continue,
+            Step::Junk(i)
+                if i < 4
+                    && (s.model.in_flight.is_some() || s.model.candidate_in_flight.is_some()) =>
+            {
+                continue
+            }
             Step::Junk(i) => match i {
                 0 => Input::RolledBack,
                 1 => Input::CandidateAdded,

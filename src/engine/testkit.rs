@@ -52,6 +52,9 @@ impl FakePc {
     pub fn execute(&mut self, op: &PcOp) -> Input {
         match self.try_execute(op) {
             Ok(input) => input,
+            Err(error) if matches!(op, PcOp::AddCandidate { .. }) => {
+                Input::CandidateFailed { error }
+            }
             Err(error) => Input::OperationFailed { error },
         }
     }
@@ -131,7 +134,10 @@ impl FakePc {
 /// test) when the engine breaks a driver-visible rule.
 #[derive(Debug, Default)]
 pub struct DriverModel {
+    /// The negotiation op in flight.
     pub in_flight: Option<PcOp>,
+    /// The candidate being added (its own lane, beside negotiation).
+    pub candidate_in_flight: Option<PcOp>,
     pub timers: BTreeMap<TimerKind, u64>,
     pub fired: u32,
     pub errors: Vec<String>,
@@ -145,12 +151,20 @@ impl DriverModel {
         for a in actions {
             match a {
                 Action::Run { op } => {
+                    let lane = if matches!(op, PcOp::AddCandidate { .. }) {
+                        assert!(
+                            !matches!(self.in_flight, Some(PcOp::SetRemoteDescription { .. })),
+                            "a candidate added while a remote description is applied: {op:?}"
+                        );
+                        &mut self.candidate_in_flight
+                    } else {
+                        &mut self.in_flight
+                    };
                     assert!(
-                        self.in_flight.is_none(),
-                        "two operations in flight: {:?} then {op:?}",
-                        self.in_flight
+                        lane.is_none(),
+                        "two operations in flight in one lane: {lane:?} then {op:?}"
                     );
-                    self.in_flight = Some(op.clone());
+                    *lane = Some(op.clone());
                     started = Some(op.clone());
                 }
                 Action::ScheduleTimer { timer, at_ms } => {
@@ -214,9 +228,15 @@ impl Side {
         actions
     }
 
-    /// Completes the op in flight through the fake browser; false if none.
+    /// Completes an op in flight through the fake browser (the candidate first, as the
+    /// browser chains it ahead of what was called after it); false if none.
     pub fn complete_one(&mut self, now: u64) -> bool {
-        let Some(op) = self.model.in_flight.take() else {
+        let Some(op) = self
+            .model
+            .candidate_in_flight
+            .take()
+            .or_else(|| self.model.in_flight.take())
+        else {
             return false;
         };
         let input = self.pc.execute(&op);

@@ -189,7 +189,11 @@ pub enum Input {
     RolledBack,
     /// The pending `AddCandidate` finished.
     CandidateAdded,
-    /// The pending operation failed.
+    /// The pending `AddCandidate` failed.
+    CandidateFailed {
+        error: String,
+    },
+    /// The pending negotiation operation (not a candidate) failed.
     OperationFailed {
         error: String,
     },
