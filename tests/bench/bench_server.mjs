@@ -1,6 +1,7 @@
 // What the call-setup benchmark serves besides steadyrtc-server, on 127.0.0.1:
 //   - a static page for every library (tests/bench/page.html), the built steadyrtc package
-//     (/pkg/) and the browser bundles of simple-peer and PeerJS from node_modules;
+//     (/pkg/; and a baseline build at /pkg-base/ for the page /base, see BENCH_BASELINE_PKG)
+//     and the browser bundles of simple-peer and PeerJS from node_modules;
 //   - a small WebSocket relay for the plain RTCPeerConnection and simple-peer: a client
 //     joins `?room=R`, gets `{peers: n}` when someone joins, and each text message goes to
 //     the other client of the room as it is;
@@ -19,11 +20,19 @@ const FILES = {
   "/lib/peerjs.min.js": join(root, "node_modules", "peerjs", "dist", "peerjs.min.js"),
 };
 
+// Another build of steadyrtc to compare with in the same run (BENCH_BASELINE_PKG: a copy
+// of an earlier pkg/), served at /pkg-base/ to the page /base.
+const BASELINE = process.env.BENCH_BASELINE_PKG;
+
 function file(path) {
   if (FILES[path]) return FILES[path];
   if (path.startsWith("/pkg/")) {
     const local = normalize(join(root, path));
     if (local.startsWith(join(root, "pkg"))) return local;
+  }
+  if (BASELINE && path.startsWith("/pkg-base/")) {
+    const local = normalize(join(BASELINE, path.slice("/pkg-base/".length)));
+    if (local.startsWith(normalize(BASELINE))) return local;
   }
   return undefined;
 }
@@ -31,7 +40,14 @@ function file(path) {
 /** Starts the page server with its relay, and PeerServer; `stop()` ends both. */
 export async function startBenchServer() {
   const http = createServer((req, res) => {
-    const path = file(new URL(req.url, "http://x").pathname);
+    const pathname = new URL(req.url, "http://x").pathname;
+    if (pathname === "/base" && BASELINE) {
+      // The same page, with "steadyrtc" mapped to the baseline build.
+      const page = readFileSync(FILES["/"], "utf8").replace('"/pkg/steadyrtc.js"', '"/pkg-base/steadyrtc.js"');
+      res.writeHead(200, { "content-type": "text/html", "cache-control": "no-store" }).end(page);
+      return;
+    }
+    const path = file(pathname);
     if (!path || !existsSync(path)) {
       res.writeHead(404).end();
       return;

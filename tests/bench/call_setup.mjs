@@ -21,8 +21,12 @@ import { startBenchServer } from "./bench_server.mjs";
 import { PAGE_HELPERS, PEERJS, PLAIN, SIMPLE_PEER, STEADYRTC, STEADYRTC_INIT } from "./libs.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-const KINDS = (process.env.BENCH_KINDS ?? "plain,simple-peer,peerjs,steadyrtc").split(",");
+// BENCH_BASELINE_PKG=<a copy of an earlier pkg/> adds "steadyrtc-base": that build, in
+// the same run, to measure a change against what came before it.
+const KINDS = (process.env.BENCH_KINDS ?? `plain,simple-peer,peerjs,steadyrtc${process.env.BENCH_BASELINE_PKG ? ",steadyrtc-base" : ""}`).split(",");
 const LOAD = process.env.BENCH_LOAD !== "0";
+// Extra Chromium arguments for experiments, e.g. `--js-flags=--no-wasm-lazy-compilation`.
+const EXTRA_ARGS = (process.env.BENCH_CHROMIUM_ARGS ?? "").split(" ").filter(Boolean);
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -34,12 +38,13 @@ async function call(kind, i, { bench, server, browsers }) {
   const contexts = await Promise.all(browsers.map((b) => b.newContext()));
   try {
     const pages = await Promise.all(contexts.map((c) => c.newPage()));
-    await Promise.all(pages.map((p) => p.goto(bench.url)));
+    const steady = kind.startsWith("steadyrtc");
+    await Promise.all(pages.map((p) => p.goto(kind === "steadyrtc-base" ? `${bench.url}/base` : bench.url)));
     await Promise.all(pages.map((p) => p.evaluate(PAGE_HELPERS)));
     const room = `bench-${process.pid}-${kind}-${i}`;
     const relayUrl = bench.url.replace("http", "ws") + "/relay";
     let args;
-    if (kind === "steadyrtc") {
+    if (steady) {
       await Promise.all(pages.map((p) => p.evaluate(STEADYRTC_INIT)));
       const token = async (name) => (await (await fetch(`${server.url}/api/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role: "guest" }) })).json()).token;
       const url = server.url.replace("http", "ws") + "/ws";
@@ -49,7 +54,7 @@ async function call(kind, i, { bench, server, browsers }) {
     } else {
       args = [{ relayUrl, room, initiator: false }, { relayUrl, room, initiator: true }];
     }
-    const join = { plain: PLAIN, "simple-peer": SIMPLE_PEER, peerjs: PEERJS, steadyrtc: STEADYRTC }[kind];
+    const join = { plain: PLAIN, "simple-peer": SIMPLE_PEER, peerjs: PEERJS, steadyrtc: STEADYRTC, "steadyrtc-base": STEADYRTC }[kind];
     if (kind === "peerjs") {
       // PeerJS has no rooms: a call needs the callee registered first (a call to an id
       // that is not there yet is lost now and then). The caller acts once it is.
@@ -88,6 +93,7 @@ function bundleSizes() {
     "simple-peer": gz(join(root, "node_modules", "simple-peer", "simplepeer.min.js")),
     peerjs: gz(join(root, "node_modules", "peerjs", "dist", "peerjs.min.js")),
     steadyrtc: wasm + glue,
+    "steadyrtc-base": process.env.BENCH_BASELINE_PKG ? gz(join(process.env.BENCH_BASELINE_PKG, "steadyrtc_bg.wasm")) + gz(join(process.env.BENCH_BASELINE_PKG, "steadyrtc.js")) : NaN,
     steadyrtcWasm: wasm,
     steadyrtcGlue: glue,
   };
@@ -107,7 +113,7 @@ const server = await startServer({ args: ["--allowed-origins", bench.url] });
 const browsers = [];
 try {
   for (let k = 0; k < 2; k++) {
-    const b = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const b = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...EXTRA_ARGS], headless: true });
     browsers.push(b);
   }
   const results = Object.fromEntries(KINDS.map((k) => [k, { join: [], call: [], frame: [], errors: [] }]));
