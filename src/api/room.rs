@@ -60,10 +60,11 @@ impl Room {
         Ok(room)
     }
 
-    /// Joins the room: checks the options, captures local media, connects to the server
-    /// and starts a connection to every peer. Resolves once joined; rejects with a
-    /// `SteadyError` (`invalidOptions`, `media*`, `signaling*`, `joinRejected` with the
-    /// server's `serverCode`, `roomClosed`).
+    /// Joins the room: checks the options, captures local media while it connects to the
+    /// server (it joins once both are done), and starts a connection to every peer.
+    /// Resolves once joined; rejects with a `SteadyError` (`invalidOptions`, `media*`,
+    /// `signaling*`, `joinRejected` with the server's `serverCode`, `roomClosed`). A
+    /// room whose `connect` failed is over: make a new one to try again.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(
         &self,
@@ -557,31 +558,44 @@ async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue
         preset: options.adaptive.cap().ok().flatten(),
         ..RoomConfig::default()
     };
+    let capturing = given.is_none() && (options.media.audio || options.media.video);
+    let cfg = RoomConfig { capturing, ..cfg };
     driver.command(|engine| engine.prepare(cfg).map(|()| Vec::new()))?;
     let (mic, cam) = driver.read(|e| e.chosen_devices());
-    let local = match given {
-        Some(stream) => Some(stream),
-        None => {
-            media::capture_from(
-                options.media.audio.then_some(mic.as_deref()),
-                options.media.video.then_some(cam.as_deref()),
-            )
-            .await?
-        }
-    };
-    if driver.read(RoomEngine::is_over) {
-        if let Some(stream) = &local {
-            media::stop(stream);
-        }
-        return Err(SteadyError::room_closed().into());
-    }
-    *driver.ctx.local.borrow_mut() = local;
-    super::room_media::watch_local(&driver);
     *driver.ctx.url.borrow_mut() = options.url.clone();
     *driver.ctx.ice.borrow_mut() = options.ice.clone();
     let (tx, rx) = oneshot::channel();
     *driver.ctx.connect_waiter.borrow_mut() = Some(tx);
+    if !capturing {
+        *driver.ctx.local.borrow_mut() = given;
+        super::room_media::watch_local(&driver);
+    }
+    // The socket opens while the browser starts the camera and microphone; `join` waits
+    // for them (the engine's `capturing`).
     driver.handle(RoomInput::Connect);
+    if capturing {
+        let captured = media::capture_from(
+            options.media.audio.then_some(mic.as_deref()),
+            options.media.video.then_some(cam.as_deref()),
+        )
+        .await;
+        let result = match captured {
+            Ok(local) if driver.read(RoomEngine::is_over) => {
+                // Left, or the server was unreachable, meanwhile: `rx` says which.
+                if let Some(stream) = &local {
+                    media::stop(stream);
+                }
+                Ok(())
+            }
+            Ok(local) => {
+                *driver.ctx.local.borrow_mut() = local;
+                super::room_media::watch_local(&driver);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        };
+        driver.handle(RoomInput::Captured { result });
+    }
     match rx.await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(to_js(&e, None)),

@@ -75,6 +75,64 @@ test("handlers attached before connect see every event, and errors are SteadyErr
   assert.deepEqual(errors.peer, { steady: true, code: "invalidArgument" });
 });
 
+test("connect opens the socket while the camera starts and joins once both are ready; a denied camera rejects it and joins nobody", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  // getUserMedia held until the test lets it go (a permission prompt), or refused.
+  const HELD_CAMERA = () => {
+    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    window.__socketsOpen = 0;
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("open", () => { window.__socketsOpen += 1; });
+        this.addEventListener("close", () => { window.__socketsOpen -= 1; });
+      }
+    };
+    navigator.mediaDevices.getUserMedia = (c) => new Promise((resolve, reject) => {
+      window.__camera = { allow: () => gum(c).then(resolve, reject), deny: () => reject(new DOMException("denied by the test", "NotAllowedError")) };
+    });
+  };
+  const [alice, bob] = [await browser(t, server), await browser(t, server, { init: [HELD_CAMERA] })];
+  const room = uniqueRoom("api-capture");
+  const a = await connectApi(alice.page, room, "Alice");
+  const start = (page) => page.evaluate(({ room }) => {
+    window.__result = undefined;
+    window.__started = (async () => {
+      const m = await import("/pkg/steadyrtc.js");
+      await m.default();
+      const { token } = await (await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name: "Bob", role: "guest" }) })).json();
+      const r = new m.Room();
+      window.__room = r;
+      await r.connect({ url: `ws://${location.host}/ws`, room, name: "Bob", token, media: { audio: true, video: true } });
+      return "joined";
+    })().then((v) => { window.__result = v; }, (e) => { window.__result = { code: e.code }; });
+  }, { room });
+
+  // Denied: the socket had opened during the prompt; connect rejects with the camera's
+  // code, the socket closes, and Alice never hears of Bob.
+  await start(bob.page);
+  await bob.page.waitForFunction(() => window.__camera && window.__socketsOpen === 1, null, { timeout: 10_000 });
+  await bob.page.evaluate(() => window.__camera.deny());
+  await bob.page.waitForFunction(() => window.__result !== undefined, null, { timeout: 10_000 });
+  assert.equal((await bob.page.evaluate(() => window.__result)).code, "mediaPermissionDenied");
+  await bob.page.waitForFunction(() => window.__socketsOpen === 0, null, { timeout: 10_000 });
+  assert.deepEqual(await alice.page.evaluate(() => window.__seen.filter((s) => s.event === "peerJoined")), []);
+
+  // Allowed after a while: the open socket joins at once and the call comes up.
+  await start(bob.page);
+  await bob.page.waitForFunction(() => window.__camera && window.__socketsOpen === 1, null, { timeout: 10_000 });
+  assert.equal(await bob.page.evaluate(() => window.__result), undefined, "no join before the camera");
+  assert.deepEqual(await alice.page.evaluate(() => window.__seen.filter((s) => s.event === "peerJoined")), []);
+  await bob.page.evaluate(() => window.__camera.allow());
+  await bob.page.waitForFunction(() => window.__result !== undefined, null, { timeout: 10_000 });
+  assert.equal(await bob.page.evaluate(() => window.__result), "joined");
+  await connectedTo(bob.page, a.peerId);
+  const tracks = await bob.page.evaluate(() => window.__room.localMedia());
+  assert.deepEqual(tracks, { microphone: "on", camera: "on", screen: "off" });
+});
+
 test("leave() and free() stop every local track and close every peer connection", async (t) => {
   const server = await startServer();
   t.after(() => server.stop());

@@ -136,6 +136,10 @@ pub struct RoomEngine {
     visible: bool,
     /// `FetchToken` was issued and not answered yet.
     awaiting_token: bool,
+    /// `connect`'s capture is under way (`RoomConfig::capturing`): `join` waits for it.
+    awaiting_media: bool,
+    /// Sockets the server closed while `join` waited for the capture (reopened, up to 3).
+    idle_closes: u32,
     /// The token was refreshed for the join under way (refresh once per join).
     token_refreshed: bool,
     last_reset_at: Option<u64>,
@@ -186,6 +190,8 @@ impl RoomEngine {
             online: true,
             visible: true,
             awaiting_token: false,
+            awaiting_media: false,
+            idle_closes: 0,
             token_refreshed: false,
             last_reset_at: None,
             preference: Preference::Auto,
@@ -328,15 +334,22 @@ impl RoomEngine {
             I::SocketOpened => match self.phase {
                 Phase::Joining { .. } => {
                     self.phase = Phase::Joining { socket_open: true };
-                    if !self.awaiting_token {
-                        self.send_join();
-                    }
+                    self.try_join();
                 }
                 Phase::Joined => self.run_session(SessionInput::SocketOpened),
                 _ => {}
             },
             I::SocketClosed { code, reason } => {
                 match self.phase {
+                    // Closed while `join` waited for the capture (an idle connection that
+                    // a proxy dropped): nothing was said on it, open another.
+                    Phase::Joining { socket_open: true }
+                        if self.awaiting_media && self.idle_closes < 3 =>
+                    {
+                        self.idle_closes += 1;
+                        self.phase = Phase::Joining { socket_open: false };
+                        self.out.push(RoomAction::OpenSocket);
+                    }
                     Phase::Joining { socket_open } => {
                         let err = if socket_open {
                             SteadyError::new(ErrorCode::SignalingClosed, format!("the server closed the connection while joining ({code} {reason})"))
@@ -423,6 +436,7 @@ impl RoomEngine {
             I::AudioLevels { levels } => self.audio_levels(levels),
             I::AudioBlocked { blocked } => self.audio_blocked(blocked),
             I::Leave => self.leave(),
+            I::Captured { result } => self.captured(result),
         }
     }
 
@@ -431,13 +445,39 @@ impl RoomEngine {
             return self.ignored("connect", "already connecting or connected");
         }
         self.phase = Phase::Joining { socket_open: false };
-        self.schedule(RoomTimer::Join, self.cfg.join_timeout_ms);
+        self.awaiting_media = self.cfg.capturing;
+        if !self.awaiting_media {
+            self.schedule(RoomTimer::Join, self.cfg.join_timeout_ms);
+        }
         if self.cfg.token.is_none() && self.cfg.has_token_provider {
             self.awaiting_token = true;
             self.token_refreshed = true;
             self.out.push(RoomAction::FetchToken);
         }
         self.out.push(RoomAction::OpenSocket);
+    }
+
+    /// Sends the first `join` once the socket is open, the token and the media in hand.
+    fn try_join(&mut self) {
+        let open = self.phase == Phase::Joining { socket_open: true };
+        if open && !self.awaiting_token && !self.awaiting_media {
+            self.send_join();
+        }
+    }
+
+    /// `connect`'s capture finished.
+    fn captured(&mut self, result: Result<(), SteadyError>) {
+        let joining = matches!(self.phase, Phase::Joining { .. });
+        if !joining || !std::mem::replace(&mut self.awaiting_media, false) {
+            return self.ignored("captured", "no capture was awaited");
+        }
+        match result {
+            Ok(()) => {
+                self.schedule(RoomTimer::Join, self.cfg.join_timeout_ms);
+                self.try_join();
+            }
+            Err(err) => self.join_failed(err),
+        }
     }
 
     fn send_join(&mut self) {
@@ -471,7 +511,7 @@ impl RoomEngine {
         };
         self.cfg.token = Some(token);
         match self.phase {
-            Phase::Joining { socket_open: true } => self.send_join(),
+            Phase::Joining { socket_open: true } => self.try_join(),
             Phase::Joined if self.session.state() == SessionState::Rejoining => self.send_join(),
             _ => {}
         }
@@ -692,6 +732,8 @@ mod sim;
 mod tests;
 #[cfg(test)]
 mod tests_audio;
+#[cfg(test)]
+mod tests_capture;
 #[cfg(test)]
 mod tests_chat;
 #[cfg(test)]

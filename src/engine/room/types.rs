@@ -182,6 +182,11 @@ pub enum RoomInput {
     },
     /// The app called `leave` (or dropped the room).
     Leave,
+    /// The capture that `connect` started beside the socket (`RoomConfig::capturing`)
+    /// finished: `Ok` with the media in hand, or why it failed (`connect` fails with it).
+    Captured {
+        result: Result<(), SteadyError>,
+    },
 }
 
 /// What the driver executes, in order.
@@ -329,6 +334,10 @@ pub struct RoomConfig {
     /// What `connect` captured: the microphone and camera are on at the start.
     pub microphone: bool,
     pub camera: bool,
+    /// `connect` is capturing them while the socket opens: `join` waits for `Captured`
+    /// (the links of a call are built with the media in them), and so does the join
+    /// timeout (a permission prompt takes the user's time, not the server's).
+    pub capturing: bool,
     /// The devices chosen on an earlier visit (`None`: the default device).
     pub microphone_device: Option<String>,
     pub camera_device: Option<String>,
@@ -363,6 +372,7 @@ impl Default for RoomConfig {
             stats_interval_recovering_ms: 500,
             microphone: false,
             camera: false,
+            capturing: false,
             microphone_device: None,
             camera_device: None,
             media_timeout_ms: 10_000,
