@@ -12,6 +12,7 @@ use crate::browser::page::{self, PageEvent};
 use crate::browser::peer::{PeerEvent, PeerLink};
 use crate::browser::signaling::{SignalingClient, SignalingEvent};
 use crate::engine::room::{LinkReport, RoomAction, RoomEngine, RoomEvent, RoomInput, RoomTimer};
+use crate::engine::vec_map::VecMap;
 use crate::engine::ConnState;
 use crate::error::{ErrorCode, SteadyError};
 use crate::options::IceOptions;
@@ -19,7 +20,7 @@ use futures::channel::oneshot;
 use gloo_events::EventListener;
 use js_sys::{Function, Reflect};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use web_sys::{MediaStream, MediaStreamTrack};
@@ -60,21 +61,21 @@ pub struct RoomCtx {
     retired: RefCell<Vec<(u32, SignalingClient)>>,
     closed_waiters: RefCell<Vec<oneshot::Sender<()>>>,
     /// The link to each peer, with its epoch.
-    links: RefCell<HashMap<String, (u32, Rc<PeerLink>)>>,
-    tracks: RefCell<HashMap<String, VecDeque<Pending>>>,
+    links: RefCell<VecMap<String, (u32, Rc<PeerLink>)>>,
+    tracks: RefCell<VecMap<String, VecDeque<Pending>>>,
     /// Binary messages waiting for their `message` event, by peer.
-    binaries: RefCell<HashMap<String, VecDeque<js_sys::ArrayBuffer>>>,
+    binaries: RefCell<VecMap<String, VecDeque<js_sys::ArrayBuffer>>>,
     page_listeners: RefCell<Vec<EventListener>>,
     /// The page's `BatteryManager`, once `getBattery()` resolved (Chromium only).
     battery: RefCell<Option<web_sys::EventTarget>>,
     /// The app's calls waiting for the engine to settle them (toggles, device switches,
     /// chat lines), by request number.
-    waiters: RefCell<HashMap<u32, super::room_media::Waiter>>,
+    waiters: RefCell<VecMap<u32, super::room_media::Waiter>>,
     next_request: Cell<u32>,
     /// `ended` listeners of the local tracks.
     ended_listeners: RefCell<Vec<(MediaStreamTrack, EventListener)>>,
     /// Every remote track, by peer (for the level meters and recording).
-    remote_tracks: RefCell<HashMap<String, Vec<MediaStreamTrack>>>,
+    remote_tracks: RefCell<VecMap<String, Vec<MediaStreamTrack>>>,
     pub meters: super::room_audio::Meters,
     /// The recording under way (a host's).
     pub recorder: RefCell<Option<crate::browser::recorder::Recorder>>,
@@ -444,14 +445,12 @@ fn link_handler(weak: Weak<RoomDriver>, peer_id: String, epoch: u32) -> Box<dyn 
             Kept::Binary(data) => ctx
                 .binaries
                 .borrow_mut()
-                .entry(peer_id.clone())
-                .or_default()
+                .get_or_insert_with(peer_id.clone(), VecDeque::new)
                 .push_back(data),
             Kept::Track(track, stream) => {
                 ctx.remote_tracks
                     .borrow_mut()
-                    .entry(peer_id.clone())
-                    .or_default()
+                    .get_or_insert_with(peer_id.clone(), Vec::new)
                     .push(Clone::clone(&track));
                 if let Some(recorder) = ctx.recorder.borrow().as_ref() {
                     if track.kind() == "audio" {
@@ -460,8 +459,7 @@ fn link_handler(weak: Weak<RoomDriver>, peer_id: String, epoch: u32) -> Box<dyn 
                 }
                 ctx.tracks
                     .borrow_mut()
-                    .entry(peer_id.clone())
-                    .or_default()
+                    .get_or_insert_with(peer_id.clone(), VecDeque::new)
                     .push_back((track, stream));
             }
         });
@@ -592,12 +590,8 @@ impl Executor<RoomEngine> for RoomCtx {
                 ctx.remote_tracks.borrow_mut().clear();
                 ctx.recorder.borrow_mut().take();
                 ctx.blob_waiter.borrow_mut().take();
-                let links: Vec<Rc<PeerLink>> = ctx
-                    .links
-                    .borrow_mut()
-                    .drain()
-                    .map(|(_, (_, l))| l)
-                    .collect();
+                let links: Vec<Rc<PeerLink>> =
+                    ctx.links.take().into_iter().map(|(_, (_, l))| l).collect();
                 for link in links {
                     link.close();
                 }

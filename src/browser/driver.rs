@@ -7,17 +7,17 @@
 //! current ones, in order, so the engine is never entered twice. Timers hold only a weak
 //! reference: dropping the driver cancels them.
 
+use crate::engine::vec_map::VecMap;
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
-use std::hash::Hash;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// A sans-IO engine: inputs and the time in, actions out.
 pub trait Machine: 'static {
     type Input: 'static;
     type Action: 'static;
-    type Timer: Clone + Eq + Hash + 'static;
+    type Timer: Clone + Ord + 'static;
     fn handle(&mut self, now_ms: u64, input: Self::Input) -> Vec<Self::Action>;
     /// The input that reports `timer` firing.
     fn timer_input(timer: Self::Timer) -> Self::Input;
@@ -40,7 +40,7 @@ pub struct Driver<M: Machine, X> {
     pub ctx: X,
     queue: RefCell<VecDeque<Step<M>>>,
     busy: Cell<bool>,
-    timers: RefCell<HashMap<M::Timer, Timeout>>,
+    timers: RefCell<VecMap<M::Timer, Timeout>>,
 }
 
 pub fn now_ms() -> u64 {
@@ -54,7 +54,7 @@ impl<M: Machine, X: Executor<M>> Driver<M, X> {
             ctx,
             queue: RefCell::new(VecDeque::new()),
             busy: Cell::new(false),
-            timers: RefCell::new(HashMap::new()),
+            timers: RefCell::new(VecMap::new()),
         })
     }
 

@@ -13,7 +13,8 @@ use super::recovery::{Decision, DelayPolicy, Recovery, RecoveryLevel, RecoverySt
 use super::rng::SeededRng;
 use super::trace::{Trace, TraceRecorder};
 use super::types::{Action, ConnState, Input, Outgoing, PcOp, SdpKind, TimerKind, TransportState};
-use std::collections::{BTreeMap, VecDeque};
+use super::vec_map::VecMap;
+use std::collections::VecDeque;
 
 /// Perfect-negotiation bookkeeping (the W3C pattern's flags, plus coalescing).
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -59,7 +60,7 @@ pub struct PeerEngine {
     pub(super) candidates: CandidateBuffer,
     signaling_up: bool,
     outbox: VecDeque<Outgoing>,
-    timers: BTreeMap<TimerKind, u64>,
+    timers: VecMap<TimerKind, u64>,
     recovery: Recovery,
     policy: Option<Box<dyn DelayPolicy>>,
     /// The recovery attempt waiting for its backoff timer.
@@ -87,7 +88,7 @@ impl PeerEngine {
             ops: OpQueue::default(),
             signaling_up: true,
             outbox: VecDeque::new(),
-            timers: BTreeMap::new(),
+            timers: VecMap::new(),
             policy: None,
             pending_attempt: None,
             attempt_failed: false,

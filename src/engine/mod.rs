@@ -35,6 +35,7 @@ pub mod stats;
 pub mod stats_map;
 pub mod trace;
 pub mod types;
+pub mod vec_map;
 pub mod wire;
 
 #[cfg(test)]

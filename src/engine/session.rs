@@ -11,8 +11,8 @@
 
 use super::recovery::{backoff_delay, RecoveryConfig};
 use super::rng::SeededRng;
+use super::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -166,7 +166,7 @@ pub struct SessionSupervisor {
     state: SessionState,
     now: u64,
     heartbeat_timeout_ms: u64,
-    timers: BTreeMap<SessionTimer, u64>,
+    timers: VecMap<SessionTimer, u64>,
     attempts: u32,
     outage_since: Option<u64>,
     online: bool,
@@ -186,7 +186,7 @@ impl SessionSupervisor {
             state: SessionState::Connected,
             now: 0,
             heartbeat_timeout_ms: 0,
-            timers: BTreeMap::new(),
+            timers: VecMap::new(),
             attempts: 0,
             outage_since: None,
             online: true,

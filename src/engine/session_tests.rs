@@ -1,4 +1,5 @@
 use super::*;
+use std::collections::BTreeMap;
 
 struct Sim {
     s: SessionSupervisor,

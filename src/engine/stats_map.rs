@@ -12,7 +12,7 @@
 //!   absent.
 
 use super::stats::{InboundRtp, MediaKind, OutboundRtp, PairStats, RemoteInboundRtp, StatsSample};
-use std::collections::HashMap;
+use super::vec_map::VecMap;
 
 /// One entry of a `getStats()` report: the fields this module reads, each absent when
 /// the browser did not give it (or gave something of another type).
@@ -152,7 +152,7 @@ impl RawStats {
 
 /// The sample a report gives, taken at `at_ms`.
 pub fn sample_from_report(at_ms: u64, entries: &[RawStats]) -> StatsSample {
-    let by_id: HashMap<&str, &RawStats> = entries
+    let by_id: VecMap<&str, &RawStats> = entries
         .iter()
         .filter_map(|e| Some((e.id.as_deref()?, e)))
         .collect();
@@ -210,7 +210,7 @@ pub fn sample_from_report(at_ms: u64, entries: &[RawStats]) -> StatsSample {
     sample
 }
 
-fn selected_pair(entries: &[RawStats], by_id: &HashMap<&str, &RawStats>) -> Option<PairStats> {
+fn selected_pair(entries: &[RawStats], by_id: &VecMap<&str, &RawStats>) -> Option<PairStats> {
     let of_type = |t: &'static str| {
         entries
             .iter()

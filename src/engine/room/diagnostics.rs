@@ -9,7 +9,8 @@ use crate::engine::adapt::Rung;
 use crate::engine::quality::Level;
 use crate::engine::session::SessionState;
 use crate::engine::types::ConnState;
-use std::collections::{BTreeMap, VecDeque};
+use crate::engine::vec_map::VecMap;
+use std::collections::VecDeque;
 
 /// Timeline entries kept per peer and for the session.
 const KEEP: usize = 50;
@@ -55,7 +56,7 @@ pub struct Diagnostics {
 #[derive(Debug, Clone, Default)]
 pub struct DiagnosticsLog {
     session: VecDeque<Step>,
-    peers: BTreeMap<String, PeerDiagnostics>,
+    peers: VecMap<String, PeerDiagnostics>,
 }
 
 fn push(timeline: &mut VecDeque<Step>, step: Step) {
@@ -127,8 +128,7 @@ impl DiagnosticsLog {
 
     fn entry(&mut self, id: &str) -> &mut PeerDiagnostics {
         self.peers
-            .entry(id.to_owned())
-            .or_insert_with(|| PeerDiagnostics {
+            .get_or_insert_with(id.to_owned(), || PeerDiagnostics {
                 peer_id: id.to_owned(),
                 ..Default::default()
             })

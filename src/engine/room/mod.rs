@@ -39,8 +39,8 @@ use crate::engine::recovery::{backoff_delay, RecoveryConfig, RecoveryLevel};
 use crate::engine::rng::SeededRng;
 use crate::engine::session::{SessionAction, SessionInput, SessionState, SessionSupervisor};
 use crate::engine::types::{ConnState, Input};
+use crate::engine::vec_map::VecMap;
 use crate::error::{ErrorCode, SteadyError};
-use std::collections::BTreeMap;
 use steadyrtc_protocol::{ClientMessage, IceServer, PeerInfo, PROTOCOL_VERSION};
 
 /// Where the room is in its life.
@@ -130,8 +130,8 @@ pub struct RoomEngine {
     /// The highest server `seq` received in this session.
     last_seq: u64,
     ice_servers: Vec<IceServer>,
-    peers: BTreeMap<String, Remote>,
-    timers: BTreeMap<RoomTimer, u64>,
+    peers: VecMap<String, Remote>,
+    timers: VecMap<RoomTimer, u64>,
     online: bool,
     visible: bool,
     /// `FetchToken` was issued and not answered yet.
@@ -185,8 +185,8 @@ impl RoomEngine {
             me: Me::default(),
             last_seq: 0,
             ice_servers: Vec::new(),
-            peers: BTreeMap::new(),
-            timers: BTreeMap::new(),
+            peers: VecMap::new(),
+            timers: VecMap::new(),
             online: true,
             visible: true,
             awaiting_token: false,

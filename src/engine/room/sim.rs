@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::engine::LinkConfig;
+use std::collections::BTreeMap;
 use steadyrtc_protocol::{Grants, Heartbeat, Role, ServerMessage, SignalData, SignalEnvelope};
 
 pub(super) struct Sim {
