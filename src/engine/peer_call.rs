@@ -23,7 +23,7 @@ use super::types::{ConnState, Input};
 use super::wire::signal_to_input;
 use crate::error::{ErrorCode, SteadyError};
 use serde::{Deserialize, Serialize};
-use steadyrtc_protocol::SignalData;
+use steadyrtc_protocol::{SignalData, SignalEnvelope};
 
 /// Signals held before `connect`; beyond, the oldest are dropped.
 pub const HELD_SIGNALS: usize = 512;
@@ -385,12 +385,18 @@ impl PeerCallEngine {
 /// Reads a signal the app's signaling delivered: the JSON text of what a `signal` event
 /// gave on the other side. Errors: `invalidArgument` saying what is wrong.
 pub fn parse_signal(json: &str) -> Result<SignalData, SteadyError> {
-    let data: SignalData = serde_json::from_str(json).map_err(|e| {
-        SteadyError::new(
-            ErrorCode::InvalidArgument,
-            format!("not a steadyrtc signal ({e}); pass what the other side's `signal` event gave"),
-        )
-    })?;
+    let data = serde_json::from_str::<serde_json::Value>(json)
+        .map_err(|e| e.to_string())
+        .and_then(|v| SignalEnvelope::from_value(&v))
+        .map(|envelope| envelope.data)
+        .map_err(|e| {
+            SteadyError::new(
+                ErrorCode::InvalidArgument,
+                format!(
+                    "not a steadyrtc signal ({e}); pass what the other side's `signal` event gave"
+                ),
+            )
+        })?;
     match data {
         SignalData::Reconnect | SignalData::MediaState { .. } => Err(SteadyError::new(
             ErrorCode::InvalidArgument,

@@ -10,6 +10,7 @@
 //! and the server share it unchanged.
 
 mod auth;
+mod decode;
 mod error;
 mod ice;
 mod limits;

@@ -256,7 +256,8 @@ const SERVER_TYPES: [&str; 13] = [
 impl ClientMessage {
     /// Parses one text frame, telling apart bad JSON, an unknown type and a bad shape.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        parse_tagged(text, &CLIENT_TYPES).map(|(_, m)| m)
+        let decode = |v: &Value| Self::deserialize(v).map_err(|e| e.to_string());
+        parse_tagged(text, &CLIENT_TYPES, decode).map(|(_, m)| m)
     }
 
     /// The JSON text of this message.
@@ -286,12 +287,13 @@ impl ClientMessage {
 impl ServerMessage {
     /// Parses one text frame from the server (its `seq`, if any, is ignored).
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        parse_tagged(text, &SERVER_TYPES).map(|(_, m)| m)
+        Self::parse_frame(text).map(|(_, m)| m)
     }
 
     /// Parses one text frame from the server with its sequence number, if it has one.
+    /// (Read by hand, as serde would: see `decode`.)
     pub fn parse_frame(text: &str) -> Result<(Option<u64>, Self), ParseError> {
-        parse_tagged(text, &SERVER_TYPES)
+        parse_tagged(text, &SERVER_TYPES, crate::decode::server_message)
     }
 
     /// The `type` string of this message.
@@ -347,9 +349,10 @@ fn to_json<T: Serialize>(value: &T) -> String {
     })
 }
 
-fn parse_tagged<T: for<'de> Deserialize<'de>>(
+fn parse_tagged<T>(
     text: &str,
     types: &[&str],
+    decode: impl Fn(&Value) -> Result<T, String>,
 ) -> Result<(Option<u64>, T), ParseError> {
     let value: Value = serde_json::from_str(text)
         .map_err(|e| ParseError::new(ErrorCode::BadJson, format!("not JSON: {e}")))?;
@@ -378,13 +381,13 @@ fn parse_tagged<T: for<'de> Deserialize<'de>>(
         Some(_) => {}
     }
     let seq = object.get("seq").and_then(Value::as_u64);
-    serde_json::from_value(value)
+    decode(&value)
         .map(|m| (seq, m))
-        .map_err(|e| ParseError::new(ErrorCode::InvalidMessage, e.to_string()))
+        .map_err(|e| ParseError::new(ErrorCode::InvalidMessage, e))
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
@@ -444,7 +447,7 @@ mod tests {
         }
     }
 
-    fn server_examples() -> Vec<ServerMessage> {
+    pub(crate) fn server_examples() -> Vec<ServerMessage> {
         vec![
             ServerMessage::Welcome {
                 protocol_version: 1,

@@ -72,6 +72,14 @@ pub struct SignalEnvelope {
     pub epoch: u32,
 }
 
+impl SignalEnvelope {
+    /// Reads a signal's `data` (by hand, as serde would: see `decode`); the error says
+    /// which field is wrong.
+    pub fn from_value(value: &serde_json::Value) -> Result<Self, String> {
+        crate::decode::signal_envelope(value)
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }

@@ -352,7 +352,7 @@ impl RoomEngine {
     /// A `signal` from `from`: dropped when it belongs to an older epoch; a newer epoch
     /// means the other side rebuilt its connection, so we rebuild ours to match.
     pub(super) fn signal_from(&mut self, from: &str, data: serde_json::Value) {
-        let envelope: SignalEnvelope = match serde_json::from_value(data) {
+        let envelope = match SignalEnvelope::from_value(&data) {
             Ok(e) => e,
             Err(e) => {
                 return self.ignored("signal", &format!("malformed payload from {from}: {e}"))
