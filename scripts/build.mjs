@@ -163,8 +163,12 @@ buildDemo();
 // battery (getBattery, its two change events) and the app's `adaptive: {preset}`, 2.1
 // KiB; key frames and immediate playout after an outage, 1.4 KiB. (Replacing the six
 // `{:.N}` float formats with integer formatting saved nothing: the float formatter is
-// pulled in elsewhere too.) 289 -> 294 KiB: both lines merged, 293.2 KiB.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 294, "steadyrtc.js": 16 };
+// pulled in elsewhere too.) 289 -> 294 KiB: both lines merged, 293.2 KiB. 294 -> 295 KiB:
+// the pre-call check says which path works (`path`, `summary`, the test call's `via`),
+// so a network that blocks UDP is told that TURN over TCP carries its calls: 294.3 KiB
+// (structured `rttMs`/`kbps` fields on the step cost 0.2 KiB more and were left out: the
+// numbers are in its message).
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 295, "steadyrtc.js": 16 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);
