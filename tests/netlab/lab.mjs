@@ -161,15 +161,11 @@ export class Lab {
   async firefox(host, name, { rtcConfig } = {}) {
     if (!existsSync(FIREFOX)) throw new Error(`Firefox missing at ${FIREFOX}: run scripts/setup.sh --test`);
     const netns = `srtc-${host}`;
-    const driver = async (port) => {
-      const proc = spawn("ip", ["netns", "exec", netns, geckodriverPath(), "--port", String(port), "--host", "127.0.0.1"], { stdio: "ignore" });
-      try {
-        const bridge = await bridgeFromNetns(netns, port);
-        return { proc, base: bridge.url, stop: () => bridge.stop() };
-      } catch (e) {
-        proc.kill("SIGKILL");
-        throw e;
-      }
+    // geckodriver inside the host, on the port the bridge has here too (it checks the Host header).
+    const driver = async () => {
+      const bridge = await bridgeFromNetns(netns);
+      const proc = spawn("ip", ["netns", "exec", netns, geckodriverPath(), "--port", String(bridge.port), "--host", "127.0.0.1"], { stdio: "ignore" });
+      return { proc, base: bridge.url, stop: () => bridge.stop() };
     };
     const ff = await launchFirefox({ driver, prefs: {
       // The lab's origin is plain http on an address: treat it as secure (getUserMedia,

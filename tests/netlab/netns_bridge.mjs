@@ -28,17 +28,24 @@ function splice(a, b) {
 }
 
 /**
- * Makes `port` on `netns`'s loopback reachable at `http://127.0.0.1:<local>` from here.
- * Resolves `{ url, port, stop }` once both ends listen; `stop()` closes both.
+ * Makes a TCP port on `netns`'s loopback reachable at `http://127.0.0.1:<port>` from
+ * here, the same port number on both sides (a server that checks the Host header, as
+ * geckodriver does, then sees its own address). Resolves `{ url, port, stop }` once both
+ * ends listen; start the server inside on `port` afterwards. `stop()` closes both ends.
  */
-export async function bridgeFromNetns(netns, port, { timeoutMs = 10_000 } = {}) {
+export async function bridgeFromNetns(netns, { timeoutMs = 10_000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "steadyrtc-bridge-"));
   const sock = join(dir, "s");
+  const server = createServer((c) => splice(c, connect(sock)));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = server.address().port;
   const inside = spawn("ip", ["netns", "exec", netns, process.execPath, fileURLToPath(import.meta.url), sock, String(port)], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   inside.stdout.on("data", (d) => { out += d; });
   inside.stderr.on("data", (d) => { out += d; });
-  const stopInside = async () => {
+  const stop = async () => {
+    server.close();
     if (inside.exitCode === null && inside.signalCode === null) {
       inside.kill("SIGKILL");
       await Promise.race([once(inside, "exit"), new Promise((r) => setTimeout(r, 2_000))]);
@@ -48,23 +55,12 @@ export async function bridgeFromNetns(netns, port, { timeoutMs = 10_000 } = {}) 
   const deadline = Date.now() + timeoutMs;
   while (!out.includes("bridge ready")) {
     if (inside.exitCode !== null || Date.now() > deadline) {
-      await stopInside();
+      await stop();
       throw new Error(`the bridge into ${netns} did not start: ${out.trim() || "no output"}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }
-  const server = createServer((c) => splice(c, connect(sock)));
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const local = server.address().port;
-  return {
-    url: `http://127.0.0.1:${local}`,
-    port: local,
-    async stop() {
-      server.close();
-      await stopInside();
-    },
-  };
+  return { url: `http://127.0.0.1:${port}`, port, stop };
 }
 
 // Run as a script inside the lab host: the unix socket end.
