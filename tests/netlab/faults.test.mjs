@@ -20,7 +20,7 @@ function firstState(timeline, name, kind, value, since) {
  * The 8 s blackout of Alice's host, with Alice in Chromium or (`firefox: "alice"`) in
  * Firefox, Bob in Chromium: the same asserts for both.
  */
-async function blackout8(timeline, keep, { firefox } = {}) {
+async function blackout8(timeline, keep, { firefox, videoWithinMs = 5_000 } = {}) {
   const { alice, bob } = keep(await startCall(lab, timeline, { firefox }));
   await Promise.all([watchLibrary(alice), watchLibrary(bob)]);
   await sleep(1_000);
@@ -59,7 +59,7 @@ async function blackout8(timeline, keep, { firefox } = {}) {
   // Both browsers notice: ICE leaves `connected` during the blackout (Chromium says
   // `disconnected`; Firefox goes `checking` with the library's ICE restart). The library
   // recovers the call (an ICE restart within 8 s, so the connection is never rebuilt),
-  // and video decodes again within 5 s of the network's return.
+  // and video decodes again within 5 s of the network's return (`videoWithinMs`).
   for (const name of ["alice", "bob"]) {
     const d = report[name].iceLeftConnectedAfterFault;
     assert.ok(d !== null && d <= undone - fault, `${name} (${report[name].browser}): ICE never left connected during the blackout`);
@@ -76,7 +76,7 @@ async function blackout8(timeline, keep, { firefox } = {}) {
   }
   for (const name of ["alice", "bob"]) {
     const media = report[name].mediaAfterUndo;
-    assert.ok(media !== null && media <= 5_000, `${name}'s video resumed ${media} ms after the network returned`);
+    assert.ok(media !== null && media <= videoWithinMs, `${name}'s video resumed ${media} ms after the network returned (allowed: ${videoWithinMs} ms)`);
     // What the page shows at the end: the peer connected again.
     assert.match(report[name].libraryStates.at(-1) ?? "", /^connected@/, `${name}'s page last heard ${report[name].libraryStates.at(-1)}`);
   }
@@ -97,10 +97,13 @@ test("blackout 8 s: the call comes back by itself, and what Chromium reports, wh
 
 // The same blackout with Alice in Firefox (geckodriver inside her host, reached through a
 // unix socket, so the blackout does not cut the test off from her browser) and Bob in
-// Chromium.
+// Chromium. Video must be back within 8 s of the return, not 5: when the two sides' ICE
+// restarts cross right after the return, Firefox may stay `checking` after answering the
+// second one until its own next restart (measured 3.3-4.5 s, video 4.0-4.7 s after the
+// return, in 2 of 7 runs; 0.4-0.9 s otherwise). See BROWSERS.md.
 test("blackout 8 s with Firefox on the blacked-out host: the call comes back by itself", { timeout: 120_000 }, () =>
   scenario("blackout-firefox", "Alice in Firefox, Bob in Chromium; everything to and from Alice's host dropped for 8 s; the lab watches 20 s more", async (timeline, keep) => {
-    const report = await blackout8(timeline, keep, { firefox: "alice" });
+    const report = await blackout8(timeline, keep, { firefox: "alice", videoWithinMs: 8_000 });
     assert.equal(report.alice.browser, "firefox");
     assert.equal(report.bob.browser, "chromium");
   }),
