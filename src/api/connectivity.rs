@@ -20,9 +20,9 @@ const LOOPBACK_TIMEOUT_MS: u32 = 10_000;
 /// 5 s), the camera and the microphone. Resolves with a report: each step with
 /// `"pass"`, `"warn"` or `"fail"`, its time and a sentence to show; `ok` when nothing
 /// failed; `path`, how media will travel (`"udp"`, `"turnTcp"`, `"turnTls"`, or null);
-/// and `summary`, one sentence for all of it. Takes about a second without TURN, about 6 s with it, at most about 30 s (a
-/// silent STUN or TURN server is given 10 s). Rejects only for bad options
-/// (`invalidOptions`).
+/// and `summary`, one sentence for all of it. Takes about a second without TURN, about
+/// 6 s with it, about 15 s where UDP is blocked, at most about 30 s (a silent STUN or
+/// TURN server is given 10 s). Rejects only for bad options (`invalidOptions`).
 #[wasm_bindgen(js_name = checkConnectivity, unchecked_return_type = "Promise<ConnectivityReport>")]
 pub fn check_connectivity(
     #[wasm_bindgen(unchecked_param_type = "ConnectivityOptions")] options: JsValue,
