@@ -566,12 +566,32 @@ export interface ConnectivityStep {
   ms: number;
   /** What it means, in a sentence to show the user. */
   message: string;
+  /**
+   * `loopback` only, when the test call connected: the path it took, as the local
+   * candidate type and how it reaches TURN (`"relay/udp"`, `"relay/tcp"`, `"relay/tls"`).
+   * Its bitrate and round trip are in `message` ("... (2400 kbps, 3 ms round trip)").
+   */
+  via?: string;
 }
+
+/**
+ * How media will travel from here: `"udp"` when UDP gets out (a public address through
+ * STUN, a relay over UDP), directly or through TURN over UDP; `"turnTcp"` / `"turnTls"`
+ * when only TURN over TCP / TLS got through, so every call is relayed that way.
+ */
+export type ConnectivityPath = "udp" | "turnTcp" | "turnTls";
 
 /** What `checkConnectivity` resolves with. */
 export interface ConnectivityReport {
   /** No step failed. */
   ok: boolean;
+  /** The path media will take, or `null` when none was found (no STUN or TURN answered). */
+  path: ConnectivityPath | null;
+  /**
+   * One sentence for the whole check: the first failure, or how calls will get through
+   * (e.g. "Ready for calls, relayed over TCP: UDP is blocked here, ...").
+   */
+  summary: string;
   steps: ConnectivityStep[];
 }
 

@@ -13,7 +13,8 @@
 #   consumer          the package as a user gets it: `npm pack` of pkg/, publint, installed
 #                     into a Vite + TypeScript app, tsc, vite build, two Chromium pages of
 #                     the built app calling through the real server (tests/consumer)
-#   netlab            the network lab: hosts as network namespaces, faults, timelines in
+#   netlab            the network lab: hosts as network namespaces, faults (one blackout with
+#                     Firefox on a host), the pre-call check with UDP blocked, timelines in
 #                     target/netlab/ (needs root; fails with the reason when it cannot run)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -88,7 +89,8 @@ layer browser-firefox cargo env -u CHROMEDRIVER GECKODRIVER="$GECKODRIVER" \
 layer e2e node bash -c 'cargo build --quiet -p steadyrtc-server && node --test --test-concurrency=1 tests/e2e/*.test.mjs'
 # The package in a real app: packed from the pkg/ just built, installed, bundled by Vite.
 layer consumer node bash -c 'cargo build --quiet -p steadyrtc-server && tests/consumer/run.sh'
-# Bounded: the lab's scenarios take about four minutes; 9 minutes is the limit.
+# Bounded: the lab's scenarios (three files, Firefox on one host in one of them) take about
+# five and a half minutes (330 s measured); 9 minutes is the limit.
 layer netlab node bash -c 'cargo build --quiet -p steadyrtc-server && timeout -k 20 540 node --test --test-concurrency=1 tests/netlab/*.test.mjs'
 
 echo

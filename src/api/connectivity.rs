@@ -4,7 +4,7 @@
 
 use crate::browser::driver::now_ms;
 use crate::browser::{media, probe};
-use crate::engine::connectivity::{self as verdict, IceKinds, Status, Step};
+use crate::engine::connectivity::{self as verdict, IceKinds, Report};
 use crate::error::{ErrorCode, SteadyError};
 use crate::options::{ConnectivityOptions, IceOptions, IceServer};
 use wasm_bindgen::prelude::*;
@@ -19,9 +19,10 @@ const LOOPBACK_TIMEOUT_MS: u32 = 10_000;
 /// and over TCP) address, a call to itself through TURN (round trip and bitrate over
 /// 5 s), the camera and the microphone. Resolves with a report: each step with
 /// `"pass"`, `"warn"` or `"fail"`, its time and a sentence to show; `ok` when nothing
-/// failed. Takes about a second without TURN, about 6 s with it, at most about 30 s (a
-/// silent STUN or TURN server is given 10 s). Rejects only for bad options
-/// (`invalidOptions`).
+/// failed; `path`, how media will travel (`"udp"`, `"turnTcp"`, `"turnTls"`, or null);
+/// and `summary`, one sentence for all of it. Takes about a second without TURN, about
+/// 6 s with it, about 15 s where UDP is blocked, at most about 30 s (a silent STUN or
+/// TURN server is given 10 s). Rejects only for bad options (`invalidOptions`).
 #[wasm_bindgen(js_name = checkConnectivity, unchecked_return_type = "Promise<ConnectivityReport>")]
 pub fn check_connectivity(
     #[wasm_bindgen(unchecked_param_type = "ConnectivityOptions")] options: JsValue,
@@ -34,18 +35,22 @@ pub fn check_connectivity(
         Err(e) => return js_sys::Promise::reject(&e.into()),
     };
     wasm_bindgen_futures::future_to_promise(async move {
-        let steps = run(&options).await;
-        let ok = steps.iter().all(|s| s.status != Status::Fail);
+        let report = run(&options).await;
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let steps = serde::Serialize::serialize(&steps, &serializer)?;
+        let steps = serde::Serialize::serialize(&report.steps, &serializer)?;
         Ok(crate::browser::js::object(&[
-            ("ok", ok.into()),
+            ("ok", report.ok.into()),
+            (
+                "path",
+                report.path.map_or(JsValue::NULL, |p| p.as_str().into()),
+            ),
+            ("summary", report.summary.into()),
             ("steps", steps),
         ]))
     })
 }
 
-async fn run(options: &ConnectivityOptions) -> Vec<Step> {
+async fn run(options: &ConnectivityOptions) -> Report {
     let mut steps = vec![verdict::signaling(
         probe::socket(&options.url, SOCKET_TIMEOUT_MS).await,
     )];
@@ -80,6 +85,7 @@ async fn run(options: &ConnectivityOptions) -> Vec<Step> {
     } else {
         None
     };
+    let measured = call.as_ref().and_then(|c| c.as_ref().ok()).cloned();
     steps.push(verdict::loopback(call, now_ms().saturating_sub(t0)));
 
     for (name, audio, video) in [
@@ -101,5 +107,5 @@ async fn run(options: &ConnectivityOptions) -> Vec<Step> {
         };
         steps.push(verdict::device(name, result, now_ms().saturating_sub(t0)));
     }
-    steps
+    verdict::report(steps, &gathered, kinds, measured.as_ref())
 }

@@ -5,7 +5,7 @@
 
 use super::driver::now_ms;
 use super::js::{error_message, get_string};
-use crate::engine::connectivity::Gathered;
+use crate::engine::connectivity::{Gathered, Measured};
 use crate::options::IceOptions;
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt};
@@ -143,13 +143,10 @@ pub async fn gather(ice: &IceOptions, timeout_ms: u32) -> Result<Vec<Gathered>, 
 
 /// A call to itself through TURN: two connections in the page that may only use relayed
 /// addresses, a data channel flooded for `seconds`. The round-trip time of the path
-/// (`None` if the browser gives none) and the kilobits per second that arrived, or why
-/// no path came up within `timeout_ms`. Both connections are closed either way.
-pub async fn loopback(
-    ice: &IceOptions,
-    seconds: u32,
-    timeout_ms: u32,
-) -> Result<(Option<f64>, f64), String> {
+/// (`None` if the browser gives none), the kilobits per second that arrived and the
+/// selected pair's local candidate, or why no path came up within `timeout_ms`. Both
+/// connections are closed either way.
+pub async fn loopback(ice: &IceOptions, seconds: u32, timeout_ms: u32) -> Result<Measured, String> {
     let relay = IceOptions {
         ice_transport_policy: crate::options::IceTransportPolicy::Relay,
         ..ice.clone()
@@ -171,7 +168,7 @@ async fn measure(
     b: &RtcPeerConnection,
     seconds: u32,
     timeout_ms: u32,
-) -> Result<(Option<f64>, f64), String> {
+) -> Result<Measured, String> {
     // Candidates go straight across (no signaling: both ends are here).
     let trickle = |from: &RtcPeerConnection, to: &RtcPeerConnection| {
         let to = to.clone();
@@ -229,11 +226,16 @@ async fn measure(
     let bytes = after
         .as_ref()
         .map_or(0, |p| p.bytes_received.saturating_sub(before));
-    let rtt = received(a.clone())
-        .await
-        .and_then(|p| p.current_round_trip_time_s)
-        .map(|s| s * 1000.0);
-    Ok((rtt, bytes as f64 * 8.0 / 1000.0 / elapsed_s))
+    let pair = received(a.clone()).await;
+    Ok(Measured {
+        rtt_ms: pair
+            .as_ref()
+            .and_then(|p| p.current_round_trip_time_s)
+            .map(|s| s * 1000.0),
+        kbps: bytes as f64 * 8.0 / 1000.0 / elapsed_s,
+        local_type: pair.as_ref().and_then(|p| p.local_candidate_type.clone()),
+        relay_protocol: pair.and_then(|p| p.relay_protocol),
+    })
 }
 
 fn description(kind: web_sys::RtcSdpType, from: &JsValue) -> RtcSessionDescriptionInit {

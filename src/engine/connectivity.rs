@@ -28,6 +28,11 @@ pub struct Step {
     pub ms: u64,
     /// What it means, in words.
     pub message: String,
+    /// `loopback` only: the path the test call took, as the selected pair's local
+    /// candidate type and how it reaches TURN (`relay/udp`, `relay/tcp`, `relay/tls`).
+    /// Its round trip and bitrate are in `message`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 fn step(name: &'static str, status: Status, ms: u64, message: impl Into<String>) -> Step {
@@ -36,7 +41,41 @@ fn step(name: &'static str, status: Status, ms: u64, message: impl Into<String>)
         status,
         ms,
         message: message.into(),
+        via: None,
     }
+}
+
+/// How media from here will travel, as far as the check could tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// UDP gets out (a public address through STUN, or a relay over UDP): media goes
+    /// directly or through TURN over UDP.
+    Udp,
+    /// Only TURN over TCP got through: every call is relayed over TCP.
+    TurnTcp,
+    /// Only TURN over TLS got through: every call is relayed over TLS.
+    TurnTls,
+}
+
+impl Path {
+    /// The report's `path`: `udp`, `turnTcp`, `turnTls`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Path::Udp => "udp",
+            Path::TurnTcp => "turnTcp",
+            Path::TurnTls => "turnTls",
+        }
+    }
+}
+
+/// The whole report: `ok` when no step failed, the path media will take (`None`: none
+/// was found), one sentence that sums it up, and the steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub ok: bool,
+    pub path: Option<Path>,
+    pub summary: String,
+    pub steps: Vec<Step>,
 }
 
 /// Where the server's ICE configuration is, from the signaling URL (`ws://host/ws` ->
@@ -267,6 +306,30 @@ pub fn candidates(gathered: &[Gathered], kinds: IceKinds, ms: u64) -> [Step; 4] 
     [host, srflx, relay_udp, relay_tcp]
 }
 
+/// A call to itself through TURN, measured: the round trip (`None` if the browser gave
+/// none), the kilobits per second that arrived, and the selected pair's local candidate:
+/// its type and, for a relay, how it reaches TURN.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Measured {
+    pub rtt_ms: Option<f64>,
+    pub kbps: f64,
+    pub local_type: Option<String>,
+    pub relay_protocol: Option<String>,
+}
+
+impl Measured {
+    /// The path as `type/protocol` (`relay/tcp`), or the type alone.
+    pub fn via(&self) -> Option<String> {
+        let kind = self.local_type.as_deref()?;
+        Some(match self.relay_protocol.as_deref() {
+            Some(protocol) if kind == "relay" => {
+                format!("{kind}/{}", protocol.to_ascii_lowercase())
+            }
+            _ => kind.to_owned(),
+        })
+    }
+}
+
 /// Whether a call to itself through TURN is worth trying: some relayed address came.
 pub fn can_relay(gathered: &[Gathered]) -> bool {
     gathered.iter().any(|g| g.relay_via().is_some())
@@ -277,9 +340,9 @@ pub const LOOPBACK_MIN_KBPS: f64 = 500.0;
 /// Above this round trip, a relayed call feels laggy.
 pub const LOOPBACK_MAX_RTT_MS: f64 = 300.0;
 
-/// A call to itself through TURN (`None`: not tried, no TURN server): the round trip and
-/// the bitrate that arrived over the measurement, or why no relayed path came up.
-pub fn loopback(result: Option<Result<(Option<f64>, f64), String>>, ms: u64) -> Step {
+/// A call to itself through TURN (`None`: not tried, no TURN server): what was measured
+/// over it (see `Measured`), or why no relayed path came up.
+pub fn loopback(result: Option<Result<Measured, String>>, ms: u64) -> Step {
     let Some(result) = result else {
         return step(
             "loopback",
@@ -288,7 +351,7 @@ pub fn loopback(result: Option<Result<(Option<f64>, f64), String>>, ms: u64) -> 
             "Not tried: no TURN server to relay a test call through.",
         );
     };
-    let (rtt, kbps) = match result {
+    let measured = match result {
         Ok(measured) => measured,
         Err(why) => {
             return step(
@@ -299,25 +362,97 @@ pub fn loopback(result: Option<Result<(Option<f64>, f64), String>>, ms: u64) -> 
             )
         }
     };
+    let rtt = measured.rtt_ms;
+    let kbps = measured.kbps;
     let rtt_text = rtt.map_or_else(
         || "round trip unknown".into(),
         |r| format!("{} ms round trip", r.round()),
     );
-    let measured = format!("{} kbps, {rtt_text}", kbps.round());
-    if kbps < LOOPBACK_MIN_KBPS || rtt.is_some_and(|r| r > LOOPBACK_MAX_RTT_MS) {
+    let relayed = measured.local_type.as_deref() == Some("relay");
+    let over = match measured.relay_protocol.as_deref() {
+        Some("udp") if relayed => " over UDP",
+        Some("tcp") if relayed => " over TCP",
+        Some("tls") if relayed => " over TLS",
+        _ => "",
+    };
+    let numbers = format!("{} kbps, {rtt_text}", kbps.round());
+    let mut verdict = if kbps < LOOPBACK_MIN_KBPS || rtt.is_some_and(|r| r > LOOPBACK_MAX_RTT_MS) {
         step(
             "loopback",
             Status::Warn,
             ms,
-            format!("A test call through TURN is slow ({measured}): expect low video quality."),
+            format!(
+                "A test call through TURN{over} is slow ({numbers}): expect low video quality."
+            ),
         )
     } else {
         step(
             "loopback",
             Status::Pass,
             ms,
-            format!("A test call through TURN works ({measured})."),
+            format!("A test call through TURN{over} works ({numbers})."),
         )
+    };
+    verdict.via = measured.via();
+    verdict
+}
+
+/// The path media will take from here: UDP when anything reached out over UDP (a public
+/// address through STUN, a relay over UDP, or the test call over UDP); else the TURN
+/// transport the test call took; else the one a relayed address was gathered over.
+pub fn path(gathered: &[Gathered], measured: Option<&Measured>) -> Option<Path> {
+    let over = |p: &str| match p {
+        "udp" => Some(Path::Udp),
+        "tcp" => Some(Path::TurnTcp),
+        "tls" => Some(Path::TurnTls),
+        _ => None,
+    };
+    let tried = measured
+        .filter(|m| m.local_type.as_deref() == Some("relay"))
+        .and_then(|m| m.relay_protocol.as_deref())
+        .and_then(|p| over(&p.to_ascii_lowercase()));
+    let relays = || gathered.iter().filter_map(|g| over(&g.relay_via()?));
+    if gathered.iter().any(|g| g.kind == "srflx")
+        || tried == Some(Path::Udp)
+        || relays().any(|p| p == Path::Udp)
+    {
+        return Some(Path::Udp);
+    }
+    tried.or_else(|| relays().next())
+}
+
+/// The report from its steps: `ok` when none failed, the path (see `path`), and one
+/// sentence: the first failure if there is one, else how calls will get through.
+pub fn report(
+    steps: Vec<Step>,
+    gathered: &[Gathered],
+    kinds: IceKinds,
+    measured: Option<&Measured>,
+) -> Report {
+    let path = path(gathered, measured);
+    let failed = steps.iter().find(|s| s.status == Status::Fail);
+    let relayed = |over: &str| {
+        format!("Ready for calls, relayed over {over}: UDP is blocked here, so media goes through TURN over {over}, with more delay than over UDP.")
+    };
+    let summary = match (failed, path) {
+        (Some(step), _) => format!("Not ready for calls: {}", step.message),
+        (None, Some(Path::Udp)) => {
+            "Ready for calls: UDP gets through, directly or through TURN over UDP.".into()
+        }
+        (None, Some(Path::TurnTcp)) => relayed("TCP"),
+        (None, Some(Path::TurnTls)) => relayed("TLS"),
+        (None, None) if kinds.stun || kinds.turn_udp || kinds.turn_tcp => {
+            "Calls may only work on this network: no STUN or TURN server answered.".into()
+        }
+        (None, None) => {
+            "Calls will only work on the same network: no STUN or TURN server is configured.".into()
+        }
+    };
+    Report {
+        ok: failed.is_none(),
+        path,
+        summary,
+        steps,
     }
 }
 
@@ -495,28 +630,173 @@ mod tests {
         );
     }
 
+    fn measured(rtt_ms: Option<f64>, kbps: f64, protocol: &str) -> Measured {
+        Measured {
+            rtt_ms,
+            kbps,
+            local_type: Some("relay".into()),
+            relay_protocol: Some(protocol.into()),
+        }
+    }
+
     #[test]
     fn the_turn_loopback_passes_when_fast_warns_when_slow_and_fails_without_a_path() {
         assert_eq!(loopback(None, 0).status, Status::Warn);
-        let good = loopback(Some(Ok((Some(12.4), 8_000.0))), 5_100);
+        let good = loopback(Some(Ok(measured(Some(12.4), 8_000.0, "udp"))), 5_100);
         assert_eq!((good.status, good.ms), (Status::Pass, 5_100));
         assert!(
-            good.message.contains("8000 kbps, 12 ms round trip"),
+            good.message
+                .contains("over UDP works (8000 kbps, 12 ms round trip)"),
             "{}",
             good.message
         );
+        assert_eq!(good.via.as_deref(), Some("relay/udp"));
         assert_eq!(
-            loopback(Some(Ok((Some(12.0), 300.0))), 1).status,
+            loopback(Some(Ok(measured(Some(12.0), 300.0, "udp"))), 1).status,
             Status::Warn
         );
         assert_eq!(
-            loopback(Some(Ok((Some(450.0), 5_000.0))), 1).status,
+            loopback(Some(Ok(measured(Some(450.0), 5_000.0, "tcp"))), 1).status,
             Status::Warn
         );
-        assert_eq!(loopback(Some(Ok((None, 5_000.0))), 1).status, Status::Pass);
+        let no_rtt = loopback(Some(Ok(measured(None, 5_000.0, "tcp"))), 1);
+        assert_eq!(no_rtt.status, Status::Pass);
+        assert!(no_rtt.message.contains("round trip unknown"));
         let none = loopback(Some(Err("no relayed path within 10 s".into())), 10_000);
         assert_eq!(none.status, Status::Fail);
         assert!(none.message.contains("no relayed path"));
+        assert_eq!(none.via, None);
+        // The extra fields are left out of the JSON when there is nothing to say.
+        let json = serde_json::to_value(loopback(None, 0)).unwrap();
+        assert!(json.get("via").is_none());
+        let json = serde_json::to_value(&good).unwrap();
+        assert_eq!(json["via"], serde_json::json!("relay/udp"));
+    }
+
+    fn all_steps(gathered: &[Gathered], kinds: IceKinds, call: Option<&Measured>) -> Vec<Step> {
+        let mut steps = vec![
+            signaling(Ok(3)),
+            token(200, None, 4),
+            ice_servers(Some(&[]), 4),
+        ];
+        steps.extend(candidates(gathered, kinds, 10_000));
+        steps.push(loopback(call.cloned().map(Ok), 5_200));
+        steps
+    }
+
+    #[test]
+    fn udp_blocked_the_report_names_turn_over_tcp_as_the_working_path() {
+        // What the network lab sees with UDP dropped: STUN and TURN over UDP silent,
+        // TURN over TCP relaying, the test call over relay/tcp.
+        let kinds = IceKinds {
+            stun: true,
+            turn_udp: true,
+            turn_tcp: true,
+        };
+        let gathered = [seen("host", None), seen("relay", Some("tcp"))];
+        let call = measured(Some(3.2), 2_400.0, "tcp");
+        let steps = all_steps(&gathered, kinds, Some(&call));
+        let loop_step = steps.last().unwrap().clone();
+        assert_eq!(loop_step.status, Status::Pass);
+        assert_eq!(loop_step.via.as_deref(), Some("relay/tcp"));
+        assert!(
+            loop_step.message.contains("through TURN over TCP works"),
+            "{}",
+            loop_step.message
+        );
+        let report = report(steps, &gathered, kinds, Some(&call));
+        assert!(report.ok);
+        assert_eq!(report.path, Some(Path::TurnTcp));
+        assert!(
+            report
+                .summary
+                .contains("UDP is blocked here, so media goes through TURN over TCP"),
+            "{}",
+            report.summary
+        );
+        assert_eq!(report.path.map(Path::as_str), Some("turnTcp"));
+        let json = serde_json::to_value(&report.steps[7]).unwrap();
+        assert_eq!(json["via"], serde_json::json!("relay/tcp"));
+        assert!(report.steps[7]
+            .message
+            .contains("(2400 kbps, 3 ms round trip)"));
+    }
+
+    #[test]
+    fn the_path_is_udp_when_anything_got_out_over_udp_and_none_without_servers() {
+        let kinds = IceKinds {
+            stun: true,
+            turn_udp: true,
+            turn_tcp: true,
+        };
+        let open = [
+            seen("host", None),
+            seen("srflx", None),
+            seen("relay", Some("udp")),
+            seen("relay", Some("tcp")),
+        ];
+        let call = measured(Some(1.0), 9_000.0, "udp");
+        let r = report(
+            all_steps(&open, kinds, Some(&call)),
+            &open,
+            kinds,
+            Some(&call),
+        );
+        assert_eq!((r.ok, r.path), (true, Some(Path::Udp)));
+        assert!(
+            r.summary.starts_with("Ready for calls: UDP gets through"),
+            "{}",
+            r.summary
+        );
+        // A STUN answer alone is enough to know UDP gets out.
+        assert_eq!(path(&[seen("srflx", None)], None), Some(Path::Udp));
+        // Only TLS relayed, no test call: the path is TURN over TLS.
+        assert_eq!(
+            path(&[seen("relay", Some("tls"))], None),
+            Some(Path::TurnTls)
+        );
+        // Nothing configured: no path, and the sentence says why.
+        let host = [seen("host", None)];
+        let r = report(
+            all_steps(&host, IceKinds::default(), None),
+            &host,
+            IceKinds::default(),
+            None,
+        );
+        assert_eq!((r.ok, r.path), (true, None));
+        assert!(
+            r.summary
+                .contains("only work on the same network: no STUN or TURN server is configured"),
+            "{}",
+            r.summary
+        );
+        let r = report(all_steps(&host, kinds, None), &host, kinds, None);
+        assert_eq!((r.ok, r.path), (false, None));
+        assert!(
+            r.summary
+                .starts_with("Not ready for calls: TURN over UDP is unreachable"),
+            "{}",
+            r.summary
+        );
+    }
+
+    #[test]
+    fn a_failed_test_call_makes_the_report_not_ready_whatever_the_path() {
+        let kinds = IceKinds {
+            stun: false,
+            turn_udp: false,
+            turn_tcp: true,
+        };
+        let gathered = [seen("host", None), seen("relay", Some("tcp"))];
+        let mut steps = all_steps(&gathered, kinds, None);
+        steps.pop();
+        steps.push(loopback(
+            Some(Err("no relayed path within 10 s".into())),
+            10_000,
+        ));
+        let r = report(steps, &gathered, kinds, None);
+        assert_eq!((r.ok, r.path), (false, Some(Path::TurnTcp)));
+        assert!(r.summary.contains("did not connect"), "{}", r.summary);
     }
 
     #[test]

@@ -51,6 +51,8 @@ test("checkConnectivity without STUN or TURN: reachable, token checked, what is 
     microphone: "pass",
   }, JSON.stringify(report));
   assert.equal(report.ok, true);
+  assert.equal(report.path, null);
+  assert.match(report.summary, /only work on the same network/);
   for (const step of report.steps) {
     assert.ok(step.ms >= 0 && step.ms < 15_000, JSON.stringify(step));
     assert.ok(step.message.length > 10, JSON.stringify(step));
@@ -73,10 +75,12 @@ test("checkConnectivity without STUN or TURN: reachable, token checked, what is 
   await page.waitForSelector("#check-report[data-ok]", { timeout: 20_000 });
   const shown = await page.evaluate(() => ({
     ok: document.getElementById("check-report").dataset.ok,
-    steps: [...document.querySelectorAll("#check-report li")].map((li) => [li.dataset.name, li.dataset.status]),
+    steps: [...document.querySelectorAll("#check-report li:not([data-name=summary])")].map((li) => [li.dataset.name, li.dataset.status]),
+    summary: document.querySelector("#check-report li[data-name=summary]")?.textContent,
   }));
   assert.equal(shown.ok, "true");
   assert.deepEqual(Object.fromEntries(shown.steps), statuses(report));
+  assert.equal(shown.summary, report.summary);
   // Bad options reject with invalidOptions.
   const bad = await page.evaluate(async () => {
     const m = await import("/pkg/steadyrtc.js");
@@ -127,6 +131,8 @@ test("checkConnectivity with TURN over UDP and TCP on loopback: relayed addresse
   assert.ok(loop.ms >= 5_000 && loop.ms < 15_000, JSON.stringify(loop));
   console.log(`TURN loopback on 127.0.0.1: ${loop.message} in ${loop.ms} ms`);
   assert.equal(report.ok, true);
+  assert.equal(report.path, "udp");
+  assert.match(report.summary, /^Ready for calls: UDP gets through/);
 
   // TURN over UDP unreachable (nothing answers on its port), TCP working: the report
   // says UDP looks blocked and names TCP as the path calls will take.
@@ -142,4 +148,6 @@ test("checkConnectivity with TURN over UDP and TCP on loopback: relayed addresse
   assert.equal(relayTcp.status, "pass");
   assert.match(relayTcp.message, /the path calls will take/);
   assert.equal(blocked.ok, true);
+  assert.equal(blocked.path, "turnTcp");
+  assert.equal(blocked.steps.find((x) => x.name === "loopback").via, "relay/tcp");
 });

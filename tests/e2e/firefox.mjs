@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 
 export const FIREFOX = process.env.FIREFOX ?? "/usr/bin/firefox-esr";
 
-function geckodriverPath() {
+export function geckodriverPath() {
   if (process.env.GECKODRIVER) return process.env.GECKODRIVER;
   try {
     return execFileSync("bash", ["-c", "command -v geckodriver"]).toString().trim();
@@ -17,34 +17,51 @@ function geckodriverPath() {
 
 let nextPort = 4444 + (process.pid % 500) * 2;
 
-/** Starts Firefox (headless, fake media) under its own geckodriver; returns a small client. */
-export async function launchFirefox() {
+/** geckodriver on this machine's loopback: `{ proc, base }`. */
+function localDriver(port) {
+  const proc = spawn(geckodriverPath(), ["--port", String(port)], { stdio: "ignore" });
+  return { proc, base: `http://127.0.0.1:${port}`, stop: async () => {} };
+}
+
+/**
+ * Starts Firefox (headless, fake media) under its own geckodriver; returns a small client.
+ * `prefs` are added to the fake-media ones. `driver(port)` starts geckodriver elsewhere
+ * (the network lab runs it inside a host): it returns `{ proc, base, stop }`, `base`
+ * being where its WebDriver API answers from here.
+ */
+export async function launchFirefox({ prefs = {}, driver = localDriver } = {}) {
   if (!existsSync(FIREFOX)) throw new Error(`Firefox not found at ${FIREFOX}: run scripts/setup.sh --test`);
   const port = nextPort++;
-  const proc = spawn(geckodriverPath(), ["--port", String(port)], { stdio: "ignore" });
-  const base = `http://127.0.0.1:${port}`;
+  const { proc, base, stop } = await driver(port);
   const call = async (method, path, body) => {
     const res = await fetch(base + path, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
     const json = await res.json();
     if (!res.ok) throw new Error(`geckodriver ${method} ${path}: ${JSON.stringify(json.value ?? json)}`);
     return json.value;
   };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await fetch(`${base}/status`);
-      break;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`geckodriver did not start: ${e.message}`);
-      await new Promise((r) => setTimeout(r, 100));
+  let session;
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await fetch(`${base}/status`);
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`geckodriver did not start: ${e.message}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
+    session = await call("POST", "/session", {
+      capabilities: { alwaysMatch: { browserName: "firefox", "moz:firefoxOptions": {
+        binary: FIREFOX, args: ["-headless"],
+        prefs: { "media.navigator.streams.fake": true, "media.navigator.permission.disabled": true, ...prefs },
+      } } },
+    });
+  } catch (e) {
+    proc.kill();
+    await stop();
+    throw e;
   }
-  const session = await call("POST", "/session", {
-    capabilities: { alwaysMatch: { browserName: "firefox", "moz:firefoxOptions": {
-      binary: FIREFOX, args: ["-headless"],
-      prefs: { "media.navigator.streams.fake": true, "media.navigator.permission.disabled": true },
-    } } },
-  });
   const id = session.sessionId;
   await call("POST", `/session/${id}/timeouts`, { script: 60_000 });
   return {
@@ -75,9 +92,15 @@ export async function launchFirefox() {
         await new Promise((r) => setTimeout(r, 100));
       }
     },
+    /** A real click (WebDriver element click) on the element `css` selects: a user gesture. */
+    async clickOn(css) {
+      const element = await call("POST", `/session/${id}/element`, { using: "css selector", value: css });
+      await call("POST", `/session/${id}/element/${Object.values(element)[0]}/click`, {});
+    },
     async close() {
       await call("DELETE", `/session/${id}`).catch(() => {});
       proc.kill();
+      await stop();
     },
   };
 }

@@ -2,16 +2,26 @@
 // the demo page, joined through the e2e harness's `joinDemo` (so the demo's own join steps,
 // such as fetching a token, stay in one place). What the lab reads from the page beyond
 // that comes from the recorder (recorder.mjs), not from the demo's markup.
-import { joinDemo } from "../e2e/harness.mjs";
 
-/** Starts a two-browser call; resolves once both connections are up and video decodes both ways. */
-export async function startCall(lab, timeline, { rtcConfig, timeoutMs = 30_000 } = {}) {
+/**
+ * Starts a two-browser call; resolves once both connections are up and video decodes both
+ * ways. Both browsers are Chromium unless `firefox` names one (`"alice"`: Alice's browser
+ * on host a is Firefox).
+ */
+export async function startCall(lab, timeline, { rtcConfig, timeoutMs = 30_000, firefox } = {}) {
   const room = `netlab-${timeline.scenario}-${process.pid}`;
-  const alice = await lab.browser("a", "alice", { rtcConfig: rtcConfig?.("alice") });
-  const bob = await lab.browser("b", "bob", { rtcConfig: rtcConfig?.("bob") });
+  const open = (host, name) => (firefox === name ? lab.firefox : lab.browser).call(lab, host, name, { rtcConfig: rtcConfig?.(name) });
+  const alice = await open("a", "alice");
+  let bob;
+  try {
+    bob = await open("b", "bob");
+  } catch (e) {
+    await alice.close();
+    throw e;
+  }
   timeline.watch(alice, bob);
-  await joinDemo(alice.page, lab.serverUrl, room, "Alice", { timeoutMs });
-  await joinDemo(bob.page, lab.serverUrl, room, "Bob", { timeoutMs });
+  await alice.join(room, "Alice", { timeoutMs });
+  await bob.join(room, "Bob", { timeoutMs });
   await Promise.all([connected(alice, timeoutMs), connected(bob, timeoutMs)]);
   await Promise.all([videoGrows(alice, timeline.t0, 10, timeoutMs), videoGrows(bob, timeline.t0, 10, timeoutMs)]);
   timeline.lab("callUp");

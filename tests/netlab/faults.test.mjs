@@ -16,59 +16,96 @@ function firstState(timeline, name, kind, value, since) {
   return timeline.states(name, kind).find((e) => e.t >= since && e.value === value)?.t ?? null;
 }
 
+/**
+ * The 8 s blackout of Alice's host, with Alice in Chromium or (`firefox: "alice"`) in
+ * Firefox, Bob in Chromium: the same asserts for both.
+ */
+async function blackout8(timeline, keep, { firefox, videoWithinMs = 5_000 } = {}) {
+  const { alice, bob } = keep(await startCall(lab, timeline, { firefox }));
+  await Promise.all([watchLibrary(alice), watchLibrary(bob)]);
+  await sleep(1_000);
+  await lab.blackout("a", 8);
+  const undone = timeline.find("undo");
+  // Watch until both are connected with video decoding again, for at most 20 s.
+  const back = await waitAllConnected(20_000, alice, bob);
+  if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 5_000), videoGrows(bob, Date.now(), 10, 5_000)]);
+  await timeline.collect();
+
+  const fault = timeline.find("fault");
+  const rel = (t, from) => (t === null || t === undefined ? null : t - from);
+  const report = {};
+  for (const [name, b] of [["alice", alice], ["bob", bob]]) {
+    const lib = await libraryStates(b);
+    report[name] = {
+      browser: b.kind,
+      iceDisconnectedAfterFault: rel(firstState(timeline, name, "iceConnectionState", "disconnected", fault), fault),
+      iceLeftConnectedAfterFault: rel(timeline.states(name, "iceConnectionState").find((e) => e.t >= fault && e.value !== "connected" && e.value !== "completed")?.t, fault),
+      disconnectedAfterFault: rel(firstState(timeline, name, "connectionState", "disconnected", fault), fault),
+      failedAfterFault: rel(firstState(timeline, name, "connectionState", "failed", fault), fault),
+      connectedAfterUndo: rel(firstState(timeline, name, "connectionState", "connected", undone), undone),
+      mediaAfterUndo: rel(timeline.media[name].firstAfterUndo, undone),
+      finalStates: await statesNow(b),
+      libraryReconnectingAfterFault: rel(lib.find((e) => e.to === "reconnecting" && e.t - timeline.t0 >= fault)?.t - timeline.t0, fault),
+      libraryReason: lib.find((e) => e.to === "reconnecting")?.reason,
+      libraryStates: lib.filter((e) => e.t - timeline.t0 >= fault).map((e) => `${e.to}@${e.t - timeline.t0 - fault}`),
+    };
+    if (Number.isNaN(report[name].libraryReconnectingAfterFault)) report[name].libraryReconnectingAfterFault = null;
+  }
+  timeline.result = { blackoutMs: undone - fault, cameBackByItself: back, ...report };
+  console.log(`${timeline.scenario}: ${JSON.stringify(timeline.result)}`);
+  for (const e of timeline.events.filter((e) => e.t >= fault - 500 && !["signalingState", "iceGatheringState"].includes(e.kind))) {
+    console.log(`  ${String(e.t - fault).padStart(6)} ms  ${e.source.padEnd(5)} ${e.kind} ${e.value ?? e.fault ?? ""}`);
+  }
+  // Both browsers notice: ICE leaves `connected` during the blackout (Chromium says
+  // `disconnected`; Firefox goes `checking` with the library's ICE restart). The library
+  // recovers the call (an ICE restart within 8 s, so the connection is never rebuilt),
+  // and video decodes again within 5 s of the network's return (`videoWithinMs`).
+  for (const name of ["alice", "bob"]) {
+    const d = report[name].iceLeftConnectedAfterFault;
+    assert.ok(d !== null && d <= undone - fault, `${name} (${report[name].browser}): ICE never left connected during the blackout`);
+    assert.equal(firstState(timeline, name, "connectionState", "closed", fault), null, `${name}'s connection was closed`);
+  }
+  assert.ok(back, "the call did not come back to connected within 20 s after the blackout");
+  // The library saw it from getStats (nothing arriving for about a second) before the
+  // browser said `disconnected` (Chromium: about 5.5 s), and told the page.
+  for (const name of ["alice", "bob"]) {
+    const lib = report[name].libraryReconnectingAfterFault;
+    const browserSaid = report[name].disconnectedAfterFault;
+    assert.ok(lib !== null && lib <= 3_500, `${name} (${report[name].browser}): the library reported reconnecting ${lib} ms after the blackout began`);
+    assert.ok(browserSaid === null || lib < browserSaid, `${name}: reconnecting at ${lib} ms, not before the browser's disconnected at ${browserSaid} ms`);
+  }
+  for (const name of ["alice", "bob"]) {
+    const media = report[name].mediaAfterUndo;
+    assert.ok(media !== null && media <= videoWithinMs, `${name}'s video resumed ${media} ms after the network returned (allowed: ${videoWithinMs} ms)`);
+    // What the page shows at the end: the peer connected again.
+    assert.match(report[name].libraryStates.at(-1) ?? "", /^connected@/, `${name}'s page last heard ${report[name].libraryStates.at(-1)}`);
+  }
+  return report;
+}
+
 test("blackout 8 s: the call comes back by itself, and what Chromium reports, when", { timeout: 90_000 }, () =>
   scenario("blackout", "everything to and from Alice's host dropped for 8 s; the lab watches 20 s more", async (timeline, keep) => {
-    const { alice, bob } = keep(await startCall(lab, timeline));
-    await Promise.all([watchLibrary(alice), watchLibrary(bob)]);
-    await sleep(1_000);
-    await lab.blackout("a", 8);
-    const undone = timeline.find("undo");
-    // Watch until both are connected with video decoding again, for at most 20 s.
-    const back = await waitAllConnected(20_000, alice, bob);
-    if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 5_000), videoGrows(bob, Date.now(), 10, 5_000)]);
-    await timeline.collect();
-
-    const fault = timeline.find("fault");
-    const rel = (t, from) => (t === null || t === undefined ? null : t - from);
-    const report = {};
-    for (const name of ["alice", "bob"]) {
-      report[name] = {
-        iceDisconnectedAfterFault: rel(firstState(timeline, name, "iceConnectionState", "disconnected", fault), fault),
-        disconnectedAfterFault: rel(firstState(timeline, name, "connectionState", "disconnected", fault), fault),
-        failedAfterFault: rel(firstState(timeline, name, "connectionState", "failed", fault), fault),
-        connectedAfterUndo: rel(firstState(timeline, name, "connectionState", "connected", undone), undone),
-        mediaAfterUndo: rel(timeline.media[name].firstAfterUndo, undone),
-        finalStates: await statesNow(name === "alice" ? alice : bob),
-        libraryReconnectingAfterFault: rel((await libraryStates(name === "alice" ? alice : bob)).find((e) => e.to === "reconnecting" && e.t - timeline.t0 >= fault)?.t - timeline.t0, fault),
-        libraryReason: (await libraryStates(name === "alice" ? alice : bob)).find((e) => e.to === "reconnecting")?.reason,
-      };
-      if (Number.isNaN(report[name].libraryReconnectingAfterFault)) report[name].libraryReconnectingAfterFault = null;
-    }
-    timeline.result = { blackoutMs: undone - fault, cameBackByItself: back, ...report };
-    console.log(`blackout: ${JSON.stringify(timeline.result)}`);
-    for (const e of timeline.events.filter((e) => e.t >= fault - 500 && !["signalingState", "iceGatheringState"].includes(e.kind))) {
-      console.log(`  ${String(e.t - fault).padStart(6)} ms  ${e.source.padEnd(5)} ${e.kind} ${e.value ?? e.fault ?? ""}`);
-    }
-    // Both sides notice (`disconnected` during the blackout); the library recovers the
-    // call (an ICE restart within 8 s, so the connection is never rebuilt), and video
-    // decodes again within 5 s of the network's return.
+    const report = await blackout8(timeline, keep);
+    // Chromium says `disconnected` itself during an 8 s blackout (after about 5.5 s).
     for (const name of ["alice", "bob"]) {
       const d = report[name].iceDisconnectedAfterFault;
-      assert.ok(d !== null && d <= undone - fault, `${name} never reported iceConnectionState disconnected during the blackout`);
-      assert.equal(firstState(timeline, name, "connectionState", "closed", fault), null, `${name}'s connection was closed`);
+      assert.ok(d !== null && d <= timeline.result.blackoutMs, `${name} never reported iceConnectionState disconnected during the blackout`);
+      assert.ok(report[name].disconnectedAfterFault !== null, `${name}: Chromium never said disconnected`);
     }
-    assert.ok(back, "the call did not come back to connected within 20 s after the blackout");
-    // The library saw it from getStats (nothing arriving for about a second) before
-    // Chromium said `disconnected` (about 5.5 s), and told the page.
-    for (const name of ["alice", "bob"]) {
-      const lib = report[name].libraryReconnectingAfterFault;
-      assert.ok(lib !== null && lib <= 3_500, `${name}: the library reported reconnecting ${lib} ms after the blackout began`);
-      assert.ok(lib < report[name].disconnectedAfterFault, `${name}: reconnecting at ${lib} ms, not before Chromium's disconnected at ${report[name].disconnectedAfterFault} ms`);
-    }
-    for (const name of ["alice", "bob"]) {
-      const media = report[name].mediaAfterUndo;
-      assert.ok(media !== null && media <= 5_000, `${name}'s video resumed ${media} ms after the network returned`);
-    }
+  }),
+);
+
+// The same blackout with Alice in Firefox (geckodriver inside her host, reached through a
+// unix socket, so the blackout does not cut the test off from her browser) and Bob in
+// Chromium. Video must be back within 8 s of the return, not 5: when the two sides' ICE
+// restarts cross right after the return, Firefox may stay `checking` after answering the
+// second one until its own next restart (measured: video 3.0-4.7 s after the return in 4
+// of 13 runs; 0.4-1.0 s otherwise). See BROWSERS.md.
+test("blackout 8 s with Firefox on the blacked-out host: the call comes back by itself", { timeout: 120_000 }, () =>
+  scenario("blackout-firefox", "Alice in Firefox, Bob in Chromium; everything to and from Alice's host dropped for 8 s; the lab watches 20 s more", async (timeline, keep) => {
+    const report = await blackout8(timeline, keep, { firefox: "alice", videoWithinMs: 8_000 });
+    assert.equal(report.alice.browser, "firefox");
+    assert.equal(report.bob.browser, "chromium");
   }),
 );
 

@@ -16,7 +16,9 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, SERVER, root } from "../e2e/harness.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, SERVER, joinDemo, root } from "../e2e/harness.mjs";
+import { FIREFOX, geckodriverPath, launchFirefox } from "../e2e/firefox.mjs";
+import { bridgeFromNetns } from "./netns_bridge.mjs";
 import { recorderScript } from "./recorder.mjs";
 
 const run = promisify(execFile);
@@ -67,6 +69,9 @@ async function killHard(proc) {
 
 /** The TURN URL the server hands out: the lab's coturn, over TCP (UDP may be blocked). */
 export const TURN_URL = `turn:${HOSTS.turn}:${TURN_PORT}?transport=tcp`;
+/** The same coturn over UDP, and as a STUN server: `Lab.start({ udp: true })` hands these out too. */
+export const TURN_UDP_URL = `turn:${HOSTS.turn}:${TURN_PORT}?transport=udp`;
+export const STUN_URL = `stun:${HOSTS.turn}:${TURN_PORT}`;
 
 /** coturn's TURN REST credential for `username`: base64(HMAC-SHA1(secret, username)). The lab checks the server's with it. */
 export function turnCredential(secret, username) {
@@ -85,8 +90,12 @@ async function claimLab() {
 }
 
 export class Lab {
-  /** Checks that the lab can run here, removes a stale lab, creates the hosts, starts the server and coturn. */
-  static async start() {
+  /**
+   * Checks that the lab can run here, removes a stale lab, creates the hosts, starts the
+   * server and coturn. The server hands out TURN over TCP only, or with `udp: true` also
+   * TURN over UDP and STUN (all on the lab's coturn).
+   */
+  static async start({ udp = false } = {}) {
     if (process.getuid?.() !== 0) throw new Error("the network lab needs root (network namespaces, nftables, tc): run `npm test` as root");
     await sh("check"); // explains what is missing (netns, nft, tc, coturn) and throws
     for (const [what, path] of [["server binary", SERVER], ["demo build", join(root, "www", "dist", "index.html")], ["package build", join(root, "pkg", "steadyrtc.js")], ["Chromium", CHROMIUM]]) {
@@ -98,7 +107,7 @@ export class Lab {
       mkdirSync(OUT_DIR, { recursive: true });
       for (const log of ["server.log", "turnserver.log"]) rmSync(join(OUT_DIR, log), { force: true });
       await sh("up");
-      lab.serverArgs = await serverArgs(lab.turnSecret);
+      lab.serverArgs = await serverArgs(lab.turnSecret, udp);
       await lab.#startServer();
       await lab.#startTurn();
     } catch (e) {
@@ -135,9 +144,67 @@ export class Lab {
     page.on("console", (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
     page.on("pageerror", (e) => consoleLines.push(`[pageerror] ${e.message}`));
     return {
-      name, host, page, consoleLines,
+      name, host, page, consoleLines, kind: "chromium",
+      join: (room, displayName, opts) => joinDemo(page, this.serverUrl, room, displayName, opts),
       close: async () => { this.#browsers.delete(browser); await browser.close().catch(() => {}); },
     };
+  }
+
+  /**
+   * One headless Firefox on `host`, with the same shape as `browser()`: `page` offers the
+   * `evaluate` and `waitForFunction` the lab's helpers use. geckodriver runs inside the
+   * host and its WebDriver port is reached through a unix socket (netns_bridge.mjs), so
+   * no fault on the host cuts the test off from its browser. Firefox has no init scripts
+   * over WebDriver: `join` puts the recorder into the loaded demo page before it joins
+   * (the library creates its connections and socket only then).
+   */
+  async firefox(host, name, { rtcConfig } = {}) {
+    if (!existsSync(FIREFOX)) throw new Error(`Firefox missing at ${FIREFOX}: run scripts/setup.sh --test`);
+    const netns = `srtc-${host}`;
+    // geckodriver inside the host, on the port the bridge has here too (it checks the Host header).
+    const driver = async () => {
+      const bridge = await bridgeFromNetns(netns);
+      const proc = spawn("ip", ["netns", "exec", netns, geckodriverPath(), "--port", String(bridge.port), "--host", "127.0.0.1"], { stdio: "ignore" });
+      return { proc, base: bridge.url, stop: () => bridge.stop() };
+    };
+    const ff = await launchFirefox({ driver, prefs: {
+      // The lab's origin is plain http on an address: treat it as secure (getUserMedia,
+      // crypto), as Chromium's --unsafely-treat-insecure-origin-as-secure does.
+      "dom.securecontext.allowlist": HOSTS.server,
+      "media.devices.insecure.enabled": true,
+      "media.getusermedia.insecure.enabled": true,
+      // Real addresses in host candidates (no mDNS names), no proxy lookups, autoplay.
+      "media.peerconnection.ice.obfuscate_host_addresses": false,
+      "network.proxy.type": 0,
+      "media.autoplay.default": 0,
+    } });
+    const closeFf = async () => { this.#browsers.delete(handle); await ff.close().catch(() => {}); };
+    const handle = { close: closeFf };
+    this.#browsers.add(handle);
+    const page = {
+      evaluate: (fn, arg) => ff.evaluate(fn, arg),
+      goto: (url) => ff.goto(url),
+      /** Polls `fn(arg)` until it is truthy (playwright's shape: a handle with `jsonValue()`), else throws after `timeout`. */
+      async waitForFunction(fn, arg, { timeout = 30_000, polling = 100 } = {}) {
+        const until = Date.now() + timeout;
+        for (;;) {
+          const value = await ff.evaluate(fn, arg);
+          if (value) return { jsonValue: async () => value };
+          if (Date.now() > until) throw new Error(`Firefox: timed out after ${timeout} ms waiting for ${String(fn).slice(0, 120)}`);
+          await new Promise((r) => setTimeout(r, polling));
+        }
+      },
+    };
+    const join = async (room, displayName, { timeoutMs = 15_000 } = {}) => {
+      await ff.goto(`${this.serverUrl}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(displayName)}`);
+      await page.waitForFunction(() => document.body?.dataset.ready === "true", null, { timeout: timeoutMs });
+      await ff.evaluate(recorderScript, { rtcConfig: rtcConfig ?? null });
+      await ff.clickOn("#join");
+      await page.waitForFunction(() => ["joined", "error"].includes(document.getElementById("status")?.dataset.state ?? ""), null, { timeout: timeoutMs });
+      const state = await ff.evaluate(() => document.getElementById("status")?.dataset.state);
+      if (state !== "joined") throw new Error(`${displayName} (Firefox) could not join: ${await ff.evaluate(() => document.getElementById("log")?.innerText)}`);
+    };
+    return { name, host, page, consoleLines: [], kind: "firefox", join, close: closeFf };
   }
 
 
@@ -225,7 +292,7 @@ export class Lab {
 
   /** Closes the browsers, stops server and coturn, deletes every host. Safe to call twice. */
   async stop() {
-    for (const b of this.#browsers) await b.close().catch(() => {});
+    for (const b of [...this.#browsers]) await b.close().catch(() => {});
     this.#browsers.clear();
     await killHard(this.#server?.proc);
     await killHard(this.#turn?.proc);
@@ -240,9 +307,10 @@ export class Lab {
  * sends them in `welcome`), then NETLAB_SERVER_ARGS (space-separated) for anything a run
  * needs on top.
  */
-async function serverArgs(turnSecret) {
+async function serverArgs(turnSecret, udp) {
   const args = ["--host", HOSTS.server, "--port", String(SERVER_PORT), "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg"),
-    "--turn-urls", TURN_URL, "--turn-secret", turnSecret];
+    "--turn-urls", udp ? `${TURN_UDP_URL},${TURN_URL}` : TURN_URL, "--turn-secret", turnSecret];
+  if (udp) args.push("--stun-urls", STUN_URL);
   const { stdout } = await run(SERVER, ["--help"], { timeout: 10_000 });
   if (/--dev\b/.test(stdout)) args.push("--dev");
   // A fixed token secret, as a production deployment has: tokens stay valid across a

@@ -9,10 +9,10 @@ import { readRecorder } from "./recorder.mjs";
 
 /**
  * Brings the lab up before the file's tests (`started(lab)` is called with it) and down
- * after them, also when the run is killed from outside (Ctrl-C, a timeout). Returns
- * `scenario(name, description, body)`.
+ * after them, also when the run is killed from outside (Ctrl-C, a timeout). `options` go
+ * to `Lab.start`. Returns `scenario(name, description, body)`.
  */
-export function useLab(started) {
+export function useLab(started, options) {
   let lab;
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.once(signal, () => {
@@ -25,7 +25,7 @@ export function useLab(started) {
     });
   }
   before(async () => {
-    lab = await Lab.start();
+    lab = await Lab.start(options);
     started(lab);
   });
   after(async () => { await lab?.stop(); });
@@ -53,7 +53,9 @@ export function scenarioRunner(getLab) {
     } finally {
       await lab.undoAll().catch((e) => console.error(`undo failed: ${e.message}`));
       await timeline.collect().catch((e) => console.error(`collect failed: ${e.message}`));
-      const path = timeline.write(OUT_DIR, { hosts: HOSTS, browsers: { alice: { host: "a", address: HOSTS.a }, bob: { host: "b", address: HOSTS.b } }, passed: !error, error: error ? String(error.stack ?? error) : undefined });
+      const browsers = { alice: { host: "a", address: HOSTS.a }, bob: { host: "b", address: HOSTS.b } };
+      for (const [name, b] of timeline.browsers) browsers[name] = { host: b.host, address: HOSTS[b.host], browser: b.kind };
+      const path = timeline.write(OUT_DIR, { hosts: HOSTS, browsers, passed: !error, error: error ? String(error.stack ?? error) : undefined });
       console.log(`timeline: ${path}`);
       await call?.close();
       lab.timeline = undefined;

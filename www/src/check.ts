@@ -14,6 +14,7 @@ async function check(): Promise<void> {
   report.hidden = false;
   report.replaceChildren();
   delete report.dataset.ok;
+  delete report.dataset.path;
   const s = current();
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
   try {
@@ -22,7 +23,9 @@ async function check(): Promise<void> {
     for (const step of result.steps) {
       report.append(h("li", { "data-name": step.name, "data-status": step.status, text: `${MARK[step.status]} ${step.message} (${step.ms} ms)` }));
     }
+    report.append(h("li", { "data-name": "summary", "data-status": result.ok ? "pass" : "fail", text: result.summary }));
     report.dataset.ok = String(result.ok);
+    if (result.path) report.dataset.path = result.path;
   } catch (e) {
     report.append(h("li", { "data-status": "fail", text: e instanceof SteadyError ? `${e.code}: ${e.message}` : String(e) }));
     report.dataset.ok = "false";
