@@ -474,13 +474,55 @@ export interface RecordingEvent {
   active: boolean;
 }
 
-/** Payload of `queued`: you are in the match queue. */
-export interface QueuedEvent {}
+/**
+ * Payload of `queued`: you wait in the match queue. Sent when you queue, whenever your
+ * place in line moves, and once a second for a clock.
+ */
+export interface QueuedEvent {
+  /** Your place in line: 1 is next; 0 when the server does not say (an older server). */
+  position: number;
+  /** Milliseconds waited so far in this wait. */
+  waitedMs: number;
+}
 
-/** Payload of `matched`: the match queue paired you with `peer` in `room`. */
+/**
+ * Payload of `matched`: the match queue paired you with `peer` in `room`. The partner
+ * also arrives as `peerJoined`, and its tracks as `track`, as in any room.
+ */
 export interface MatchedEvent {
   room: string;
   peer: PeerInfo;
+  /** How long this wait took, in milliseconds. */
+  waitedMs: number;
+}
+
+/**
+ * Payload of `roleChanged`: a host promoted `peerId` (role `guest`: it may publish) or
+ * demoted it (role `listener`).
+ */
+export interface RoleChangedEvent {
+  peerId: string;
+  role: Role;
+  /** The host who changed it. */
+  by: string;
+  /**
+   * It is your own role. Promoted: turn the camera and microphone on
+   * (`setCameraEnabled(true)`). Demoted: they were stopped for you.
+   */
+  local: boolean;
+}
+
+/** Payload of `handRaised` (hosts only): a listener asks for the floor, or withdraws. */
+export interface HandRaisedEvent {
+  peerId: string;
+  /** The listener's display name. */
+  name: string;
+  raised: boolean;
+}
+
+/** Payload of `attendees`: how many listeners you see (a host sees all of them). */
+export interface AttendeesEvent {
+  count: number;
 }
 
 /** Every event of a `Room` and its payload: `room.on(name, handler)`. */
@@ -530,10 +572,16 @@ export interface RoomEvents {
   chat: ChatEvent;
   /** Someone started or stopped recording the room. */
   recording: RecordingEvent;
-  /** You are in the match queue. */
+  /** You wait in the match queue: your place in line and the time waited. */
   queued: QueuedEvent;
   /** The match queue paired you with a peer. */
   matched: MatchedEvent;
+  /** A host promoted or demoted a participant (`local`: you). */
+  roleChanged: RoleChangedEvent;
+  /** A listener raised or lowered its hand (hosts only hear this). */
+  handRaised: HandRaisedEvent;
+  /** The number of listeners you see changed (a host: the attendee count). */
+  attendees: AttendeesEvent;
   /**
    * Something failed after `connect` (a negotiation step, a message the server refused:
    * `code: "serverRefused"` with its `serverCode`); the room goes on.

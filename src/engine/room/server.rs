@@ -2,7 +2,7 @@
 //! and acknowledgement, the first `welcome`, refusals, the rejoin diff, and the messages
 //! that only inform the app.
 
-use super::{view, Me, Phase, RoomAction, RoomEngine, RoomEvent};
+use super::{Me, Phase, RoomAction, RoomEngine, RoomEvent};
 use crate::engine::session::{SessionInput, SessionState};
 use crate::error::{ErrorCode, SteadyError};
 use steadyrtc_protocol::{
@@ -121,8 +121,13 @@ impl RoomEngine {
                     self.me.can_publish && peer.role == steadyrtc_protocol::Role::Listener;
                 self.add_peer(peer, initiator);
                 self.emit(event);
+                self.count_attendees();
             }
-            ServerMessage::PeerLeft { peer_id, reason } => self.remove_peer(&peer_id, reason),
+            ServerMessage::PeerLeft { peer_id, reason } => {
+                self.remove_peer(&peer_id, reason);
+                self.count_attendees();
+                self.partner_gone();
+            }
             ServerMessage::Signal { from, data } => self.signal_from(&from, data),
             ServerMessage::Chat {
                 from,
@@ -142,10 +147,22 @@ impl RoomEngine {
             ServerMessage::Recording { by, active } => {
                 self.emit(RoomEvent::Recording { by, active })
             }
-            ServerMessage::Queued {} => self.emit(RoomEvent::Queued {}),
-            ServerMessage::Matched { room, peer, .. } => self.emit(RoomEvent::Matched {
-                room,
-                peer: view(&peer),
+            ServerMessage::Queued { position } => self.queued(position),
+            ServerMessage::Matched { room, peer, polite } => self.matched(room, peer, polite),
+            ServerMessage::RoleChanged {
+                peer_id,
+                role,
+                grants,
+                by,
+            } => self.role_changed(peer_id, role, grants, by),
+            ServerMessage::HandRaised {
+                peer_id,
+                name,
+                raised,
+            } => self.emit(RoomEvent::HandRaised {
+                peer_id,
+                name,
+                raised,
             }),
             ServerMessage::Ping {} => {}
             ServerMessage::GoAway {
@@ -203,8 +220,10 @@ impl RoomEngine {
             session_id,
             can_publish: grants.publish,
             can_record: grants.record,
+            can_admin: grants.admin,
             recording: false,
         };
+        self.forget_wait();
         if !grants.publish {
             self.may_not_publish();
         }
@@ -250,12 +269,13 @@ impl RoomEngine {
         for event in joined {
             self.emit(event);
         }
+        self.count_attendees();
         self.run_session(SessionInput::Joined {
             heartbeat_timeout_ms: heartbeat.timeout_ms,
         });
     }
 
-    fn remove_peer(&mut self, peer_id: &str, reason: LeaveReason) {
+    pub(super) fn remove_peer(&mut self, peer_id: &str, reason: LeaveReason) {
         let Some(remote) = self.peers.get(peer_id) else {
             return self.ignored("peerLeft", "not a peer of this room");
         };

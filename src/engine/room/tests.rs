@@ -440,14 +440,12 @@ fn informational_server_messages_become_typed_events() {
         active: true,
     });
     assert_eq!(names(&acts), vec!["recording"]);
-    let acts = sim.server(ServerMessage::Queued {});
-    assert_eq!(names(&acts), vec!["queued"]);
-    let acts = sim.server(ServerMessage::Matched {
-        room: "m".into(),
-        peer: peer("z", Role::Guest, true),
-        polite: true,
+    let acts = sim.server(ServerMessage::HandRaised {
+        peer_id: "a".into(),
+        name: "Cy".into(),
+        raised: true,
     });
-    assert_eq!(names(&acts), vec!["matched"]);
+    assert_eq!(names(&acts), vec!["handRaised"]);
 }
 
 #[test]
