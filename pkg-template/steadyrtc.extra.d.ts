@@ -87,6 +87,42 @@ export interface RoomOptions {
 }
 
 /**
+ * Options of `new Match(options)`: where the queue is, and the `Room` client options.
+ * Unknown fields are refused with `invalidOptions`.
+ */
+export interface MatchOptions extends RoomClientOptions {
+  /** WebSocket URL of the signaling endpoint, e.g. `ws://localhost:8080/ws`. */
+  url: string;
+  /**
+   * A token whose room is a match room (mode `match`): the queue to wait in. Or give
+   * `tokenProvider`, asked before the first join.
+   */
+  token?: string;
+}
+
+/**
+ * Options of `match.start(options)`, all optional: what you want from the queue, and how
+ * you join (as for `room.connect`, without `url` and `room`).
+ */
+export interface MatchStartOptions {
+  /**
+   * At most 16 tags of 1 to 32 characters. Two people match when their tags share one,
+   * or when either gives none.
+   */
+  tags?: string[];
+  /** 1 to 32 characters. Two people match when both give the same (any case), or either gives none. */
+  language?: string;
+  /** Display name shown to the partner. Default `"Guest"`. */
+  name?: string;
+  /** A token for the match room, in place of the `Match`'s own. */
+  token?: string;
+  media?: MediaOptions;
+  ice?: IceOptions;
+  joinTimeoutMs?: number;
+  adaptive?: AdaptiveOptions;
+}
+
+/**
  * `preset` is the best quality the adaptive ladder may climb to. `"auto"` (default) reads
  * it from the browser: `navigator.connection` (effectiveType, saveData), a mobile device,
  * and a battery at 20 % or less that is discharging (caps at `"low"`). Any other value
@@ -754,6 +790,15 @@ export interface Room {
    * Releases the `Room`: what `leave()` does, without waiting for the socket to close;
    * then the object can no longer be used.
    */
+  free(): void;
+}
+
+export interface Match {
+  /** Registers a handler for any `Room` event. Unknown event names throw `invalidArgument`. */
+  on<K extends keyof RoomEvents>(event: K, handler: (event: RoomEvents[K]) => void): void;
+  /** Removes a handler registered with `on`. */
+  off<K extends keyof RoomEvents>(event: K, handler: (event: RoomEvents[K]) => void): void;
+  /** Releases the `Match`: what `stop()` does, without waiting for the socket to close. */
   free(): void;
 }
 

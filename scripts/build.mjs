@@ -81,6 +81,7 @@ if (!/^import \{ SteadyError \} from '\.\/snippets\/[^']+';$/m.test(entry)) fail
 // held here from `connect`/`join` until `leave()` or `free()`.
 if (!/^export class Room \{$/m.test(entry) || !/^    static join\(options\) \{$/m.test(entry)) fail("the generated steadyrtc.js has no Room class with connect/join to keep alive");
 if (!/^export class Peer \{$/m.test(entry) || !/^    connect\(\) \{$/m.test(entry)) fail("the generated steadyrtc.js has no Peer class with connect to keep alive");
+if (!/^export class Match \{$/m.test(entry) || !/^    start\(options\) \{$/m.test(entry)) fail("the generated steadyrtc.js has no Match class with start to keep alive");
 const keepAlive = `
 const liveRooms = new Set();
 {
@@ -107,6 +108,19 @@ const livePeers = new Set();
   for (const name of ["close", "free"]) {
     const end = Peer.prototype[name];
     Peer.prototype[name] = function () { livePeers.delete(this); return end.call(this); };
+  }
+}
+// The same for a Match, from \`start\` until \`stop()\` or \`free()\`.
+const liveMatches = new Set();
+{
+  const start = Match.prototype.start;
+  Match.prototype.start = function (options) {
+    liveMatches.add(this);
+    return start.call(this, options).catch((e) => { liveMatches.delete(this); throw e; });
+  };
+  for (const name of ["stop", "free"]) {
+    const end = Match.prototype[name];
+    Match.prototype[name] = function () { liveMatches.delete(this); return end.call(this); };
   }
 }
 `;
