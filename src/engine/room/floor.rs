@@ -2,9 +2,9 @@
 //! again, listeners raise their hand, and the host counts its attendees.
 //!
 //! This part decides what a change of this participant's publish grant does (a lost grant
-//! releases the capture; either way every link is renewed so that the side that may
-//! publish offers on it), when the attendee count is news, and which commands are
-//! refused before anything is sent. The server enforces the grants again.
+//! releases the capture; either way every link is renewed with the new grant, the other
+//! side offering first when it may), when the attendee count is news, and which commands
+//! are refused before anything is sent. The server enforces the grants again.
 
 use super::{trace, RoomAction, RoomEngine, RoomEvent};
 use crate::error::{ErrorCode, SteadyError};
@@ -114,9 +114,12 @@ impl RoomEngine {
         self.count_attendees();
     }
 
-    /// Rebuilds every link at its next epoch after our publish grant changed: the side
-    /// that may publish offers (we do, or we ask the other side with `reconnect`), so a
-    /// promoted listener can send and a demoted one answers receive-only.
+    /// Rebuilds every link at its next epoch after our publish grant changed, so that a
+    /// promoted listener may offer (its camera, once on) and a demoted one answers
+    /// receive-only. A peer that publishes offers first (asked with `reconnect`), as it did
+    /// to us as a listener: we never offer into its own first offer (two offers crossing
+    /// at the start of a connection make the browsers disagree on header extensions). We
+    /// offer only to a listener, who cannot.
     fn renew_links(&mut self) {
         let open: Vec<String> = self
             .peers
@@ -124,16 +127,16 @@ impl RoomEngine {
             .filter(|(_, r)| r.link_open)
             .map(|(id, _)| id.clone())
             .collect();
-        let offer = self.me.can_publish;
         for id in open {
             let Some(remote) = self.peers.get_mut(&id) else {
                 continue;
             };
             remote.epoch = remote.epoch.wrapping_add(1);
             let epoch = remote.epoch;
+            let we_offer = self.me.can_publish && remote.info.role == Role::Listener;
             self.close_link(&id);
-            self.open_link(&id, offer);
-            if !offer {
+            self.open_link(&id, we_offer);
+            if !we_offer {
                 self.send_signal(&id, SignalData::Reconnect, epoch);
             }
         }

@@ -102,8 +102,14 @@ fn only_an_admin_promotes_a_known_peer_once_connected() {
 }
 
 #[test]
-fn a_promoted_listener_offers_on_renewed_links_and_a_demoted_one_asks_to_be_offered_to() {
-    let mut sim = joined_as(Role::Listener, vec![peer("h", Role::Host, true)]);
+fn a_promoted_listener_renews_its_links_the_publisher_offering_first_and_offers_to_listeners() {
+    let mut sim = joined_as(
+        Role::Listener,
+        vec![
+            peer("h", Role::Host, true),
+            peer("l2", Role::Listener, true),
+        ],
+    );
     assert!(!sim.room.can_publish());
     let acts = sim.server(role_changed("me", Role::Guest));
     assert!(sim.room.can_publish());
@@ -111,12 +117,22 @@ fn a_promoted_listener_offers_on_renewed_links_and_a_demoted_one_asks_to_be_offe
         peer_id: "h".into()
     }));
     let links = opened(&acts);
-    assert_eq!(links.len(), 1);
+    assert_eq!(links.len(), 2);
     let (id, epoch, config) = &links[0];
     assert_eq!((id.as_str(), *epoch), ("h", 1));
     assert!(
-        config.initiator && config.can_offer,
-        "the promoted side offers: {config:?}"
+        !config.initiator && config.can_offer,
+        "the host offers first; we may offer later: {config:?}"
+    );
+    assert!(sent(&acts).contains(&ClientMessage::Signal {
+        to: "h".into(),
+        data: signal(1, SignalData::Reconnect),
+    }));
+    let (id, _, config) = &links[1];
+    assert_eq!(id, "l2");
+    assert!(
+        config.initiator,
+        "a listener cannot offer: we do: {config:?}"
     );
     assert!(events(&acts).contains(&RoomEvent::RoleChanged {
         peer_id: "me".into(),
@@ -152,6 +168,7 @@ fn a_promoted_listener_offers_on_renewed_links_and_a_demoted_one_asks_to_be_offe
     let (_, epoch, config) = &links[0];
     assert_eq!(*epoch, 2);
     assert!(!config.initiator && !config.can_offer);
+    assert!(!links[1].2.initiator, "nobody offers between two listeners");
     assert!(
         sent(&acts).contains(&ClientMessage::Signal {
             to: "h".into(),
