@@ -141,7 +141,7 @@ impl Match {
 
     /// Ends the current match (the partner gets `peerLeft`) and queues again, never with
     /// the same partner right away. While waiting, it only goes to the end of the line.
-    /// Throws `notConnected` while signaling is down, `invalidArgument` before `start`,
+    /// Throws `notConnected` before `start` resolved and while signaling is down,
     /// `roomClosed` after `stop`.
     pub fn next(&self) -> Result<(), JsValue> {
         let now = crate::browser::driver::now_ms();
