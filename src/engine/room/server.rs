@@ -208,6 +208,7 @@ impl RoomEngine {
             session_id,
             heartbeat,
             grants,
+            role,
             ice_servers,
             ..
         } = welcome
@@ -215,6 +216,9 @@ impl RoomEngine {
             return;
         };
         let was_recording = self.me.recording;
+        // A rejoin starts from the token's grants: a promotion (or demotion) of the old
+        // session is over, and the app hears it as it heard the promotion.
+        let regranted = !self.me.peer_id.is_empty() && self.me.can_publish != grants.publish;
         self.me = Me {
             peer_id,
             session_id,
@@ -268,6 +272,14 @@ impl RoomEngine {
         }
         for event in joined {
             self.emit(event);
+        }
+        if regranted {
+            self.emit(RoomEvent::RoleChanged {
+                peer_id: self.me.peer_id.clone(),
+                role,
+                by: String::new(),
+                local: true,
+            });
         }
         self.count_attendees();
         self.run_session(SessionInput::Joined {

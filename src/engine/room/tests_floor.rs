@@ -199,3 +199,29 @@ fn a_raised_hand_goes_to_the_server_and_reaches_the_host_as_an_event() {
         }]
     );
 }
+
+#[test]
+fn a_rejoin_after_a_promotion_starts_again_from_the_tokens_role_and_says_so() {
+    let mut sim = joined_as(Role::Listener, vec![peer("h", Role::Host, true)]);
+    sim.server(role_changed("me", Role::Guest));
+    assert!(sim.room.can_publish());
+    resume_refused(&mut sim);
+    let acts = sim.feed(RoomInput::Frame {
+        seq: Some(1),
+        message: welcome_as("me2", vec![peer("h", Role::Host, true)], Role::Listener),
+    });
+    assert!(!sim.room.can_publish());
+    assert!(events(&acts).contains(&RoomEvent::RoleChanged {
+        peer_id: "me2".into(),
+        role: Role::Listener,
+        by: String::new(),
+        local: true,
+    }));
+    // A plain rejoin of a listener says nothing of roles.
+    resume_refused(&mut sim);
+    let acts = sim.feed(RoomInput::Frame {
+        seq: Some(1),
+        message: welcome_as("me3", vec![peer("h", Role::Host, true)], Role::Listener),
+    });
+    assert!(!names(&acts).contains(&"roleChanged"));
+}
