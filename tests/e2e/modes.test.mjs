@@ -101,6 +101,8 @@ test("a broadcast: the guide sees the attendee count and raised hands, admits on
   await seesVideoOf(guide.page, "Ann");
   await seesVideoOf(bea.page, "Ann");
   await guide.page.waitForSelector('#hands button[aria-label="Revoke Ann"]', WAIT);
+  await guide.page.waitForFunction(() => [...document.querySelectorAll("#people li")]
+    .some((li) => li.querySelector(".name")?.textContent === "Ann" && li.querySelector(".role")?.textContent === "guest"), null, WAIT);
   await guide.page.waitForFunction(() => document.getElementById("attendee-count").textContent === "1", null, WAIT);
   await shot(guide.page, "modes-broadcast-guide.png");
   await shot(bea.page, "modes-broadcast-attendee-sees-guest.png");
@@ -167,7 +169,7 @@ test("the meeting at phone width (360 px): nothing scrolls sideways and every co
   const outside = await phone.page.$$eval("#controls button:not([hidden]), #controls select", (all) =>
     all.filter((el) => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > 360 || r.width === 0; }).map((el) => el.id));
   assert.deepEqual(outside, [], "controls outside the screen");
-  await shot(phone.page, "modes-phone-meeting.png");
+  await phone.page.screenshot({ path: join(artifactDir("e2e"), "modes-phone-meeting.png"), fullPage: true });
 });
 
 /** Serious and critical axe-core violations on `page` now. */

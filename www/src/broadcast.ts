@@ -7,6 +7,7 @@ import { guard } from "./boundary";
 import { enableControls } from "./controls";
 import { $, h } from "./dom";
 import { log } from "./log";
+import { addPerson } from "./people";
 import type { JoinSettings } from "./settings";
 import { tileOf } from "./tiles";
 
@@ -48,9 +49,10 @@ function setHand(raised: boolean): void {
 }
 
 /** Our own role changed: admitted, the camera and microphone go on; revoked, they stopped. */
-async function ownRole(room: Room, role: Role): Promise<void> {
+async function ownRole(room: Room, name: string, role: Role): Promise<void> {
   const speaking = role !== "listener";
   document.body.dataset.role = role;
+  addPerson("local", `${name} (you)`, role);
   enableControls(true, role);
   setHand(false);
   $("hand-btn").hidden = speaking;
@@ -93,7 +95,7 @@ export function wireBroadcast(room: Room, s: JoinSettings): void {
     if (raised) banner(`${name} asks to speak`, "info", 6_000);
   }));
   room.on("roleChanged", guard(({ peerId, role, local }) => {
-    if (local) return void ownRole(room, role);
+    if (local) return void ownRole(room, s.name, role);
     const t = tileOf(peerId);
     if (t) t.dataset.role = role;
     const name = room.peers().find((p) => p.id === peerId)?.name ?? peerId;
@@ -101,6 +103,7 @@ export function wireBroadcast(room: Room, s: JoinSettings): void {
     x.admitted = role !== "listener";
     x.raised = false;
     hands.set(peerId, x);
+    addPerson(peerId, name, role);
     render();
     log(`${name} ${x.admitted ? "may speak" : "listens again"}`);
   }));
