@@ -103,6 +103,8 @@ impl RoomEngine {
             let Some(remote) = self.peers.get_mut(&peer_id) else {
                 return self.ignored("roleChanged", "not a peer of this room");
             };
+            // It renews its links when it gains or loses the right to publish.
+            remote.renewing |= (remote.info.role == Role::Listener) != (role == Role::Listener);
             remote.info.role = role;
             self.emit(RoomEvent::RoleChanged {
                 peer_id,

@@ -85,6 +85,9 @@ struct Remote {
     episode: Option<Episode>,
     /// A rebuild waits for signaling to come back.
     rebuild_pending: bool,
+    /// The peer's publish grant changed: its next new connection is a renewal, not a
+    /// recovery.
+    renewing: bool,
     /// Rebuilds in the current episode.
     rebuilds: u32,
     /// The link's own state (the app may be shown `reconnecting` through a rebuild).

@@ -317,6 +317,7 @@ impl RoomEngine {
                 link_open: false,
                 episode: None,
                 rebuild_pending: false,
+                renewing: false,
                 rebuilds: 0,
                 link_state: crate::engine::ConnState::Initializing,
                 quality: Default::default(),

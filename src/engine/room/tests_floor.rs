@@ -225,3 +225,28 @@ fn a_rejoin_after_a_promotion_starts_again_from_the_tokens_role_and_says_so() {
     });
     assert!(!names(&acts).contains(&"roleChanged"));
 }
+
+#[test]
+fn the_host_takes_a_promoted_peers_new_connection_as_a_renewal_not_a_recovery() {
+    let mut sim = joined_as(Role::Host, vec![peer("l1", Role::Listener, false)]);
+    sim.server(role_changed("l1", Role::Guest));
+    let acts = sim.server(ServerMessage::Signal {
+        from: "l1".into(),
+        data: signal(1, SignalData::Reconnect),
+    });
+    let links = opened(&acts);
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].1, 1, "the new connection at the peer's epoch");
+    assert!(links[0].2.initiator, "the host offers first");
+    assert!(
+        !names(&acts).contains(&"recovery") && !names(&acts).contains(&"stateChange"),
+        "{:?}",
+        names(&acts)
+    );
+    // A later new connection of that peer is a recovery again.
+    let acts = sim.server(ServerMessage::Signal {
+        from: "l1".into(),
+        data: signal(2, SignalData::Reconnect),
+    });
+    assert!(names(&acts).contains(&"recovery"));
+}
