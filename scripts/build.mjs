@@ -177,13 +177,14 @@ buildDemo();
 // battery (getBattery, its two change events) and the app's `adaptive: {preset}`, 2.1
 // KiB; key frames and immediate playout after an outage, 1.4 KiB. (Replacing the six
 // `{:.N}` float formats with integer formatting saved nothing: the float formatter is
-// pulled in elsewhere too.) 289 -> 294 KiB: both lines merged, 293.2 KiB. 294 -> 302 KiB
+// pulled in elsewhere too.) 289 -> 294 KiB: both lines merged, 293.2 KiB. 294 -> 303 KiB
 // and the glue 16 -> 17 KiB: the other room modes (protocol 4's promote, demote,
 // raiseHand, roleChanged, handRaised and the queue position, read and traced; the match
 // mode and the floor in the engine; the Match class and Room's promote, demote,
-// raiseHand, canPublish, attendeeCount): 293.1 -> 301.9 and 15.5 -> 16.7 KiB, measured
-// against the commit before them.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 302, "steadyrtc.js": 17 };
+// raiseHand, canPublish, attendeeCount): 293.1 -> 302.0 and 15.5 -> 16.7 KiB, measured
+// against the commit before them. (Most of it is serde: each new struct variant of the
+// internally tagged ServerMessage instantiates its own buffered-content visitors.)
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 303, "steadyrtc.js": 17 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

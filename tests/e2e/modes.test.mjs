@@ -104,6 +104,7 @@ test("a broadcast: the guide sees the attendee count and raised hands, admits on
   await guide.page.waitForFunction(() => [...document.querySelectorAll("#people li")]
     .some((li) => li.querySelector(".name")?.textContent === "Ann" && li.querySelector(".role")?.textContent === "guest"), null, WAIT);
   await guide.page.waitForFunction(() => document.getElementById("attendee-count").textContent === "1", null, WAIT);
+  assert.doesNotMatch(await guide.page.innerText("#log"), /recovering Ann|connection to Ann lost/, "admitting is not a lost connection");
   await shot(guide.page, "modes-broadcast-guide.png");
   await shot(bea.page, "modes-broadcast-attendee-sees-guest.png");
 
