@@ -87,6 +87,42 @@ export interface RoomOptions {
 }
 
 /**
+ * Options of `new Match(options)`: where the queue is, and the `Room` client options.
+ * Unknown fields are refused with `invalidOptions`.
+ */
+export interface MatchOptions extends RoomClientOptions {
+  /** WebSocket URL of the signaling endpoint, e.g. `ws://localhost:8080/ws`. */
+  url: string;
+  /**
+   * A token whose room is a match room (mode `match`): the queue to wait in. Or give
+   * `tokenProvider`, asked before the first join.
+   */
+  token?: string;
+}
+
+/**
+ * Options of `match.start(options)`, all optional: what you want from the queue, and how
+ * you join (as for `room.connect`, without `url` and `room`).
+ */
+export interface MatchStartOptions {
+  /**
+   * At most 16 tags of 1 to 32 characters. Two people match when their tags share one,
+   * or when either gives none.
+   */
+  tags?: string[];
+  /** 1 to 32 characters. Two people match when both give the same (any case), or either gives none. */
+  language?: string;
+  /** Display name shown to the partner. Default `"Guest"`. */
+  name?: string;
+  /** A token for the match room, in place of the `Match`'s own. */
+  token?: string;
+  media?: MediaOptions;
+  ice?: IceOptions;
+  joinTimeoutMs?: number;
+  adaptive?: AdaptiveOptions;
+}
+
+/**
  * `preset` is the best quality the adaptive ladder may climb to. `"auto"` (default) reads
  * it from the browser: `navigator.connection` (effectiveType, saveData), a mobile device,
  * and a battery at 20 % or less that is discharging (caps at `"low"`). Any other value
@@ -474,13 +510,55 @@ export interface RecordingEvent {
   active: boolean;
 }
 
-/** Payload of `queued`: you are in the match queue. */
-export interface QueuedEvent {}
+/**
+ * Payload of `queued`: you wait in the match queue. Sent when you queue, whenever your
+ * place in line moves, and once a second for a clock.
+ */
+export interface QueuedEvent {
+  /** Your place in line: 1 is next; 0 when the server does not say (an older server). */
+  position: number;
+  /** Milliseconds waited so far in this wait. */
+  waitedMs: number;
+}
 
-/** Payload of `matched`: the match queue paired you with `peer` in `room`. */
+/**
+ * Payload of `matched`: the match queue paired you with `peer` in `room`. The partner
+ * also arrives as `peerJoined`, and its tracks as `track`, as in any room.
+ */
 export interface MatchedEvent {
   room: string;
   peer: PeerInfo;
+  /** How long this wait took, in milliseconds. */
+  waitedMs: number;
+}
+
+/**
+ * Payload of `roleChanged`: a host promoted `peerId` (role `guest`: it may publish) or
+ * demoted it (role `listener`).
+ */
+export interface RoleChangedEvent {
+  peerId: string;
+  role: Role;
+  /** The host who changed it. */
+  by: string;
+  /**
+   * It is your own role. Promoted: turn the camera and microphone on
+   * (`setCameraEnabled(true)`). Demoted: they were stopped for you.
+   */
+  local: boolean;
+}
+
+/** Payload of `handRaised` (hosts only): a listener asks for the floor, or withdraws. */
+export interface HandRaisedEvent {
+  peerId: string;
+  /** The listener's display name. */
+  name: string;
+  raised: boolean;
+}
+
+/** Payload of `attendees`: how many listeners you see (a host sees all of them). */
+export interface AttendeesEvent {
+  count: number;
 }
 
 /** Every event of a `Room` and its payload: `room.on(name, handler)`. */
@@ -530,10 +608,16 @@ export interface RoomEvents {
   chat: ChatEvent;
   /** Someone started or stopped recording the room. */
   recording: RecordingEvent;
-  /** You are in the match queue. */
+  /** You wait in the match queue: your place in line and the time waited. */
   queued: QueuedEvent;
   /** The match queue paired you with a peer. */
   matched: MatchedEvent;
+  /** A host promoted or demoted a participant (`local`: you). */
+  roleChanged: RoleChangedEvent;
+  /** A listener raised or lowered its hand (hosts only hear this). */
+  handRaised: HandRaisedEvent;
+  /** The number of listeners you see changed (a host: the attendee count). */
+  attendees: AttendeesEvent;
   /**
    * Something failed after `connect` (a negotiation step, a message the server refused:
    * `code: "serverRefused"` with its `serverCode`); the room goes on.
@@ -726,6 +810,15 @@ export interface Room {
    * Releases the `Room`: what `leave()` does, without waiting for the socket to close;
    * then the object can no longer be used.
    */
+  free(): void;
+}
+
+export interface Match {
+  /** Registers a handler for any `Room` event. Unknown event names throw `invalidArgument`. */
+  on<K extends keyof RoomEvents>(event: K, handler: (event: RoomEvents[K]) => void): void;
+  /** Removes a handler registered with `on`. */
+  off<K extends keyof RoomEvents>(event: K, handler: (event: RoomEvents[K]) => void): void;
+  /** Releases the `Match`: what `stop()` does, without waiting for the socket to close. */
   free(): void;
 }
 

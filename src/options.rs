@@ -580,3 +580,44 @@ mod tests {
         assert_eq!(s.credential.as_deref(), Some("c2VjcmV0"));
     }
 }
+
+/// Checks what `Match.start` wants from the queue, as the server will: at most 16 tags,
+/// each (and the language) 1 to 32 characters.
+pub fn validate_match_prefs(prefs: &steadyrtc_protocol::MatchPrefs) -> Result<(), SteadyError> {
+    let bad = |t: &String| t.trim().is_empty() || t.chars().count() > 32;
+    if prefs.tags.len() > 16 || prefs.tags.iter().chain(prefs.language.iter()).any(bad) {
+        return Err(SteadyError::new(
+            ErrorCode::InvalidOptions,
+            "tags: at most 16, each (and language) 1 to 32 characters, not blank",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod match_prefs_tests {
+    use super::*;
+    use steadyrtc_protocol::MatchPrefs;
+
+    #[test]
+    fn match_prefs_are_held_to_the_servers_limits() {
+        let prefs = |tags: &[&str], language: Option<&str>| MatchPrefs {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            language: language.map(Into::into),
+        };
+        assert!(validate_match_prefs(&prefs(&["chess"], Some("en"))).is_ok());
+        assert!(validate_match_prefs(&prefs(&[], None)).is_ok());
+        for bad in [
+            prefs(&[" "], None),
+            prefs(&["x"; 17], None),
+            prefs(&[], Some("")),
+            prefs(&[&"y".repeat(33)], None),
+        ] {
+            assert_eq!(
+                validate_match_prefs(&bad).unwrap_err().code,
+                ErrorCode::InvalidOptions,
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod events;
 mod link_events;
 pub mod local_media;
 pub mod log;
+pub mod matching;
 pub mod peer;
 mod peer_driver;
 mod policy;

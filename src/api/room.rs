@@ -30,7 +30,9 @@ const LEAVE_CLOSE_WAIT_MS: u32 = 1_000;
 /// A room on a steadyrtc server: `new Room(options)`, `on(...)`, then `connect(...)`.
 #[wasm_bindgen]
 pub struct Room {
-    driver: Rc<RoomDriver>,
+    pub(super) driver: Rc<RoomDriver>,
+    /// Dropping this handle leaves the room (false for `match.room`: the `Match` owns it).
+    pub(super) owns: bool,
 }
 
 #[wasm_bindgen]
@@ -41,12 +43,10 @@ impl Room {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "RoomClientOptions | undefined")] options: JsValue,
     ) -> Result<Room, JsValue> {
-        let (token_provider, reconnect_policy) = client_options(&options)?;
-        let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-        let ctx = RoomCtx::new(EventHub::default(), token_provider, reconnect_policy);
-        let driver = Driver::new(RoomEngine::new(RoomConfig::default(), seed), ctx);
-        RoomCtx::watch_page(&driver);
-        Ok(Room { driver })
+        Ok(Room {
+            driver: new_driver(&options)?,
+            owns: true,
+        })
     }
 
     /// Creates a room and connects it: `new Room({})` then `connect(options)`. Handlers
@@ -79,31 +79,63 @@ impl Room {
     /// Registers `handler` for `event`. Unknown event names throw `invalidArgument`.
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, event: &str, handler: Function) -> Result<(), JsValue> {
-        self.driver.ctx.events.on(EventName::parse(event)?, handler);
-        self.audio_listeners(event);
-        Ok(())
+        on(&self.driver, event, handler)
     }
 
     /// Removes a handler registered with `on`.
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, event: &str, handler: Function) -> Result<(), JsValue> {
-        self.driver
-            .ctx
-            .events
-            .off(EventName::parse(event)?, &handler);
-        self.audio_listeners(event);
-        Ok(())
+        off(&self.driver, event, handler)
     }
 
-    /// Audio is measured only while someone listens: tell the engine when that changes.
-    fn audio_listeners(&self, event: &str) {
-        if matches!(event, "audioLevel" | "activeSpeakers") {
-            let events = &self.driver.ctx.events;
-            self.driver.handle(RoomInput::AudioListeners {
-                levels: events.has("audioLevel"),
-                speakers: events.has("activeSpeakers"),
-            });
-        }
+    /// Lets the listener `peerId` speak (a host's right: the `admin` grant): its role
+    /// becomes `guest`, everyone gets `roleChanged`, and it may turn its camera and
+    /// microphone on. Throws `forbidden` without the grant, `invalidArgument` for an
+    /// unknown peer, `notConnected` while signaling is down, `roomClosed` after `leave`;
+    /// a refusal by the server arrives as an `error` event.
+    pub fn promote(
+        &self,
+        #[wasm_bindgen(js_name = "peerId")] peer_id: &str,
+    ) -> Result<(), JsValue> {
+        let now = crate::browser::driver::now_ms();
+        self.driver
+            .command(|engine| engine.set_publish(now, peer_id, true))
+            .map_err(JsValue::from)
+    }
+
+    /// Takes the right to speak back from `peerId` (role `listener`): its camera and
+    /// microphone stop. The same errors as `promote`.
+    pub fn demote(&self, #[wasm_bindgen(js_name = "peerId")] peer_id: &str) -> Result<(), JsValue> {
+        let now = crate::browser::driver::now_ms();
+        self.driver
+            .command(|engine| engine.set_publish(now, peer_id, false))
+            .map_err(JsValue::from)
+    }
+
+    /// Asks the room's hosts for the floor (`raised` true, the default) or withdraws the
+    /// request; they get a `handRaised` event. Throws `notConnected` while signaling is
+    /// down, `roomClosed` after `leave`.
+    #[wasm_bindgen(js_name = raiseHand)]
+    pub fn raise_hand(&self, raised: Option<bool>) -> Result<(), JsValue> {
+        let now = crate::browser::driver::now_ms();
+        self.driver
+            .command(|engine| engine.raise_hand(now, raised.unwrap_or(true)))
+            .map_err(JsValue::from)
+    }
+
+    /// Whether this participant may publish now: its token's grant, or a host's
+    /// `promote` (false for a listener, and after a `demote`).
+    #[wasm_bindgen(getter, js_name = canPublish)]
+    pub fn can_publish(&self) -> bool {
+        self.driver.read(RoomEngine::can_publish)
+    }
+
+    /// How many listeners this participant sees: for a host of a broadcast room, the
+    /// attendee count (the `attendees` event tells each change).
+    #[wasm_bindgen(getter, js_name = attendeeCount)]
+    pub fn attendee_count(&self) -> u32 {
+        self.driver
+            .read(|e| u32::try_from(e.attendee_count()).unwrap_or(u32::MAX))
     }
 
     /// Starts the page's audio where the browser's autoplay policy holds it: call it from
@@ -498,21 +530,64 @@ impl Room {
     /// second if the server does not close it). Safe to call twice.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn leave(&self) -> js_sys::Promise {
-        self.driver.handle(RoomInput::Leave);
-        let closed = self.driver.ctx.sockets_closed();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let timeout = gloo_timers::future::TimeoutFuture::new(LEAVE_CLOSE_WAIT_MS);
-            futures::future::select(Box::pin(closed), timeout).await;
-            Ok(JsValue::UNDEFINED)
-        })
+        leave(&self.driver)
     }
 }
 
 impl Drop for Room {
-    /// `free()` or garbage: the same as `leave()`, without waiting.
+    /// `free()` or garbage: the same as `leave()`, without waiting (unless a `Match`
+    /// owns the room).
     fn drop(&mut self) {
-        self.driver.handle(RoomInput::Leave);
+        if self.owns {
+            self.driver.handle(RoomInput::Leave);
+        }
     }
+}
+
+/// A room's driver for client options `{tokenProvider, reconnectPolicy, logLevel}`.
+pub(super) fn new_driver(options: &JsValue) -> Result<Rc<RoomDriver>, SteadyError> {
+    let (token_provider, reconnect_policy) = client_options(options)?;
+    let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+    let ctx = RoomCtx::new(EventHub::default(), token_provider, reconnect_policy);
+    let driver = Driver::new(RoomEngine::new(RoomConfig::default(), seed), ctx);
+    RoomCtx::watch_page(&driver);
+    Ok(driver)
+}
+
+/// `on` of a room (or of the `Match` that owns it).
+pub(super) fn on(driver: &Rc<RoomDriver>, event: &str, handler: Function) -> Result<(), JsValue> {
+    driver.ctx.events.on(EventName::parse(event)?, handler);
+    audio_listeners(driver, event);
+    Ok(())
+}
+
+/// `off` of a room (or of the `Match` that owns it).
+pub(super) fn off(driver: &Rc<RoomDriver>, event: &str, handler: Function) -> Result<(), JsValue> {
+    driver.ctx.events.off(EventName::parse(event)?, &handler);
+    audio_listeners(driver, event);
+    Ok(())
+}
+
+/// Audio is measured only while someone listens: tell the engine when that changes.
+fn audio_listeners(driver: &Rc<RoomDriver>, event: &str) {
+    if matches!(event, "audioLevel" | "activeSpeakers") {
+        let events = &driver.ctx.events;
+        driver.handle(RoomInput::AudioListeners {
+            levels: events.has("audioLevel"),
+            speakers: events.has("activeSpeakers"),
+        });
+    }
+}
+
+/// `leave()`: resolves once the socket closed, or after a second.
+pub(super) fn leave(driver: &Rc<RoomDriver>) -> js_sys::Promise {
+    driver.handle(RoomInput::Leave);
+    let closed = driver.ctx.sockets_closed();
+    wasm_bindgen_futures::future_to_promise(async move {
+        let timeout = gloo_timers::future::TimeoutFuture::new(LEAVE_CLOSE_WAIT_MS);
+        futures::future::select(Box::pin(closed), timeout).await;
+        Ok(JsValue::UNDEFINED)
+    })
 }
 
 /// Takes `media.stream` (a preview from `createLocalMedia`) out of the options: the
@@ -541,6 +616,16 @@ pub(super) fn given_stream(
 }
 
 async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue> {
+    connect_to(driver, options, None).await
+}
+
+/// Joins the room of `options`, or with `match_prefs` the match queue of the token's
+/// room (`options.room` is then not sent).
+pub(super) async fn connect_to(
+    driver: Rc<RoomDriver>,
+    options: JsValue,
+    match_prefs: Option<steadyrtc_protocol::MatchPrefs>,
+) -> Result<(), JsValue> {
     let (given, options) = given_stream(&options)?;
     let options: RoomOptions = crate::browser::js::from_json_object(&options)
         .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e))?;
@@ -556,6 +641,7 @@ async fn connect(driver: Rc<RoomDriver>, options: JsValue) -> Result<(), JsValue
         microphone_device: crate::browser::devices::recall("microphone"),
         camera_device: crate::browser::devices::recall("camera"),
         preset: options.adaptive.cap().ok().flatten(),
+        match_prefs: match_prefs.map(Box::new),
         ..RoomConfig::default()
     };
     let capturing = given.is_none() && (options.media.audio || options.media.video);

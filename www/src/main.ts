@@ -1,8 +1,10 @@
-// The steadyrtc demo: a pre-join page (preview, devices, name, room, role), the meeting
-// (tiles, controls, chat, people), one error boundary for every failure, and a debug
-// panel. It uses only the public npm package API.
+// The steadyrtc demo: a pre-join page (mode, preview, devices, name, room, role), the
+// meeting (tiles, controls, chat, people), a broadcast (the guide's floor, the attendee's
+// view) and a random match, one error boundary for every failure, and a debug panel. It
+// uses only the public npm package API.
 import init, { version } from "steadyrtc";
 import { installBoundary } from "./boundary";
+import { setupBroadcast } from "./broadcast";
 import { setupCheck } from "./check";
 import { sendChat } from "./chat";
 import { setupControls } from "./controls";
@@ -10,6 +12,7 @@ import { setupDebug } from "./debug";
 import { $ } from "./dom";
 import { indicateCall } from "./indicators";
 import { log } from "./log";
+import { nextMatch, startMatch } from "./match";
 import { abandon, currentRoom, join, lastSettings, leave, reconnectPeerNow } from "./meeting";
 import * as prejoin from "./prejoin";
 import { setStatus } from "./status";
@@ -31,7 +34,8 @@ async function main(): Promise<void> {
       if (!s) return goBack();
       // The same room, name, role and sources as the last attempt (the preview's
       // stream went with that room: capture again).
-      void join(s, { audio: s.audio, video: s.video });
+      const media = { audio: s.audio, video: s.video };
+      void (s.mode === "match" ? startMatch(s, media) : join(s, media));
     },
     goBack,
   });
@@ -40,13 +44,16 @@ async function main(): Promise<void> {
   indicateCall(undefined);
   setupControls(currentRoom);
   setupDebug(currentRoom, reconnectPeerNow);
+  setupBroadcast(currentRoom);
+  $("next-btn").addEventListener("click", nextMatch);
   prejoin.setupPrejoin();
   setupCheck();
   $("join-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const settings = prejoin.current();
     const devices = prejoin.pickedDevices();
-    void join(settings, prejoin.takeMedia(), devices);
+    const media = prejoin.takeMedia();
+    void (settings.mode === "match" ? startMatch(settings, media) : join(settings, media, devices));
   });
   $("leave").addEventListener("click", goBack);
   $("message-form").addEventListener("submit", (e) => {

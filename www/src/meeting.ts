@@ -3,6 +3,7 @@
 import { Room } from "steadyrtc";
 import type { RecoveryEvent, RemoteTrackEvent, Role, StateChangeEvent } from "steadyrtc";
 import { banner, clearBanner } from "./banner";
+import { clearFloor, wireBroadcast } from "./broadcast";
 import { guard, showFailure } from "./boundary";
 import { clearChat, showChat, showMessage } from "./chat";
 import { enableControls, showLocalMedia, showRecording } from "./controls";
@@ -23,6 +24,8 @@ import { devToken } from "./token";
 const CONNECT_WITHIN_MS = 30_000;
 
 let room: Room | undefined;
+/** What owns `room` when it is not the page itself (a match): stopped and freed with it. */
+let owner: { stop(): Promise<void>; free(): void } | undefined;
 let settings: JoinSettings | undefined;
 const names = new Map<string, string>();
 const everConnected = new Set<string>();
@@ -182,7 +185,7 @@ function wire(current: Room, s: JoinSettings): void {
   current.on("sessionStateChange", guard(({ to, reason }) => {
     log(`signaling ${to} (${reason})`);
     if (to === "connected") {
-      setStatus("joined", `In room ${current.roomName} as ${s.name}`);
+      setStatus("joined", `In room ${s.room} as ${s.name}`);
       clearBanner();
     } else if (to === "failed") {
       setStatus("error", `Signaling failed: ${reason}`);
@@ -217,46 +220,65 @@ function resetCallView(): void {
   $("start-audio").hidden = true;
   enableControls(false, "guest");
   indicateCall(undefined);
+  clearFloor();
 }
 
 /** Takes the room away from the page (leaving it); resolves when it has left. */
 async function drop(): Promise<void> {
   clearWatchdogs();
   const current = room;
+  const holder = owner;
   room = undefined;
+  owner = undefined;
   if (!current) return;
   try {
-    await current.leave();
+    await (holder ? holder.stop() : current.leave());
   } finally {
     current.free();
+    holder?.free();
   }
 }
 
+export const signalingUrl = (): string => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+
 export async function join(s: JoinSettings, media: { stream: MediaStream } | { audio: boolean; video: boolean }, devices: { microphone?: string; camera?: string } = {}): Promise<void> {
+  // Handlers first, then connect: no event is missed, the peers already there included.
+  // The token provider is asked again if a rejoin's token is refused (a dev server that
+  // restarted has a new signing key).
+  const current = new Room({ tokenProvider: () => devToken(s.room, s.name, s.role), logLevel: "info" });
+  const publishes = s.role !== "listener";
+  await enter(s, current, undefined, async () => current.connect({
+    url: signalingUrl(),
+    room: s.room,
+    name: s.name,
+    token: await devToken(s.room, s.name, s.role),
+    media: publishes ? media : { audio: false, video: false },
+  }), devices);
+}
+
+/**
+ * Everything joining does around `connect`: the page's one room is `current` (owned by
+ * `holder` when a match runs it), its events wired before `connect` runs, the call view
+ * shown when it resolves, the boundary when it fails.
+ */
+export async function enter(s: JoinSettings, current: Room, holder: typeof owner, connect: () => Promise<void>, devices: { microphone?: string; camera?: string } = {}): Promise<void> {
   await drop();
   resetCallView();
   settings = s;
   setStatus("joining", "Joining…");
   $<HTMLButtonElement>("join").disabled = true;
   $("join").dataset.loading = "true";
-  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
-  // Handlers first, then connect: no event is missed, the peers already there included.
-  // The token provider is asked again if a rejoin's token is refused (a dev server that
-  // restarted has a new signing key).
-  const current = new Room({ tokenProvider: () => devToken(s.room, s.name, s.role), logLevel: "info" });
   room = current;
+  owner = holder;
+  document.body.dataset.mode = s.mode;
+  document.body.dataset.role = s.role;
   // For the browser's console (and the network lab): the room in use.
   (window as unknown as { room?: Room }).room = current;
   wire(current, s);
+  if (s.mode === "broadcast") wireBroadcast(current, s);
   try {
     const publishes = s.role !== "listener";
-    await current.connect({
-      url,
-      room: s.room,
-      name: s.name,
-      token: await devToken(s.room, s.name, s.role),
-      media: publishes ? media : { audio: false, video: false },
-    });
+    await connect();
     if (room !== current) return; // left (or failed) while joining
     $<HTMLVideoElement>("local").srcObject = current.localStream ?? null;
     addPerson("local", `${s.name} (you)`, s.role as Role);
@@ -265,13 +287,14 @@ export async function join(s: JoinSettings, media: { stream: MediaStream } | { a
     showLocal(s.name, m.camera !== "off", m.microphone !== "off");
     personMic("local", m.microphone !== "off");
     enableControls(true, s.role);
-    indicateCall(current.roomName);
+    indicateCall(s.room);
     showView("meeting");
     const others = current.peers().length;
-    setStatus("joined", `In room ${current.roomName} as ${s.name}`);
-    log(`joined ${current.roomName}; ${others} other${others === 1 ? "" : "s"} here`);
+    setStatus("joined", `In room ${s.room} as ${s.name}`);
+    log(s.mode === "match" ? `waiting in the match queue ${s.room}` : `joined ${s.room}; ${others} other${others === 1 ? "" : "s"} here`);
     const params = new URLSearchParams(location.search);
-    params.set("room", current.roomName);
+    params.set("room", s.room);
+    params.set("mode", s.mode);
     history.replaceState(null, "", `?${params}`);
     // Devices picked on the pre-join page: the library remembers them for the next visit.
     for (const [source, id] of Object.entries(devices) as ["microphone" | "camera", string | undefined][]) {
@@ -280,7 +303,9 @@ export async function join(s: JoinSettings, media: { stream: MediaStream } | { a
   } catch (e) {
     if (room !== current) return;
     room = undefined;
+    owner = undefined;
     current.free();
+    holder?.free();
     const f = joinFailure(e);
     log(`could not join: ${f.detail.split("\n")[0]}`);
     showFailure(f);

@@ -9,7 +9,7 @@ import type { LocalMedia, Role } from "steadyrtc";
 import { $, h } from "./dom";
 import { log } from "./log";
 import { mediaProblem } from "./media_errors";
-import type { JoinSettings } from "./settings";
+import type { JoinSettings, Mode } from "./settings";
 
 const PREVIEW_KEY = "steadyrtc-demo.preview";
 
@@ -26,7 +26,30 @@ const ui = {
   role: () => $<HTMLSelectElement>("role"),
   room: () => $<HTMLInputElement>("room"),
   name: () => $<HTMLInputElement>("name"),
+  tags: () => $<HTMLInputElement>("tags"),
 };
+
+const MODES: Mode[] = ["meeting", "broadcast", "match"];
+
+function mode(): Mode {
+  return ($("mode").querySelector<HTMLInputElement>("input:checked")?.value as Mode | undefined) ?? "meeting";
+}
+
+function setMode(m: Mode): void {
+  const input = $("mode").querySelector<HTMLInputElement>(`input[value="${m}"]`);
+  if (input) input.checked = true;
+  applyMode();
+}
+
+/** A match needs no role (everyone is a guest) but may have interests; a broadcast says what its roles mean. */
+function applyMode(): void {
+  const m = mode();
+  $("tags-field").hidden = m !== "match";
+  $("role-field").hidden = m === "match";
+  if (m === "match" && ui.role().value !== "guest") ui.role().value = "guest";
+  $("role-hint").textContent = m === "broadcast" ? "Host: the guide, who talks. Listener: an attendee, who watches and may raise a hand." : "";
+  applyRole();
+}
 
 let preview: LocalMedia | undefined;
 /** Bumped on each start/stop: a capture that resolves after a newer request is dropped. */
@@ -164,6 +187,8 @@ export function pickedDevices(): { microphone?: string; camera?: string } {
 export function current(): JoinSettings {
   const role = ui.role().value as Role;
   return {
+    mode: mode(),
+    tags: ui.tags().value.split(",").map((t) => t.trim()).filter((t) => t !== "").slice(0, 16),
     room: ui.room().value.trim(),
     name: ui.name().value.trim(),
     role,
@@ -178,6 +203,7 @@ export function resume(settings?: JoinSettings): void {
     ui.room().value = settings.room;
     ui.name().value = settings.name;
     ui.role().value = settings.role;
+    setMode(settings.mode);
   }
   applyRole();
   if (localStorage.getItem(PREVIEW_KEY) === "on" && publishes()) void startPreview();
@@ -198,6 +224,9 @@ export function setupPrejoin(): void {
   ui.name().value = params.get("name") ?? `Guest ${Math.floor(100 + Math.random() * 900)}`;
   const role = params.get("role");
   if (role === "host" || role === "guest" || role === "listener") ui.role().value = role;
+  const asked = params.get("mode") as Mode | null;
+  if (asked && MODES.includes(asked)) setMode(asked);
+  $("mode").addEventListener("change", applyMode);
   $("preview-start").addEventListener("click", () => void startPreview());
   $("media-retry").addEventListener("click", () => void startPreview());
   $("media-without").addEventListener("click", () => {

@@ -93,7 +93,11 @@ impl<'a> Fields<'a> {
     }
 
     fn u32(&self, key: &str) -> Result<u32> {
-        let n = self.u64_in(key, self.required(key)?, u32::MAX.into())?;
+        self.u32_of(key, self.required(key)?)
+    }
+
+    fn u32_of(&self, key: &str, v: &Value) -> Result<u32> {
+        let n = self.u64_in(key, v, u32::MAX.into())?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
@@ -275,11 +279,24 @@ pub fn server_message(v: &Value) -> Result<ServerMessage> {
             by: f.string("by")?,
             active: f.bool("active")?,
         },
-        "queued" => ServerMessage::Queued {},
+        "queued" => ServerMessage::Queued {
+            position: f.or_default("position", |v| f.u32_of("position", v), 0)?,
+        },
         "matched" => ServerMessage::Matched {
             room: f.string("room")?,
             peer: peer_info(f.required("peer")?)?,
             polite: f.bool("polite")?,
+        },
+        "roleChanged" => ServerMessage::RoleChanged {
+            peer_id: f.string("peerId")?,
+            role: role(f.required("role")?)?,
+            grants: grants(f.required("grants")?)?,
+            by: f.string("by")?,
+        },
+        "handRaised" => ServerMessage::HandRaised {
+            peer_id: f.string("peerId")?,
+            name: f.string("name")?,
+            raised: f.bool("raised")?,
         },
         "ping" => ServerMessage::Ping {},
         "goAway" => ServerMessage::GoAway {

@@ -125,6 +125,15 @@ pub enum ClientMessage {
     QueueLeave {},
     /// Leave the room and end the session; the others get `peerLeft` with reason `left`.
     Leave {},
+    /// Let the participant `peerId` publish (version 4). Needs the admin grant; the
+    /// peer's role becomes `guest` and the room hears `roleChanged`.
+    Promote { peer_id: PeerId },
+    /// Take the publish grant back from `peerId` (version 4). Needs the admin grant; the
+    /// peer's role becomes `listener`.
+    Demote { peer_id: PeerId },
+    /// Ask the room's hosts for the floor (`raised: true`) or withdraw (version 4). The
+    /// participants with the admin grant hear `handRaised`.
+    RaiseHand { raised: bool },
 }
 
 /// Server to client.
@@ -192,14 +201,33 @@ pub enum ServerMessage {
     },
     /// `by` started or stopped recording the room.
     Recording { by: PeerId, active: bool },
-    /// You are in the match queue.
-    Queued {},
+    /// You are in the match queue, `position` (1-based) in line among those waiting
+    /// (version 4; sent again whenever the position changes).
+    Queued {
+        #[serde(default)]
+        position: u32,
+    },
     /// The queue paired you: you are now in `room` with `peer`.
     Matched {
         room: String,
         peer: PeerInfo,
         /// Whether you are the polite side towards `peer` (same as `peer.polite`).
         polite: bool,
+    },
+    /// The role and grants of `peerId` changed (`promote`, `demote`): to that peer and
+    /// to everyone who sees it.
+    RoleChanged {
+        peer_id: PeerId,
+        role: Role,
+        grants: Grants,
+        /// Who changed it (a host's peer id).
+        by: PeerId,
+    },
+    /// `peerId` raised (or lowered) its hand: to the participants with the admin grant.
+    HandRaised {
+        peer_id: PeerId,
+        name: String,
+        raised: bool,
     },
     /// Heartbeat: answer with `pong`.
     Ping {},
@@ -222,7 +250,7 @@ pub enum ServerMessage {
 }
 
 /// The `type` strings of [`ClientMessage`].
-const CLIENT_TYPES: [&str; 12] = [
+const CLIENT_TYPES: [&str; 15] = [
     "join",
     "resume",
     "signal",
@@ -235,9 +263,12 @@ const CLIENT_TYPES: [&str; 12] = [
     "queueNext",
     "queueLeave",
     "leave",
+    "promote",
+    "demote",
+    "raiseHand",
 ];
 /// The `type` strings of [`ServerMessage`].
-const SERVER_TYPES: [&str; 13] = [
+const SERVER_TYPES: [&str; 15] = [
     "welcome",
     "resumed",
     "peerJoined",
@@ -247,6 +278,8 @@ const SERVER_TYPES: [&str; 13] = [
     "recording",
     "queued",
     "matched",
+    "roleChanged",
+    "handRaised",
     "ping",
     "goAway",
     "roomEnded",
@@ -280,6 +313,9 @@ impl ClientMessage {
             ClientMessage::QueueNext {} => "queueNext",
             ClientMessage::QueueLeave {} => "queueLeave",
             ClientMessage::Leave {} => "leave",
+            ClientMessage::Promote { .. } => "promote",
+            ClientMessage::Demote { .. } => "demote",
+            ClientMessage::RaiseHand { .. } => "raiseHand",
         }
     }
 }
@@ -306,8 +342,10 @@ impl ServerMessage {
             ServerMessage::Signal { .. } => "signal",
             ServerMessage::Chat { .. } => "chat",
             ServerMessage::Recording { .. } => "recording",
-            ServerMessage::Queued {} => "queued",
+            ServerMessage::Queued { .. } => "queued",
             ServerMessage::Matched { .. } => "matched",
+            ServerMessage::RoleChanged { .. } => "roleChanged",
+            ServerMessage::HandRaised { .. } => "handRaised",
             ServerMessage::Ping {} => "ping",
             ServerMessage::GoAway { .. } => "goAway",
             ServerMessage::RoomEnded { .. } => "roomEnded",
@@ -435,6 +473,13 @@ pub(crate) mod tests {
             ClientMessage::QueueNext {},
             ClientMessage::QueueLeave {},
             ClientMessage::Leave {},
+            ClientMessage::Promote {
+                peer_id: "p3".into(),
+            },
+            ClientMessage::Demote {
+                peer_id: "p3".into(),
+            },
+            ClientMessage::RaiseHand { raised: true },
         ]
     }
 
@@ -493,11 +538,22 @@ pub(crate) mod tests {
                 by: "p1".into(),
                 active: true,
             },
-            ServerMessage::Queued {},
+            ServerMessage::Queued { position: 2 },
             ServerMessage::Matched {
                 room: "match-x".into(),
                 peer: info("p9", "Cy", true),
                 polite: true,
+            },
+            ServerMessage::RoleChanged {
+                peer_id: "p3".into(),
+                role: Role::Guest,
+                grants: Role::Guest.default_grants(),
+                by: "p1".into(),
+            },
+            ServerMessage::HandRaised {
+                peer_id: "p3".into(),
+                name: "Bo".into(),
+                raised: true,
             },
             ServerMessage::Ping {},
             ServerMessage::GoAway {

@@ -388,6 +388,129 @@ impl Rooms {
         Ok(out)
     }
 
+    /// `promote` (`publish: true`) or `demote`: `by` (with the admin grant) gives `target`
+    /// the publish grant and the role `guest`, or takes it back (role `listener`). The
+    /// target hears `roleChanged` first; then, as visibility follows the publish grant in
+    /// broadcast rooms, each member gets `roleChanged` (it still sees the target),
+    /// `peerJoined` (they now see each other, both sides, the later joiner polite) or
+    /// `peerLeft` (they no longer do, both sides). Returns the target as it is now.
+    /// Refused with `forbidden` (no admin grant, the target administers too),
+    /// `unknownPeer` and `invalidMessage` (yourself).
+    pub fn set_publish(
+        &mut self,
+        by: &str,
+        target: &str,
+        publish: bool,
+    ) -> Result<(Member, Vec<Delivery>), Refusal> {
+        let (room, me) = self.sender_and_room(by)?;
+        if !me.grants.admin {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "promote and demote need the admin grant",
+            ));
+        }
+        if target == by {
+            return Err(Refusal::new(
+                ErrorCode::InvalidMessage,
+                "you cannot promote or demote yourself",
+            ));
+        }
+        let other = room.member(target).ok_or_else(|| {
+            Refusal::new(
+                ErrorCode::UnknownPeer,
+                format!("no peer {target:?} in your room"),
+            )
+        })?;
+        if other.grants.admin {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "the role of a participant with the admin grant cannot be changed",
+            ));
+        }
+        let Some(name) = self.peer_rooms.get(by).cloned() else {
+            return Err(Refusal::new(ErrorCode::NotJoined, "join a room first"));
+        };
+        let Some(room) = self.rooms.get_mut(&name) else {
+            return Err(Refusal::new(ErrorCode::NotJoined, "join a room first"));
+        };
+        let Some(at) = room.members.iter().position(|m| m.id == target) else {
+            return Err(Refusal::new(
+                ErrorCode::UnknownPeer,
+                format!("no peer {target:?} in your room"),
+            ));
+        };
+        let before = room.members[at].clone();
+        let saw: Vec<bool> = room.members.iter().map(|m| room.sees(m, &before)).collect();
+        let changed = &mut room.members[at];
+        changed.grants.publish = publish;
+        changed.role = if publish { Role::Guest } else { Role::Listener };
+        let after = changed.clone();
+        let role_changed = ServerMessage::RoleChanged {
+            peer_id: after.id.clone(),
+            role: after.role,
+            grants: after.grants,
+            by: by.to_owned(),
+        };
+        let mut out = vec![Delivery::new(&after.id, role_changed.clone())];
+        for (i, m) in room.members.iter().enumerate() {
+            if i == at {
+                continue;
+            }
+            // The later joiner (the higher index) is the polite side of a pair.
+            let target_polite = at > i;
+            match (saw[i], room.sees(m, &after)) {
+                (true, true) => out.push(Delivery::new(&m.id, role_changed.clone())),
+                (false, true) => {
+                    out.push(Delivery::new(
+                        &m.id,
+                        ServerMessage::PeerJoined {
+                            peer: after.info(!target_polite),
+                        },
+                    ));
+                    out.push(Delivery::new(
+                        &after.id,
+                        ServerMessage::PeerJoined {
+                            peer: m.info(target_polite),
+                        },
+                    ));
+                }
+                (true, false) => {
+                    for (to, gone) in [(&m.id, &after.id), (&after.id, &m.id)] {
+                        out.push(Delivery::new(
+                            to,
+                            ServerMessage::PeerLeft {
+                                peer_id: gone.clone(),
+                                reason: LeaveReason::Left,
+                            },
+                        ));
+                    }
+                }
+                (false, false) => {}
+            }
+        }
+        Ok((after, out))
+    }
+
+    /// `raiseHand`: the members with the admin grant (not the sender) hear `handRaised`.
+    pub fn raise_hand(&self, from: &str, raised: bool) -> Result<Vec<Delivery>, Refusal> {
+        let (room, me) = self.sender_and_room(from)?;
+        Ok(room
+            .members
+            .iter()
+            .filter(|m| m.grants.admin && m.id != me.id)
+            .map(|m| {
+                Delivery::new(
+                    &m.id,
+                    ServerMessage::HandRaised {
+                        peer_id: me.id.clone(),
+                        name: me.name.clone(),
+                        raised,
+                    },
+                )
+            })
+            .collect())
+    }
+
     /// Tells the whole room (the sender included) that recording started or stopped.
     pub fn recording(&self, from: &str, active: bool) -> Result<Vec<Delivery>, Refusal> {
         let (room, me) = self.sender_and_room(from)?;

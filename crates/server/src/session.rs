@@ -533,6 +533,9 @@ pub(crate) async fn dispatch(
         ClientMessage::Report(report) => state.report(&me, report),
         ClientMessage::QueueNext {} => state.queue_next(&me),
         ClientMessage::QueueLeave {} => state.queue_leave(&me),
+        ClientMessage::Promote { peer_id } => state.set_publish(&me, &peer_id, true),
+        ClientMessage::Demote { peer_id } => state.set_publish(&me, &peer_id, false),
+        ClientMessage::RaiseHand { raised } => state.raise_hand(&me, raised),
         ClientMessage::Leave {} => {
             state.leave(&me);
             *attached.lock() = None;

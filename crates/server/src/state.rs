@@ -484,6 +484,28 @@ impl AppState {
         Ok(())
     }
 
+    /// `promote` / `demote` (see [`Rooms::set_publish`]); the session keeps the new role
+    /// and grants for as long as it lives (a rejoin starts again from its token).
+    pub fn set_publish(&self, by: &str, target: &str, publish: bool) -> Result<(), Refusal> {
+        let mut hub = self.hub();
+        let (member, deliveries) = hub.rooms.set_publish(by, target, publish)?;
+        if let Some(session) = hub.sessions.get_mut(target) {
+            session.role = member.role;
+            session.grants = member.grants;
+        }
+        tracing::info!(by, peer = target, publish, "publish grant changed");
+        self.deliver(&mut hub, deliveries);
+        Ok(())
+    }
+
+    /// `raiseHand` (see [`Rooms::raise_hand`]).
+    pub fn raise_hand(&self, from: &str, raised: bool) -> Result<(), Refusal> {
+        let mut hub = self.hub();
+        let deliveries = hub.rooms.raise_hand(from, raised)?;
+        self.deliver(&mut hub, deliveries);
+        Ok(())
+    }
+
     /// Stores a client's `report` and counts it in the metrics.
     pub fn report(&self, from: &str, report: Report) -> Result<(), Refusal> {
         if report.quality.is_some_and(|q| q > 100) {
@@ -634,8 +656,12 @@ impl AppState {
             if let Some(cluster) = &self.cluster {
                 cluster.session_closed(&session.session_id);
             }
-            if let Some(queue) = session.lobby.as_ref().and_then(|l| hub.queues.get_mut(l)) {
-                queue.remove(peer);
+            if let Some(lobby) = session.lobby.as_deref() {
+                let before = Self::waiting(hub, lobby);
+                if let Some(queue) = hub.queues.get_mut(lobby) {
+                    queue.remove(peer);
+                }
+                self.announce_positions(hub, lobby, &before);
             }
             self.metrics
                 .session_ended(session.started.elapsed().as_secs_f64());

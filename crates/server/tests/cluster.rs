@@ -475,7 +475,7 @@ async fn two_hundred_concurrent_queue_joins_on_two_instances_pair_everyone_exact
     let waits = clients.iter_mut().map(|(c, me)| async move {
         loop {
             match c.recv().await {
-                ServerMessage::Queued {} => continue,
+                ServerMessage::Queued { .. } => continue,
                 ServerMessage::Matched { peer, .. } => return (me.clone(), peer.id),
                 other => panic!("expected queued or matched, got {other:?}"),
             }

@@ -54,12 +54,12 @@ async fn matched(c: &mut Client) -> (String, String, bool) {
 async fn two_compatible_people_are_matched_the_later_one_polite_and_can_signal() {
     let server = TestServer::start(|_| {}).await;
     let (mut a, a_id) = queue(&server, "ann", &["chess"]).await;
-    assert_eq!(a.recv().await, ServerMessage::Queued {});
+    assert_eq!(a.recv().await, ServerMessage::Queued { position: 1 });
     let (mut other, _) = queue(&server, "oli", &["golf"]).await;
     assert_eq!(
         other.recv().await,
-        ServerMessage::Queued {},
-        "no shared tag"
+        ServerMessage::Queued { position: 2 },
+        "no shared tag: second in line"
     );
     let (mut b, b_id) = queue(&server, "ben", &["chess", "go"]).await;
     let (room_b, peer_b, polite_b) = matched(&mut b).await;
@@ -79,6 +79,11 @@ async fn two_compatible_people_are_matched_the_later_one_polite_and_can_signal()
     a.signal(&b_id, json!({"kind": "offer", "sdp": "v=0"}))
         .await;
     assert!(matches!(b.recv().await, ServerMessage::Signal { from, .. } if from == a_id));
+    assert_eq!(
+        other.recv().await,
+        ServerMessage::Queued { position: 1 },
+        "ann left the line: oli moves up"
+    );
     other.expect_silence(QUIET).await;
     server.shutdown().await;
 }
@@ -88,8 +93,8 @@ async fn never_a_self_match_even_from_two_connections() {
     let server = TestServer::start(|_| {}).await;
     let (mut a1, _) = queue(&server, "same", &[]).await;
     let (mut a2, _) = queue(&server, "same", &[]).await;
-    assert_eq!(a1.recv().await, ServerMessage::Queued {});
-    assert_eq!(a2.recv().await, ServerMessage::Queued {});
+    assert_eq!(a1.recv().await, ServerMessage::Queued { position: 1 });
+    assert_eq!(a2.recv().await, ServerMessage::Queued { position: 2 });
     server.shutdown().await;
 }
 
@@ -97,7 +102,7 @@ async fn never_a_self_match_even_from_two_connections() {
 async fn queue_next_ends_the_match_and_does_not_rematch_the_partner_just_left() {
     let server = TestServer::start(|_| {}).await;
     let (mut a, a_id) = queue(&server, "ann", &[]).await;
-    assert_eq!(a.recv().await, ServerMessage::Queued {});
+    assert_eq!(a.recv().await, ServerMessage::Queued { position: 1 });
     let (mut b, b_id) = queue(&server, "ben", &[]).await;
     matched(&mut b).await;
     matched(&mut a).await;
@@ -110,11 +115,11 @@ async fn queue_next_ends_the_match_and_does_not_rematch_the_partner_just_left() 
             reason: LeaveReason::Left
         }
     );
-    assert_eq!(a.recv().await, ServerMessage::Queued {});
+    assert_eq!(a.recv().await, ServerMessage::Queued { position: 1 });
     b.send(&ClientMessage::QueueNext {}).await;
     assert_eq!(
         b.recv().await,
-        ServerMessage::Queued {},
+        ServerMessage::Queued { position: 2 },
         "ann was just left: not again"
     );
 
@@ -123,6 +128,7 @@ async fn queue_next_ends_the_match_and_does_not_rematch_the_partner_just_left() 
     assert_eq!(partner, a_id, "first come, first served");
     let (_, partner, _) = matched(&mut a).await;
     assert_eq!(partner, c_id);
+    assert_eq!(b.recv().await, ServerMessage::Queued { position: 1 });
     let _ = b_id;
     server.shutdown().await;
 }
@@ -131,12 +137,12 @@ async fn queue_next_ends_the_match_and_does_not_rematch_the_partner_just_left() 
 async fn queue_leave_is_clean_and_queue_messages_need_a_queue_session() {
     let server = TestServer::start(|_| {}).await;
     let (mut a, _) = queue(&server, "ann", &[]).await;
-    assert_eq!(a.recv().await, ServerMessage::Queued {});
+    assert_eq!(a.recv().await, ServerMessage::Queued { position: 1 });
     a.send(&ClientMessage::QueueLeave {}).await;
     let (mut b, _) = queue(&server, "ben", &[]).await;
     assert_eq!(
         b.recv().await,
-        ServerMessage::Queued {},
+        ServerMessage::Queued { position: 1 },
         "ann left the queue"
     );
     a.expect_silence(QUIET).await;
@@ -152,7 +158,7 @@ async fn queue_leave_is_clean_and_queue_messages_need_a_queue_session() {
 async fn a_disconnected_queued_session_leaves_the_queue() {
     let server = TestServer::start(|_| {}).await;
     let (mut a, _) = queue(&server, "ann", &[]).await;
-    assert_eq!(a.recv().await, ServerMessage::Queued {});
+    assert_eq!(a.recv().await, ServerMessage::Queued { position: 1 });
     a.close().await;
     let metrics_has_empty_queue = async {
         loop {
@@ -166,6 +172,27 @@ async fn a_disconnected_queued_session_leaves_the_queue() {
     };
     common::within("the queue to empty", metrics_has_empty_queue).await;
     let (mut b, _) = queue(&server, "ben", &[]).await;
-    assert_eq!(b.recv().await, ServerMessage::Queued {});
+    assert_eq!(b.recv().await, ServerMessage::Queued { position: 1 });
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn positions_move_up_when_someone_ahead_leaves_the_line() {
+    let server = TestServer::start(|_| {}).await;
+    let (mut a, _) = queue(&server, "ann", &["x"]).await;
+    assert_eq!(a.recv().await, ServerMessage::Queued { position: 1 });
+    let (mut b, _) = queue(&server, "ben", &["y"]).await;
+    assert_eq!(b.recv().await, ServerMessage::Queued { position: 2 });
+    let (mut c, _) = queue(&server, "cat", &["z"]).await;
+    assert_eq!(c.recv().await, ServerMessage::Queued { position: 3 });
+
+    a.send(&ClientMessage::QueueLeave {}).await;
+    assert_eq!(b.recv().await, ServerMessage::Queued { position: 1 });
+    assert_eq!(c.recv().await, ServerMessage::Queued { position: 2 });
+    a.expect_silence(QUIET).await;
+
+    // The last in line leaving moves nobody.
+    c.close().await;
+    b.expect_silence(QUIET).await;
     server.shutdown().await;
 }

@@ -182,10 +182,33 @@ pub enum RoomEvent {
     },
     /// Someone started or stopped recording the room.
     Recording { by: String, active: bool },
-    /// In the match queue.
-    Queued {},
-    /// The match queue paired you with `peer`.
-    Matched { room: String, peer: PeerView },
+    /// Waiting in the match queue: `position` in line (1: next; 0: the server did not
+    /// say) and the time waited so far. On every move in the line and once a second.
+    Queued { position: u32, waited_ms: u64 },
+    /// The match queue paired you with `peer` (who also arrives as `peerJoined`) after
+    /// `waitedMs` in the queue.
+    Matched {
+        room: String,
+        peer: PeerView,
+        waited_ms: u64,
+    },
+    /// The role of `peerId` changed (a host's `promote` or `demote`, by `by`); `local`:
+    /// it is this participant's own role (promoted: it may publish now; demoted: its
+    /// camera and microphone were stopped).
+    RoleChanged {
+        peer_id: String,
+        role: Role,
+        by: String,
+        local: bool,
+    },
+    /// A listener raised (or lowered) its hand (hosts only hear this).
+    HandRaised {
+        peer_id: String,
+        name: String,
+        raised: bool,
+    },
+    /// The number of listeners in the room changed (a host sees every attendee).
+    Attendees { count: u32 },
     /// Something failed after `connect`; the room goes on unless `sessionStateChange`
     /// says `failed` or `closed`.
     Error {
@@ -221,8 +244,11 @@ impl RoomEvent {
             RoomEvent::RoomEnded { .. } => "roomEnded",
             RoomEvent::Chat { .. } => "chat",
             RoomEvent::Recording { .. } => "recording",
-            RoomEvent::Queued {} => "queued",
+            RoomEvent::Queued { .. } => "queued",
             RoomEvent::Matched { .. } => "matched",
+            RoomEvent::RoleChanged { .. } => "roleChanged",
+            RoomEvent::HandRaised { .. } => "handRaised",
+            RoomEvent::Attendees { .. } => "attendees",
             RoomEvent::Error { .. } => "error",
         }
     }
@@ -237,7 +263,7 @@ impl RoomEvent {
     }
 
     /// Every event name, in declaration order.
-    pub const NAMES: [&'static str; 24] = [
+    pub const NAMES: [&'static str; 27] = [
         "peerJoined",
         "peerLeft",
         "track",
@@ -261,6 +287,9 @@ impl RoomEvent {
         "recording",
         "queued",
         "matched",
+        "roleChanged",
+        "handRaised",
+        "attendees",
         "error",
     ];
 }

@@ -124,11 +124,27 @@ fn samples() -> Vec<RoomEvent> {
             by: "p".into(),
             active: true,
         },
-        RoomEvent::Queued {},
+        RoomEvent::Queued {
+            position: 2,
+            waited_ms: 3_000,
+        },
         RoomEvent::Matched {
             room: "r".into(),
             peer,
+            waited_ms: 4_000,
         },
+        RoomEvent::RoleChanged {
+            peer_id: "p".into(),
+            role: Role::Guest,
+            by: "h".into(),
+            local: true,
+        },
+        RoomEvent::HandRaised {
+            peer_id: "p".into(),
+            name: "Cy".into(),
+            raised: true,
+        },
+        RoomEvent::Attendees { count: 2 },
         RoomEvent::Error {
             code: "browserError".into(),
             message: "m".into(),
@@ -160,8 +176,11 @@ fn samples() -> Vec<RoomEvent> {
             | RoomEvent::RoomEnded { .. }
             | RoomEvent::Chat { .. }
             | RoomEvent::Recording { .. }
-            | RoomEvent::Queued {}
+            | RoomEvent::Queued { .. }
             | RoomEvent::Matched { .. }
+            | RoomEvent::RoleChanged { .. }
+            | RoomEvent::HandRaised { .. }
+            | RoomEvent::Attendees { .. }
             | RoomEvent::Error { .. } => {}
         }
     }

@@ -391,7 +391,16 @@ impl RoomEngine {
             return;
         }
         let reconnect = envelope.data == SignalData::Reconnect;
-        if envelope.epoch > remote.epoch || (reconnect && !remote.link_open) {
+        if (envelope.epoch > remote.epoch || (reconnect && !remote.link_open))
+            && std::mem::take(&mut remote.renewing)
+        {
+            // The peer renews its link after its role changed (`renew_links`): a new
+            // connection, not a recovery of a lost one.
+            remote.epoch = envelope.epoch;
+            self.close_link(from);
+            let initiator = reconnect && self.me.can_publish;
+            self.open_link(from, initiator);
+        } else if envelope.epoch > remote.epoch || (reconnect && !remote.link_open) {
             remote.epoch = envelope.epoch;
             remote.rebuild_pending = false;
             self.cancel(RoomTimer::Rebuild {

@@ -19,8 +19,10 @@ mod audio;
 mod chat;
 mod diagnostics;
 mod events;
+mod floor;
 mod keyframe;
 mod links;
+mod matching;
 mod media;
 mod quality;
 mod recording;
@@ -41,7 +43,7 @@ use crate::engine::session::{SessionAction, SessionInput, SessionState, SessionS
 use crate::engine::types::{ConnState, Input};
 use crate::engine::vec_map::VecMap;
 use crate::error::{ErrorCode, SteadyError};
-use steadyrtc_protocol::{ClientMessage, IceServer, PeerInfo, PROTOCOL_VERSION};
+use steadyrtc_protocol::{ClientMessage, IceServer, MatchPrefs, PeerInfo, PROTOCOL_VERSION};
 
 /// Where the room is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +65,8 @@ struct Me {
     session_id: String,
     can_publish: bool,
     can_record: bool,
+    /// May promote and demote others (`admin` grant).
+    can_admin: bool,
     /// This participant records the room now.
     recording: bool,
 }
@@ -81,6 +85,9 @@ struct Remote {
     episode: Option<Episode>,
     /// A rebuild waits for signaling to come back.
     rebuild_pending: bool,
+    /// The peer's publish grant changed: its next new connection is a renewal, not a
+    /// recovery.
+    renewing: bool,
     /// Rebuilds in the current episode.
     rebuilds: u32,
     /// The link's own state (the app may be shown `reconnecting` through a rebuild).
@@ -155,6 +162,10 @@ pub struct RoomEngine {
     chosen: media::Chosen,
     /// The stream id of our screen share, once the peers may be told.
     my_screen: Option<String>,
+    /// Waiting in the match queue (a match room between partners).
+    queue: Option<matching::Wait>,
+    /// The listeners seen, as the app was last told (`attendees`).
+    attendees: usize,
     /// Every input and command, for `exportTrace()` and replay.
     trace: trace::RoomTrace,
     /// What was emitted, for `diagnostics()`.
@@ -195,6 +206,8 @@ impl RoomEngine {
             token_refreshed: false,
             last_reset_at: None,
             preference: Preference::Auto,
+            queue: None,
+            attendees: 0,
             diagnostics: Default::default(),
             presets: Default::default(),
             trace,
@@ -207,7 +220,7 @@ impl RoomEngine {
         self.trace.record(
             self.now,
             trace::RoomStep::Prepare {
-                config: cfg.clone(),
+                config: Box::new(cfg.clone()),
             },
         );
         match self.phase {
@@ -318,7 +331,7 @@ impl RoomEngine {
         self.trace.record(
             now_ms,
             trace::RoomStep::Input {
-                input: input.clone(),
+                input: Box::new(input.clone()),
             },
         );
         if self.phase != Phase::Over {
@@ -482,14 +495,22 @@ impl RoomEngine {
 
     fn send_join(&mut self) {
         self.last_seq = 0;
-        self.out.push(RoomAction::Send {
-            message: ClientMessage::Join {
+        let message = match &self.cfg.match_prefs {
+            // A match opens its session in the queue of the token's room.
+            Some(prefs) => ClientMessage::QueueJoin {
+                protocol_version: PROTOCOL_VERSION,
+                name: self.cfg.name.clone(),
+                token: self.cfg.token.clone().unwrap_or_default(),
+                prefs: MatchPrefs::clone(prefs),
+            },
+            None => ClientMessage::Join {
                 protocol_version: PROTOCOL_VERSION,
                 room: self.cfg.room.clone(),
                 name: self.cfg.name.clone(),
                 token: self.cfg.token.clone(),
             },
-        });
+        };
+        self.out.push(RoomAction::Send { message });
     }
 
     /// The `tokenProvider` answered.
@@ -592,6 +613,7 @@ impl RoomEngine {
                 peer_id,
                 now: false,
             }),
+            RoomTimer::QueueTick => self.queue_tick(),
         }
     }
 
@@ -737,7 +759,11 @@ mod tests_capture;
 #[cfg(test)]
 mod tests_chat;
 #[cfg(test)]
+mod tests_floor;
+#[cfg(test)]
 mod tests_keyframe;
+#[cfg(test)]
+mod tests_match;
 #[cfg(test)]
 mod tests_media;
 #[cfg(test)]

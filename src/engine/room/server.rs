@@ -2,7 +2,7 @@
 //! and acknowledgement, the first `welcome`, refusals, the rejoin diff, and the messages
 //! that only inform the app.
 
-use super::{view, Me, Phase, RoomAction, RoomEngine, RoomEvent};
+use super::{Me, Phase, RoomAction, RoomEngine, RoomEvent};
 use crate::engine::session::{SessionInput, SessionState};
 use crate::error::{ErrorCode, SteadyError};
 use steadyrtc_protocol::{
@@ -121,8 +121,13 @@ impl RoomEngine {
                     self.me.can_publish && peer.role == steadyrtc_protocol::Role::Listener;
                 self.add_peer(peer, initiator);
                 self.emit(event);
+                self.count_attendees();
             }
-            ServerMessage::PeerLeft { peer_id, reason } => self.remove_peer(&peer_id, reason),
+            ServerMessage::PeerLeft { peer_id, reason } => {
+                self.remove_peer(&peer_id, reason);
+                self.count_attendees();
+                self.partner_gone();
+            }
             ServerMessage::Signal { from, data } => self.signal_from(&from, data),
             ServerMessage::Chat {
                 from,
@@ -142,10 +147,22 @@ impl RoomEngine {
             ServerMessage::Recording { by, active } => {
                 self.emit(RoomEvent::Recording { by, active })
             }
-            ServerMessage::Queued {} => self.emit(RoomEvent::Queued {}),
-            ServerMessage::Matched { room, peer, .. } => self.emit(RoomEvent::Matched {
-                room,
-                peer: view(&peer),
+            ServerMessage::Queued { position } => self.queued(position),
+            ServerMessage::Matched { room, peer, polite } => self.matched(room, peer, polite),
+            ServerMessage::RoleChanged {
+                peer_id,
+                role,
+                grants,
+                by,
+            } => self.role_changed(peer_id, role, grants, by),
+            ServerMessage::HandRaised {
+                peer_id,
+                name,
+                raised,
+            } => self.emit(RoomEvent::HandRaised {
+                peer_id,
+                name,
+                raised,
             }),
             ServerMessage::Ping {} => {}
             ServerMessage::GoAway {
@@ -191,6 +208,7 @@ impl RoomEngine {
             session_id,
             heartbeat,
             grants,
+            role,
             ice_servers,
             ..
         } = welcome
@@ -198,13 +216,18 @@ impl RoomEngine {
             return;
         };
         let was_recording = self.me.recording;
+        // A rejoin starts from the token's grants: a promotion (or demotion) of the old
+        // session is over, and the app hears it as it heard the promotion.
+        let regranted = !self.me.peer_id.is_empty() && self.me.can_publish != grants.publish;
         self.me = Me {
             peer_id,
             session_id,
             can_publish: grants.publish,
             can_record: grants.record,
+            can_admin: grants.admin,
             recording: false,
         };
+        self.forget_wait();
         if !grants.publish {
             self.may_not_publish();
         }
@@ -250,12 +273,21 @@ impl RoomEngine {
         for event in joined {
             self.emit(event);
         }
+        if regranted {
+            self.emit(RoomEvent::RoleChanged {
+                peer_id: self.me.peer_id.clone(),
+                role,
+                by: String::new(),
+                local: true,
+            });
+        }
+        self.count_attendees();
         self.run_session(SessionInput::Joined {
             heartbeat_timeout_ms: heartbeat.timeout_ms,
         });
     }
 
-    fn remove_peer(&mut self, peer_id: &str, reason: LeaveReason) {
+    pub(super) fn remove_peer(&mut self, peer_id: &str, reason: LeaveReason) {
         let Some(remote) = self.peers.get(peer_id) else {
             return self.ignored("peerLeft", "not a peer of this room");
         };
@@ -285,6 +317,7 @@ impl RoomEngine {
                 link_open: false,
                 episode: None,
                 rebuild_pending: false,
+                renewing: false,
                 rebuilds: 0,
                 link_state: crate::engine::ConnState::Initializing,
                 quality: Default::default(),

@@ -294,3 +294,18 @@ pub(super) fn stats(sim: &mut Sim, s: crate::engine::stats::StatsSample) -> Vec<
         sample: s,
     })
 }
+
+/// Drops the socket and answers the resume with `unknownSession`: the room rejoins.
+pub(super) fn resume_refused(sim: &mut Sim) {
+    sim.feed(RoomInput::SocketClosed {
+        code: 1006,
+        reason: String::new(),
+    });
+    sim.feed(RoomInput::SocketOpened);
+    assert!(sim.log.iter().rev().any(|a| matches!(a, RoomAction::Send { message: ClientMessage::Resume { last_seq, .. } } if *last_seq == sim.seq)));
+    sim.feed(RoomInput::Frame {
+        seq: None,
+        message: ServerMessage::error(steadyrtc_protocol::ErrorCode::UnknownSession, "gone"),
+    });
+    assert_eq!(sim.room.session_state(), SessionState::Rejoining);
+}

@@ -215,21 +215,6 @@ fn replayed_messages_are_dropped_and_new_ones_acknowledged() {
     }));
 }
 
-/// Drops the socket and answers the resume with `unknownSession`.
-fn resume_refused(sim: &mut Sim) {
-    sim.feed(RoomInput::SocketClosed {
-        code: 1006,
-        reason: String::new(),
-    });
-    sim.feed(RoomInput::SocketOpened);
-    assert!(sim.log.iter().rev().any(|a| matches!(a, RoomAction::Send { message: ClientMessage::Resume { last_seq, .. } } if *last_seq == sim.seq)));
-    sim.feed(RoomInput::Frame {
-        seq: None,
-        message: ServerMessage::error(ServerCode::UnknownSession, "gone"),
-    });
-    assert_eq!(sim.room.session_state(), SessionState::Rejoining);
-}
-
 #[test]
 fn a_refused_resume_restarts_the_numbering_so_the_rejoin_welcome_is_not_taken_for_a_replay() {
     let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
@@ -440,14 +425,12 @@ fn informational_server_messages_become_typed_events() {
         active: true,
     });
     assert_eq!(names(&acts), vec!["recording"]);
-    let acts = sim.server(ServerMessage::Queued {});
-    assert_eq!(names(&acts), vec!["queued"]);
-    let acts = sim.server(ServerMessage::Matched {
-        room: "m".into(),
-        peer: peer("z", Role::Guest, true),
-        polite: true,
+    let acts = sim.server(ServerMessage::HandRaised {
+        peer_id: "a".into(),
+        name: "Cy".into(),
+        raised: true,
     });
-    assert_eq!(names(&acts), vec!["matched"]);
+    assert_eq!(names(&acts), vec!["handRaised"]);
 }
 
 #[test]

@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 )]
 pub enum RoomStep {
     Input {
-        input: RoomInput,
+        input: Box<RoomInput>,
     },
     Prepare {
-        config: RoomConfig,
+        config: Box<RoomConfig>,
     },
     SendChat {
         text: String,
@@ -38,6 +38,14 @@ pub enum RoomStep {
         active: bool,
         video: Option<String>,
     },
+    SetPublish {
+        peer_id: String,
+        publish: bool,
+    },
+    RaiseHand {
+        raised: bool,
+    },
+    MatchNext,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,9 +101,9 @@ pub fn replay(trace: &RoomTrace) -> Result<Vec<Vec<RoomAction>>, ReplayError> {
         .entries
         .iter()
         .map(|e| match &e.step {
-            RoomStep::Input { input } => room.handle(e.at_ms, input.clone()),
+            RoomStep::Input { input } => room.handle(e.at_ms, RoomInput::clone(input)),
             RoomStep::Prepare { config } => room
-                .prepare(config.clone())
+                .prepare(RoomConfig::clone(config))
                 .map(|()| Vec::new())
                 .unwrap_or_default(),
             RoomStep::SendChat { text, to, request } => room
@@ -113,6 +121,11 @@ pub fn replay(trace: &RoomTrace) -> Result<Vec<Vec<RoomAction>>, ReplayError> {
             RoomStep::SetRecording { active, video } => room
                 .set_recording(e.at_ms, *active, video.clone())
                 .unwrap_or_default(),
+            RoomStep::SetPublish { peer_id, publish } => room
+                .set_publish(e.at_ms, peer_id, *publish)
+                .unwrap_or_default(),
+            RoomStep::RaiseHand { raised } => room.raise_hand(e.at_ms, *raised).unwrap_or_default(),
+            RoomStep::MatchNext => room.match_next(e.at_ms).unwrap_or_default(),
         })
         .collect())
 }

@@ -36,6 +36,8 @@ pub enum RoomTimer {
     AudioLevels,
     /// Video from this peer plays with its usual delay again (after `PlayoutNow`).
     Playout { peer_id: String },
+    /// Time to tell the app how long it has waited in the match queue.
+    QueueTick,
 }
 
 /// What a peer link's driver reports, tagged by the link's epoch.
@@ -353,6 +355,9 @@ pub struct RoomConfig {
     /// Inputs and commands kept for `exportTrace` (a few MiB at most; past it the trace
     /// is marked truncated). 0 records nothing.
     pub trace_capacity: usize,
+    /// Open the session in the match queue of the token's room with these preferences
+    /// (`queueJoin`) instead of joining `room` by name.
+    pub match_prefs: Option<Box<steadyrtc_protocol::MatchPrefs>>,
 }
 
 impl Default for RoomConfig {
@@ -380,6 +385,7 @@ impl Default for RoomConfig {
             speaking: Default::default(),
             preset: None,
             trace_capacity: 4_096,
+            match_prefs: None,
         }
     }
 }

@@ -107,9 +107,11 @@ impl AppState {
                 "this session is not in a match queue",
             ));
         };
+        let before = Self::waiting(hub, &lobby);
         if let Some(queue) = hub.queues.get_mut(&lobby) {
             queue.remove(peer);
         }
+        self.announce_positions(hub, &lobby, &before);
         let (deliveries, _) = hub.rooms.leave(peer, LeaveReason::Left);
         self.deliver(hub, deliveries);
         Ok(())
@@ -128,11 +130,40 @@ impl AppState {
             prefs: session.prefs.clone(),
             avoid: session.last_partner.clone(),
         };
-        let paired = hub.queues.entry(lobby).or_default().enqueue(waiting);
-        match paired {
-            None => self.deliver(hub, vec![Delivery::new(peer, ServerMessage::Queued {})]),
-            Some((earlier, later)) => self.pair(hub, &earlier, &later),
+        let before = Self::waiting(hub, &lobby);
+        let paired = hub
+            .queues
+            .entry(lobby.clone())
+            .or_default()
+            .enqueue(waiting);
+        if let Some((earlier, later)) = paired {
+            self.pair(hub, &earlier, &later);
         }
+        self.announce_positions(hub, &lobby, &before);
+    }
+
+    /// The peers waiting in `lobby`'s queue, earliest first.
+    pub(super) fn waiting(hub: &Hub, lobby: &str) -> Vec<String> {
+        hub.queues
+            .get(lobby)
+            .map(|q| q.entries().into_iter().map(|w| w.peer).collect())
+            .unwrap_or_default()
+    }
+
+    /// Sends `queued` with its position to every peer waiting in `lobby` whose place
+    /// differs from the one it had in `before` (a newcomer has none).
+    pub(super) fn announce_positions(&self, hub: &mut Hub, lobby: &str, before: &[String]) {
+        let now = Self::waiting(hub, lobby);
+        let moved: Vec<Delivery> = now
+            .iter()
+            .enumerate()
+            .filter(|(i, id)| before.get(*i) != Some(*id))
+            .map(|(i, id)| {
+                let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                Delivery::new(id, ServerMessage::Queued { position })
+            })
+            .collect();
+        self.deliver(hub, moved);
     }
 
     fn pair(&self, hub: &mut Hub, earlier: &Waiting, later: &Waiting) {
