@@ -155,7 +155,7 @@ test("a random match: waiting shows the time and the place in line, two are matc
   await seesVideoOf(ben.page, "Cat");
 });
 
-test("the meeting at phone width (360 px): nothing scrolls sideways and every control is on screen", async (t) => {
+test("the meeting at phone width (360 px) and at 1440 px: nothing scrolls sideways and every control is on screen", async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
   const room = unique("phone");
@@ -171,6 +171,18 @@ test("the meeting at phone width (360 px): nothing scrolls sideways and every co
     all.filter((el) => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > 360 || r.width === 0; }).map((el) => el.id));
   assert.deepEqual(outside, [], "controls outside the screen");
   await phone.page.screenshot({ path: join(artifactDir("e2e"), "modes-phone-meeting.png"), fullPage: true });
+
+  // The same page on a wide screen (1440 px): nothing scrolls sideways, and the remote
+  // video uses the room it has (wider than the whole phone screen was).
+  await phone.page.setViewportSize({ width: 1440, height: 900 });
+  await phone.page.waitForFunction(() => {
+    const tile = document.querySelector("#remotes .tile video");
+    return document.documentElement.scrollWidth <= 1440 && tile !== null && tile.getBoundingClientRect().width > 360;
+  }, null, WAIT);
+  const wide = await phone.page.$$eval("#controls button:not([hidden]), #controls select", (all) =>
+    all.filter((el) => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > 1440 || r.width === 0; }).map((el) => el.id));
+  assert.deepEqual(wide, [], "controls outside the screen at 1440 px");
+  await phone.page.screenshot({ path: join(artifactDir("e2e"), "modes-wide-meeting.png") });
 });
 
 /** Serious and critical axe-core violations on `page` now. */
