@@ -336,3 +336,22 @@ test("the debug panel: off by default; per peer a state strip, sparklines, the c
   await alice.page.waitForSelector(`${bobAtAlice} .state[data-state=connected]`, { timeout: 20_000 });
   await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-debug-panel.png"), fullPage: true });
 });
+
+test("a server that went away lands in the boundary as unreachable, and Try Again joins once it is back", async (t) => {
+  let server = await startServer();
+  t.after(() => server.stop());
+  const room = uniqueRoom("unreachable");
+  const alice = await user(t);
+  await alice.page.goto(`${server.url}/?room=${room}&name=Alice`);
+  await alice.page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  const port = new URL(server.url).port;
+  await server.stop();
+  await alice.page.click("#join");
+  await alice.page.waitForSelector("#boundary[data-kind=unreachable]", { state: "visible", timeout: 20_000 });
+  assert.match(await alice.page.innerText("#boundary"), /reach the server[\s\S]*internet connection/);
+  await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-unreachable.png") });
+  // The server is back on the same address: Try Again joins with the same settings.
+  server = await startServer({ port: Number(port) });
+  await alice.page.click("#try-again");
+  await alice.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
+});
