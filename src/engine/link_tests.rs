@@ -970,3 +970,61 @@ fn an_offer_held_while_signaling_was_down_is_sent_not_made_again() {
         }
     )));
 }
+
+#[test]
+fn a_restart_the_remote_side_makes_first_stands_for_ours_waiting_for_its_backoff() {
+    let mut p = Pair::connected();
+    // The call drops for `a` (polite), and its first restart offer is lost with the network.
+    let t = 10_000;
+    p.now = t;
+    p.a.feed(
+        t,
+        Input::ConnectionStateChanged {
+            state: TransportState::Failed,
+        },
+    );
+    p.a.complete_all(t);
+    p.a.take_sent();
+    // Its budget passes: the second attempt (a signaling reset and a restart) waits for a
+    // backoff.
+    let at = p.a.model.timers[&TimerKind::StateTimeout];
+    p.a.model.timers.remove(&TimerKind::StateTimeout);
+    p.a.feed(
+        at,
+        Input::TimerFired {
+            timer: TimerKind::StateTimeout,
+        },
+    );
+    p.a.complete_all(at);
+    assert!(p.a.model.timers.contains_key(&TimerKind::RecoveryRetry));
+    assert_eq!(
+        p.a.engine.pending_attempt,
+        Some((RecoveryLevel::SignalingReset, 2))
+    );
+    assert_eq!(restarts(&p.a.log), 1);
+    // The network is back and `b` restarts first: `a` answers that restart and makes none
+    // of its own, now or when its backoff would have ended.
+    p.now = at + 1;
+    p.b.feed(
+        p.now,
+        Input::ConnectionStateChanged {
+            state: TransportState::Failed,
+        },
+    );
+    p.settle();
+    assert_eq!(restarts(&p.b.log), 1);
+    assert_eq!(restarts(&p.a.log), 1, "a made no second restart");
+    assert!(
+        !p.a.model.timers.contains_key(&TimerKind::RecoveryRetry),
+        "the waiting attempt is dropped: {:?}",
+        p.a.model.timers
+    );
+    assert!(
+        p.a.model.timers.contains_key(&TimerKind::StateTimeout),
+        "its budget still runs"
+    );
+    p.connect();
+    assert_eq!(p.a.engine.state(), ConnState::Connected);
+    assert_eq!(p.b.engine.state(), ConnState::Connected);
+    assert!(p.a.model.errors.is_empty() && p.b.model.errors.is_empty());
+}

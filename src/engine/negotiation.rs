@@ -90,10 +90,17 @@ impl PeerEngine {
                 "glare: the impolite side ignores the colliding offer",
             );
         }
+        let restarted = self
+            .candidates
+            .is_new_generation(ice_ufrag(&sdp).as_deref());
+        if restarted {
+            self.remote_restarted();
+        }
         if collision {
-            // Polite: our offer yields, and is made again once stable.
+            // Polite: our offer yields, and is made again once stable (without its ICE
+            // restart when the remote offer restarts ICE itself).
             self.neg.wanted = true;
-            self.neg.restart_wanted |= self.neg.last_offer_restart;
+            self.neg.restart_wanted |= self.neg.last_offer_restart && !restarted;
             let queued = self
                 .ops
                 .remove_queued(|op| matches!(op, PcOp::CreateOffer { .. }))
