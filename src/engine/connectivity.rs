@@ -254,7 +254,16 @@ pub fn candidates(gathered: &[Gathered], kinds: IceKinds, ms: u64) -> [Step; 4] 
             "No local address was found: WebRTC may be disabled by a browser setting or extension.",
         )
     };
+    let udp_ok = relay(&["udp"]);
     let srflx = match (has("srflx"), kinds.stun || kinds.turn_udp) {
+        // The browser leaves out a public address equal to a local one: with UDP reaching
+        // the TURN server, no NAT is the likely reason, not a blocked STUN.
+        (false, true) if udp_ok => step(
+            "srflxCandidate",
+            Status::Pass,
+            ms,
+            "No separate public address, but UDP reaches the servers: this device's own address is likely public (no NAT).",
+        ),
         (true, _) => step(
             "srflxCandidate",
             Status::Pass,
@@ -271,10 +280,9 @@ pub fn candidates(gathered: &[Gathered], kinds: IceKinds, ms: u64) -> [Step; 4] 
             "srflxCandidate",
             Status::Warn,
             ms,
-            "STUN did not answer: outgoing UDP may be blocked, so calls may need TURN over TCP.",
+            "STUN gave no public address: outgoing UDP may be blocked (calls may need TURN over TCP), or this device's address is already public.",
         ),
     };
-    let udp_ok = relay(&["udp"]);
     let tcp_ok = relay(&["tcp", "tls"]);
     let relay_udp = match (udp_ok, kinds.turn_udp) {
         (true, _) => step("relayUdp", Status::Pass, ms, "TURN over UDP works."),
@@ -600,6 +608,27 @@ mod tests {
         assert!(steps[2].message.contains("UDP looks blocked"));
         assert!(steps[3].message.contains("the path calls will take"));
         assert!(steps.iter().all(|s| s.ms == 900));
+    }
+
+    #[test]
+    fn no_public_address_with_udp_reaching_turn_is_a_public_address_not_a_blocked_stun() {
+        let kinds = IceKinds {
+            stun: true,
+            turn_udp: true,
+            turn_tcp: true,
+        };
+        // No NAT: the browser leaves out a public address equal to its own.
+        let open = candidates(
+            &[seen("host", None), seen("relay", Some("udp"))],
+            kinds,
+            500,
+        );
+        assert_eq!(open[1].status, Status::Pass, "{:?}", open[1]);
+        assert!(open[1].message.contains("likely public"));
+        // Nothing over UDP at all: still a warning, naming both readings.
+        let blocked = candidates(&[seen("host", None)], kinds, 500);
+        assert_eq!(blocked[1].status, Status::Warn);
+        assert!(blocked[1].message.contains("UDP may be blocked"));
     }
 
     #[test]
