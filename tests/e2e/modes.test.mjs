@@ -195,7 +195,7 @@ async function violations(page) {
   return found;
 }
 
-test("accessibility: axe-core finds no serious or critical violation on the pre-join and meeting pages", async (t) => {
+test("accessibility: axe-core finds no serious or critical violation on the pre-join, meeting, broadcast and match pages", async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
   const room = unique("axe");
@@ -209,4 +209,18 @@ test("accessibility: axe-core finds no serious or critical violation on the pre-
   await start(bob.page, server.url, { room, name: "Bob" });
   await seesVideoOf(alice.page, "Bob");
   assert.deepEqual(await violations(alice.page), [], "meeting");
+
+  // A broadcast's two views, the guide's and an attendee's, and a match's waiting page.
+  const stage = unique("axe-stage");
+  const guide = await user(t);
+  const fan = await user(t);
+  await start(guide.page, server.url, { room: stage, name: "Guide", role: "host", mode: "broadcast" });
+  await start(fan.page, server.url, { room: stage, name: "Fan", role: "listener", mode: "broadcast" });
+  await guide.page.waitForFunction(() => document.getElementById("attendee-count").textContent === "1", null, WAIT);
+  await seesVideoOf(fan.page, "Guide");
+  assert.deepEqual(await violations(guide.page), [], "broadcast: the guide");
+  assert.deepEqual(await violations(fan.page), [], "broadcast: an attendee");
+  await start(bob.page, server.url, { room: unique("axe-lobby"), name: "Bob", mode: "match" });
+  await bob.page.waitForSelector("#match-wait", { state: "visible", ...WAIT });
+  assert.deepEqual(await violations(bob.page), [], "match: waiting");
 });
