@@ -4,33 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { artifactDir, joinDemo, launchBrowser, startServer } from "./harness.mjs";
+import { TRACK_CAPTURE, user } from "./demo_user.mjs";
+import { artifactDir, joinDemo, startServer } from "./harness.mjs";
 
 const uniqueRoom = (what) => `demo-${what}-${process.pid}-${Date.now()}`;
-
-/** A browser whose console is printed when the test fails. */
-async function user(t) {
-  const b = await launchBrowser();
-  t.after(() => b.close());
-  t.after(async () => {
-    if (t.passed === false) {
-      console.log("console:\n" + b.consoleLines.slice(-60).join("\n"));
-      console.log("log:\n" + (await b.page.evaluate(() => document.getElementById("log")?.innerText).catch(() => "")));
-    }
-  });
-  return b;
-}
-
-/** Records every track getUserMedia hands out (the preview's and the room's). */
-const TRACK_CAPTURE = () => {
-  window.__captured = [];
-  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-  navigator.mediaDevices.getUserMedia = async (c) => {
-    const stream = await gum(c);
-    window.__captured.push(...stream.getTracks());
-    return stream;
-  };
-};
 
 /** The tile of the peer named `name` in `page`, as a selector. */
 const remoteTile = async (page, name) => {

@@ -7,36 +7,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { artifactDir, launchBrowser, root, startServer } from "./harness.mjs";
+import { user } from "./demo_user.mjs";
+import { artifactDir, root, startServer } from "./harness.mjs";
 
 const unique = (what) => `modes-${what}-${process.pid}-${Date.now()}`;
 const shot = (page, name) => page.screenshot({ path: join(artifactDir("e2e"), name) });
 const WAIT = { timeout: 20_000 };
-
-/** A browser whose console and log are printed when the test fails. */
-async function user(t, { capture = false } = {}) {
-  const b = await launchBrowser();
-  t.after(async () => {
-    if (t.passed === false || process.env.MODES_DEBUG) {
-      console.log("console:\n" + b.consoleLines.slice(-60).join("\n"));
-      console.log("log:\n" + (await b.page.evaluate(() => document.getElementById("log")?.innerText).catch(() => "")));
-    }
-  });
-  t.after(() => b.close());
-  if (capture) {
-    // Counts every track getUserMedia hands out.
-    await b.page.addInitScript(() => {
-      window.__captured = [];
-      const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-      navigator.mediaDevices.getUserMedia = async (c) => {
-        const stream = await gum(c);
-        window.__captured.push(...stream.getTracks());
-        return stream;
-      };
-    });
-  }
-  return b;
-}
 
 /** Opens the demo with `query` (room, name, role, mode) and presses Join. */
 async function start(page, serverUrl, query) {

@@ -123,13 +123,7 @@ impl RoomEngine {
     /// at the start of a connection make the browsers disagree on header extensions). We
     /// offer only to a listener, who cannot.
     fn renew_links(&mut self) {
-        let open: Vec<String> = self
-            .peers
-            .iter()
-            .filter(|(_, r)| r.link_open)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in open {
+        for id in self.open_links() {
             let Some(remote) = self.peers.get_mut(&id) else {
                 continue;
             };

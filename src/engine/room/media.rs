@@ -413,7 +413,8 @@ impl RoomEngine {
         }
     }
 
-    fn open_links(&self) -> Vec<String> {
+    /// The peers whose link is open now.
+    pub(super) fn open_links(&self) -> Vec<String> {
         self.peers
             .iter()
             .filter(|(_, r)| r.link_open)

@@ -685,13 +685,7 @@ impl RoomEngine {
     }
 
     fn all_links(&mut self, input: Input) {
-        let open: Vec<String> = self
-            .peers
-            .iter()
-            .filter(|(_, r)| r.link_open)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for peer_id in open {
+        for peer_id in self.open_links() {
             self.out.push(RoomAction::LinkInput {
                 peer_id,
                 input: input.clone(),
