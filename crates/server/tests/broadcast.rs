@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{api_auth, http, identity, token, Client, TestServer};
+use common::{create_room, identity, token, Client, TestServer};
 use serde_json::json;
 use steadyrtc_protocol::{
     ClientMessage, ErrorCode, LeaveReason, PeerInfo, Role, ServerMessage, PROTOCOL_VERSION,
@@ -29,16 +29,7 @@ async fn join_as(server: &TestServer, name: &str, role: Role) -> (Client, String
 
 /// A broadcast room with a host and two listeners, the host's `peerJoined`s read.
 async fn stage(server: &TestServer) -> [(Client, String); 3] {
-    let auth = api_auth();
-    let created = http(
-        server.addr,
-        "POST",
-        "/api/rooms",
-        &[("Authorization", &auth)],
-        Some(&json!({"name": "stage", "mode": "broadcast"}).to_string()),
-    )
-    .await;
-    assert_eq!(created.status, 201);
+    create_room(server.addr, &json!({"name": "stage", "mode": "broadcast"})).await;
     let (mut host, host_id) = join_as(server, "Guide", Role::Host).await;
     let l1 = join_as(server, "L1", Role::Listener).await;
     let l2 = join_as(server, "L2", Role::Listener).await;

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{api_auth, http, identity, token, TestServer};
+use common::{api_auth, create_room, http, identity, token, TestServer};
 use serde_json::{json, Value};
 use steadyrtc_protocol::{ClientMessage, ErrorCode, Report, Role, PROTOCOL_VERSION};
 
@@ -45,16 +45,7 @@ async fn reports_of(server: &TestServer, room: &str, peer: &str) -> Value {
 #[tokio::test]
 async fn a_listener_cannot_report_signal_or_chat_about_another_listener() {
     let server = TestServer::start(|_| {}).await;
-    let auth = api_auth();
-    let created = http(
-        server.addr,
-        "POST",
-        "/api/rooms",
-        &[("Authorization", &auth)],
-        Some(&json!({"name": "talk", "mode": "broadcast"}).to_string()),
-    )
-    .await;
-    assert_eq!(created.status, 201);
+    create_room(server.addr, &json!({"name": "talk", "mode": "broadcast"})).await;
     let mut host = server.client().await;
     let (host_id, _, _) = host.join_with(&join_as("talk", "Guide", Role::Host)).await;
     let mut l1 = server.client().await;

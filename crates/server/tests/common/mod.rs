@@ -494,6 +494,20 @@ pub fn api_auth() -> String {
     )
 }
 
+/// Creates a room through `POST /api/rooms` with the test API credentials (`body`: its
+/// name, mode, limits); panics unless the server answers 201.
+pub async fn create_room(addr: SocketAddr, body: &serde_json::Value) {
+    let created = http(
+        addr,
+        "POST",
+        "/api/rooms",
+        &[("Authorization", &api_auth())],
+        Some(&body.to_string()),
+    )
+    .await;
+    assert_eq!(created.status, 201, "creating {body}");
+}
+
 /// One HTTP/1.1 request with `Connection: close`, read to the end. `Host` is the
 /// server's address unless `headers` name one.
 pub async fn http(
