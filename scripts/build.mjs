@@ -194,7 +194,9 @@ buildDemo();
 // with the serde derives on every example and on thousands of one-field changes): 247.0
 // KiB. serde's reading of internally tagged enums (a generic buffer compiled per type)
 // had cost 72 KiB of code before gzip. All three merged: 255.2 KiB, the glue 16.9 KiB.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 256, "steadyrtc.js": 17 };
+// 256 -> 255 KiB: an ignored input named by `Input::name()`, not by serializing it into
+// a JSON value to read its `type`: 254.1 KiB.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 255, "steadyrtc.js": 17 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

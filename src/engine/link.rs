@@ -380,10 +380,7 @@ impl PeerEngine {
     }
 
     pub(super) fn ignore(&mut self, input: &Input, reason: &str) {
-        let name = serde_json::to_value(input)
-            .ok()
-            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| "input".into());
+        let name = input.name().to_owned();
         self.out.push(Action::Ignored {
             input: name,
             reason: reason.into(),

@@ -261,6 +261,38 @@ impl PcOp {
     }
 }
 
+impl Input {
+    /// The wire name of this input, as traces write it (`type`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Input::Start => "start",
+            Input::NegotiationNeeded => "negotiationNeeded",
+            Input::RemoteDescription { .. } => "remoteDescription",
+            Input::RemoteCandidate { .. } => "remoteCandidate",
+            Input::LocalCandidate { .. } => "localCandidate",
+            Input::LocalGatheringComplete => "localGatheringComplete",
+            Input::LocalDescriptionApplied { .. } => "localDescriptionApplied",
+            Input::RemoteDescriptionApplied => "remoteDescriptionApplied",
+            Input::RolledBack => "rolledBack",
+            Input::CandidateAdded => "candidateAdded",
+            Input::CandidateFailed { .. } => "candidateFailed",
+            Input::OperationFailed { .. } => "operationFailed",
+            Input::SignalingStateChanged { .. } => "signalingStateChanged",
+            Input::IceConnectionStateChanged { .. } => "iceConnectionStateChanged",
+            Input::ConnectionStateChanged { .. } => "connectionStateChanged",
+            Input::TimerFired { .. } => "timerFired",
+            Input::SignalingUp => "signalingUp",
+            Input::SignalingDown => "signalingDown",
+            Input::StatsStalled => "statsStalled",
+            Input::StatsFlowing => "statsFlowing",
+            Input::NetworkOnline { .. } => "networkOnline",
+            Input::PageVisible { .. } => "pageVisible",
+            Input::RetryNow => "retryNow",
+            Input::Close => "close",
+        }
+    }
+}
+
 /// Outgoing negotiation messages for the remote peer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
@@ -325,6 +357,58 @@ pub enum Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_input_is_named_as_its_trace_writes_it() {
+        let candidate = Candidate::end_of_candidates(None);
+        let text = || "x".to_string();
+        let all = [
+            Input::Start,
+            Input::NegotiationNeeded,
+            Input::RemoteDescription {
+                kind: SdpKind::Offer,
+                sdp: text(),
+            },
+            Input::RemoteCandidate {
+                candidate: candidate.clone(),
+            },
+            Input::LocalCandidate { candidate },
+            Input::LocalGatheringComplete,
+            Input::LocalDescriptionApplied {
+                kind: SdpKind::Answer,
+                sdp: text(),
+            },
+            Input::RemoteDescriptionApplied,
+            Input::RolledBack,
+            Input::CandidateAdded,
+            Input::CandidateFailed { error: text() },
+            Input::OperationFailed { error: text() },
+            Input::SignalingStateChanged {
+                state: SignalingState::Stable,
+            },
+            Input::IceConnectionStateChanged {
+                state: TransportState::Checking,
+            },
+            Input::ConnectionStateChanged {
+                state: TransportState::Connected,
+            },
+            Input::TimerFired {
+                timer: TimerKind::StateTimeout,
+            },
+            Input::SignalingUp,
+            Input::SignalingDown,
+            Input::StatsStalled,
+            Input::StatsFlowing,
+            Input::NetworkOnline { online: true },
+            Input::PageVisible { visible: false },
+            Input::RetryNow,
+            Input::Close,
+        ];
+        for input in all {
+            let value = serde_json::to_value(&input).unwrap();
+            assert_eq!(value["type"], input.name(), "{input:?}");
+        }
+    }
 
     #[test]
     fn browser_state_strings_parse_and_unknown_ones_are_none() {
