@@ -112,16 +112,6 @@ impl CandidateBuffer {
             }
     }
 
-    /// Whether a description of generation `ufrag` would replace the applied one: the
-    /// remote side restarted ICE.
-    pub fn is_new_generation(&self, ufrag: Option<&str>) -> bool {
-        self.applied
-            && match (ufrag, self.current.as_deref()) {
-                (Some(u), Some(c)) => u != c,
-                _ => false,
-            }
-    }
-
     pub fn is_stale(&self, ufrag: Option<&str>) -> bool {
         ufrag.is_some_and(|u| self.stale.iter().any(|s| s == u))
     }

@@ -569,28 +569,6 @@ impl PeerEngine {
         }
     }
 
-    /// The remote side restarted ICE (its offer has new credentials), and this side will
-    /// answer it: the exchange gives both sides new credentials. An ICE restart of our own,
-    /// waiting for its backoff or still to be offered, would only cut that one short (seen
-    /// in Firefox: both restarts crossing left it checking until the next one), and a
-    /// signaling reset is moot (the offer came through signaling). The remote's restart
-    /// stands for our attempt, whose budget still runs; a rebuild goes ahead.
-    pub(super) fn remote_restarted(&mut self) {
-        self.neg.restart_wanted = false;
-        if let Some((RecoveryLevel::IceRestart | RecoveryLevel::SignalingReset, attempt)) =
-            self.pending_attempt
-        {
-            self.pending_attempt = None;
-            self.cancel(TimerKind::RecoveryRetry);
-            self.out.push(Action::Ignored {
-                input: "recoveryRetry".into(),
-                reason: format!(
-                    "attempt {attempt}: the remote side restarted ICE first, and that restart is this attempt"
-                ),
-            });
-        }
-    }
-
     fn run_attempt(&mut self, level: RecoveryLevel, attempt: u32) {
         if level != RecoveryLevel::IceRestart {
             self.out.push(Action::Escalate { level, attempt });

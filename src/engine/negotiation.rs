@@ -90,17 +90,10 @@ impl PeerEngine {
                 "glare: the impolite side ignores the colliding offer",
             );
         }
-        let restarted = self
-            .candidates
-            .is_new_generation(ice_ufrag(&sdp).as_deref());
-        if restarted {
-            self.remote_restarted();
-        }
         if collision {
-            // Polite: our offer yields, and is made again once stable (without its ICE
-            // restart when the remote offer restarts ICE itself).
+            // Polite: our offer yields, and is made again once stable.
             self.neg.wanted = true;
-            self.neg.restart_wanted |= self.neg.last_offer_restart && !restarted;
+            self.neg.restart_wanted |= self.neg.last_offer_restart;
             let queued = self
                 .ops
                 .remove_queued(|op| matches!(op, PcOp::CreateOffer { .. }))
