@@ -198,6 +198,18 @@ fn rss_kib(pid: Option<u32>) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (user and system) the process `pid` has used, in seconds.
+fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces), from field 3 on.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // Clock ticks: 100 per second on Linux (USER_HZ).
+    Some((utime + stime) / 100.0)
+}
+
 fn now_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -534,6 +546,8 @@ struct StepResult {
     p90: f64,
     p99: f64,
     max: f64,
+    /// Server CPU time per relayed message (µs), with a server process to watch.
+    cpu_us_per_msg: Option<f64>,
 }
 
 impl StepResult {
@@ -547,7 +561,7 @@ impl StepResult {
 
     fn json(&self) -> String {
         format!(
-            r#"{{"offered":{:.0},"sent":{},"received":{},"stale":{},"errors":{},"relayedPerSec":{:.0},"p50":{:.3},"p90":{:.3},"p99":{:.3},"max":{:.3}}}"#,
+            r#"{{"offered":{:.0},"sent":{},"received":{},"stale":{},"errors":{},"relayedPerSec":{:.0},"p50":{:.3},"p90":{:.3},"p99":{:.3},"max":{:.3},"serverCpuUsPerMsg":{}}}"#,
             self.offered,
             self.sent,
             self.received,
@@ -557,7 +571,9 @@ impl StepResult {
             self.p50,
             self.p90,
             self.p99,
-            self.max
+            self.max,
+            self.cpu_us_per_msg
+                .map_or("null".to_owned(), |c| format!("{c:.2}"))
         )
     }
 }
@@ -567,6 +583,7 @@ struct Driver {
     phase: watch::Sender<Phase>,
     clients: usize,
     next_step: u64,
+    server_pid: Option<u32>,
 }
 
 impl Driver {
@@ -576,6 +593,7 @@ impl Driver {
         self.next_step += 1;
         let step = Arc::new(Step::new(self.next_step));
         let secs = secs.max(0.1);
+        let cpu_before = self.server_pid.and_then(cpu_secs);
         self.phase.send_replace(Phase::Send {
             step: Arc::clone(&step),
             rate: total_rate / self.clients as f64,
@@ -593,8 +611,13 @@ impl Driver {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         self.phase.send_replace(Phase::Idle);
+        let cpu_after = self.server_pid.and_then(cpu_secs);
         let ps = step.latency.percentiles_ms(&[0.5, 0.9, 0.99, 1.0]);
         let received = step.received.load(Ordering::Relaxed);
+        let cpu_us_per_msg = match (cpu_before, cpu_after) {
+            (Some(b), Some(a)) if received > 0 => Some((a - b) * 1e6 / received as f64),
+            _ => None,
+        };
         StepResult {
             offered: total_rate,
             sent: step.sent.load(Ordering::Relaxed),
@@ -606,14 +629,21 @@ impl Driver {
             p90: ps[1],
             p99: ps[2],
             max: ps[3],
+            cpu_us_per_msg,
         }
     }
 }
 
+fn cpu_text(r: &StepResult) -> String {
+    r.cpu_us_per_msg.map_or(String::new(), |c| {
+        format!("; server CPU {c:.1} µs per message")
+    })
+}
+
 fn print_step(r: &StepResult, verdict: &str) {
     println!(
-        "  offered {:>7.0}/s: relayed {:>7.0}/s ({} of {}), stale {}, errors {}; latency ms p50 {:.2} p90 {:.2} p99 {:.2} max {:.2}{verdict}",
-        r.offered, r.relayed_per_sec, r.received, r.sent, r.stale, r.errors, r.p50, r.p90, r.p99, r.max
+        "  offered {:>7.0}/s: relayed {:>7.0}/s ({} of {}), stale {}, errors {}; latency ms p50 {:.2} p90 {:.2} p99 {:.2} max {:.2}{}{verdict}",
+        r.offered, r.relayed_per_sec, r.received, r.sent, r.stale, r.errors, r.p50, r.p90, r.p99, r.max, cpu_text(r)
     );
 }
 
@@ -883,6 +913,7 @@ async fn run(o: Options, pinning: String) {
         phase,
         clients: o.clients,
         next_step: 0,
+        server_pid: o.server_pid,
     };
     let result;
     if o.find_ceiling {
@@ -939,8 +970,12 @@ async fn run(o: Options, pinning: String) {
             r.relayed_per_sec, o.secs
         );
         println!(
-            "relay latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
-            r.p50, r.p90, r.p99, r.max
+            "relay latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}{}",
+            r.p50,
+            r.p90,
+            r.p99,
+            r.max,
+            cpu_text(&r)
         );
         println!("{memory}");
         result = format!(
