@@ -99,12 +99,29 @@ function bundleSizes() {
   };
 }
 
+const LOAD_BIN = join(root, "target", "release", "examples", "load");
+
+/** The load example's output lines (without the last, `result: {json}`) and that JSON. */
+function loadExample(args, timeout) {
+  const out = execFileSync(LOAD_BIN, args, { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "inherit"] });
+  const lines = out.trim().split("\n");
+  const last = lines.findLast((l) => l.startsWith("result: "));
+  if (!last) throw new Error(`the load example printed no result line:\n${out}`);
+  return { lines: lines.filter((l) => l !== last), result: JSON.parse(last.slice("result: ".length)) };
+}
+
 /** steadyrtc-server relaying signals for 1,000 clients at `rate` per client per second. */
 function relayLoad(rate) {
-  const bin = join(root, "target", "release", "examples", "load");
-  const out = execFileSync(bin, ["--clients", "1000", "--rooms", "100", "--secs", "5", "--rate", String(rate)], { encoding: "utf8", timeout: 120_000 });
-  const line = (re) => out.split("\n").find((l) => re.test(l)) ?? "";
-  return { rate, summary: out.trim().split("\n").slice(-4), throughput: line(/per second|msg\/s/), latency: line(/p50|p99/) };
+  const { lines, result } = loadExample(["--clients", "1000", "--rooms", "100", "--secs", "5", "--rate", String(rate)], 120_000);
+  return { rate, summary: lines.slice(-4), result };
+}
+
+/** The highest relay rate with p99 under 10 ms for `clients`, the server in its own
+ * process on CPU 0 and the clients on CPU 1 (crates/server/examples/load.rs --find-ceiling). */
+function relayCeiling(clients) {
+  const server = join(root, "target", "release", "steadyrtc-server");
+  const { lines, result } = loadExample(["--find-ceiling", "--clients", String(clients), "--step-secs", "2", "--server-bin", server, "--pin"], 240_000);
+  return { clients, summary: lines, result };
 }
 
 const bench = await startBenchServer();
@@ -143,14 +160,18 @@ try {
   for (const r of rows) console.log(`| ${r.kind}${r.errors.length ? ` (${r.errors.length} failed)` : ""} | ${cell(r.call)} | ${cell(r.join)} | ${cell(r.frame)} | ${r.kind === "steadyrtc" ? `${sizes.steadyrtc.toFixed(1)} KiB (wasm ${sizes.steadyrtcWasm.toFixed(1)} + glue ${sizes.steadyrtcGlue.toFixed(1)})` : r.kind === "plain" ? "-" : `${r.gzipKiB.toFixed(1)} KiB`} |`);
   for (const r of rows) for (const e of r.errors) console.log(`  ${r.kind}: ${e}`);
   let load = [];
+  let ceiling = [];
   if (LOAD) {
     console.log("\nsteadyrtc-server relay load, 1,000 clients in 100 rooms, 5 s (crates/server/examples/load.rs):");
     load = [10, 40].map(relayLoad);
     for (const l of load) console.log(`  rate ${l.rate}/client/s:\n    ${l.summary.join("\n    ")}`);
+    console.log("\nsteadyrtc-server relay ceiling (p99 < 10 ms, server and clients on their own CPUs):");
+    ceiling = [1000, 5000].map(relayCeiling);
+    for (const c of ceiling) console.log(`  ${c.clients} clients:\n    ${c.summary.join("\n    ")}`);
   }
   const dir = join(root, "target", "bench");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "call-setup.json"), JSON.stringify({ runs: RUNS, at: new Date().toISOString(), rows, sizes, load, raw: results }, null, 2) + "\n");
+  writeFileSync(join(dir, "call-setup.json"), JSON.stringify({ runs: RUNS, at: new Date().toISOString(), rows, sizes, load, ceiling, raw: results }, null, 2) + "\n");
   console.log(`\nwritten: target/bench/call-setup.json`);
 } finally {
   for (const b of browsers) await b.close().catch(() => {});

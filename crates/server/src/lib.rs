@@ -35,6 +35,7 @@ pub mod logging;
 pub mod matching;
 pub mod metrics;
 pub mod ratelimit;
+pub mod relay;
 pub mod rooms;
 pub mod router;
 pub mod server;

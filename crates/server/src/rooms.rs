@@ -314,18 +314,36 @@ impl Rooms {
     /// a sender without the publish grant, or to a peer without the subscribe grant; an
     /// `answer` of such a sender that would send audio or video).
     pub fn signal(&self, from: &str, to: &str, data: Value) -> Result<Delivery, Refusal> {
+        let kind = data.get("kind").and_then(Value::as_str);
+        let sdp = data.get("sdp").and_then(Value::as_str);
+        self.check_signal(from, to, kind, sdp)?;
+        Ok(Delivery::new(
+            to,
+            ServerMessage::Signal {
+                from: from.to_owned(),
+                data,
+            },
+        ))
+    }
+
+    /// The rules of [`Rooms::signal`] for a signal whose `data` has `kind` and `sdp`
+    /// (when they are strings): whether it may go from `from` to `to`.
+    pub fn check_signal(
+        &self,
+        from: &str,
+        to: &str,
+        kind: Option<&str>,
+        sdp: Option<&str>,
+    ) -> Result<(), Refusal> {
         let (room, me) = self.sender_and_room(from)?;
         let other = Self::visible(room, me, to)?;
-        if !me.grants.publish && data.get("kind").and_then(Value::as_str) == Some("answer") {
-            let sdp = data.get("sdp").and_then(Value::as_str).unwrap_or_default();
-            if sends_media(sdp) {
-                return Err(Refusal::new(
-                    ErrorCode::Forbidden,
-                    "you may not publish: your answer sends audio or video (sendrecv or sendonly); answer recvonly",
-                ));
-            }
+        if !me.grants.publish && kind == Some("answer") && sends_media(sdp.unwrap_or_default()) {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "you may not publish: your answer sends audio or video (sendrecv or sendonly); answer recvonly",
+            ));
         }
-        if data.get("kind").and_then(Value::as_str) == Some("offer") {
+        if kind == Some("offer") {
             if !me.grants.publish {
                 return Err(Refusal::new(
                     ErrorCode::Forbidden,
@@ -339,13 +357,7 @@ impl Rooms {
                 ));
             }
         }
-        Ok(Delivery::new(
-            to,
-            ServerMessage::Signal {
-                from: from.to_owned(),
-                data,
-            },
-        ))
+        Ok(())
     }
 
     /// Routes a `chat` line to everyone the sender sees, or to `to` alone. With an `id`, the sender gets it back too (its

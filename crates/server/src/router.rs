@@ -26,8 +26,10 @@ use crate::session;
 use crate::state::AppState;
 use crate::static_files;
 
-/// The WebSocket read buffer per connection.
-pub const READ_BUFFER_BYTES: usize = 8 * 1024;
+/// The WebSocket read buffer per connection. The WebSocket layer fills all of it
+/// (zeroed) before each read, so all of it counts in every idle connection's memory;
+/// most signaling frames are well under it, and a larger one is read in several steps.
+pub const READ_BUFFER_BYTES: usize = 2 * 1024;
 
 /// The body of `GET /health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

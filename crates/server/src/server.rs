@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::cluster::Cluster;
@@ -156,6 +157,15 @@ impl Server {
             })
         };
         let app = router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
+        // Signaling frames are small and often come in bursts (a candidate after an
+        // offer): without TCP_NODELAY, Nagle's algorithm holds a frame back until the
+        // previous one is acknowledged, which the peer's delayed ACK puts off by up to
+        // 40 ms.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(signal)
             .await;

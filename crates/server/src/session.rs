@@ -412,6 +412,19 @@ impl Connection {
         None
     }
 
+    /// Takes one frame's token from this connection's and its address's buckets.
+    fn rate_limit(&mut self) -> Result<(), Refusal> {
+        let now = std::time::Instant::now();
+        let own = self.bucket.try_take(now);
+        if !own || !self.state.ips.lock().try_take(self.ip, now) {
+            return Err(Refusal::new(
+                ErrorCode::RateLimited,
+                "too many messages; slow down",
+            ));
+        }
+        Ok(())
+    }
+
     /// Acts on one text frame.
     async fn on_text(&mut self, text: &str) -> Result<(), Refusal> {
         let limit = self.state.config.max_frame_bytes;
@@ -421,18 +434,25 @@ impl Connection {
                 format!("frame is {} bytes; the limit is {limit}", text.len()),
             ));
         }
+        // The fast path for `signal`, on a socket whose session lives here (a proxied
+        // socket's frames go to their instance as text, the general way).
+        if self.remote.is_none() {
+            if let Some(signal) = crate::relay::parse(text) {
+                self.rate_limit()?;
+                let me = self.peer_id();
+                let Some(me) = me else {
+                    return Err(Refusal::new(ErrorCode::NotJoined, "join a room first"));
+                };
+                self.state.signal_raw(&me, &signal)?;
+                self.state.metrics.relayed("signal");
+                return Ok(());
+            }
+        }
         let message = ClientMessage::parse(text).map_err(|e| Refusal::new(e.code, e.message))?;
         // Acks and pongs are the protocol's own bookkeeping: they never count against
         // the rate limits, so a client receiving a burst can acknowledge all of it.
         if !matches!(message, ClientMessage::Ack { .. } | ClientMessage::Pong {}) {
-            let now = std::time::Instant::now();
-            let own = self.bucket.try_take(now);
-            if !own || !self.state.ips.lock().try_take(self.ip, now) {
-                return Err(Refusal::new(
-                    ErrorCode::RateLimited,
-                    "too many messages; slow down",
-                ));
-            }
+            self.rate_limit()?;
         }
         let kind = message.type_name();
         if self.routed_elsewhere(&message).await? {

@@ -447,6 +447,26 @@ impl AppState {
         Ok(())
     }
 
+    /// Relays a signal read by the fast path ([`crate::relay`]): the same rules as
+    /// [`AppState::signal`], and the receiver gets `data` as the sender wrote it.
+    pub fn signal_raw(&self, from: &str, signal: &crate::relay::Signal<'_>) -> Result<(), Refusal> {
+        let mut hub = self.hub();
+        let to = signal.to.as_ref();
+        hub.rooms
+            .check_signal(from, to, signal.kind.as_deref(), signal.sdp.as_deref())?;
+        if signal.kind.as_deref() == Some("candidate") {
+            if let Some(s) = hub.sessions.get_mut(from) {
+                s.candidates_relayed += 1;
+            }
+        }
+        let data = signal.data;
+        let dropped = self.deliver_one(&mut hub, to, |seq| {
+            crate::relay::signal_frame(from, data, seq)
+        });
+        self.deliver(&mut hub, dropped);
+        Ok(())
+    }
+
     /// Relays a chat line (see [`Rooms::chat`]).
     pub fn chat(
         &self,
@@ -674,35 +694,48 @@ impl AppState {
     /// same way.
     fn deliver(&self, hub: &mut Hub, deliveries: Vec<Delivery>) {
         let mut queue: VecDeque<Delivery> = deliveries.into();
-        let max_unacked = self.config.max_unacked;
         while let Some(Delivery { to, message }) = queue.pop_front() {
-            let Some(session) = hub.sessions.get_mut(&to) else {
-                continue; // dropped earlier in this same round
-            };
-            session.last_seq += 1;
-            let text: Utf8Bytes = message.to_json_with_seq(session.last_seq).into();
-            let mut overflow = session.outbox.len() >= max_unacked
-                || session.outbox_bytes + text.len() > self.config.max_unacked_bytes;
-            if !overflow {
-                session.outbox_bytes += text.len();
-                session.outbox.push_back((session.last_seq, text.clone()));
-                if let Some(link) = &session.link {
-                    // A closed queue means the connection is ending; the message waits
-                    // in the outbox for `resume`.
-                    overflow = matches!(
-                        link.tx.try_send(Outgoing::Text(text)),
-                        Err(mpsc::error::TrySendError::Full(_))
-                    );
-                }
-            }
-            if overflow {
-                tracing::warn!(peer = %to, "dropping a session that does not keep up");
-                if let Some(link) = session.link.take() {
-                    link.stop.cancel();
-                }
-                queue.extend(self.end_session(hub, &to, LeaveReason::Disconnected));
+            let dropped = self.deliver_one(hub, &to, |seq| message.to_json_with_seq(seq));
+            queue.extend(dropped);
+        }
+    }
+
+    /// [`AppState::deliver`] for one message to `to`, written by `text` with its seq;
+    /// returns what the others must hear if `to` was dropped for not keeping up.
+    fn deliver_one(
+        &self,
+        hub: &mut Hub,
+        to: &str,
+        text: impl FnOnce(u64) -> String,
+    ) -> Vec<Delivery> {
+        let max_unacked = self.config.max_unacked;
+        let Some(session) = hub.sessions.get_mut(to) else {
+            return Vec::new(); // dropped earlier in this same round
+        };
+        session.last_seq += 1;
+        let text: Utf8Bytes = text(session.last_seq).into();
+        let mut overflow = session.outbox.len() >= max_unacked
+            || session.outbox_bytes + text.len() > self.config.max_unacked_bytes;
+        if !overflow {
+            session.outbox_bytes += text.len();
+            session.outbox.push_back((session.last_seq, text.clone()));
+            if let Some(link) = &session.link {
+                // A closed queue means the connection is ending; the message waits
+                // in the outbox for `resume`.
+                overflow = matches!(
+                    link.tx.try_send(Outgoing::Text(text)),
+                    Err(mpsc::error::TrySendError::Full(_))
+                );
             }
         }
+        if !overflow {
+            return Vec::new();
+        }
+        tracing::warn!(peer = %to, "dropping a session that does not keep up");
+        if let Some(link) = session.link.take() {
+            link.stop.cancel();
+        }
+        self.end_session(hub, to, LeaveReason::Disconnected)
     }
 }
 

@@ -203,6 +203,22 @@ async fn a_listener_cannot_publish_but_may_answer() {
         .signal(&host_id, json!({"kind": "offer", "sdp": "v=0"}))
         .await;
     listener.expect_error(ErrorCode::Forbidden).await;
+    // However the frame is written: read by the relay's fast path (spacing, kind last,
+    // kind repeated) or the general way (an extra field).
+    for frame in [
+        format!(
+            r#"{{ "type" : "signal", "to": "{host_id}", "data": {{"sdp": "v=0", "kind" : "offer"}} }}"#
+        ),
+        format!(
+            r#"{{"type":"signal","to":"{host_id}","data":{{"kind":"candidate","kind":"offer","sdp":"v=0"}}}}"#
+        ),
+        format!(
+            r#"{{"type":"signal","to":"{host_id}","data":{{"kind":"offer","sdp":"v=0"}},"x":1}}"#
+        ),
+    ] {
+        listener.send_text(frame).await;
+        listener.expect_error(ErrorCode::Forbidden).await;
+    }
     host.signal(&listener_id, json!({"kind": "offer", "sdp": "v=0"}))
         .await;
     assert!(matches!(

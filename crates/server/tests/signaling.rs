@@ -351,3 +351,79 @@ async fn client_close_is_answered_with_a_close_frame() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn signal_data_is_relayed_byte_for_byte() {
+    let server = TestServer::start(|_| {}).await;
+    let (mut ada, ada_id, mut bo, bo_id) = server.pair("Ada", "Bo").await;
+
+    // Spacing, key order, escapes and number forms as a client happened to write them.
+    let data = r#"{ "sdp": "v=0\r\n", "epoch" : 2, "kind":"offer", "x": [1.50, 1e3, "\u00e9"] }"#;
+    ada.send_text(format!(
+        r#"{{"type":"signal","to":"{bo_id}","data":{data}}}"#
+    ))
+    .await;
+    let text = bo.next_text().await;
+    let (seq, message) = ServerMessage::parse_frame(&text).expect("parses");
+    assert!(seq.is_some());
+    assert_eq!(
+        message,
+        ServerMessage::Signal {
+            from: ada_id.clone(),
+            data: serde_json::from_str(data).expect("data"),
+        }
+    );
+    assert!(
+        text.contains(&format!(r#""data":{data}"#)),
+        "{text} carries data as sent"
+    );
+
+    // A frame the fast path declines (an extra field) is relayed the general way.
+    ada.send_text(format!(
+        r#"{{"type":"signal","to":"{bo_id}","data":{{"kind":"candidate","candidate":"c"}},"note":1}}"#
+    ))
+    .await;
+    assert_eq!(
+        bo.recv().await,
+        ServerMessage::Signal {
+            from: ada_id,
+            data: json!({"kind": "candidate", "candidate": "c"}),
+        }
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn signals_sent_back_to_back_are_not_held_back_by_nagle() {
+    let server = TestServer::start(|_| {}).await;
+    let (mut ada, _, mut bo, bo_id) = server.pair("Ada", "Bo").await;
+    // Two signals in one segment to the server, which writes them to Bo one after the
+    // other. Bo answers what it reads (with `ack`, as the library does), so its kernel
+    // delays its TCP ACKs to send them with that data; without TCP_NODELAY on the
+    // server's side the second signal waits for the ACK of the first: up to 40 ms.
+    let mut worst = Duration::ZERO;
+    for i in 0..30 {
+        let pair: Vec<String> = ["a", "b"]
+            .iter()
+            .map(|c| {
+                ClientMessage::Signal {
+                    to: bo_id.clone(),
+                    data: json!({"kind": "candidate", "candidate": c, "i": i}),
+                }
+                .to_json()
+            })
+            .collect();
+        ada.send_together(&pair).await;
+        bo.next_text().await;
+        let first = std::time::Instant::now();
+        let text = bo.next_text().await;
+        worst = worst.max(first.elapsed());
+        let (seq, _) = ServerMessage::parse_frame(&text).expect("parses");
+        bo.ack(seq.expect("numbered")).await;
+    }
+    assert!(
+        worst < Duration::from_millis(30),
+        "the second of two signals came {worst:?} after the first"
+    );
+    server.shutdown().await;
+}

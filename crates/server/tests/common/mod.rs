@@ -297,6 +297,39 @@ impl Client {
         .await
     }
 
+    /// The next text frame other than `ping`, as the server wrote it (pings answered).
+    pub async fn next_text(&mut self) -> String {
+        within("a text frame from the server", async {
+            loop {
+                match self.ws.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        if ServerMessage::parse(text.as_str()) == Ok(ServerMessage::Ping {}) {
+                            let _ = self
+                                .ws
+                                .send(Message::text(ClientMessage::Pong {}.to_json()))
+                                .await;
+                            continue;
+                        }
+                        return text.as_str().to_owned();
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
+                    other => panic!("expected a text frame, got {other:?}"),
+                }
+            }
+        })
+        .await
+    }
+
+    /// Sends `texts` as frames in one write (one TCP segment when they fit).
+    pub async fn send_together(&mut self, texts: &[String]) {
+        for text in texts {
+            within("feed", self.ws.feed(Message::text(text.clone())))
+                .await
+                .expect("feed frame");
+        }
+        within("flush", self.ws.flush()).await.expect("flush");
+    }
+
     /// The next text frame parsed with its seq, pings included and not answered.
     pub async fn next_frame_raw(
         &mut self,
