@@ -330,32 +330,32 @@ fn code_of(err: &JsValue) -> String {
         .unwrap_or_default()
 }
 
-#[wasm_bindgen_test]
-async fn join_rejects_bad_options_with_a_steady_error() {
-    let err =
-        steadyrtc::api::room::Room::join(js_options(r#"{"url":"http://x","room":"r","name":"n"}"#))
-            .await
-            .err()
-            .expect("join must fail");
-    assert_eq!(code_of(&err), "invalidOptions");
+/// The error `Room.join` rejects `options` with: its code and message.
+async fn join_refusal(options: &str) -> (String, String) {
+    let err = steadyrtc::api::room::Room::join(js_options(options))
+        .await
+        .err()
+        .expect("join must fail");
     let message = js_sys::Reflect::get(&err, &"message".into())
         .ok()
-        .and_then(|m| m.as_string());
-    assert!(message.unwrap_or_default().contains("ws://"));
+        .and_then(|m| m.as_string())
+        .unwrap_or_default();
+    (code_of(&err), message)
+}
+
+#[wasm_bindgen_test]
+async fn join_rejects_bad_options_with_a_steady_error() {
+    let (code, message) = join_refusal(r#"{"url":"http://x","room":"r","name":"n"}"#).await;
+    assert_eq!(code, "invalidOptions");
+    assert!(message.contains("ws://"));
 }
 
 #[wasm_bindgen_test]
 async fn join_refuses_an_unknown_option_rather_than_ignoring_it() {
     let typo = r#"{"url":"ws://127.0.0.1:9/ws","room":"r","name":"n","iceServer":[]}"#;
-    let err = steadyrtc::api::room::Room::join(js_options(typo))
-        .await
-        .err()
-        .expect("join must fail");
-    assert_eq!(code_of(&err), "invalidOptions");
-    let message = js_sys::Reflect::get(&err, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string());
-    assert!(message.unwrap_or_default().contains("iceServer"));
+    let (code, message) = join_refusal(typo).await;
+    assert_eq!(code, "invalidOptions");
+    assert!(message.contains("iceServer"));
 }
 
 #[wasm_bindgen_test]

@@ -630,6 +630,7 @@ pub(super) async fn connect_to(
     let options: RoomOptions = crate::browser::js::from_json_object(&options)
         .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e))?;
     options.validate()?;
+    let capturing = given.is_none() && (options.media.audio || options.media.video);
     let cfg = RoomConfig {
         room: options.room.clone(),
         name: options.name.clone(),
@@ -642,10 +643,9 @@ pub(super) async fn connect_to(
         camera_device: crate::browser::devices::recall("camera"),
         preset: options.adaptive.cap().ok().flatten(),
         match_prefs: match_prefs.map(Box::new),
+        capturing,
         ..RoomConfig::default()
     };
-    let capturing = given.is_none() && (options.media.audio || options.media.video);
-    let cfg = RoomConfig { capturing, ..cfg };
     driver.command(|engine| engine.prepare(cfg).map(|()| Vec::new()))?;
     let (mic, cam) = driver.read(|e| e.chosen_devices());
     *driver.ctx.url.borrow_mut() = options.url.clone();

@@ -29,7 +29,8 @@ export const TRACK_PCS = () => {
 };
 
 /** Installed before the page's scripts (with TRACK_PCS, which keeps the peer
- * connections): counts what the library creates and releases (the leak tests). */
+ * connections): counts what the library creates and releases, and `window.__leftOver`
+ * says what is left (the leak tests). */
 export const COUNTERS = () => {
   window.__tracks = [];
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
@@ -59,6 +60,15 @@ export const COUNTERS = () => {
     if (fn && fns?.delete(fn)) window.__listeners -= 1;
     return remove.call(this, type, fn, opts);
   };
+  // What is left now: peer connections made and still open, tracks captured and still
+  // live, listeners registered beyond `baseline`.
+  window.__leftOver = (baseline) => ({
+    pcs: window.__pcs.length,
+    open: window.__pcs.filter((pc) => pc.connectionState !== "closed").length,
+    tracks: window.__tracks.length,
+    live: window.__tracks.filter((t) => t.readyState === "live").length,
+    listeners: window.__listeners - baseline,
+  });
 };
 
 export async function browser(t, server, { init = [] } = {}) {

@@ -52,14 +52,7 @@ test("fifty connects and leaves in one page leave no connection, track, listener
     samples.at50 = memory();
     // Listeners removed on leave may go with the objects they were on (a closed socket);
     // what must not grow is what is still registered.
-    return {
-      pcs: window.__pcs.length,
-      open: window.__pcs.filter((pc) => pc.connectionState !== "closed").length,
-      tracks: window.__tracks.length,
-      live: window.__tracks.filter((t) => t.readyState === "live").length,
-      listeners: window.__listeners - baseline,
-      ...samples,
-    };
+    return { ...window.__leftOver(baseline), ...samples };
   }, room);
   console.log(`after 50 cycles: ${JSON.stringify(result)}`);
   assert.equal(result.pcs, 50, "one peer connection per cycle");

@@ -38,14 +38,7 @@ test("fifty Peer calls made, connected and closed in one page leave no connectio
       if (i === 5) samples.at5 = memory();
     }
     samples.at50 = memory();
-    return {
-      pcs: window.__pcs.length,
-      open: window.__pcs.filter((pc) => pc.connectionState !== "closed").length,
-      tracks: window.__tracks.length,
-      live: window.__tracks.filter((t) => t.readyState === "live").length,
-      listeners: window.__listeners - baseline,
-      ...samples,
-    };
+    return { ...window.__leftOver(baseline), ...samples };
   });
   const { cycles, ...totals } = result;
   console.log(`after 50 Peer cycles: ${JSON.stringify(totals)}`);
