@@ -67,6 +67,9 @@ pub struct PeerEngine {
     pending_attempt: Option<(RecoveryLevel, u32)>,
     /// A failure was already counted for the attempt under way.
     attempt_failed: bool,
+    /// Times the ICE-checks budget ran out in this recovery episode (see
+    /// `exchange_completed`).
+    checks_ran_out: u32,
     pub(super) out: Vec<Action>,
     trace: Option<TraceRecorder>,
     pub(super) offers_sent: u32,
@@ -92,6 +95,7 @@ impl PeerEngine {
             policy: None,
             pending_attempt: None,
             attempt_failed: false,
+            checks_ran_out: 0,
             out: Vec::new(),
             trace,
             offers_sent: 0,
@@ -487,15 +491,21 @@ impl PeerEngine {
         }
         self.pending_attempt = None;
         self.cancel(TimerKind::RecoveryRetry);
+        self.cancel(TimerKind::IceChecks);
+        self.checks_ran_out = 0;
         self.cancel(TimerKind::SetupDeadline);
         self.progress.ever_connected = true;
         self.set_state(ConnState::Connected, reason);
     }
 
     fn timer_fired(&mut self, timer: TimerKind) {
-        if self.timers.remove(&timer).is_none() {
+        let Some(at_ms) = self.timers.remove(&timer) else {
             return self.ignore(&Input::TimerFired { timer }, "that timer is not armed");
-        }
+        };
+        // A timer fires at its time at the earliest, whatever the driver's clock read (a
+        // browser's timer and its clock may disagree by a millisecond): an attempt's
+        // budget timer must find its budget used up.
+        self.now = self.now.max(at_ms);
         match timer {
             TimerKind::StateTimeout => match self.state {
                 ConnState::Reconnecting => {
@@ -516,7 +526,37 @@ impl PeerEngine {
                     self.run_attempt(level, attempt);
                 }
             }
+            TimerKind::IceChecks => {
+                if self.state == ConnState::Reconnecting && self.pending_attempt.is_none() {
+                    self.checks_ran_out += 1;
+                    self.attempt_failed("ICE checks did not connect after the offer and answer");
+                }
+            }
         }
+    }
+
+    /// An offer/answer exchange completed (either side's offer). While reconnecting, ICE
+    /// now has `ice_checks_budget` to connect; the timer is not moved by later exchanges.
+    /// Firefox, after answering an ICE restart, can stay `checking` while the other side
+    /// keeps its old pair; what gets it out is a restart of its own (BROWSERS.md), which
+    /// this makes come after 2 s instead of at the end of the attempt's 5 s budget.
+    pub(super) fn exchange_completed(&mut self) {
+        // Not `transport_up`: Firefox's connection can read `connected` from a rolled-back
+        // offer while nothing passes, and a stall the browser never saw is no different.
+        if self.state != ConnState::Reconnecting
+            || self.pending_attempt.is_some()
+            || self.timers.contains_key(&TimerKind::IceChecks)
+        {
+            return;
+        }
+        let Some(level) = self.recovery.level() else {
+            return;
+        };
+        let r = &self.cfg.recovery;
+        let grown = r
+            .ice_checks_ms
+            .saturating_mul(1 << self.checks_ran_out.min(16));
+        self.schedule(TimerKind::IceChecks, grown.min(r.budget(level)));
     }
 
     // ---- recovery ----------------------------------------------------------------
@@ -550,6 +590,7 @@ impl PeerEngine {
                 delay_ms,
             } => {
                 self.attempt_failed = false;
+                self.cancel(TimerKind::IceChecks);
                 let budget = self.cfg.recovery.budget(level);
                 self.schedule(TimerKind::StateTimeout, delay_ms.saturating_add(budget));
                 if delay_ms == 0 {
@@ -563,6 +604,7 @@ impl PeerEngine {
             Decision::Paused => {
                 self.pending_attempt = None;
                 self.cancel(TimerKind::RecoveryRetry);
+                self.cancel(TimerKind::IceChecks);
                 self.cancel(TimerKind::StateTimeout);
             }
             Decision::GiveUp { reason } => self.fail(&format!("recoveryExhausted: {reason}")),

@@ -970,3 +970,135 @@ fn an_offer_held_while_signaling_was_down_is_sent_not_made_again() {
         }
     )));
 }
+
+/// Fires `timer` on `side` at the time it is armed for; returns that time.
+fn fire(side: &mut Side, timer: TimerKind) -> u64 {
+    let at = side.model.timers[&timer];
+    side.model.timers.remove(&timer);
+    side.feed(at, Input::TimerFired { timer });
+    side.complete_all(at);
+    at
+}
+
+#[test]
+fn checks_that_hang_after_a_restart_exchange_fail_the_attempt_after_2_s_not_5() {
+    // Firefox, after answering an ICE restart, can stay `checking` while the other side
+    // keeps its old pair (BROWSERS.md). The side that hangs restarts ICE again itself.
+    let mut p = Pair::connected();
+    p.now = 5_000;
+    p.b.feed(
+        5_000,
+        Input::ConnectionStateChanged {
+            state: TransportState::Disconnected,
+        },
+    );
+    assert_eq!(p.b.engine.state(), ConnState::Reconnecting);
+    assert!(
+        !p.b.model.timers.contains_key(&TimerKind::IceChecks),
+        "no exchange yet: only the attempt's budget counts"
+    );
+    p.settle();
+    assert_eq!(restarts(&p.b.log), 1);
+    // The restart's offer and answer are applied: 2 s for the checks, not the 5 s budget.
+    assert_eq!(p.b.model.timers[&TimerKind::IceChecks], 7_000);
+    assert_eq!(p.b.model.timers[&TimerKind::StateTimeout], 10_000);
+    // A later exchange (the other side's own restart) does not move it.
+    p.now = 6_000;
+    p.a.feed(6_000, Input::StatsStalled);
+    p.a.feed(
+        6_000,
+        Input::ConnectionStateChanged {
+            state: TransportState::Disconnected,
+        },
+    );
+    p.settle();
+    assert_eq!(restarts(&p.a.log), 1, "the other side restarted too");
+    assert_eq!(p.b.model.timers[&TimerKind::IceChecks], 7_000);
+    // Nothing connects: at 7 s the attempt has failed and the next one is under way.
+    let at = fire(&mut p.b, TimerKind::IceChecks);
+    assert_eq!(at, 7_000);
+    assert_eq!(p.b.engine.recovery_stats().attempts_per_level, [2, 0, 0]);
+    assert!(
+        p.b.model.timers.contains_key(&TimerKind::RecoveryRetry),
+        "the second attempt waits for its backoff"
+    );
+    let retry_at = fire(&mut p.b, TimerKind::RecoveryRetry);
+    assert!(
+        retry_at > 7_000 && retry_at <= 7_375,
+        "backoff 250 ms +-50 %: {retry_at}"
+    );
+    p.now = retry_at;
+    p.settle();
+    assert_eq!(restarts(&p.b.log), 2, "b restarted ICE itself");
+    // Ran out once: the next exchange gets twice as long.
+    assert_eq!(p.b.model.timers[&TimerKind::IceChecks], retry_at + 4_000);
+    // Connected: the timer is gone and the next episode starts again from 2 s.
+    p.now = retry_at + 300;
+    p.b.feed(
+        p.now,
+        Input::ConnectionStateChanged {
+            state: TransportState::Connected,
+        },
+    );
+    assert_eq!(p.b.engine.state(), ConnState::Connected);
+    assert!(!p.b.model.timers.contains_key(&TimerKind::IceChecks));
+    p.now = 20_000;
+    p.b.feed(
+        20_000,
+        Input::ConnectionStateChanged {
+            state: TransportState::Disconnected,
+        },
+    );
+    p.settle();
+    assert_eq!(p.b.model.timers[&TimerKind::IceChecks], 22_000);
+}
+
+#[test]
+fn checks_get_no_separate_budget_outside_recovery_and_media_flowing_again_ends_it() {
+    // The first setup has its own state timeouts.
+    let p = Pair::started();
+    assert!(!p.a.model.timers.contains_key(&TimerKind::IceChecks));
+    assert!(!p.b.model.timers.contains_key(&TimerKind::IceChecks));
+    // A stall the browser never saw (it still says connected, as Firefox may after a
+    // rolled-back offer): the restart's exchange gets the same 2 s.
+    let mut p = Pair::connected();
+    p.now = 5_000;
+    p.b.feed(5_000, Input::StatsStalled);
+    assert_eq!(p.b.engine.state(), ConnState::Reconnecting);
+    p.settle();
+    assert_eq!(restarts(&p.b.log), 1);
+    assert_eq!(p.b.model.timers[&TimerKind::IceChecks], 7_000);
+    // Media flows again before then: recovered, and the timer is gone.
+    p.b.feed(6_000, Input::StatsFlowing);
+    assert_eq!(p.b.engine.state(), ConnState::Connected);
+    assert!(!p.b.model.timers.contains_key(&TimerKind::IceChecks));
+}
+
+#[test]
+fn a_budget_timer_that_fires_a_millisecond_early_by_the_driver_clock_still_escalates() {
+    // The browser's timer and its clock may disagree by a millisecond: the attempt's
+    // budget timer must still count as the budget used up (the ladder climbs to a
+    // signaling reset, not a second ICE restart).
+    let mut a = initiator();
+    failed_after_connecting(&mut a);
+    let at = a.model.timers[&TimerKind::StateTimeout];
+    a.model.timers.remove(&TimerKind::StateTimeout);
+    a.feed(
+        at - 1,
+        Input::TimerFired {
+            timer: TimerKind::StateTimeout,
+        },
+    );
+    fire(&mut a, TimerKind::RecoveryRetry);
+    assert!(
+        a.log.iter().any(|x| matches!(
+            x,
+            Action::Escalate {
+                level: RecoveryLevel::SignalingReset,
+                ..
+            }
+        )),
+        "{:?}",
+        a.log
+    );
+}

@@ -161,6 +161,7 @@ impl PeerEngine {
                 self.send(Outgoing::Description { kind, sdp });
                 self.progress.exchanged = true;
                 self.advance_setup("descriptionsExchanged");
+                self.exchange_completed();
             }
         }
     }
@@ -177,6 +178,7 @@ impl PeerEngine {
             SdpKind::Answer => {
                 self.neg.signaling = SignalingState::Stable;
                 self.progress.exchanged = true;
+                self.exchange_completed();
             }
         }
         let (ready, dropped) = self.candidates.remote_applied(ice_ufrag(&sdp));

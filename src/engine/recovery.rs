@@ -35,13 +35,19 @@ impl RecoveryLevel {
     }
 }
 
-/// Tunables of the ladder. Defaults: budgets 5 s / 10 s / 20 s, backoff base 250 ms,
-/// factor 2, cap 10 s, jitter +-50 %, at most 10 attempts within 60 s.
+/// Tunables of the ladder. Defaults: budgets 5 s / 10 s / 20 s, ICE checks 2 s, backoff
+/// base 250 ms, factor 2, cap 10 s, jitter +-50 %, at most 10 attempts within 60 s, flaps
+/// within 5 s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RecoveryConfig {
     /// How long an attempt at each level may take to reach `Connected`.
     pub level_budget_ms: [u64; 3],
+    /// How long ICE may check without connecting once an attempt's offer and answer are
+    /// both applied; doubled after each time it ran out in an episode, and capped by the
+    /// level's budget. Past it the attempt has failed, whatever is left of its budget:
+    /// the side whose checks hang restarts ICE itself instead of waiting it out.
+    pub ice_checks_ms: u64,
     pub base_delay_ms: u64,
     pub factor: f64,
     pub max_delay_ms: u64,
@@ -49,18 +55,24 @@ pub struct RecoveryConfig {
     pub jitter: f64,
     pub max_attempts: u32,
     pub total_budget_ms: u64,
+    /// A recovery followed by a new failure within this long was a flap (Firefox reads
+    /// `connected` for a moment when an ICE restart offer is rolled back): the episode goes
+    /// on, so the ladder still climbs instead of starting over at an ICE restart.
+    pub flap_window_ms: u64,
 }
 
 impl Default for RecoveryConfig {
     fn default() -> Self {
         Self {
             level_budget_ms: [5_000, 10_000, 20_000],
+            ice_checks_ms: 2_000,
             base_delay_ms: 250,
             factor: 2.0,
             max_delay_ms: 10_000,
             jitter: 0.5,
             max_attempts: 10,
             total_budget_ms: 60_000,
+            flap_window_ms: 5_000,
         }
     }
 }
@@ -121,9 +133,19 @@ pub struct RecoveryStats {
     pub attempts_per_level: [u32; 3],
     pub last_time_to_recover_ms: Option<u64>,
     pub total_time_to_recover_ms: u64,
+    /// Recoveries that did not hold for `flap_window_ms` (their episode went on).
+    pub flaps: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An episode that ended in recovery, kept while it may still turn out a flap.
+#[derive(Debug, Clone, PartialEq)]
+struct Ended {
+    episode: Episode,
+    at: u64,
+    took: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 struct Episode {
     started_at: u64,
     attempts: u32,
@@ -132,11 +154,12 @@ struct Episode {
     paused: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Recovery {
     cfg: RecoveryConfig,
     rng: SeededRng,
     episode: Option<Episode>,
+    ended: Option<Ended>,
     online: bool,
     visible: bool,
     stats: RecoveryStats,
@@ -148,6 +171,7 @@ impl Recovery {
             cfg,
             rng,
             episode: None,
+            ended: None,
             online: true,
             visible: true,
             stats: RecoveryStats::default(),
@@ -178,6 +202,9 @@ impl Recovery {
     /// A failure was detected, or the last attempt did not connect in time. Returns what
     /// to do next.
     pub fn fail(&mut self, now: u64, policy: Option<&mut (dyn DelayPolicy + '_)>) -> Decision {
+        if self.episode.is_none() {
+            self.resume_flapped(now);
+        }
         let Some(ep) = self.episode.as_mut() else {
             self.stats.episodes += 1;
             self.episode = Some(Episode {
@@ -264,14 +291,40 @@ impl Recovery {
         Decision::GiveUp { reason }
     }
 
-    /// The link reached `Connected`: the episode ends.
+    /// The link reached `Connected`: the episode ends (it is kept for `flap_window_ms`,
+    /// see [`RecoveryConfig::flap_window_ms`]).
     pub fn recovered(&mut self, now: u64) {
         if let Some(ep) = self.episode.take() {
             let took = now.saturating_sub(ep.started_at);
             self.stats.recovered += 1;
             self.stats.last_time_to_recover_ms = Some(took);
             self.stats.total_time_to_recover_ms += took;
+            self.ended = Some(Ended {
+                episode: ep,
+                at: now,
+                took,
+            });
         }
+    }
+
+    /// A failure soon after a recovery: that recovery did not hold, and its episode goes
+    /// on where it stopped (its level, attempts and budgets) instead of a new one starting
+    /// from an ICE restart. It no longer counts as recovered.
+    fn resume_flapped(&mut self, now: u64) {
+        let Some(ended) = self.ended.take() else {
+            return;
+        };
+        if now.saturating_sub(ended.at) >= self.cfg.flap_window_ms {
+            return;
+        }
+        self.stats.recovered = self.stats.recovered.saturating_sub(1);
+        self.stats.total_time_to_recover_ms = self
+            .stats
+            .total_time_to_recover_ms
+            .saturating_sub(ended.took);
+        self.stats.last_time_to_recover_ms = None;
+        self.stats.flaps += 1;
+        self.episode = Some(ended.episode);
     }
 
     /// The browser went online/offline. Returns an immediate attempt when this unpauses
@@ -296,6 +349,7 @@ impl Recovery {
     /// Forgets the episode under way (the link closed).
     pub fn cancel(&mut self) {
         self.episode = None;
+        self.ended = None;
     }
 }
 

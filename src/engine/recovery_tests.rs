@@ -152,3 +152,39 @@ fn recovery_time_is_measured() {
         "recovered without an episode changes nothing"
     );
 }
+
+#[test]
+fn a_failure_within_5_s_of_a_recovery_continues_its_episode_a_later_one_starts_anew() {
+    let mut r = ladder();
+    r.fail(0, None);
+    // The ICE restart's budget passes: the ladder is at a signaling reset.
+    assert_eq!(
+        attempt(&r.fail(5_000, None)).0,
+        RecoveryLevel::SignalingReset
+    );
+    // Firefox reads `connected` for a moment (a rolled-back offer), then nothing again.
+    r.recovered(5_100);
+    assert_eq!(r.stats().recovered, 1);
+    let (level, n, delay) = attempt(&r.fail(5_400, None));
+    assert_eq!(
+        (level, n),
+        (RecoveryLevel::SignalingReset, 3),
+        "the same episode goes on, not an immediate ICE restart"
+    );
+    assert!(delay > 0, "spaced by the backoff of attempt 3");
+    let s = r.stats();
+    assert_eq!((s.episodes, s.recovered, s.flaps), (1, 0, 1));
+    assert_eq!(
+        (s.last_time_to_recover_ms, s.total_time_to_recover_ms),
+        (None, 0)
+    );
+    // A recovery that holds: a failure 5 s or more later is a new episode.
+    r.recovered(6_000);
+    assert_eq!(
+        attempt(&r.fail(11_000, None)),
+        (RecoveryLevel::IceRestart, 1, 0)
+    );
+    let s = r.stats();
+    assert_eq!((s.episodes, s.recovered, s.flaps), (2, 1, 1));
+    assert_eq!(s.last_time_to_recover_ms, Some(6_000));
+}

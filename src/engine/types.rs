@@ -149,6 +149,8 @@ pub enum TimerKind {
     SetupDeadline,
     /// The next recovery attempt (backoff).
     RecoveryRetry,
+    /// While reconnecting: ICE checks since an offer/answer exchange completed.
+    IceChecks,
 }
 
 /// What the driver reports to the engine.

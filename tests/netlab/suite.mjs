@@ -54,8 +54,13 @@ export function scenarioRunner(getLab) {
       await lab.undoAll().catch((e) => console.error(`undo failed: ${e.message}`));
       await timeline.collect().catch((e) => console.error(`collect failed: ${e.message}`));
       const browsers = { alice: { host: "a", address: HOSTS.a }, bob: { host: "b", address: HOSTS.b } };
-      for (const [name, b] of timeline.browsers) browsers[name] = { host: b.host, address: HOSTS[b.host], browser: b.kind };
-      const path = timeline.write(OUT_DIR, { hosts: HOSTS, browsers, passed: !error, error: error ? String(error.stack ?? error) : undefined });
+      // Each page's library trace (Room.exportTrace()), for reading what it decided when.
+      const traces = {};
+      for (const [name, b] of timeline.browsers) {
+        browsers[name] = { host: b.host, address: HOSTS[b.host], browser: b.kind };
+        traces[name] = await b.page.evaluate(() => window.room?.exportTrace()).then((t) => (t ? JSON.parse(t) : null), () => null);
+      }
+      const path = timeline.write(OUT_DIR, { hosts: HOSTS, browsers, passed: !error, error: error ? String(error.stack ?? error) : undefined, traces });
       console.log(`timeline: ${path}`);
       await call?.close();
       lab.timeline = undefined;
