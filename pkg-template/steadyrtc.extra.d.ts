@@ -82,6 +82,14 @@ export interface RoomOptions {
   ice?: IceOptions;
   /** How long joining may take before `signalingTimeout`. Default 10000, 1000..120000. */
   joinTimeoutMs?: number;
+  /**
+   * How long a lost connection to one peer is tried again (ICE restarts, a new socket,
+   * then new connections), counted from the moment it was lost. Past it the connection is
+   * given up: `stateChange` to `failed` with reason `recoveryExhausted: ...` and a
+   * `recovery` event with phase `gaveUp`. It is tried anew when the peer reconnects or
+   * the room rejoins. Default 300000 (5 minutes), 5000..3600000.
+   */
+  recoveryTimeoutMs?: number;
   /** How each connection's sending adapts. */
   adaptive?: AdaptiveOptions;
 }
@@ -119,6 +127,7 @@ export interface MatchStartOptions {
   media?: MediaOptions;
   ice?: IceOptions;
   joinTimeoutMs?: number;
+  recoveryTimeoutMs?: number;
   adaptive?: AdaptiveOptions;
 }
 

@@ -196,7 +196,12 @@ buildDemo();
 // had cost 72 KiB of code before gzip. All three merged: 255.2 KiB, the glue 16.9 KiB.
 // 256 -> 255 KiB: an ignored input named by `Input::name()`, not by serializing it into
 // a JSON value to read its `type`: 254.1 KiB.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 255, "steadyrtc.js": 17 };
+// 255 -> 256 KiB: recovery that gives up on time and climbs through flaps (the room's
+// `recoveryTimeoutMs` deadline, the ladder's ICE-checks budget after an exchange, a
+// recovery that does not hold for 5 s continuing its episode): 254.0 -> 255.1 KiB.
+// (Rounding the engines' few `{:.0}` floats by hand saved nothing: any f64 Display or
+// Debug keeps the exact-precision formatter.)
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 256, "steadyrtc.js": 17 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

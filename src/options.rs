@@ -29,6 +29,10 @@ pub struct RoomOptions {
     /// How long the join may take before it fails with `signalingTimeout`.
     #[serde(default = "default_join_timeout")]
     pub join_timeout_ms: u32,
+    /// How long a lost connection to one peer is tried again (ICE restarts, then new
+    /// connections) before it is given up (`failed`, `recoveryExhausted`).
+    #[serde(default = "default_recovery_timeout")]
+    pub recovery_timeout_ms: u32,
     #[serde(default)]
     pub adaptive: AdaptiveOptions,
 }
@@ -68,6 +72,13 @@ impl AdaptiveOptions {
 
 fn default_join_timeout() -> u32 {
     DEFAULT_JOIN_TIMEOUT_MS
+}
+
+/// Default time a lost peer connection is tried again: 5 minutes.
+pub const DEFAULT_RECOVERY_TIMEOUT_MS: u32 = 300_000;
+
+fn default_recovery_timeout() -> u32 {
+    DEFAULT_RECOVERY_TIMEOUT_MS
 }
 
 /// Which local media to capture and publish.
@@ -183,6 +194,11 @@ impl RoomOptions {
         if !(1_000..=120_000).contains(&self.join_timeout_ms) {
             return Err(invalid(
                 "joinTimeoutMs must be between 1000 and 120000".into(),
+            ));
+        }
+        if !(5_000..=3_600_000).contains(&self.recovery_timeout_ms) {
+            return Err(invalid(
+                "recoveryTimeoutMs must be between 5000 and 3600000".into(),
             ));
         }
         self.adaptive.cap().map_err(invalid)?;
@@ -470,6 +486,7 @@ mod tests {
         assert!(o.ice.ice_servers.is_empty(), "no public STUN default");
         assert_eq!(o.ice.ice_transport_policy, IceTransportPolicy::All);
         assert_eq!(o.join_timeout_ms, DEFAULT_JOIN_TIMEOUT_MS);
+        assert_eq!(o.recovery_timeout_ms, 300_000);
         assert_eq!(o.token, None);
         assert_eq!(o.adaptive.cap(), Ok(None), "auto: read from the browser");
     }
@@ -539,6 +556,10 @@ mod tests {
             (
                 r#"{"url":"ws://x","room":"r","name":"n","joinTimeoutMs":5}"#,
                 "joinTimeoutMs",
+            ),
+            (
+                r#"{"url":"ws://x","room":"r","name":"n","recoveryTimeoutMs":4999}"#,
+                "recoveryTimeoutMs must be between 5000 and 3600000",
             ),
             (
                 r#"{"url":"ws://x","room":"r","name":"n","ice":{"iceServers":[{"urls":"turn:t"}]}}"#,

@@ -324,10 +324,8 @@ impl Room {
     #[wasm_bindgen(unchecked_return_type = "QualityEvent | undefined")]
     pub fn quality(&self, #[wasm_bindgen(js_name = "peerId")] peer_id: &str) -> JsValue {
         self.driver
-            .read(|e| e.quality(peer_id).cloned())
-            .map_or(JsValue::UNDEFINED, |event| {
-                super::room_driver::event_payload(&event)
-            })
+            .read(|e| e.quality(peer_id).map(super::room_driver::event_payload))
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// A report for bug reports and support: the session's and each connection's
@@ -637,6 +635,7 @@ pub(super) async fn connect_to(
         token: options.token.clone(),
         has_token_provider: driver.ctx.token_provider.is_some(),
         join_timeout_ms: options.join_timeout_ms.into(),
+        rebuild_budget_ms: options.recovery_timeout_ms.into(),
         microphone: options.media.audio,
         camera: options.media.video,
         microphone_device: crate::browser::devices::recall("microphone"),

@@ -84,9 +84,13 @@ export async function launchBrowser() {
   return { browser, page, consoleLines, close: () => browser.close() };
 }
 
-/** Opens the demo and joins `room` as `name`; resolves when the page says it joined. */
-export async function joinDemo(page, serverUrl, room, name, { timeoutMs = 15_000 } = {}) {
-  await page.goto(`${serverUrl}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`);
+/**
+ * Opens the demo and joins `room` as `name`; resolves when the page says it joined.
+ * `query`: more parameters for the page's address, e.g. `{ recoveryTimeoutMs: 8000 }`.
+ */
+export async function joinDemo(page, serverUrl, room, name, { timeoutMs = 15_000, query = {} } = {}) {
+  const params = new URLSearchParams({ room, name, ...query });
+  await page.goto(`${serverUrl}/?${params}`);
   await page.waitForSelector("body[data-ready=true]", { timeout: timeoutMs });
   await page.click("#join");
   await page.waitForFunction(() => ["joined", "error"].includes(document.getElementById("status")?.dataset.state ?? ""), null, { timeout: timeoutMs });

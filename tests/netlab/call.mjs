@@ -6,9 +6,9 @@
 /**
  * Starts a two-browser call; resolves once both connections are up and video decodes both
  * ways. Both browsers are Chromium unless `firefox` names one (`"alice"`: Alice's browser
- * on host a is Firefox).
+ * on host a is Firefox). `query`: more parameters for the demo page's address (Chromium).
  */
-export async function startCall(lab, timeline, { rtcConfig, timeoutMs = 30_000, firefox } = {}) {
+export async function startCall(lab, timeline, { rtcConfig, timeoutMs = 30_000, firefox, query } = {}) {
   const room = `netlab-${timeline.scenario}-${process.pid}`;
   const open = (host, name) => (firefox === name ? lab.firefox : lab.browser).call(lab, host, name, { rtcConfig: rtcConfig?.(name) });
   const alice = await open("a", "alice");
@@ -20,8 +20,8 @@ export async function startCall(lab, timeline, { rtcConfig, timeoutMs = 30_000, 
     throw e;
   }
   timeline.watch(alice, bob);
-  await alice.join(room, "Alice", { timeoutMs });
-  await bob.join(room, "Bob", { timeoutMs });
+  await alice.join(room, "Alice", { timeoutMs, query });
+  await bob.join(room, "Bob", { timeoutMs, query });
   await Promise.all([connected(alice, timeoutMs), connected(bob, timeoutMs)]);
   await Promise.all([videoGrows(alice, timeline.t0, 10, timeoutMs), videoGrows(bob, timeline.t0, 10, timeoutMs)]);
   timeline.lab("callUp");

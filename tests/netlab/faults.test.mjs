@@ -3,8 +3,10 @@
 // when it fails. Needs root; fails with the reason when the lab cannot run here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { artifactDir } from "../e2e/harness.mjs";
 import { TURN_URL, turnCredential } from "./lab.mjs";
-import { demoLog, libraryEvents, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
+import { connected, demoLog, libraryEvents, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
 import { stateChangesAfter, useLab } from "./suite.mjs";
 import { mediaTicks, perSecond } from "./timeline.mjs";
 
@@ -108,6 +110,120 @@ test("blackout 8 s with Firefox on the blacked-out host: the call comes back by 
     const report = await blackout8(timeline, keep, { firefox: "alice", videoWithinMs: 8_000 });
     assert.equal(report.alice.browser, "firefox");
     assert.equal(report.bob.browser, "chromium");
+  }),
+);
+
+// Recovery that cannot succeed: Alice's host is cut off for 20 s, longer than the
+// pages' recoveryTimeoutMs (8 s; the default is 5 minutes). Each library gives the
+// connection up on its own when the time is up, whatever step it is on, and says why; the
+// demo shows what happened and what to do, and its Try Again brings the call back once
+// the network is.
+test("blackout 20 s past an 8 s recoveryTimeoutMs: both pages give up and say so, and Try Again brings the call back", { timeout: 120_000 }, () =>
+  scenario("recovery-exhausted", "everything to and from Alice's host dropped for 20 s; both pages join with recoveryTimeoutMs=8000; then Try Again on both", async (timeline, keep) => {
+    const query = { recoveryTimeoutMs: "8000" };
+    const { alice, bob } = keep(await startCall(lab, timeline, { query }));
+    await Promise.all([watchLibrary(alice), watchLibrary(bob)]);
+    await sleep(1_000);
+    const shown = {};
+    const boundary = (b) => b.page.waitForSelector("#boundary[data-kind=recoveryExhausted]", { state: "visible", timeout: 19_000 })
+      .then(() => { shown[b.name] = timeline.now(); }, () => {});
+    const blackout = lab.blackout("a", 20);
+    await sleep(100);
+    await Promise.all([boundary(alice), boundary(bob)]);
+    const texts = {};
+    for (const b of [alice, bob]) {
+      texts[b.name] = await b.page.evaluate(() => ({
+        title: document.getElementById("boundary-title")?.innerText,
+        next: document.getElementById("boundary-next")?.innerText,
+      }));
+    }
+    await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-recovery-exhausted.png") }).catch(() => {});
+    const gaveUp = {};
+    for (const b of [alice, bob]) {
+      const lib = await libraryStates(b);
+      const lost = lib.find((e) => e.to === "reconnecting");
+      const failed = lib.find((e) => e.to === "failed");
+      gaveUp[b.name] = { reason: failed?.reason, afterLossMs: lost && failed ? failed.t - lost.t : null };
+    }
+    await blackout;
+    const undone = timeline.find("undo");
+    const fault = timeline.find("fault");
+    for (const b of [alice, bob]) await b.page.click("#try-again");
+    // A new call on both pages (the old sessions are left): connected, video both ways.
+    let back = true;
+    await Promise.all([connected(alice, 30_000), connected(bob, 30_000)]).catch(() => { back = false; });
+    if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 15_000), videoGrows(bob, Date.now(), 10, 15_000)]).catch(() => { back = false; });
+    const backAfterUndoMs = back ? timeline.now() - undone : null;
+    await timeline.collect();
+    timeline.result = {
+      boundaryAfterFaultMs: { alice: shown.alice - fault, bob: shown.bob - fault },
+      gaveUp,
+      texts,
+      backAfterUndoMs,
+    };
+    console.log(`recovery-exhausted: ${JSON.stringify(timeline.result)}`);
+    for (const name of ["alice", "bob"]) {
+      assert.ok(shown[name] !== undefined && shown[name] < undone, `${name}'s page did not show "could not be recovered" during the blackout`);
+      assert.match(gaveUp[name].reason ?? "", /^recoveryExhausted: not connected again within 8\d{3} ms$/, `${name}'s library said ${gaveUp[name].reason}`);
+      // Given up when the 8 s were up (after the page heard reconnecting), not later.
+      assert.ok(gaveUp[name].afterLossMs >= 7_900 && gaveUp[name].afterLossMs <= 9_500, `${name} gave up ${gaveUp[name].afterLossMs} ms after the loss`);
+      assert.match(texts[name].title ?? "", /could not be recovered/);
+      assert.match(texts[name].next ?? "", /try again/i);
+    }
+    assert.ok(back, "Try Again did not bring the call back (connected, video both ways) within 45 s of the network's return");
+  }),
+);
+
+// A join whose call never connects: Alice's host is isolated (media cut, TURN included;
+// signaling up) before either page joins. Both pages join the room, and 30 s after the
+// other arrived the demo says the call did not connect and what to do; once the network
+// is back, Try Again connects.
+test("media cut from the start: both pages say the call did not connect within 30 s, and Try Again connects once it can", { timeout: 120_000 }, () =>
+  scenario("join-timeout", "Alice's host isolated (media cut, signaling up) before both join; lifted after both pages gave up; then Try Again on both", async (timeline, keep) => {
+    const alice = await lab.browser.call(lab, "a", "alice");
+    const bob = await lab.browser.call(lab, "b", "bob").catch(async (e) => { await alice.close(); throw e; });
+    keep({ alice, bob, close: () => Promise.all([alice.close(), bob.close()]) });
+    timeline.watch(alice, bob);
+    const undo = await lab.isolate("a");
+    const room = `netlab-join-timeout-${process.pid}`;
+    await alice.join(room, "Alice");
+    await bob.join(room, "Bob");
+    const bobJoined = timeline.now();
+    const shown = {};
+    const boundary = (b) => b.page.waitForSelector("#boundary[data-kind=joinTimeout]", { state: "visible", timeout: 40_000 })
+      .then(() => { shown[b.name] = timeline.now(); }, () => {});
+    await Promise.all([boundary(alice), boundary(bob)]);
+    const texts = {};
+    for (const b of [alice, bob]) {
+      texts[b.name] = await b.page.evaluate(() => ({
+        title: document.getElementById("boundary-title")?.innerText,
+        what: document.getElementById("boundary-what")?.innerText,
+        next: document.getElementById("boundary-next")?.innerText,
+      }));
+    }
+    await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-join-timeout.png") }).catch(() => {});
+    await undo();
+    const undone = timeline.find("undo");
+    for (const b of [alice, bob]) await b.page.click("#try-again");
+    let back = true;
+    await Promise.all([connected(alice, 30_000), connected(bob, 30_000)]).catch(() => { back = false; });
+    if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 15_000), videoGrows(bob, Date.now(), 10, 15_000)]).catch(() => { back = false; });
+    const backAfterUndoMs = back ? timeline.now() - undone : null;
+    await timeline.collect();
+    timeline.result = {
+      boundaryAfterBobJoinedMs: { alice: shown.alice - bobJoined, bob: shown.bob - bobJoined },
+      texts,
+      backAfterUndoMs,
+    };
+    console.log(`join-timeout: ${JSON.stringify(timeline.result)}`);
+    for (const name of ["alice", "bob"]) {
+      const after = shown[name] - bobJoined;
+      assert.ok(after >= 29_000 && after <= 33_000, `${name}'s page showed "did not connect" ${after} ms after Bob joined (not 30 s)`);
+      assert.match(texts[name].title ?? "", /took too long/);
+      assert.match(texts[name].what ?? "", /30 seconds/);
+      assert.match(texts[name].next ?? "", /firewall|TURN/);
+    }
+    assert.ok(back, "Try Again did not connect the call (video both ways) within 45 s of the network's return");
   }),
 );
 
@@ -266,6 +382,7 @@ test("media blocked 30 s with signaling up: the ladder reaches a full reconnect 
     await sleep(1_000);
     const undo = await lab.isolate("a");
     await sleep(30_000);
+    await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-join-timeout.png") }).catch(() => {});
     await undo();
     const undone = timeline.find("undo");
     const back = await waitAllConnected(30_000, alice, bob);

@@ -253,7 +253,14 @@ export async function join(s: JoinSettings, media: { stream: MediaStream } | { a
     name: s.name,
     token: await devToken(s.room, s.name, s.role),
     media: publishes ? media : { audio: false, video: false },
+    ...recoveryTimeout(),
   }), devices);
+}
+
+/** `?recoveryTimeoutMs=N` on the page's address: how long a lost connection is tried (the lab's recovery-exhausted scenario shortens it). */
+function recoveryTimeout(): { recoveryTimeoutMs?: number } {
+  const given = Number(new URLSearchParams(location.search).get("recoveryTimeoutMs"));
+  return given > 0 ? { recoveryTimeoutMs: given } : {};
 }
 
 /**

@@ -119,6 +119,9 @@ impl RoomEngine {
                 };
                 if let Some(ep) = remote.episode.take() {
                     remote.rebuilds = 0;
+                    self.cancel(RoomTimer::GiveUp {
+                        peer_id: id.to_owned(),
+                    });
                     let elapsed_ms = self.now.saturating_sub(ep.since);
                     self.show(id, ConnState::Connected, "recovered");
                     self.emit(RoomEvent::Recovery {
@@ -165,15 +168,39 @@ impl RoomEngine {
     }
 
     fn start_episode(&mut self, id: &str, level: RecoveryLevel) {
-        if let Some(remote) = self.peers.get_mut(id) {
-            if remote.episode.is_none() {
-                remote.episode = Some(Episode {
-                    since: self.now,
-                    level,
-                });
-                remote.rebuilds = 0;
-            }
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
+        if remote.episode.is_some() {
+            return;
         }
+        remote.episode = Some(Episode {
+            since: self.now,
+            level,
+        });
+        remote.rebuilds = 0;
+        self.schedule(
+            RoomTimer::GiveUp {
+                peer_id: id.to_owned(),
+            },
+            self.cfg.rebuild_budget_ms,
+        );
+    }
+
+    /// The episode's time is up (`rebuildBudgetMs` since the link was lost): whatever
+    /// step is under way, the link is given up.
+    pub(super) fn recovery_deadline(&mut self, id: &str) {
+        if self.peers.get(id).and_then(|r| r.episode).is_none() {
+            return self.ignored("giveUp", "that link is not recovering");
+        }
+        self.cancel(RoomTimer::Rebuild {
+            peer_id: id.to_owned(),
+        });
+        if let Some(remote) = self.peers.get_mut(id) {
+            remote.rebuild_pending = false;
+        }
+        let elapsed = self.elapsed(id);
+        self.give_up(id, elapsed);
     }
 
     fn raise_level(&mut self, id: &str, level: RecoveryLevel) {
@@ -268,6 +295,9 @@ impl RoomEngine {
         if let Some(remote) = self.peers.get_mut(id) {
             remote.episode = None;
         }
+        self.cancel(RoomTimer::GiveUp {
+            peer_id: id.to_owned(),
+        });
         let reason = format!("recoveryExhausted: not connected again within {elapsed_ms} ms");
         self.show(id, ConnState::Failed, &reason);
         self.emit(RoomEvent::Recovery {

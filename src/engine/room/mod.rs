@@ -591,9 +591,11 @@ impl RoomEngine {
     }
 
     fn timer_fired(&mut self, timer: RoomTimer) {
-        if self.timers.remove(&timer).is_none() {
+        let Some(at_ms) = self.timers.remove(&timer) else {
             return self.ignored("timerFired", "that timer is not armed");
-        }
+        };
+        // It fires at its time at the earliest, whatever the driver's clock read.
+        self.now = self.now.max(at_ms);
         match timer {
             RoomTimer::Join => {
                 if let Phase::Joining { .. } = self.phase {
@@ -606,6 +608,7 @@ impl RoomEngine {
             }
             RoomTimer::Session { timer } => self.run_session(SessionInput::TimerFired { timer }),
             RoomTimer::Rebuild { peer_id } => self.rebuild(&peer_id),
+            RoomTimer::GiveUp { peer_id } => self.recovery_deadline(&peer_id),
             RoomTimer::Stats { peer_id } => self.sample_due(&peer_id),
             RoomTimer::Media { source } => self.media_timer(source),
             RoomTimer::AudioLevels => self.audio_due(),

@@ -244,6 +244,9 @@ impl RoomEngine {
             self.cancel(super::RoomTimer::Rebuild {
                 peer_id: id.clone(),
             });
+            self.cancel(super::RoomTimer::GiveUp {
+                peer_id: id.clone(),
+            });
         }
         let mut joined = Vec::new();
         for info in peers {
@@ -294,6 +297,9 @@ impl RoomEngine {
         let name = remote.info.name.clone();
         self.close_link(peer_id);
         self.cancel(super::RoomTimer::Rebuild {
+            peer_id: peer_id.to_owned(),
+        });
+        self.cancel(super::RoomTimer::GiveUp {
             peer_id: peer_id.to_owned(),
         });
         self.peers.remove(peer_id);

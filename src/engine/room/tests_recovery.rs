@@ -419,3 +419,89 @@ fn a_link_that_recovers_by_itself_is_not_rebuilt_when_signaling_returns() {
         "a working connection was torn down: {acts:?}"
     );
 }
+
+#[test]
+fn a_lost_link_is_given_up_when_the_recovery_timeout_passes_whatever_step_is_under_way() {
+    let mut sim = Sim::new(RoomConfig {
+        rebuild_budget_ms: 8_000,
+        ..config()
+    });
+    sim.feed(RoomInput::Connect);
+    sim.feed(RoomInput::SocketOpened);
+    sim.server(welcome("me", vec![peer("a", Role::Guest, true)], true));
+    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
+    let lost_at = sim.now;
+    sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting);
+    let deadline = RoomTimer::GiveUp {
+        peer_id: "a".into(),
+    };
+    assert_eq!(sim.timers.get(&deadline), Some(&(lost_at + 8_000)));
+    // The link's own ladder escalates to a full reconnect: a new link (epoch 1), still
+    // setting up when the time is up. The deadline counts from the loss, not the rebuild.
+    sim.advance(6_000);
+    sim.link(
+        "a",
+        0,
+        LinkReport::Escalate {
+            level: RecoveryLevel::FullReconnect,
+            attempt: 4,
+        },
+    );
+    assert_eq!(sim.timers.get(&deadline), Some(&(lost_at + 8_000)));
+    let acts = sim.fire(deadline.clone());
+    assert_eq!(sim.now, lost_at + 8_000);
+    assert!(
+        acts.contains(&RoomAction::CloseLink {
+            peer_id: "a".into()
+        }),
+        "{acts:?}"
+    );
+    let evs = events(&acts);
+    assert!(
+        evs.iter().any(
+            |e| matches!(e, RoomEvent::StateChange { peer_id, to: ConnState::Failed, reason, .. }
+            if peer_id == "a" && reason == "recoveryExhausted: not connected again within 8000 ms")
+        ),
+        "{evs:?}"
+    );
+    assert!(evs.iter().any(|e| matches!(
+        e,
+        RoomEvent::Recovery {
+            phase: RecoveryPhase::GaveUp,
+            level: RecoveryLevel::FullReconnect,
+            elapsed_ms: 8_000,
+            ..
+        }
+    )));
+    assert!(
+        !sim.timers
+            .keys()
+            .any(|t| matches!(t, RoomTimer::Rebuild { .. } | RoomTimer::GiveUp { .. })),
+        "nothing more is tried: {:?}",
+        sim.timers
+    );
+}
+
+#[test]
+fn a_link_back_in_time_cancels_its_recovery_timeout_and_the_next_loss_gets_a_whole_one() {
+    let mut sim = reconnecting();
+    let deadline = RoomTimer::GiveUp {
+        peer_id: "a".into(),
+    };
+    assert!(sim.timers.contains_key(&deadline));
+    sim.advance(3_000);
+    sim.state("a", 0, ConnState::Reconnecting, ConnState::Connected);
+    assert!(!sim.timers.contains_key(&deadline));
+    sim.advance(100_000);
+    sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting);
+    assert_eq!(
+        sim.timers.get(&deadline),
+        Some(&(sim.now + config().rebuild_budget_ms))
+    );
+    // The peer leaves while its link recovers: nothing is left armed for it.
+    sim.server(ServerMessage::PeerLeft {
+        peer_id: "a".into(),
+        reason: steadyrtc_protocol::LeaveReason::Left,
+    });
+    assert!(!sim.timers.contains_key(&deadline));
+}

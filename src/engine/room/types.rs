@@ -28,6 +28,8 @@ pub enum RoomTimer {
     Session { timer: SessionTimer },
     /// Rebuild the link to this peer (a full reconnect, after a backoff).
     Rebuild { peer_id: String },
+    /// The recovery of the link to this peer has run out of time (`rebuildBudgetMs`).
+    GiveUp { peer_id: String },
     /// Time to sample the link to this peer (`getStats`).
     Stats { peer_id: String },
     /// The app's waiting calls to turn `kind` on or off time out.
@@ -324,7 +326,9 @@ pub struct RoomConfig {
     pub session: SessionConfig,
     /// The template of every link's configuration (roles are set per peer).
     pub link: LinkConfig,
-    /// A failed link is rebuilt while its peer is in the room, for at most this long.
+    /// A lost link is recovered (restarted, then rebuilt) while its peer is in the room
+    /// for at most this long from the moment it was lost; then it is given up
+    /// (`failed`, `recoveryExhausted`). The app's `recoveryTimeoutMs`.
     pub rebuild_budget_ms: u64,
     /// Delay before each rebuild after the first: 500 ms doubling, capped here.
     pub rebuild_max_delay_ms: u64,
