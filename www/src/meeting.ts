@@ -245,13 +245,15 @@ export async function join(s: JoinSettings, media: { stream: MediaStream } | { a
   // Handlers first, then connect: no event is missed, the peers already there included.
   // The token provider is asked again if a rejoin's token is refused (a dev server that
   // restarted has a new signing key).
-  const current = new Room({ tokenProvider: () => devToken(s.room, s.name, s.role), logLevel: "info" });
+  // A broadcast page opens its room as a broadcast room (the dev server creates it).
+  const mode = s.mode === "broadcast" ? "broadcast" : undefined;
+  const current = new Room({ tokenProvider: () => devToken(s.room, s.name, s.role, mode), logLevel: "info" });
   const publishes = s.role !== "listener";
   await enter(s, current, undefined, async () => current.connect({
     url: signalingUrl(),
     room: s.room,
     name: s.name,
-    token: await devToken(s.room, s.name, s.role),
+    token: await devToken(s.room, s.name, s.role, mode),
     media: publishes ? media : { audio: false, video: false },
     ...recoveryTimeout(),
   }), devices);

@@ -10,11 +10,15 @@ export class TokenError extends Error {
   }
 }
 
-export async function devToken(room: string, name: string, role: Role): Promise<string> {
+/**
+ * A token for `room`. With `mode` "broadcast" the server creates the room as a broadcast
+ * room if it does not exist yet (a production backend creates it with POST /api/rooms).
+ */
+export async function devToken(room: string, name: string, role: Role, mode?: "broadcast"): Promise<string> {
   const response = await fetch("/api/token", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ room, name, role }),
+    body: JSON.stringify(mode ? { room, name, role, mode } : { room, name, role }),
   });
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok || typeof body !== "object" || body === null || typeof (body as { token?: unknown }).token !== "string") {

@@ -101,6 +101,10 @@ pub struct TokenRequest {
     pub grants: Option<Grants>,
     #[serde(default)]
     pub ttl_secs: Option<u64>,
+    /// Creates the room in this mode when it does not exist yet (an existing room keeps
+    /// its own), so that a dev server's demo can open a broadcast room without the API key.
+    #[serde(default)]
+    pub mode: Option<RoomMode>,
 }
 
 /// The answer of `POST /api/token`.
@@ -156,6 +160,14 @@ pub async fn issue_token(
         }
         None => state.config.token_ttl_secs.clamp(1, MAX_TOKEN_TTL_SECS),
     };
+    if let Some(mode) = req.mode {
+        let spec = room_spec(&state, req.room.clone(), mode, None, None)?;
+        match state.store.create_room(spec).await {
+            Ok(()) | Err(StoreError::Exists) => {}
+            Err(StoreError::Full) => return Err(too_many_rooms()),
+            Err(e @ StoreError::Unavailable(_)) => return Err(store_unavailable(&e)),
+        }
+    }
     let now = unix_now();
     let claims = Claims {
         sub: req
@@ -211,22 +223,13 @@ pub async fn create_room(
         )
     })?;
     validate_room(&req.name).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.code, e.message))?;
-    let cap = state.config.max_peers_per_room;
-    let max = req.max_participants.unwrap_or(cap);
-    if max == 0 || max > cap {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidMessage,
-            format!("maxParticipants must be 1..{cap}"),
-        ));
-    }
-    let spec = RoomSpec {
-        name: req.name,
-        mode: req.mode,
-        max_participants: if req.mode == RoomMode::Match { 2 } else { max },
-        empty_timeout_secs: req.empty_timeout_secs.unwrap_or(300).min(86_400 * 30),
-        created_at: unix_now(),
-    };
+    let spec = room_spec(
+        &state,
+        req.name,
+        req.mode,
+        req.max_participants,
+        req.empty_timeout_secs,
+    )?;
     match state.store.create_room(spec.clone()).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(spec))),
         Err(StoreError::Exists) => Err(ApiError(
@@ -234,13 +237,44 @@ pub async fn create_room(
             ErrorCode::InvalidRoom,
             "a room with this name exists".into(),
         )),
-        Err(StoreError::Full) => Err(ApiError(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::TooManyRooms,
-            "the server holds as many rooms as it may".into(),
-        )),
+        Err(StoreError::Full) => Err(too_many_rooms()),
         Err(e @ StoreError::Unavailable(_)) => Err(store_unavailable(&e)),
     }
+}
+
+/// A room's definition with the server's limits: `maxParticipants` up to
+/// `--max-peers-per-room` (a match room holds two), empty for 300 s by default.
+fn room_spec(
+    state: &AppState,
+    name: String,
+    mode: RoomMode,
+    max_participants: Option<u32>,
+    empty_timeout_secs: Option<u64>,
+) -> Result<RoomSpec, ApiError> {
+    let cap = state.config.max_peers_per_room;
+    let max = max_participants.unwrap_or(cap);
+    if max == 0 || max > cap {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidMessage,
+            format!("maxParticipants must be 1..{cap}"),
+        ));
+    }
+    Ok(RoomSpec {
+        name,
+        mode,
+        max_participants: if mode == RoomMode::Match { 2 } else { max },
+        empty_timeout_secs: empty_timeout_secs.unwrap_or(300).min(86_400 * 30),
+        created_at: unix_now(),
+    })
+}
+
+fn too_many_rooms() -> ApiError {
+    ApiError(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::TooManyRooms,
+        "the server holds as many rooms as it may".into(),
+    )
 }
 
 /// The answer when the store does not answer: 503 `unavailable`.

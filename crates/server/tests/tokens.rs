@@ -117,3 +117,49 @@ async fn every_documented_claim_is_required_and_unknown_claims_are_ignored() {
     );
     server.shutdown().await;
 }
+
+/// `mode` in `POST /api/token` creates the room in that mode when it does not exist (a
+/// dev server's demo opens a broadcast room without the API key); an existing room keeps
+/// its mode.
+#[tokio::test]
+async fn a_token_request_with_a_mode_creates_the_room_in_that_mode_once() {
+    let server = TestServer::start(|c| c.dev = true).await;
+    let mint_dev = |body: Value| {
+        let body = body.to_string();
+        async move {
+            http(
+                server.addr,
+                "POST",
+                "/api/token",
+                &[("Content-Type", "application/json")],
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let mode_of = |room: &'static str| async move {
+        let auth = api_auth();
+        let r = http(
+            server.addr,
+            "GET",
+            &format!("/api/rooms/{room}"),
+            &[("Authorization", &auth)],
+            None,
+        )
+        .await;
+        (r.status, r.json()["mode"].clone())
+    };
+    let r = mint_dev(json!({"room": "stage", "role": "host", "mode": "broadcast"})).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(mode_of("stage").await, (200, json!("broadcast")));
+    let r = mint_dev(json!({"room": "stage", "role": "listener", "mode": "mesh"})).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(mode_of("stage").await, (200, json!("broadcast")), "the first mode stays");
+    // Without `mode` nothing is created ahead of the join.
+    let r = mint_dev(json!({"room": "plain"})).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(mode_of("plain").await.0, 404);
+    let r = mint_dev(json!({"room": "stage", "mode": "lecture"})).await;
+    assert_eq!(r.status, 400, "an unknown mode is a bad body");
+    server.shutdown().await;
+}
