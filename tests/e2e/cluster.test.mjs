@@ -1,8 +1,10 @@
-// Two server instances on one Redis, end to end: two browsers in one call, each on its own
-// instance, signaling through a small TCP load balancer. The instance of one of them is
-// killed (SIGKILL, no drain); its page reconnects through the balancer to the other
-// instance, resumes its session there, and the call goes on: the other side sees no
-// leave, video keeps decoding, a chat line crosses.
+// Server instances on one Redis, end to end, signaling through a small TCP load balancer:
+// - two instances; the instance of one page is killed (SIGKILL, no drain); its page
+//   reconnects through the balancer to the other instance, resumes its session there,
+//   and the call goes on: the other side sees no leave, video keeps decoding, a chat
+//   line crosses;
+// - three instances redeployed one by one (SIGTERM: goAway, drain, restart on the same
+//   port), as an operator does: the call never drops.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -121,4 +123,81 @@ test("two instances on Redis: the instance of one page is killed, the page resum
   await bob.page.evaluate(() => window.__room.sendChat("still here"));
   await alice.page.waitForFunction(() => window.__lines.includes("still here"), null, { timeout: 10_000 });
   assert.equal(await alice.page.evaluate((id) => window.__seen.some((s) => s.event === "peerLeft" && s.id === id), b.peerId), false, "Alice never saw Bob leave");
+});
+
+test("three instances on Redis redeployed one by one (SIGTERM, drain, restart): the call never drops", { timeout: 150_000 }, async (t) => {
+  const redis = await startRedis(t);
+  const shared = ["--redis-url", redis, "--token-secret", "cluster-test-secret-0123456789", "--drain-ms", "500"];
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const start = (i) => startServer({ port: ports[i], args: [...shared, "--instance-id", `i${i}-${Date.now()}`] });
+  const instances = [await start(0), await start(1), await start(2)];
+  t.after(() => Promise.all(instances.map((s) => s.stop())));
+  const balancer = await startBalancer(t, ports);
+  const signaling = { url: `ws://localhost:${balancer.port}/ws` };
+  const room = `redeploy-${process.pid}-${Date.now()}`;
+
+  // The pages come from instance 2, which goes last; Alice signals through 0, Bob through 1.
+  const alice = await browser(t, instances[2]);
+  balancer.prefer = 0;
+  const a = await connectApi(alice.page, room, "Alice", signaling);
+  const bob = await browser(t, instances[2]);
+  balancer.prefer = 1;
+  const b = await connectApi(bob.page, room, "Bob", signaling);
+  await connectedTo(alice.page, b.peerId);
+  await connectedTo(bob.page, a.peerId);
+  // What a user would notice: each peer connection's state, and video frames decoded.
+  for (const page of [alice.page, bob.page]) {
+    await page.evaluate(() => {
+      window.__pcStates = [];
+      for (const pc of window.__pcs) pc.addEventListener("connectionstatechange", () => window.__pcStates.push(pc.connectionState));
+    });
+  }
+  const frames = (page) => page.evaluate(async () => {
+    let n = 0;
+    for (const pc of window.__pcs) (await pc.getStats()).forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "video") n += s.framesDecoded ?? 0; });
+    return n;
+  });
+  const moved = (page, after) => page.waitForFunction((n) => {
+    const states = window.__seen.filter((s) => s.event === "sessionStateChange");
+    return states.length > n && states.at(-1).to === "connected";
+  }, after, { timeout: 20_000 });
+  const sessionChanges = (page) => page.evaluate(() => window.__seen.filter((s) => s.event === "sessionStateChange").length);
+
+  const steps = [];
+  for (const i of [0, 1, 2]) {
+    // New connections go to the next instance while this one drains.
+    balancer.prefer = (i + 1) % 3;
+    const before = { alice: await sessionChanges(alice.page), bob: await sessionChanges(bob.page), framesAlice: await frames(alice.page), framesBob: await frames(bob.page) };
+    const t0 = Date.now();
+    await instances[i].stop(); // SIGTERM: goAway to its clients, drain, close
+    instances[i] = await start(i);
+    // Whoever was on it moved; everyone's session is connected again; video kept flowing.
+    const pages = [["alice", alice.page], ["bob", bob.page]];
+    for (const [name, page] of pages) {
+      const changed = (await sessionChanges(page)) > before[name];
+      if (changed) await moved(page, before[name]);
+    }
+    await alice.page.waitForFunction(() => window.__seen.filter((s) => s.event === "sessionStateChange").at(-1)?.to !== "reconnecting", null, { timeout: 20_000 });
+    await bob.page.waitForFunction(() => window.__seen.filter((s) => s.event === "sessionStateChange").at(-1)?.to !== "reconnecting", null, { timeout: 20_000 });
+    const after = { alice: await frames(alice.page), bob: await frames(bob.page) };
+    steps.push({ instance: i, tookMs: Date.now() - t0, framesAlice: after.alice - before.framesAlice, framesBob: after.bob - before.framesBob });
+  }
+  console.log(`redeploy: ${JSON.stringify(steps)}`);
+
+  for (const [name, page, peer] of [["Alice", alice.page, b.peerId], ["Bob", bob.page, a.peerId]]) {
+    const seen = await page.evaluate(() => window.__seen);
+    const sessions = seen.filter((s) => s.event === "sessionStateChange").map((s) => s.to);
+    assert.ok(sessions.includes("reconnecting"), `${name}'s session never moved: ${sessions.join(" -> ")}`);
+    assert.ok(!sessions.includes("rejoining") && !sessions.includes("failed"), `${name} resumed each time, never rejoined: ${sessions.join(" -> ")}`);
+    assert.equal(sessions.at(-1), "connected");
+    assert.equal(seen.some((s) => s.event === "peerLeft"), false, `${name} saw a leave`);
+    assert.deepEqual(seen.filter((s) => s.event === "stateChange" && s.to !== "connected" && s.from === "connected").map((s) => s.to), [], `${name}'s call left connected`);
+    assert.deepEqual(await page.evaluate(() => window.__pcStates), [], `${name}'s peer connection changed state`);
+    assert.equal(await page.evaluate((id) => window.__room.peers().find((p) => p.id === id)?.connectionState, peer), "connected");
+  }
+  for (const s of steps) assert.ok(s.framesAlice > 10 && s.framesBob > 10, `video stopped while instance ${s.instance} was redeployed: ${JSON.stringify(s)}`);
+  // And the signaling path works on the new instances: a chat line crosses.
+  await alice.page.evaluate(() => { window.__lines = []; window.__room.on("chat", (c) => window.__lines.push(c.text)); });
+  await bob.page.evaluate(() => window.__room.sendChat("after the redeploy"));
+  await alice.page.waitForFunction(() => window.__lines.includes("after the redeploy"), null, { timeout: 10_000 });
 });

@@ -4,6 +4,7 @@ import { after, before } from "node:test";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { HOSTS, LAB_SH, Lab, OUT_DIR, PID_FILE } from "./lab.mjs";
+import { traceSummary } from "./trace_summary.mjs";
 import { Timeline, mediaTicks, perSecond } from "./timeline.mjs";
 import { readRecorder } from "./recorder.mjs";
 
@@ -62,6 +63,10 @@ export function scenarioRunner(getLab) {
       }
       const path = timeline.write(OUT_DIR, { hosts: HOSTS, browsers, passed: !error, error: error ? String(error.stack ?? error) : undefined, traces });
       console.log(`timeline: ${path}`);
+      if (error) {
+        const fault = timeline.events.find((e) => e.kind === "fault")?.t ?? 0;
+        console.log(`what the libraries did from ${fault - 1_000} ms (lab time; the fault at ${fault} ms):\n${traceSummary(traces, timeline.t0, fault - 1_000).join("\n")}`);
+      }
       await call?.close();
       lab.timeline = undefined;
     }
