@@ -154,7 +154,11 @@ async fn a_token_request_with_a_mode_creates_the_room_in_that_mode_once() {
     assert_eq!(mode_of("stage").await, (200, json!("broadcast")));
     let r = mint_dev(json!({"room": "stage", "role": "listener", "mode": "mesh"})).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    assert_eq!(mode_of("stage").await, (200, json!("broadcast")), "the first mode stays");
+    assert_eq!(
+        mode_of("stage").await,
+        (200, json!("broadcast")),
+        "the first mode stays"
+    );
     // Without `mode` nothing is created ahead of the join.
     let r = mint_dev(json!({"room": "plain"})).await;
     assert_eq!(r.status, 200);
