@@ -14,6 +14,9 @@ test("fifty connects and leaves in one page leave no connection, track, listener
   t.after(() => other.close());
   const me = await launchBrowser();
   t.after(() => me.close());
+  t.after(() => {
+    if (t.passed === false) for (const [name, b] of [["other", other], ["me", me]]) console.log(`${name} console:\n${b.consoleLines.slice(-60).join("\n")}`);
+  });
   await me.page.addInitScript(TRACK_PCS);
   await me.page.addInitScript(COUNTERS);
   const room = `leaks-${process.pid}-${Date.now()}`;
