@@ -151,6 +151,10 @@ fn instance_prefix() -> String {
     format!("{PREFIX}instance:")
 }
 
+/// The value of a draining instance's heartbeat key (a running one writes `1`): it still
+/// relays, but takes no room handed over.
+const DRAINING: &str = "draining";
+
 fn channel(instance: &str) -> String {
     format!("{PREFIX}bus:{instance}")
 }
@@ -229,6 +233,12 @@ impl Cluster {
         tokio::spawn(upkeep::run(Arc::clone(self), Arc::clone(state)));
     }
 
+    /// Tells the other instances that this one drains (its heartbeat says so): it still
+    /// relays, but they hand it no room.
+    pub async fn draining(&self) {
+        upkeep::heartbeat(self, true).await;
+    }
+
     /// Drain: hands every room, session and match queue of this instance to the other
     /// live instances, waits (at most `limit`) until they hold them, then closes the
     /// sockets still relayed to here so that their clients resume there.
@@ -244,6 +254,16 @@ impl Cluster {
             && tokio::time::Instant::now() < deadline
         {
             tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Gone from the registry before the process ends (the upkeep task's own goodbye
+        // may not get to run): a drain right after this one must not hand rooms here.
+        let mut conn = self.conn.clone();
+        let mut pipe = redis::pipe();
+        pipe.del(format!("{}{}", instance_prefix(), self.instance))
+            .ignore();
+        pipe.srem(instances_key(), &self.instance).ignore();
+        if let Err(e) = self.run(pipe.query_async::<()>(&mut conn)).await {
+            tracing::warn!(error = %e, "cannot remove this instance from the registry");
         }
         self.stop.cancel();
     }

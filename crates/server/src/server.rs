@@ -130,14 +130,19 @@ impl Server {
         } = self;
         let token = state.shutdown.clone();
         let drain = Duration::from_millis(state.config.drain_ms);
+        let draining = state.cluster.clone();
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down");
             // From now on `/ready` answers 503 and new sessions are refused, while the
             // listener still answers: a load balancer sees the instance leave (rather
             // than refused connections) and clients get `goAway`. After the drain time
-            // the listener closes.
+            // the listener closes. The other instances hear at once that this one drains:
+            // none of them hands it a room.
             token.cancel();
+            if let Some(cluster) = draining {
+                cluster.draining().await;
+            }
             tokio::time::sleep(drain).await;
         };
         tracing::info!(%addr, "serving");

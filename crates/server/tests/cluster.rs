@@ -593,3 +593,72 @@ async fn redis_killed_and_restarted_under_two_instances() {
     assert!(matches!(cy.recv().await, ServerMessage::Signal { .. }));
     shutdown_all(servers).await;
 }
+
+/// A rolling restart, one instance right after the other: a stopped instance leaves the
+/// registry as it ends (not when its heartbeat expires), and a draining one takes no room,
+/// so the next instance to drain hands its rooms to one still running and the session
+/// resumes there. (Handing them to the instance stopped a moment before made every resume
+/// fail until the client gave up and joined anew: the call dropped.)
+#[tokio::test]
+async fn in_a_rolling_restart_the_next_drain_hands_rooms_only_to_a_running_instance() {
+    let redis = RedisServer::start().await;
+    let mut servers = instances_with(&redis, 3, |c| c.drain_ms = 200).await;
+    let mut ada = servers[0].client().await;
+    let (_, _, session) = ada.join_with(&join_message("demo", "Ada")).await;
+    let mut last = ada.last_seq.unwrap_or(0);
+    drop(ada);
+
+    for (stopping, next) in [("i0", "i1"), ("i1", "i2")] {
+        // The owner (where Ada is) stops: the room goes to a running instance, and the
+        // stopped one is gone from the registry at once.
+        within("an instance to stop", servers.remove(0).shutdown()).await;
+        let alive = redis_keys(&redis, "steadyrtc:instance:*").await;
+        assert!(
+            !alive.iter().any(|k| k.ends_with(&format!(":{stopping}"))),
+            "{stopping} still registered: {alive:?}"
+        );
+        // Ada resumes on the next one (the only choice left the second time: i0 stopped
+        // a moment ago and i1 is the one draining).
+        let mut ada = servers[0].client().await;
+        ada.send(&resume(&session, last)).await;
+        match ada.next_frame().await {
+            Ok((None, ServerMessage::Resumed { .. })) => {}
+            other => panic!("resume on {next} after {stopping} stopped: {other:?}"),
+        }
+        last = ada.last_seq.unwrap_or(last);
+    }
+    shutdown_all(servers).await;
+}
+
+/// Two instances stop at once (an impatient rolling restart): each says it drains as soon
+/// as it starts to, so neither hands its room to the other, and both rooms go to the one
+/// that keeps running. (Handed to the other draining instance, a room was lost with it.)
+#[tokio::test]
+async fn two_instances_draining_at_once_hand_their_rooms_to_the_one_still_running() {
+    let redis = RedisServer::start().await;
+    let mut servers = instances_with(&redis, 3, |c| c.drain_ms = 300).await;
+    let mut ada = servers[0].client().await;
+    let (_, _, ada_session) = ada.join_with(&join_message("one", "Ada")).await;
+    let mut bo = servers[1].client().await;
+    let (_, _, bo_session) = bo.join_with(&join_message("two", "Bo")).await;
+    let (ada_last, bo_last) = (ada.last_seq.unwrap_or(0), bo.last_seq.unwrap_or(0));
+    drop((ada, bo));
+    let i0 = servers.remove(0);
+    let i1 = servers.remove(0);
+    within("both to stop", async {
+        tokio::join!(i0.shutdown(), i1.shutdown());
+    })
+    .await;
+    for (who, session, last) in [
+        ("Ada", &ada_session, ada_last),
+        ("Bo", &bo_session, bo_last),
+    ] {
+        let mut c = servers[0].client().await;
+        c.send(&resume(session, last)).await;
+        match c.next_frame().await {
+            Ok((None, ServerMessage::Resumed { .. })) => {}
+            other => panic!("{who}'s resume on i2: {other:?}"),
+        }
+    }
+    shutdown_all(servers).await;
+}

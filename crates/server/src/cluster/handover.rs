@@ -14,11 +14,14 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{instance_prefix, instances_key, owner_key, point_at, session_key, Cluster, Envelope};
+use super::{
+    instance_prefix, instances_key, owner_key, point_at, session_key, Cluster, Envelope, DRAINING,
+};
 use crate::state::{AppState, GroupSnapshot, Outgoing};
 
 pub async fn hand_over(cluster: &Arc<Cluster>, state: &Arc<AppState>, limit: Duration) {
     cluster.handing_over.store(true, Ordering::Release);
+    cluster.draining().await;
     let (groups, links) = state.take_groups();
     if groups.is_empty() {
         return;
@@ -87,7 +90,7 @@ fn close(links: Vec<crate::state::PeerLink>) {
     }
 }
 
-/// The other instances whose heartbeat is alive.
+/// The other instances whose heartbeat is alive and that are not draining themselves.
 async fn live_successors(cluster: &Cluster) -> Result<Vec<String>, super::ClusterError> {
     let mut conn = cluster.conn.clone();
     let mut known: Vec<String> = cluster
@@ -104,13 +107,13 @@ async fn live_successors(cluster: &Cluster) -> Result<Vec<String>, super::Cluste
     }
     let mut pipe = redis::pipe();
     for i in &known {
-        pipe.exists(format!("{}{i}", instance_prefix()));
+        pipe.get(format!("{}{i}", instance_prefix()));
     }
-    let alive: Vec<bool> = cluster.run(pipe.query_async(&mut conn)).await?;
+    let beats: Vec<Option<String>> = cluster.run(pipe.query_async(&mut conn)).await?;
     Ok(known
         .into_iter()
-        .zip(alive)
-        .filter_map(|(i, alive)| alive.then_some(i))
+        .zip(beats)
+        .filter_map(|(i, beat)| beat.is_some_and(|b| b != DRAINING).then_some(i))
         .collect())
 }
 

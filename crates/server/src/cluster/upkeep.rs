@@ -12,8 +12,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::{
-    instance_prefix, instances_key, owner_key, point_at, session_key, Cluster, HEARTBEAT_EVERY,
-    INSTANCE_TTL,
+    instance_prefix, instances_key, owner_key, point_at, session_key, Cluster, DRAINING,
+    HEARTBEAT_EVERY, INSTANCE_TTL,
 };
 use crate::state::AppState;
 
@@ -42,7 +42,7 @@ pub async fn run(cluster: Arc<Cluster>, state: Arc<AppState>) {
             renewed_for = generation;
         }
         if renewed_for == cluster.generation.load(Ordering::Acquire) {
-            heartbeat(&cluster).await;
+            heartbeat(&cluster, state.shutdown.is_cancelled()).await;
         }
         round = round.wrapping_add(1);
         check_peers(&cluster, &state).await;
@@ -55,13 +55,15 @@ pub async fn run(cluster: Arc<Cluster>, state: Arc<AppState>) {
         .await;
 }
 
-async fn heartbeat(cluster: &Cluster) {
+/// This instance is alive (`1`), or alive and draining (`draining`: it still relays, but
+/// no room is handed to it).
+pub(super) async fn heartbeat(cluster: &Cluster, draining: bool) {
     let mut conn = cluster.conn.clone();
     let key = format!("{}{}", instance_prefix(), cluster.instance);
     let mut pipe = redis::pipe();
     pipe.cmd("SET")
         .arg(key)
-        .arg(1)
+        .arg(if draining { DRAINING } else { "1" })
         .arg("PX")
         .arg(INSTANCE_TTL.as_millis() as u64)
         .ignore();
