@@ -261,6 +261,7 @@ test("a full room and a room ended by the server land in the boundary, each sayi
   await bob.page.click("#join");
   await bob.page.waitForSelector("#boundary[data-kind=roomFull]", { state: "visible", timeout: 15_000 });
   assert.match(await bob.page.innerText("#boundary"), /full[\s\S]*another room/);
+  await bob.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-room-full.png") });
 
   // The room is deleted through the server's API (as a host's backend would end it).
   const auth = { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}` };
@@ -268,6 +269,7 @@ test("a full room and a room ended by the server land in the boundary, each sayi
   assert.ok(del.ok, `DELETE answered ${del.status}`);
   await alice.page.waitForSelector("#boundary[data-kind=roomEnded]", { state: "visible", timeout: 10_000 });
   assert.match(await alice.page.innerText("#boundary-title"), /ended/);
+  await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-room-ended.png") });
   // Now there is room: Bob's Try Again joins.
   await bob.page.click("#try-again");
   await bob.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
