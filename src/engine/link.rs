@@ -536,7 +536,8 @@ impl PeerEngine {
     }
 
     /// An offer/answer exchange completed (either side's offer). While reconnecting, ICE
-    /// now has `ice_checks_budget` to connect; the timer is not moved by later exchanges.
+    /// now has `ice_checks_ms` to connect (doubled per miss in the episode, capped by the
+    /// level's budget); the timer is not moved by later exchanges.
     /// Firefox, after answering an ICE restart, can stay `checking` while the other side
     /// keeps its old pair; what gets it out is a restart of its own (BROWSERS.md), which
     /// this makes come after 2 s instead of at the end of the attempt's 5 s budget.
