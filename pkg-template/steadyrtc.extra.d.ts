@@ -184,8 +184,9 @@ export interface PeerInfo {
  * `iceExchange` (candidates flowing) -> `connecting` (ICE checks) -> `connected`. A drop
  * moves it to `reconnecting` while steadyrtc recovers it (see `recovery`): it stays
  * there, even through a full reconnect, until it is `connected` again (reason
- * `recovered`). `failed` means the room gave up on that peer (not connected again
- * within 5 minutes while the peer stayed in the room). Each setup state has a timeout.
+ * `recovered`, told once the connection has held for 1 s). `failed` means the room gave
+ * up on that peer (not connected again within `recoveryTimeoutMs`, 5 minutes by
+ * default, while the peer stayed in the room). Each setup state has a timeout.
  */
 export type ConnectionState =
   | "initializing"
@@ -248,8 +249,8 @@ export type RecoveryPhase = "attempt" | "recovered" | "gaveUp";
 
 /**
  * Payload of `recovery`: a step of the recovery of the connection to `peerId`. With
- * `phase: "recovered"`, `level` is the highest level the episode needed and `elapsedMs`
- * how long the connection was down.
+ * `phase: "recovered"` (sent once the connection has held for 1 s), `level` is the
+ * highest level the episode needed and `elapsedMs` how long the connection was down.
  */
 export interface RecoveryEvent {
   peerId: string;

@@ -202,9 +202,7 @@ impl Recovery {
     /// A failure was detected, or the last attempt did not connect in time. Returns what
     /// to do next.
     pub fn fail(&mut self, now: u64, policy: Option<&mut (dyn DelayPolicy + '_)>) -> Decision {
-        if self.episode.is_none() {
-            self.resume_flapped(now);
-        }
+        let flapped = self.episode.is_none() && self.resume_flapped(now);
         let Some(ep) = self.episode.as_mut() else {
             self.stats.episodes += 1;
             self.episode = Some(Episode {
@@ -237,6 +235,11 @@ impl Recovery {
                 ep.paused = true;
             }
             return Decision::Paused;
+        }
+        if flapped {
+            // A new failure, as far as the network is concerned: retried at once, as the
+            // first failure of an episode is, but at the level the episode had reached.
+            return self.start_attempt(0);
         }
         let attempt = attempts + 1;
         let proposed = self.backoff(attempt);
@@ -309,13 +312,14 @@ impl Recovery {
 
     /// A failure soon after a recovery: that recovery did not hold, and its episode goes
     /// on where it stopped (its level, attempts and budgets) instead of a new one starting
-    /// from an ICE restart. It no longer counts as recovered.
-    fn resume_flapped(&mut self, now: u64) {
+    /// from an ICE restart; the next attempt goes at once. It no longer counts as
+    /// recovered. True if the episode was resumed.
+    fn resume_flapped(&mut self, now: u64) -> bool {
         let Some(ended) = self.ended.take() else {
-            return;
+            return false;
         };
         if now.saturating_sub(ended.at) >= self.cfg.flap_window_ms {
-            return;
+            return false;
         }
         self.stats.recovered = self.stats.recovered.saturating_sub(1);
         self.stats.total_time_to_recover_ms = self
@@ -325,6 +329,7 @@ impl Recovery {
         self.stats.last_time_to_recover_ms = None;
         self.stats.flaps += 1;
         self.episode = Some(ended.episode);
+        true
     }
 
     /// The browser went online/offline. Returns an immediate attempt when this unpauses

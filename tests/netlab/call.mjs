@@ -88,6 +88,16 @@ export async function watchLibrary(browser) {
   });
 }
 
+/**
+ * Resolves true once the last library `stateChange` recorded by `watchLibrary` is
+ * `connected` (the library tells a recovery once it has held for 1 s), false after
+ * `timeoutMs`.
+ */
+export function libraryConnected(browser, timeoutMs = 3_000) {
+  return browser.page.waitForFunction(() => (window.__lib ?? []).filter((e) => e.event === "stateChange").at(-1)?.to === "connected", null, { timeout: timeoutMs, polling: 100 })
+    .then(() => true, () => false);
+}
+
 /** The library `stateChange` events recorded by `watchLibrary`. */
 export function libraryStates(browser) {
   return browser.page.evaluate(() => (window.__lib ?? []).filter((e) => e.event === "stateChange"));

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { artifactDir } from "../e2e/harness.mjs";
 import { TURN_URL, turnCredential } from "./lab.mjs";
-import { connected, demoLog, libraryEvents, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
+import { connected, demoLog, libraryConnected, libraryEvents, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
 import { stateChangesAfter, useLab } from "./suite.mjs";
 import { mediaTicks, perSecond } from "./timeline.mjs";
 
@@ -33,6 +33,8 @@ async function blackout8(timeline, keep, { firefox, videoWithinMs = 5_000 } = {}
   // (A measurement, not a check: the report's mediaAfterUndo is checked below, against
   // videoWithinMs; a timeout here would hide it.)
   if (back) await Promise.all([videoGrows(alice, Date.now(), 10, videoWithinMs), videoGrows(bob, Date.now(), 10, videoWithinMs)]).catch(() => {});
+  // What the pages are told: `recovered` once the connection has held for 1 s.
+  if (back) await Promise.all([libraryConnected(alice), libraryConnected(bob)]);
   await timeline.collect();
 
   const fault = timeline.find("fault");

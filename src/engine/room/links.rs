@@ -114,26 +114,29 @@ impl RoomEngine {
                 self.cancel(RoomTimer::Rebuild {
                     peer_id: id.to_owned(),
                 });
-                let Some(remote) = self.peers.get_mut(id) else {
-                    return;
-                };
-                if let Some(ep) = remote.episode.take() {
-                    remote.rebuilds = 0;
-                    self.cancel(RoomTimer::GiveUp {
-                        peer_id: id.to_owned(),
-                    });
-                    let elapsed_ms = self.now.saturating_sub(ep.since);
-                    self.show(id, ConnState::Connected, "recovered");
-                    self.emit(RoomEvent::Recovery {
-                        peer_id: id.to_owned(),
-                        phase: RecoveryPhase::Recovered,
-                        level: ep.level,
-                        attempt: 0,
-                        elapsed_ms,
-                    });
-                } else {
-                    self.show(id, ConnState::Connected, reason);
+                let now = self.now;
+                match self.peers.get_mut(id).and_then(|r| r.episode.as_mut()) {
+                    Some(ep) if self.cfg.recovered_hold_ms > 0 => {
+                        ep.back_at = Some(now);
+                        let hold = self.cfg.recovered_hold_ms;
+                        self.schedule(
+                            RoomTimer::Recovered {
+                                peer_id: id.to_owned(),
+                            },
+                            hold,
+                        );
+                    }
+                    Some(ep) => {
+                        ep.back_at = Some(now);
+                        self.recovered(id);
+                    }
+                    None => self.show(id, ConnState::Connected, reason),
                 }
+            }
+            ConnState::Reconnecting if in_episode => {
+                // Dropped again before its recovery was told: the episode goes on.
+                self.not_back(id);
+                self.show(id, ConnState::Reconnecting, reason);
             }
             ConnState::Reconnecting => {
                 if !in_episode {
@@ -149,6 +152,7 @@ impl RoomEngine {
                 self.show(id, ConnState::Reconnecting, reason);
             }
             ConnState::Failed | ConnState::Closed => {
+                self.not_back(id);
                 if !in_episode {
                     self.start_episode(id, RecoveryLevel::FullReconnect);
                 }
@@ -177,6 +181,7 @@ impl RoomEngine {
         remote.episode = Some(Episode {
             since: self.now,
             level,
+            back_at: None,
         });
         remote.rebuilds = 0;
         self.schedule(
@@ -187,11 +192,70 @@ impl RoomEngine {
         );
     }
 
+    /// The link came back `recoveredHoldMs` ago and held: the episode ends.
+    pub(super) fn recovery_held(&mut self, id: &str) {
+        let back = self
+            .peers
+            .get(id)
+            .and_then(|r| r.episode)
+            .is_some_and(|ep| ep.back_at.is_some());
+        if !back {
+            return self.ignored("recovered", "that link is not back");
+        }
+        self.recovered(id);
+    }
+
+    /// Ends the episode of the link to `id`, which is back: the app hears `recovered`,
+    /// with the time it took until the link came back.
+    fn recovered(&mut self, id: &str) {
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
+        let Some(ep) = remote.episode.take() else {
+            return;
+        };
+        remote.rebuilds = 0;
+        for timer in [
+            RoomTimer::GiveUp {
+                peer_id: id.to_owned(),
+            },
+            RoomTimer::Recovered {
+                peer_id: id.to_owned(),
+            },
+        ] {
+            self.cancel(timer);
+        }
+        let elapsed_ms = ep.back_at.unwrap_or(self.now).saturating_sub(ep.since);
+        self.show(id, ConnState::Connected, "recovered");
+        self.emit(RoomEvent::Recovery {
+            peer_id: id.to_owned(),
+            phase: RecoveryPhase::Recovered,
+            level: ep.level,
+            attempt: 0,
+            elapsed_ms,
+        });
+    }
+
+    /// The link to `id` is not back after all (dropped again while its recovery waited
+    /// to be told).
+    fn not_back(&mut self, id: &str) {
+        if let Some(ep) = self.peers.get_mut(id).and_then(|r| r.episode.as_mut()) {
+            ep.back_at = None;
+        }
+        self.cancel(RoomTimer::Recovered {
+            peer_id: id.to_owned(),
+        });
+    }
+
     /// The episode's time is up (`rebuildBudgetMs` since the link was lost): whatever
-    /// step is under way, the link is given up.
+    /// step is under way, the link is given up (unless it is back and only waits to be
+    /// told).
     pub(super) fn recovery_deadline(&mut self, id: &str) {
-        if self.peers.get(id).and_then(|r| r.episode).is_none() {
+        let Some(ep) = self.peers.get(id).and_then(|r| r.episode) else {
             return self.ignored("giveUp", "that link is not recovering");
+        };
+        if ep.back_at.is_some() {
+            return self.recovered(id);
         }
         self.cancel(RoomTimer::Rebuild {
             peer_id: id.to_owned(),
@@ -298,6 +362,9 @@ impl RoomEngine {
         self.cancel(RoomTimer::GiveUp {
             peer_id: id.to_owned(),
         });
+        self.cancel(RoomTimer::Recovered {
+            peer_id: id.to_owned(),
+        });
         let reason = format!("recoveryExhausted: not connected again within {elapsed_ms} ms");
         self.show(id, ConnState::Failed, &reason);
         self.emit(RoomEvent::Recovery {
@@ -327,12 +394,12 @@ impl RoomEngine {
         remote.epoch = remote.epoch.wrapping_add(1);
         remote.rebuilds += 1;
         let (epoch, attempt) = (remote.epoch, remote.rebuilds);
-        if remote.episode.is_none() {
-            remote.episode = Some(Episode {
-                since: self.now,
-                level: RecoveryLevel::FullReconnect,
-            });
+        let rebuilds = remote.rebuilds;
+        self.start_episode(id, RecoveryLevel::FullReconnect);
+        if let Some(remote) = self.peers.get_mut(id) {
+            remote.rebuilds = rebuilds; // a new episode starts counting at this rebuild
         }
+        self.not_back(id);
         self.raise_level(id, RecoveryLevel::FullReconnect);
         self.show(id, ConnState::Reconnecting, "fullReconnect");
         self.close_link(id);

@@ -114,6 +114,8 @@ struct Remote {
 struct Episode {
     since: u64,
     level: RecoveryLevel,
+    /// When the link came back, while that waits `recoveredHoldMs` to be told.
+    back_at: Option<u64>,
 }
 
 /// Whether something done at most once every `every_ms` may be done `now`; if so,
@@ -609,6 +611,7 @@ impl RoomEngine {
             RoomTimer::Session { timer } => self.run_session(SessionInput::TimerFired { timer }),
             RoomTimer::Rebuild { peer_id } => self.rebuild(&peer_id),
             RoomTimer::GiveUp { peer_id } => self.recovery_deadline(&peer_id),
+            RoomTimer::Recovered { peer_id } => self.recovery_held(&peer_id),
             RoomTimer::Stats { peer_id } => self.sample_due(&peer_id),
             RoomTimer::Media { source } => self.media_timer(source),
             RoomTimer::AudioLevels => self.audio_due(),

@@ -127,7 +127,7 @@ mod tests {
             ),
             (Some("disconnected"), Some("statsStalled"))
         );
-        let r = reports(&sim.state("a", 0, ConnState::Reconnecting, ConnState::Connected));
+        let r = reports(&sim.back("a", 0, ConnState::Reconnecting));
         assert_eq!(r[0].setup_ms, None, "setup is reported once");
     }
 

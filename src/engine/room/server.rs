@@ -247,6 +247,9 @@ impl RoomEngine {
             self.cancel(super::RoomTimer::GiveUp {
                 peer_id: id.clone(),
             });
+            self.cancel(super::RoomTimer::Recovered {
+                peer_id: id.clone(),
+            });
         }
         let mut joined = Vec::new();
         for info in peers {
@@ -300,6 +303,9 @@ impl RoomEngine {
             peer_id: peer_id.to_owned(),
         });
         self.cancel(super::RoomTimer::GiveUp {
+            peer_id: peer_id.to_owned(),
+        });
+        self.cancel(super::RoomTimer::Recovered {
             peer_id: peer_id.to_owned(),
         });
         self.peers.remove(peer_id);

@@ -138,6 +138,17 @@ impl Sim {
         )
     }
 
+    /// The link to `id` (at `epoch`) connects again from `from` and holds for the room's
+    /// `recoveredHoldMs`: the actions of both steps.
+    pub fn back(&mut self, id: &str, epoch: u32, from: ConnState) -> Vec<RoomAction> {
+        let mut acts = self.state(id, epoch, from, ConnState::Connected);
+        let held = RoomTimer::Recovered { peer_id: id.into() };
+        if self.timers.contains_key(&held) {
+            acts.extend(self.fire(held));
+        }
+        acts
+    }
+
     pub fn advance(&mut self, ms: u64) {
         self.now += ms;
     }

@@ -133,7 +133,7 @@ fn full_reconnect_rebuilds_the_link_at_the_next_epoch_and_drops_late_signals_of_
     // the app until it connects, which is a recovery at the full-reconnect level.
     assert!(events(&sim.state("a", 0, ConnState::Reconnecting, ConnState::Failed)).is_empty());
     assert!(events(&sim.state("a", 1, ConnState::Initializing, ConnState::Signaling)).is_empty());
-    let evs = events(&sim.state("a", 1, ConnState::Connecting, ConnState::Connected));
+    let evs = events(&sim.back("a", 1, ConnState::Connecting));
     assert!(evs.contains(&RoomEvent::StateChange {
         peer_id: "a".into(),
         from: ConnState::Reconnecting,
@@ -326,14 +326,65 @@ fn a_recovered_link_reports_the_level_that_recovered_it() {
         }
     )));
     sim.advance(1_200);
+    let evs = events(&sim.back("a", 0, ConnState::Reconnecting));
+    assert!(
+        evs.contains(&RoomEvent::Recovery {
+            peer_id: "a".into(),
+            phase: RecoveryPhase::Recovered,
+            level: RecoveryLevel::IceRestart,
+            attempt: 0,
+            elapsed_ms: 1_200
+        }),
+        "told once it held, with the time until it was back: {evs:?}"
+    );
+}
+
+#[test]
+fn a_link_back_for_a_moment_is_not_told_as_recovered_and_its_episode_goes_on() {
+    // Firefox reads `connected` for a moment when an ICE restart offer is rolled back.
+    let mut sim = reconnecting();
+    sim.advance(2_000);
     let evs = events(&sim.state("a", 0, ConnState::Reconnecting, ConnState::Connected));
-    assert!(evs.contains(&RoomEvent::Recovery {
+    assert!(evs.is_empty(), "nothing told yet: {evs:?}");
+    let held = RoomTimer::Recovered {
         peer_id: "a".into(),
-        phase: RecoveryPhase::Recovered,
-        level: RecoveryLevel::IceRestart,
-        attempt: 0,
-        elapsed_ms: 1_200
-    }));
+    };
+    assert_eq!(sim.timers.get(&held), Some(&(sim.now + 1_000)));
+    sim.advance(200);
+    let evs = events(&sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting));
+    assert!(
+        evs.is_empty(),
+        "still reconnecting to the app, no new attempt 1: {evs:?}"
+    );
+    assert!(!sim.timers.contains_key(&held));
+    // Back for good 3 s later: one recovery, timed from the first loss.
+    sim.advance(3_000);
+    let evs = events(&sim.back("a", 0, ConnState::Reconnecting));
+    assert!(
+        evs.iter().any(|e| matches!(
+            e,
+            RoomEvent::Recovery {
+                phase: RecoveryPhase::Recovered,
+                elapsed_ms: 5_200,
+                ..
+            }
+        )),
+        "{evs:?}"
+    );
+    assert!(evs.iter().any(|e| matches!(e, RoomEvent::StateChange { to: ConnState::Connected, reason, .. } if reason == "recovered")));
+    let reconnecting = events(&sim.log)
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                RoomEvent::StateChange {
+                    to: ConnState::Reconnecting,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(reconnecting, 1, "the app saw one drop");
 }
 
 #[test]
@@ -490,7 +541,7 @@ fn a_link_back_in_time_cancels_its_recovery_timeout_and_the_next_loss_gets_a_who
     };
     assert!(sim.timers.contains_key(&deadline));
     sim.advance(3_000);
-    sim.state("a", 0, ConnState::Reconnecting, ConnState::Connected);
+    sim.back("a", 0, ConnState::Reconnecting);
     assert!(!sim.timers.contains_key(&deadline));
     sim.advance(100_000);
     sim.state("a", 0, ConnState::Connected, ConnState::Reconnecting);

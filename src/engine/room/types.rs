@@ -30,6 +30,8 @@ pub enum RoomTimer {
     Rebuild { peer_id: String },
     /// The recovery of the link to this peer has run out of time (`rebuildBudgetMs`).
     GiveUp { peer_id: String },
+    /// The link to this peer came back `recoveredHoldMs` ago and held: tell the app.
+    Recovered { peer_id: String },
     /// Time to sample the link to this peer (`getStats`).
     Stats { peer_id: String },
     /// The app's waiting calls to turn `kind` on or off time out.
@@ -330,6 +332,10 @@ pub struct RoomConfig {
     /// for at most this long from the moment it was lost; then it is given up
     /// (`failed`, `recoveryExhausted`). The app's `recoveryTimeoutMs`.
     pub rebuild_budget_ms: u64,
+    /// A link that comes back is told to the app (`recovered`) once it has held this long;
+    /// if it drops again before, the episode goes on unseen (Firefox reads `connected`
+    /// for a moment when an ICE restart offer is rolled back). 0 tells it at once.
+    pub recovered_hold_ms: u64,
     /// Delay before each rebuild after the first: 500 ms doubling, capped here.
     pub rebuild_max_delay_ms: u64,
     /// Signaling resets asked for by links are at least this far apart.
@@ -375,6 +381,7 @@ impl Default for RoomConfig {
             session: SessionConfig::default(),
             link: LinkConfig::default(),
             rebuild_budget_ms: 300_000,
+            recovered_hold_ms: 1_000,
             rebuild_max_delay_ms: 4_000,
             reset_min_interval_ms: 10_000,
             stats_interval_ms: 1_000,
