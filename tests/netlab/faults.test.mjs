@@ -116,6 +116,37 @@ test("blackout 8 s with Firefox on the blacked-out host: the call comes back by 
   }),
 );
 
+/** Waits (at most `timeoutMs`) for the demo's boundary of `kind` on `b`; records when in `shown[b.name]`. */
+function boundaryShown(timeline, b, kind, timeoutMs, shown) {
+  return b.page.waitForSelector(`#boundary[data-kind=${kind}]`, { state: "visible", timeout: timeoutMs })
+    .then(() => { shown[b.name] = timeline.now(); }, () => {});
+}
+
+/** The boundary's words on each page: title, what happened, what to do. */
+async function boundaryTexts(...browsers) {
+  const texts = {};
+  for (const b of browsers) {
+    texts[b.name] = await b.page.evaluate(() => ({
+      title: document.getElementById("boundary-title")?.innerText,
+      what: document.getElementById("boundary-what")?.innerText,
+      next: document.getElementById("boundary-next")?.innerText,
+    }));
+  }
+  return texts;
+}
+
+/**
+ * Try Again on both pages: a new call (the old sessions are left), connected with video
+ * both ways. Returns the lab time from `since` until then, or null if it did not come.
+ */
+async function tryAgain(timeline, alice, bob, since) {
+  for (const b of [alice, bob]) await b.page.click("#try-again");
+  let back = true;
+  await Promise.all([connected(alice, 30_000), connected(bob, 30_000)]).catch(() => { back = false; });
+  if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 15_000), videoGrows(bob, Date.now(), 10, 15_000)]).catch(() => { back = false; });
+  return back ? timeline.now() - since : null;
+}
+
 // Recovery that cannot succeed: Alice's host is cut off for 20 s, longer than the
 // pages' recoveryTimeoutMs (8 s; the default is 5 minutes). Each library gives the
 // connection up on its own when the time is up, whatever step it is on, and says why; the
@@ -128,18 +159,10 @@ test("blackout 20 s past an 8 s recoveryTimeoutMs: both pages give up and say so
     await Promise.all([watchLibrary(alice), watchLibrary(bob)]);
     await sleep(1_000);
     const shown = {};
-    const boundary = (b) => b.page.waitForSelector("#boundary[data-kind=recoveryExhausted]", { state: "visible", timeout: 19_000 })
-      .then(() => { shown[b.name] = timeline.now(); }, () => {});
     const blackout = lab.blackout("a", 20);
     await sleep(100);
-    await Promise.all([boundary(alice), boundary(bob)]);
-    const texts = {};
-    for (const b of [alice, bob]) {
-      texts[b.name] = await b.page.evaluate(() => ({
-        title: document.getElementById("boundary-title")?.innerText,
-        next: document.getElementById("boundary-next")?.innerText,
-      }));
-    }
+    await Promise.all([alice, bob].map((b) => boundaryShown(timeline, b, "recoveryExhausted", 19_000, shown)));
+    const texts = await boundaryTexts(alice, bob);
     await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-recovery-exhausted.png") }).catch(() => {});
     const gaveUp = {};
     for (const b of [alice, bob]) {
@@ -151,12 +174,7 @@ test("blackout 20 s past an 8 s recoveryTimeoutMs: both pages give up and say so
     await blackout;
     const undone = timeline.find("undo");
     const fault = timeline.find("fault");
-    for (const b of [alice, bob]) await b.page.click("#try-again");
-    // A new call on both pages (the old sessions are left): connected, video both ways.
-    let back = true;
-    await Promise.all([connected(alice, 30_000), connected(bob, 30_000)]).catch(() => { back = false; });
-    if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 15_000), videoGrows(bob, Date.now(), 10, 15_000)]).catch(() => { back = false; });
-    const backAfterUndoMs = back ? timeline.now() - undone : null;
+    const backAfterUndoMs = await tryAgain(timeline, alice, bob, undone);
     await timeline.collect();
     timeline.result = {
       boundaryAfterFaultMs: { alice: shown.alice - fault, bob: shown.bob - fault },
@@ -173,7 +191,7 @@ test("blackout 20 s past an 8 s recoveryTimeoutMs: both pages give up and say so
       assert.match(texts[name].title ?? "", /could not be recovered/);
       assert.match(texts[name].next ?? "", /try again/i);
     }
-    assert.ok(back, "Try Again did not bring the call back (connected, video both ways) within 45 s of the network's return");
+    assert.ok(backAfterUndoMs !== null, "Try Again did not bring the call back (connected, video both ways) within 45 s of the network's return");
   }),
 );
 
@@ -193,25 +211,12 @@ test("media cut from the start: both pages say the call did not connect within 3
     await bob.join(room, "Bob");
     const bobJoined = timeline.now();
     const shown = {};
-    const boundary = (b) => b.page.waitForSelector("#boundary[data-kind=joinTimeout]", { state: "visible", timeout: 40_000 })
-      .then(() => { shown[b.name] = timeline.now(); }, () => {});
-    await Promise.all([boundary(alice), boundary(bob)]);
-    const texts = {};
-    for (const b of [alice, bob]) {
-      texts[b.name] = await b.page.evaluate(() => ({
-        title: document.getElementById("boundary-title")?.innerText,
-        what: document.getElementById("boundary-what")?.innerText,
-        next: document.getElementById("boundary-next")?.innerText,
-      }));
-    }
+    await Promise.all([alice, bob].map((b) => boundaryShown(timeline, b, "joinTimeout", 40_000, shown)));
+    const texts = await boundaryTexts(alice, bob);
     await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-join-timeout.png") }).catch(() => {});
     await undo();
     const undone = timeline.find("undo");
-    for (const b of [alice, bob]) await b.page.click("#try-again");
-    let back = true;
-    await Promise.all([connected(alice, 30_000), connected(bob, 30_000)]).catch(() => { back = false; });
-    if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 15_000), videoGrows(bob, Date.now(), 10, 15_000)]).catch(() => { back = false; });
-    const backAfterUndoMs = back ? timeline.now() - undone : null;
+    const backAfterUndoMs = await tryAgain(timeline, alice, bob, undone);
     await timeline.collect();
     timeline.result = {
       boundaryAfterBobJoinedMs: { alice: shown.alice - bobJoined, bob: shown.bob - bobJoined },
@@ -226,7 +231,7 @@ test("media cut from the start: both pages say the call did not connect within 3
       assert.match(texts[name].what ?? "", /30 seconds/);
       assert.match(texts[name].next ?? "", /firewall|TURN/);
     }
-    assert.ok(back, "Try Again did not connect the call (video both ways) within 45 s of the network's return");
+    assert.ok(backAfterUndoMs !== null, "Try Again did not connect the call (video both ways) within 45 s of the network's return");
   }),
 );
 
