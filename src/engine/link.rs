@@ -529,6 +529,7 @@ impl PeerEngine {
             TimerKind::IceChecks => {
                 if self.state == ConnState::Reconnecting && self.pending_attempt.is_none() {
                     self.checks_ran_out += 1;
+                    self.recovery.waited();
                     self.attempt_failed("ICE checks did not connect after the offer and answer");
                 }
             }

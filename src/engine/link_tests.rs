@@ -1019,14 +1019,10 @@ fn checks_that_hang_after_a_restart_exchange_fail_the_attempt_after_2_s_not_5() 
     assert_eq!(at, 7_000);
     assert_eq!(p.b.engine.recovery_stats().attempts_per_level, [2, 0, 0]);
     assert!(
-        p.b.model.timers.contains_key(&TimerKind::RecoveryRetry),
-        "the second attempt waits for its backoff"
+        !p.b.model.timers.contains_key(&TimerKind::RecoveryRetry),
+        "the second attempt goes at once: the 2 s wait spaced it"
     );
-    let retry_at = fire(&mut p.b, TimerKind::RecoveryRetry);
-    assert!(
-        retry_at > 7_000 && retry_at <= 7_375,
-        "backoff 250 ms +-50 %: {retry_at}"
-    );
+    let retry_at = 7_000;
     p.now = retry_at;
     p.settle();
     assert_eq!(restarts(&p.b.log), 2, "b restarted ICE itself");

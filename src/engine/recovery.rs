@@ -160,6 +160,8 @@ pub struct Recovery {
     rng: SeededRng,
     episode: Option<Episode>,
     ended: Option<Ended>,
+    /// The failure about to be reported ended a wait of its own (see `waited`).
+    waited: bool,
     online: bool,
     visible: bool,
     stats: RecoveryStats,
@@ -172,6 +174,7 @@ impl Recovery {
             rng,
             episode: None,
             ended: None,
+            waited: false,
             online: true,
             visible: true,
             stats: RecoveryStats::default(),
@@ -202,6 +205,7 @@ impl Recovery {
     /// A failure was detected, or the last attempt did not connect in time. Returns what
     /// to do next.
     pub fn fail(&mut self, now: u64, policy: Option<&mut (dyn DelayPolicy + '_)>) -> Decision {
+        let waited = std::mem::take(&mut self.waited);
         let flapped = self.episode.is_none() && self.resume_flapped(now);
         let Some(ep) = self.episode.as_mut() else {
             self.stats.episodes += 1;
@@ -242,7 +246,8 @@ impl Recovery {
             return self.start_attempt(0);
         }
         let attempt = attempts + 1;
-        let proposed = self.backoff(attempt);
+        // An attempt that failed after waiting its ICE checks out was spaced by that wait.
+        let proposed = if waited { 0 } else { self.backoff(attempt) };
         let delay = match policy {
             None => Some(proposed),
             Some(p) => p.next_delay(&RetryContext {
@@ -292,6 +297,12 @@ impl Recovery {
         self.episode = None;
         self.stats.gave_up += 1;
         Decision::GiveUp { reason }
+    }
+
+    /// The next failure ends a wait that already spaced the attempts (the ICE checks
+    /// after an exchange): its built-in delay is 0 (a policy is still asked).
+    pub fn waited(&mut self) {
+        self.waited = true;
     }
 
     /// The link reached `Connected`: the episode ends (it is kept for `flap_window_ms`,

@@ -190,3 +190,23 @@ fn a_failure_within_5_s_of_a_recovery_continues_its_episode_a_later_one_starts_a
     assert_eq!((s.episodes, s.recovered, s.flaps), (2, 1, 1));
     assert_eq!(s.last_time_to_recover_ms, Some(6_000));
 }
+
+#[test]
+fn a_failure_that_ended_a_wait_of_its_own_is_retried_at_once_the_next_one_backs_off() {
+    let mut r = ladder();
+    // The flag set before an episode's first failure is used up by it (retried at once
+    // anyway), not carried to a later one.
+    r.waited();
+    assert_eq!(attempt(&r.fail(0, None)).2, 0);
+    assert!(
+        attempt(&r.fail(1_000, None)).2 > 0,
+        "an ordinary failure backs off"
+    );
+    // The ICE checks were waited out: no backoff on top.
+    r.waited();
+    assert_eq!(
+        attempt(&r.fail(3_000, None)),
+        (RecoveryLevel::IceRestart, 3, 0)
+    );
+    assert!(attempt(&r.fail(3_500, None)).2 > 0);
+}
