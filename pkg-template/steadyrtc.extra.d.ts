@@ -112,7 +112,7 @@ export interface MatchOptions extends RoomClientOptions {
  * Options of `match.start(options)`, all optional: what you want from the queue, and how
  * you join (as for `room.connect`, without `url` and `room`).
  */
-export interface MatchStartOptions {
+export interface MatchStartOptions extends Partial<Omit<RoomOptions, "url" | "room">> {
   /**
    * At most 16 tags of 1 to 32 characters. Two people match when their tags share one,
    * or when either gives none.
@@ -124,11 +124,6 @@ export interface MatchStartOptions {
   name?: string;
   /** A token for the match room, in place of the `Match`'s own. */
   token?: string;
-  media?: MediaOptions;
-  ice?: IceOptions;
-  joinTimeoutMs?: number;
-  recoveryTimeoutMs?: number;
-  adaptive?: AdaptiveOptions;
 }
 
 /**

@@ -21,7 +21,6 @@ use crate::state::{AppState, GroupSnapshot, Outgoing};
 
 pub async fn hand_over(cluster: &Arc<Cluster>, state: &Arc<AppState>, limit: Duration) {
     cluster.handing_over.store(true, Ordering::Release);
-    cluster.draining().await;
     let (groups, links) = state.take_groups();
     if groups.is_empty() {
         return;
