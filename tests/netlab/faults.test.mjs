@@ -136,11 +136,12 @@ async function boundaryTexts(...browsers) {
 }
 
 /**
- * Try Again on both pages: a new call (the old sessions are left), connected with video
- * both ways. Returns the lab time from `since` until then, or null if it did not come.
+ * Try Again on the pages `pressed` (both by default): a new call (the sessions left are
+ * joined anew), connected with video both ways. Returns the lab time from `since` until
+ * then, or null if it did not come.
  */
-async function tryAgain(timeline, alice, bob, since) {
-  for (const b of [alice, bob]) await b.page.click("#try-again");
+async function tryAgain(timeline, alice, bob, since, pressed = [alice, bob]) {
+  for (const b of pressed) await b.page.click("#try-again");
   let back = true;
   await Promise.all([connected(alice, 30_000), connected(bob, 30_000)]).catch(() => { back = false; });
   if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 15_000), videoGrows(bob, Date.now(), 10, 15_000)]).catch(() => { back = false; });
@@ -198,8 +199,11 @@ test("blackout 20 s past an 8 s recoveryTimeoutMs: both pages give up and say so
 // A join whose call never connects: Alice's host is isolated (media cut, TURN included;
 // signaling up) before either page joins. Both pages join the room, and 30 s after the
 // other arrived the demo says the call did not connect and what to do; once the network
-// is back, Try Again connects.
-test("media cut from the start: both pages say the call did not connect within 30 s, and Try Again connects once it can", { timeout: 120_000 }, () =>
+// is back, Try Again connects. Both pages' 30 s start together: the page whose time is up
+// first leaves, and the other may see it leave a few milliseconds before its own time is
+// up, and then waits alone in the room, which is not a failure. So at least one page says
+// it, each page that says it says it at 30 s, and Try Again is pressed where it is shown.
+test("media cut from the start: the pages say the call did not connect within 30 s, and Try Again connects once it can", { timeout: 120_000 }, () =>
   scenario("join-timeout", "Alice's host isolated (media cut, signaling up) before both join; lifted after both pages gave up; then Try Again on both", async (timeline, keep) => {
     const alice = await lab.browser.call(lab, "a", "alice");
     const bob = await lab.browser.call(lab, "b", "bob").catch(async (e) => { await alice.close(); throw e; });
@@ -211,12 +215,15 @@ test("media cut from the start: both pages say the call did not connect within 3
     await bob.join(room, "Bob");
     const bobJoined = timeline.now();
     const shown = {};
-    await Promise.all([alice, bob].map((b) => boundaryShown(timeline, b, "joinTimeout", 40_000, shown)));
-    const texts = await boundaryTexts(alice, bob);
-    await alice.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-join-timeout.png") }).catch(() => {});
+    await Promise.race([alice, bob].map((b) => boundaryShown(timeline, b, "joinTimeout", 40_000, shown)));
+    // The other page's own 30 s ends within milliseconds, unless it saw this one leave.
+    await Promise.all([alice, bob].map((b) => boundaryShown(timeline, b, "joinTimeout", 2_000, shown)));
+    const said = [alice, bob].filter((b) => shown[b.name] !== undefined);
+    const texts = await boundaryTexts(...said);
+    if (said[0]) await said[0].page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-join-timeout.png") }).catch(() => {});
     await undo();
     const undone = timeline.find("undo");
-    const backAfterUndoMs = await tryAgain(timeline, alice, bob, undone);
+    const backAfterUndoMs = await tryAgain(timeline, alice, bob, undone, said);
     await timeline.collect();
     timeline.result = {
       boundaryAfterBobJoinedMs: { alice: shown.alice - bobJoined, bob: shown.bob - bobJoined },
@@ -224,7 +231,8 @@ test("media cut from the start: both pages say the call did not connect within 3
       backAfterUndoMs,
     };
     console.log(`join-timeout: ${JSON.stringify(timeline.result)}`);
-    for (const name of ["alice", "bob"]) {
+    assert.ok(said.length > 0, "no page said the call did not connect within 40 s");
+    for (const name of said.map((b) => b.name)) {
       const after = shown[name] - bobJoined;
       assert.ok(after >= 29_000 && after <= 33_000, `${name}'s page showed "did not connect" ${after} ms after Bob joined (not 30 s)`);
       assert.match(texts[name].title ?? "", /took too long/);
