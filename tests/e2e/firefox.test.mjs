@@ -75,7 +75,7 @@ const LEAVE = async () => {
   return { tracks: tracks.map((t) => t.readyState), pcs: window.__pcs.map((pc) => pc.connectionState) };
 };
 
-test("Firefox: handlers before connect see every event; reconnectPeer rebuilds a connection on both sides; leave releases everything", { timeout: 120_000 }, async (t) => {
+test("Firefox: handlers before connect see every event; video decodes both ways; reconnectPeer rebuilds a connection on both sides; leave releases everything", { timeout: 120_000 }, async (t) => {
   const { a, b } = await twoFirefoxes(t);
   const room = `ff-${process.pid}-${Date.now()}`;
   const alice = await a.evaluate(JOIN, { room, name: "Alice" });
@@ -87,6 +87,7 @@ test("Firefox: handlers before connect see every event; reconnectPeer rebuilds a
   const states = (await b.evaluate(() => window.__seen)).filter((s) => s.event === "stateChange");
   assert.equal(states[0].from, "initializing");
   await a.waitFor(DECODING_FROM, { id: bob.peerId, since: 0 });
+  await b.waitFor(DECODING_FROM, { id: alice.peerId, since: 0 });
 
   // A full reconnect asked by Alice: both sides rebuild, Bob's video decodes again.
   const mark = await a.evaluate((id) => { const at = performance.now(); window.__room.reconnectPeer(id); return at; }, bob.peerId);
