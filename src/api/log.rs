@@ -10,9 +10,9 @@ use crate::options::LogLevel;
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU8, Ordering};
 use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-use tracing_subscriber::Registry;
+use tracing::level_filters::LevelFilter;
+use tracing::subscriber::Interest;
+use tracing::{span, Event, Metadata, Subscriber};
 use wasm_bindgen::prelude::*;
 
 /// The level (a `LogLevel` as u8); `warn` until the app says otherwise.
@@ -79,68 +79,134 @@ fn level_of(level: &tracing::Level) -> LogLevel {
     }
 }
 
-fn has_sink() -> bool {
-    SINK.with(|s| s.borrow().is_some())
-}
-
 /// Routes `tracing` to the sink or the console, at the level set. Called once, when the
 /// module starts; another subscriber already set on the page is kept.
 pub fn install() {
-    let config = tracing_wasm::WASMLayerConfigBuilder::new()
-        .set_max_level(tracing::Level::TRACE)
-        .set_report_logs_in_timings(false)
-        .build();
-    let console = tracing_subscriber::filter::filter_fn(|m| enabled(m.level()) && !has_sink());
-    let sink = tracing_subscriber::filter::filter_fn(|m| enabled(m.level()) && has_sink());
-    let subscriber = Registry::default()
-        .with(tracing_wasm::WASMLayer::new(config).with_filter(console))
-        .with(SinkLayer.with_filter(sink));
-    let _ = tracing::subscriber::set_global_default(subscriber);
+    let _ = tracing::subscriber::set_global_default(PageLog);
 }
 
-/// Hands each event to the app's sink as a plain object.
-struct SinkLayer;
+/// The one subscriber: each event at the level set goes to the app's sink as a plain
+/// object, or to the console as one line, `[steadyrtc] LEVEL target: message k=v ...`.
+/// The library logs events only (no spans), so it keeps no span registry.
+struct PageLog;
 
-impl<S: Subscriber> Layer<S> for SinkLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+impl Subscriber for PageLog {
+    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
+        // Asked again after every `setLogLevel` (see `set_level`).
+        if enabled(meta.level()) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        let level = LOG_LEVEL.load(Ordering::Relaxed);
+        Some(match level {
+            l if l == LogLevel::Off as u8 => LevelFilter::OFF,
+            l if l == LogLevel::Error as u8 => LevelFilter::ERROR,
+            l if l == LogLevel::Warn as u8 => LevelFilter::WARN,
+            l if l == LogLevel::Info as u8 => LevelFilter::INFO,
+            l if l == LogLevel::Debug as u8 => LevelFilter::DEBUG,
+            _ => LevelFilter::TRACE,
+        })
+    }
+
+    fn enabled(&self, meta: &Metadata<'_>) -> bool {
+        enabled(meta.level())
+    }
+
+    fn new_span(&self, _span: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+
+    fn record(&self, _span: &span::Id, _values: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &span::Id, _follows: &span::Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        // A sink that logs through steadyrtc is not re-entered.
         if IN_SINK.with(|f| f.replace(true)) {
             return;
         }
-        if let Some(sink) = SINK.with(|s| s.borrow().clone()) {
-            let meta = event.metadata();
-            let mut fields = Fields {
-                message: String::new(),
-                object: js_sys::Object::new(),
-            };
-            event.record(&mut fields);
-            let level = match level_of(meta.level()) {
-                LogLevel::Error => "error",
-                LogLevel::Warn => "warn",
-                LogLevel::Info => "info",
-                LogLevel::Debug => "debug",
-                _ => "trace",
-            };
-            let record = crate::browser::js::object(&[
-                ("level", level.into()),
-                ("target", meta.target().into()),
-                ("message", fields.message.into()),
-                ("fields", fields.object.into()),
-            ]);
-            let _ = sink.call1(&JsValue::UNDEFINED, &record);
+        let meta = event.metadata();
+        let level = level_name(meta.level());
+        match SINK.with(|s| s.borrow().clone()) {
+            Some(sink) => {
+                let mut fields = Fields {
+                    message: String::new(),
+                    object: Some(js_sys::Object::new()),
+                };
+                event.record(&mut fields);
+                let record = crate::browser::js::object(&[
+                    ("level", level.into()),
+                    ("target", meta.target().into()),
+                    ("message", fields.message.into()),
+                    (
+                        "fields",
+                        fields.object.map(JsValue::from).unwrap_or_default(),
+                    ),
+                ]);
+                let _ = sink.call1(&JsValue::UNDEFINED, &record);
+            }
+            None => {
+                let mut fields = Fields {
+                    message: String::new(),
+                    object: None,
+                };
+                event.record(&mut fields);
+                let line = JsValue::from(format!(
+                    "[steadyrtc] {} {}: {}",
+                    level.to_ascii_uppercase(),
+                    meta.target(),
+                    fields.message
+                ));
+                match *meta.level() {
+                    tracing::Level::ERROR => web_sys::console::error_1(&line),
+                    tracing::Level::WARN => web_sys::console::warn_1(&line),
+                    tracing::Level::INFO => web_sys::console::info_1(&line),
+                    _ => web_sys::console::debug_1(&line),
+                }
+            }
         }
         IN_SINK.with(|f| f.set(false));
     }
+
+    fn enter(&self, _span: &span::Id) {}
+
+    fn exit(&self, _span: &span::Id) {}
 }
 
-/// An event's `message` and its other fields, as JS values.
+fn level_name(level: &tracing::Level) -> &'static str {
+    match level_of(level) {
+        LogLevel::Error => "error",
+        LogLevel::Warn => "warn",
+        LogLevel::Info => "info",
+        LogLevel::Debug => "debug",
+        _ => "trace",
+    }
+}
+
+/// An event's `message` and its other fields: as a JS object for the sink, or appended
+/// to the message as ` name=value` for the console.
 struct Fields {
     message: String,
-    object: js_sys::Object,
+    object: Option<js_sys::Object>,
 }
 
 impl Fields {
-    fn set(&mut self, field: &Field, value: JsValue) {
-        let _ = js_sys::Reflect::set(&self.object, &field.name().into(), &value);
+    fn set(&mut self, field: &Field, value: JsValue, text: impl FnOnce() -> String) {
+        match &self.object {
+            Some(object) => {
+                let _ = js_sys::Reflect::set(object, &field.name().into(), &value);
+            }
+            None => {
+                self.message.push(' ');
+                self.message.push_str(field.name());
+                self.message.push('=');
+                self.message.push_str(&text());
+            }
+        }
     }
 }
 
@@ -148,33 +214,29 @@ impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         let text = format!("{value:?}");
         if field.name() == "message" {
-            self.message = text;
+            self.message.insert_str(0, &text);
         } else {
-            self.set(field, text.into());
+            self.set(field, text.clone().into(), || text);
         }
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
-            self.message = value.to_owned();
+            self.message.insert_str(0, value);
         } else {
-            self.set(field, value.into());
+            self.set(field, value.into(), || value.to_owned());
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.set(field, (value as f64).into());
+        self.set(field, (value as f64).into(), || value.to_string());
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.set(field, (value as f64).into());
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.set(field, value.into());
+        self.set(field, (value as f64).into(), || value.to_string());
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.set(field, value.into());
+        self.set(field, value.into(), || value.to_string());
     }
 }

@@ -16,8 +16,8 @@ async function join(page, room, name) {
     window.__console = 0;
     for (const level of ["log", "info", "warn", "error", "debug"]) {
       const native = console[level].bind(console);
-      // The library's console lines start with "%c<LEVEL>%c <file>:<line>".
-      console[level] = (...args) => { if (/^%c(TRACE|DEBUG|INFO|WARN|ERROR)%c /.test(String(args[0] ?? ""))) window.__console += 1; native(...args); };
+      // The library's console lines start with "[steadyrtc] <LEVEL> <target>: ".
+      console[level] = (...args) => { if (/^\[steadyrtc\] (TRACE|DEBUG|INFO|WARN|ERROR) \S+: /.test(String(args[0] ?? ""))) window.__console += 1; native(...args); };
     }
     m.setLogLevel("info");
     m.logSink((record) => window.__logs.push(record));
