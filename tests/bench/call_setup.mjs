@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, root, startServer } from "../e2e/harness.mjs";
 import { startBenchServer } from "./bench_server.mjs";
-import { PAGE_HELPERS, PEERJS, PLAIN, SIMPLE_PEER, STEADYRTC, STEADYRTC_INIT } from "./libs.mjs";
+import { PAGE_HELPERS, PEERJS, PHASE_MARKS, PLAIN, SIMPLE_PEER, STEADYRTC, STEADYRTC_INIT } from "./libs.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 // BENCH_BASELINE_PKG=<a copy of an earlier pkg/> adds "steadyrtc-base": that build, in
@@ -27,6 +27,10 @@ const KINDS = (process.env.BENCH_KINDS ?? `plain,simple-peer,peerjs,steadyrtc${p
 const LOAD = process.env.BENCH_LOAD !== "0";
 // Extra Chromium arguments for experiments, e.g. `--js-flags=--no-wasm-lazy-compilation`.
 const EXTRA_ARGS = (process.env.BENCH_CHROMIUM_ARGS ?? "").split(" ").filter(Boolean);
+// BENCH_PHASES=1 also marks each step of the call in both pages (libs.mjs PHASE_MARKS) and
+// prints their medians from "both ready": where a library's time goes.
+const PHASES = process.env.BENCH_PHASES === "1";
+const PHASE_KEYS = ["pc", "offer", "offerOut", "offerIn", "answer", "answerOut", "answerIn", "local", "remote", "cand", "candOut", "candIn", "rcandCall", "rcand", "checking", "iceConnected", "dtls", "connected", "frame"];
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,6 +40,7 @@ const pct = (xs, p) => {
 /** One call of `kind` between a fresh page in each browser; resolves to its three clocks. */
 async function call(kind, i, { bench, server, browsers }) {
   const contexts = await Promise.all(browsers.map((b) => b.newContext()));
+  if (PHASES) await Promise.all(contexts.map((c) => c.addInitScript(PHASE_MARKS)));
   try {
     const pages = await Promise.all(contexts.map((c) => c.newPage()));
     const steady = kind.startsWith("steadyrtc");
@@ -76,6 +81,8 @@ async function call(kind, i, { bench, server, browsers }) {
     const ready = Math.max(a.ready, b.ready);
     const connected = Math.max(a.connected, b.connected);
     const result = { join: connected - Math.min(a.join0, b.join0), call: connected - ready, frame: Math.max(a.frame, b.frame) - ready };
+    // Per step, the earlier and the later of the two pages, from both ready.
+    if (PHASES) result.phases = Object.fromEntries(PHASE_KEYS.filter((k) => a[k] || b[k]).map((k) => { const xs = [a[k], b[k]].filter(Boolean); return [k, [Math.min(...xs) - ready, Math.max(...xs) - ready]]; }));
     await Promise.all(pages.map((p) => p.evaluate(async () => { for (const f of window.__cleanup) await f(); }).catch(() => {})));
     return result;
   } finally {
@@ -126,14 +133,15 @@ function relayCeiling(clients) {
 
 const bench = await startBenchServer();
 // The pages come from the benchmark's own server: steadyrtc-server must accept their origin.
-const server = await startServer({ args: ["--allowed-origins", bench.url] });
+// The release build, as in production (the tests' debug build costs 1.5-2.5 ms a hop).
+const server = await startServer({ args: ["--allowed-origins", bench.url], bin: join(root, "target", "release", "steadyrtc-server") });
 const browsers = [];
 try {
   for (let k = 0; k < 2; k++) {
     const b = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...EXTRA_ARGS], headless: true });
     browsers.push(b);
   }
-  const results = Object.fromEntries(KINDS.map((k) => [k, { join: [], call: [], frame: [], errors: [] }]));
+  const results = Object.fromEntries(KINDS.map((k) => [k, { join: [], call: [], frame: [], errors: [], phases: [] }]));
   for (let i = 0; i < RUNS; i++) {
     // Rotate the order each round so that no library always runs first or last.
     const order = KINDS.map((_, k) => KINDS[(k + i) % KINDS.length]);
@@ -141,6 +149,7 @@ try {
       try {
         const r = await call(kind, i, { bench, server, browsers });
         for (const clock of ["join", "call", "frame"]) results[kind][clock].push(r[clock]);
+        if (r.phases) results[kind].phases.push(r.phases);
       } catch (e) {
         results[kind].errors.push(`round ${i}: ${String(e.message ?? e).split("\n")[0]}${e.marks ? ` (marks ${e.marks})` : ""}`);
       }
@@ -159,6 +168,15 @@ try {
   console.log("| library | call | join | first frame | gzip |\n|---|---|---|---|---|");
   for (const r of rows) console.log(`| ${r.kind}${r.errors.length ? ` (${r.errors.length} failed)` : ""} | ${cell(r.call)} | ${cell(r.join)} | ${cell(r.frame)} | ${r.kind === "steadyrtc" ? `${sizes.steadyrtc.toFixed(1)} KiB (wasm ${sizes.steadyrtcWasm.toFixed(1)} + glue ${sizes.steadyrtcGlue.toFixed(1)})` : r.kind === "plain" ? "-" : `${r.gzipKiB.toFixed(1)} KiB`} |`);
   for (const r of rows) for (const e of r.errors) console.log(`  ${r.kind}: ${e}`);
+  if (PHASES) {
+    console.log("\nsteps of the call, p50 from both ready, first page / second page (ms):\n");
+    console.log(`| library | ${PHASE_KEYS.join(" | ")} |\n|---|${PHASE_KEYS.map(() => "---").join("|")}|`);
+    for (const kind of KINDS) {
+      const ph = results[kind].phases;
+      const cellOf = (k) => { const xs = ph.filter((p) => p[k]); return xs.length ? `${pct(xs.map((p) => p[k][0]), 0.5).toFixed(0)} / ${pct(xs.map((p) => p[k][1]), 0.5).toFixed(0)}` : "-"; };
+      console.log(`| ${kind} | ${PHASE_KEYS.map(cellOf).join(" | ")} |`);
+    }
+  }
   let load = [];
   let ceiling = [];
   if (LOAD) {

@@ -127,3 +127,46 @@ export const STEADYRTC_INIT = async () => {
   const { default: init } = await import("steadyrtc");
   await init();
 };
+
+/** BENCH_PHASES=1: an init script that marks, in `window.__t`, the first time each page's
+ * RTCPeerConnection reaches each step of a call (`pc` made, `offer`/`answer` created,
+ * `local`/`remote` description set, first local candidate `cand`, first remote
+ * candidate added `rcand`, ICE `checking` and `iceConnected`, `dtls` connected). */
+export const PHASE_MARKS = () => {
+  const mark = (k) => { window.__t ??= {}; window.__t[k] ??= performance.timeOrigin + performance.now(); };
+  const Native = window.RTCPeerConnection;
+  const proto = Native.prototype;
+  const after = (name, key) => {
+    const f = proto[name];
+    proto[name] = function (...args) { const p = f.apply(this, args); Promise.resolve(p).then(() => mark(typeof key === "function" ? key(this, args) : key), () => {}); return p; };
+  };
+  after("createOffer", "offer");
+  after("createAnswer", "answer");
+  after("setLocalDescription", "local");
+  after("setRemoteDescription", "remote");
+  after("addIceCandidate", "rcand");
+  const addIce = proto.addIceCandidate;
+  proto.addIceCandidate = function (...args) { mark("rcandCall"); return addIce.apply(this, args); };
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Native(...args);
+    mark("pc");
+    pc.addEventListener("icecandidate", (e) => { if (e.candidate) mark("cand"); });
+    pc.addEventListener("iceconnectionstatechange", () => { if (pc.iceConnectionState === "checking") mark("checking"); if (pc.iceConnectionState === "connected") mark("iceConnected"); });
+    pc.addEventListener("connectionstatechange", () => { if (pc.connectionState === "connected") mark("dtls"); });
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = proto;
+  // The offer and the answer on the signaling socket: sent (`offerOut`, `answerOut`) and
+  // received (`offerIn`, `answerIn`).
+  const kindOf = (data) => (typeof data === "string" ? (/"offer"/.test(data) ? "offer" : /"answer"/.test(data) ? "answer" : /candidate:/.test(data) ? "cand" : null) : null);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) { const k = kindOf(data); if (k) mark(`${k}Out`); return send.call(this, data); };
+  const NativeWs = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new NativeWs(...args);
+    ws.addEventListener("message", (m) => { const k = kindOf(m.data); if (k) mark(`${k}In`); });
+    return ws;
+  };
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket.prototype = NativeWs.prototype;
+};

@@ -31,11 +31,11 @@ export const CHROMIUM_ARGS = [
  * Starts the server (on port 0 unless `port` is given, in `--dev` mode, plus `args`) and
  * resolves once it printed its address.
  */
-export async function startServer({ timeoutMs = 20_000, port = 0, args = [] } = {}) {
-  for (const [what, path] of [["server binary", SERVER], ["demo build", join(root, "www", "dist", "index.html")], ["package build", join(root, "pkg", "steadyrtc.js")]]) {
+export async function startServer({ timeoutMs = 20_000, port = 0, args = [], bin = SERVER } = {}) {
+  for (const [what, path] of [["server binary", bin], ["demo build", join(root, "www", "dist", "index.html")], ["package build", join(root, "pkg", "steadyrtc.js")]]) {
     if (!existsSync(path)) throw new Error(`${what} missing at ${path}: run \`npm run build\` and \`cargo build -p steadyrtc-server\``);
   }
-  const proc = spawn(SERVER, ["--dev", ...args, "--port", String(port), "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg")], {
+  const proc = spawn(bin, ["--dev", ...args, "--port", String(port), "--www-dir", join(root, "www", "dist"), "--pkg-dir", join(root, "pkg")], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });
