@@ -206,7 +206,10 @@ buildDemo();
 // filter, the app's sink or one console line) instead of tracing-wasm's layer on
 // tracing-subscriber's span registry (sharded-slab, thread-local storage), which the
 // library, logging events only, never used: 255.5 -> 244.1 KiB, the glue 16.7.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 245, "steadyrtc.js": 17 };
+// 245 -> 247 KiB and the glue 17 -> 17.5: `warmUp()`, the rehearsal call that compiles
+// the connection code before the first real call (two Peers wired to each other, closed
+// when connected or after 2 s): 245.6 and 17.0 KiB.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 247, "steadyrtc.js": 17.5 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

@@ -20,6 +20,7 @@ mod room_audio;
 mod room_driver;
 mod room_media;
 mod room_recording;
+pub mod warm;
 
 use wasm_bindgen::prelude::*;
 

@@ -1,6 +1,8 @@
 // Benchmark: how fast a call comes up with steadyrtc, side by side with a plain
 // RTCPeerConnection over a small WebSocket relay, simple-peer (same relay) and PeerJS with
-// its PeerServer, in one run. Two Chromium processes, a fresh browser context in each for
+// its PeerServer, in one run; steadyrtc twice: as its README has an app do it (`warmUp()`
+// at start) and "steadyrtc-cold" (without, so the first call compiles the library's
+// code on the way). Two Chromium processes, a fresh browser context in each for
 // every call, fake media, loopback, no STUN; the libraries take turns round by round.
 // Reports medians and p90s with ratios to the plain baseline, the libraries' bundle
 // sizes, and steadyrtc-server's relay load; writes target/bench/call-setup.json. Asserts
@@ -23,7 +25,7 @@ import { PAGE_HELPERS, PEERJS, PHASE_MARKS, PLAIN, SIMPLE_PEER, STEADYRTC, STEAD
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 // BENCH_BASELINE_PKG=<a copy of an earlier pkg/> adds "steadyrtc-base": that build, in
 // the same run, to measure a change against what came before it.
-const KINDS = (process.env.BENCH_KINDS ?? `plain,simple-peer,peerjs,steadyrtc${process.env.BENCH_BASELINE_PKG ? ",steadyrtc-base" : ""}`).split(",");
+const KINDS = (process.env.BENCH_KINDS ?? `plain,simple-peer,peerjs,steadyrtc,steadyrtc-cold${process.env.BENCH_BASELINE_PKG ? ",steadyrtc-base" : ""}`).split(",");
 const LOAD = process.env.BENCH_LOAD !== "0";
 // Extra Chromium arguments for experiments, e.g. `--js-flags=--no-wasm-lazy-compilation`.
 const EXTRA_ARGS = (process.env.BENCH_CHROMIUM_ARGS ?? "").split(" ").filter(Boolean);
@@ -50,7 +52,9 @@ async function call(kind, i, { bench, server, browsers }) {
     const relayUrl = bench.url.replace("http", "ws") + "/relay";
     let args;
     if (steady) {
-      await Promise.all(pages.map((p) => p.evaluate(STEADYRTC_INIT)));
+      await Promise.all(pages.map((p) => p.evaluate(STEADYRTC_INIT, { warm: kind !== "steadyrtc-cold" })));
+      // Marks start after what an app does at start (warmUp's own connections made some).
+      await Promise.all(pages.map((p) => p.evaluate(() => { window.__t = {}; })));
       const token = async (name) => (await (await fetch(`${server.url}/api/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name, role: "guest" }) })).json()).token;
       const url = server.url.replace("http", "ws") + "/ws";
       args = [{ url, room, name: "B", token: await token("B") }, { url, room, name: "A", token: await token("A") }];
@@ -59,7 +63,7 @@ async function call(kind, i, { bench, server, browsers }) {
     } else {
       args = [{ relayUrl, room, initiator: false }, { relayUrl, room, initiator: true }];
     }
-    const join = { plain: PLAIN, "simple-peer": SIMPLE_PEER, peerjs: PEERJS, steadyrtc: STEADYRTC, "steadyrtc-base": STEADYRTC }[kind];
+    const join = { plain: PLAIN, "simple-peer": SIMPLE_PEER, peerjs: PEERJS, steadyrtc: STEADYRTC, "steadyrtc-cold": STEADYRTC, "steadyrtc-base": STEADYRTC }[kind];
     if (kind === "peerjs") {
       // PeerJS has no rooms: a call needs the callee registered first (a call to an id
       // that is not there yet is lost now and then). The caller acts once it is.
@@ -100,6 +104,7 @@ function bundleSizes() {
     "simple-peer": gz(join(root, "node_modules", "simple-peer", "simplepeer.min.js")),
     peerjs: gz(join(root, "node_modules", "peerjs", "dist", "peerjs.min.js")),
     steadyrtc: wasm + glue,
+    "steadyrtc-cold": wasm + glue,
     "steadyrtc-base": process.env.BENCH_BASELINE_PKG ? gz(join(process.env.BENCH_BASELINE_PKG, "steadyrtc_bg.wasm")) + gz(join(process.env.BENCH_BASELINE_PKG, "steadyrtc.js")) : NaN,
     steadyrtcWasm: wasm,
     steadyrtcGlue: glue,

@@ -122,10 +122,12 @@ export const STEADYRTC = async ({ url, room, name, token }) => {
   window.__mark("ready");
 };
 
-/** steadyrtc's module and wasm, loaded before the user acts (an app does it at start). */
-export const STEADYRTC_INIT = async () => {
-  const { default: init } = await import("steadyrtc");
+/** steadyrtc's module and wasm, loaded before the user acts, then `warmUp()`, as the
+ * README tells an app to do at start (`warm: false`, the "steadyrtc-cold" row: without). */
+export const STEADYRTC_INIT = async ({ warm }) => {
+  const { default: init, warmUp } = await import("steadyrtc");
   await init();
+  if (warm) await warmUp();
 };
 
 /** BENCH_PHASES=1: an init script that marks, in `window.__t`, the first time each page's

@@ -24,6 +24,7 @@ import init, {
   type RoomEvents,
   type SteadyErrorCode,
   type StateChangeEvent,
+  warmUp,
 } from "steadyrtc";
 
 const el = <T extends HTMLElement>(id: string): T => {
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
   const name = params.get("name");
   const server = params.get("server");
   await init();
+  void warmUp(); // as the README says: once, at start
   if (!roomName || !name || !server) {
     setState("idle");
     log("open with ?room=R&name=N&server=ws://host:port/ws");
