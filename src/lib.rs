@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod options;
+pub mod options_read;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;

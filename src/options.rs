@@ -1,16 +1,16 @@
-//! The options of `Room.join`, deserialized from the JS object and validated here, in
-//! pure Rust, so that every rule is tested natively. Unknown fields are refused: a typo
-//! such as `iceServer` is an error with a clear message, not a silently ignored option.
+//! The options of `Room.join`, read from the JS object's JSON (`options_read`) and
+//! validated here, in pure Rust, so that every rule is tested natively. Unknown fields are
+//! refused: a typo such as `iceServer` is an error with a clear message, not a silently
+//! ignored option.
 
 use crate::error::{ErrorCode, SteadyError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Default time a join may take: socket open plus the server's welcome.
 pub const DEFAULT_JOIN_TIMEOUT_MS: u32 = 10_000;
 
 /// What `Room.join` accepts.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RoomOptions {
     /// WebSocket URL of the signaling endpoint, `ws://` or `wss://`.
     pub url: String,
@@ -20,34 +20,26 @@ pub struct RoomOptions {
     pub name: String,
     /// Access token for this room, from the server's `POST /api/token` (minted by your
     /// backend with the API key, or by the dev server for the demo).
-    #[serde(default)]
     pub token: Option<String>,
-    #[serde(default)]
     pub media: MediaOptions,
-    #[serde(default)]
     pub ice: IceOptions,
     /// How long the join may take before it fails with `signalingTimeout`.
-    #[serde(default = "default_join_timeout")]
     pub join_timeout_ms: u32,
     /// How long a lost connection to one peer is tried again (ICE restarts, then new
     /// connections) before it is given up (`failed`, `recoveryExhausted`).
-    #[serde(default = "default_recovery_timeout")]
     pub recovery_timeout_ms: u32,
-    #[serde(default)]
     pub adaptive: AdaptiveOptions,
 }
 
 /// How each link's sending adapts (`adaptive` of `connect`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AdaptiveOptions {
     /// The best quality the ladder may climb to: `auto` (the default) reads it from the
     /// browser: `navigator.connection` (effectiveType, saveData), a mobile device, a low
     /// battery that is discharging. `high`, `medium`, `low`, `minimum` or `audioOnly`
     /// replace all of those. Unlike `setQuality`, which pins one rung, the ladder still
     /// steps down on a bad link. (A string checked by `validate`: an enum's derived
-    /// deserializer costs more wasm than this.)
-    #[serde(default)]
+    /// reader costs more wasm than this.)
     pub preset: Option<String>,
 }
 
@@ -70,29 +62,14 @@ impl AdaptiveOptions {
     }
 }
 
-fn default_join_timeout() -> u32 {
-    DEFAULT_JOIN_TIMEOUT_MS
-}
-
 /// Default time a lost peer connection is tried again: 5 minutes.
 pub const DEFAULT_RECOVERY_TIMEOUT_MS: u32 = 300_000;
 
-fn default_recovery_timeout() -> u32 {
-    DEFAULT_RECOVERY_TIMEOUT_MS
-}
-
 /// Which local media to capture and publish.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MediaOptions {
-    #[serde(default = "yes")]
     pub audio: bool,
-    #[serde(default = "yes")]
     pub video: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl Default for MediaOptions {
@@ -106,23 +83,21 @@ impl Default for MediaOptions {
 
 /// ICE configuration. No public STUN server is configured by default: an unreachable one
 /// stalls gathering, and calls on one network need none.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct IceOptions {
-    #[serde(default)]
     pub ice_servers: Vec<IceServer>,
-    #[serde(default)]
     pub ice_transport_policy: IceTransportPolicy,
 }
 
 /// One STUN or TURN server, as in `RTCIceServer`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct IceServer {
     pub urls: Urls,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
 }
 
@@ -138,7 +113,7 @@ impl From<steadyrtc_protocol::IceServer> for IceServer {
 }
 
 /// `urls` may be one string or a list, as in the browser's API.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Urls {
     One(String),
@@ -156,7 +131,7 @@ impl Urls {
 }
 
 /// `all` uses every candidate; `relay` only TURN relays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum IceTransportPolicy {
     #[default]
@@ -208,22 +183,16 @@ impl RoomOptions {
 
 /// What `new Peer(options)` accepts (the JS layer takes `media.stream` out first: a
 /// `MediaStream` is not data).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PeerOptions {
     /// Perfect negotiation's role: exactly one of the two sides must be polite. The polite
     /// side offers first.
-    #[serde(default)]
     pub polite: bool,
-    #[serde(default)]
     pub ice_servers: Vec<IceServer>,
-    #[serde(default)]
     pub ice_transport_policy: IceTransportPolicy,
     /// Camera and microphone to capture on `connect`; none when absent (data only).
-    #[serde(default)]
     pub media: Option<MediaOptions>,
     /// The `peerId` of every event (the app's name for the remote peer). Default `remote`.
-    #[serde(default)]
     pub peer_id: Option<String>,
 }
 
@@ -250,15 +219,13 @@ impl PeerOptions {
 }
 
 /// What `checkConnectivity` accepts.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ConnectivityOptions {
     /// The signaling URL, as for `connect`.
     pub url: String,
     /// A token for the server (as for `connect`).
     pub token: String,
     /// Which devices to try. Default: both.
-    #[serde(default)]
     pub media: MediaOptions,
 }
 
@@ -329,8 +296,9 @@ impl IceOptions {
 /// Parses and validates options given as JSON (the API layer parses a JS object with the
 /// same serde rules).
 pub fn parse_options_json(json: &str) -> Result<RoomOptions, SteadyError> {
-    let options: RoomOptions = serde_json::from_str(json)
-        .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e.to_string()))?;
+    let invalid = |e: String| SteadyError::new(ErrorCode::InvalidOptions, e);
+    let options = RoomOptions::from_value(&crate::options_read::parse(json).map_err(invalid)?)
+        .map_err(invalid)?;
     options.validate()?;
     Ok(options)
 }
@@ -395,10 +363,11 @@ mod tests {
 
     #[test]
     fn peer_options_default_to_impolite_data_only_and_refuse_typos_and_bad_values() {
-        let empty: PeerOptions = serde_json::from_str("{}").unwrap();
+        let peer = |json: &str| PeerOptions::from_value(&serde_json::from_str(json).unwrap());
+        let empty = peer("{}").unwrap();
         assert_eq!(empty, PeerOptions::default());
         assert!(empty.validate().is_ok());
-        let full: PeerOptions = serde_json::from_str(
+        let full = peer(
             r#"{"polite": true, "iceServers": [{"urls": "stun:s:3478"}], "media": {"video": false}, "peerId": "bob"}"#,
         )
         .unwrap();
@@ -411,13 +380,18 @@ mod tests {
                 video: false
             })
         );
-        assert!(serde_json::from_str::<PeerOptions>(r#"{"initiator": true}"#).is_err());
-        assert!(serde_json::from_str::<PeerOptions>(r#"{"polite": "yes"}"#).is_err());
+        assert!(peer(r#"{"initiator": true}"#)
+            .unwrap_err()
+            .contains("unknown field `initiator`"));
+        assert_eq!(
+            peer(r#"{"polite": "yes"}"#).unwrap_err(),
+            "options.polite must be true or false"
+        );
         for bad in [
             r#"{"peerId": " "}"#,
             r#"{"iceServers": [{"urls": "http://x"}]}"#,
         ] {
-            let options: PeerOptions = serde_json::from_str(bad).unwrap();
+            let options = peer(bad).unwrap();
             assert_eq!(
                 options.validate().unwrap_err().code,
                 ErrorCode::InvalidOptions,

@@ -27,7 +27,8 @@ const LOOPBACK_TIMEOUT_MS: u32 = 10_000;
 pub fn check_connectivity(
     #[wasm_bindgen(unchecked_param_type = "ConnectivityOptions")] options: JsValue,
 ) -> js_sys::Promise {
-    let options = crate::browser::js::from_json_object::<ConnectivityOptions>(&options)
+    let options = crate::browser::js::json_of(&options)
+        .and_then(|json| ConnectivityOptions::from_value(&json))
         .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e))
         .and_then(|o| o.validate().map(|()| o));
     let options = match options {

@@ -56,8 +56,9 @@ impl Peer {
         } else {
             return Err(invalid("Peer options must be an object".into()).into());
         };
-        let options: PeerOptions =
-            crate::browser::js::from_json_object(&options).map_err(invalid)?;
+        let options = crate::browser::js::json_of(&options)
+            .and_then(|json| PeerOptions::from_value(&json))
+            .map_err(invalid)?;
         options.validate()?;
         let media = match (given, &options.media) {
             (Some(stream), _) => Media::Given(stream),

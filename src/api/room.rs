@@ -625,7 +625,8 @@ pub(super) async fn connect_to(
     match_prefs: Option<steadyrtc_protocol::MatchPrefs>,
 ) -> Result<(), JsValue> {
     let (given, options) = given_stream(&options)?;
-    let options: RoomOptions = crate::browser::js::from_json_object(&options)
+    let options = crate::browser::js::json_of(&options)
+        .and_then(|json| RoomOptions::from_value(&json))
         .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e))?;
     options.validate()?;
     let capturing = given.is_none() && (options.media.audio || options.media.video);

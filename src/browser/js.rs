@@ -55,10 +55,10 @@ pub fn object(entries: &[(&str, JsValue)]) -> JsValue {
     obj.into()
 }
 
-/// Reads a plain JS object as `T` through its JSON text, so that serde's rules all hold
-/// (`deny_unknown_fields` included, which a direct `serde_wasm_bindgen` read skips: it
-/// looks up the known fields only). Errors: the reason, for an `invalidOptions`.
-pub fn from_json_object<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
+/// A plain JS object (or array) as JSON, for the option readers of `options_read`: read
+/// through its JSON text, so that every field the app gave is seen (and an unknown one
+/// refused). Errors: the reason, for an `invalidOptions`.
+pub fn json_of(value: &JsValue) -> Result<serde_json::Value, String> {
     if !value.is_object() {
         return Err("options must be an object".into());
     }
@@ -66,5 +66,5 @@ pub fn from_json_object<T: serde::de::DeserializeOwned>(value: &JsValue) -> Resu
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| "options must be plain data (JSON)".to_owned())?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    crate::options_read::parse(&text)
 }

@@ -76,7 +76,20 @@ pub async fn ice_config(
     }
     let servers = Reflect::get(&body, &"iceServers".into())
         .ok()
-        .and_then(|list| super::js::from_json_object::<Vec<IceServer>>(&list).ok());
+        .and_then(|list| {
+            let json = super::js::json_of(&list).ok()?;
+            let servers = crate::options::IceServer::list_from_value(&json, "iceServers").ok()?;
+            Some(
+                servers
+                    .into_iter()
+                    .map(|s| IceServer {
+                        urls: s.urls.iter().map(str::to_owned).collect(),
+                        username: s.username,
+                        credential: s.credential,
+                    })
+                    .collect(),
+            )
+        });
     (status, None, servers)
 }
 
