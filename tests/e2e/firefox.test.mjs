@@ -102,7 +102,7 @@ test("Firefox: handlers before connect see every event; video decodes both ways;
   await a.waitFor((id) => window.__seen.some((s) => s.event === "peerLeft" && s.id === id && s.reason === "left"), bob.peerId);
 });
 
-test("Chromium and Firefox in one call: video both ways and a chat line", { timeout: 120_000 }, async (t) => {
+test("Chromium and Firefox in one call: Firefox warmed up first, video both ways and a chat line", { timeout: 120_000 }, async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
   const ff = await launchFirefox();
@@ -111,6 +111,21 @@ test("Chromium and Firefox in one call: video both ways and a chat line", { time
   t.after(() => ch.close());
   await ff.goto(`${server.url}/`);
   await ch.page.goto(`${server.url}/`);
+  // warmUp in Firefox: its rehearsal (two connections, a canvas track) ends within its
+  // 2 s limit and leaves every connection it made closed.
+  const warmed = await ff.evaluate(async () => {
+    const Native = window.RTCPeerConnection;
+    const made = [];
+    window.RTCPeerConnection = class extends Native { constructor(...a) { super(...a); made.push(this); } };
+    const m = await import("/pkg/steadyrtc.js");
+    await m.default();
+    const t0 = performance.now();
+    await m.warmUp();
+    window.RTCPeerConnection = Native;
+    return { tookMs: performance.now() - t0, states: made.map((pc) => pc.connectionState) };
+  });
+  assert.ok(warmed.tookMs < 2_500, JSON.stringify(warmed));
+  assert.deepEqual(warmed.states, ["closed", "closed"], JSON.stringify(warmed));
   const room = `mixed-${process.pid}-${Date.now()}`;
   const fox = await ff.evaluate(JOIN, { room, name: "Fox" });
   const chrome = await ch.page.evaluate(JOIN, { room, name: "Chrome" });
