@@ -236,6 +236,17 @@ impl Visit for Fields {
         self.set(field, (value as f64).into(), || value.to_string());
     }
 
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        // Written by JS's own number formatting: no float formatter in the wasm.
+        let text = || {
+            js_sys::Number::from(value)
+                .to_string_with_radix(10)
+                .map(String::from)
+                .unwrap_or_default()
+        };
+        self.set(field, value.into(), text);
+    }
+
     fn record_bool(&mut self, field: &Field, value: bool) {
         self.set(field, value.into(), || value.to_string());
     }

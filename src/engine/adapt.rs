@@ -8,6 +8,7 @@
 //! the gap between the two bars is the hysteresis that keeps it from flapping. A manual
 //! override pins a rung; device and network presets cap the best rung allowed.
 
+use super::decimal::fixed;
 use serde::{Deserialize, Serialize};
 
 /// Rungs of the ladder, best first.
@@ -314,15 +315,15 @@ impl Adapter {
         let trigger = if o.loss_pct > LOSS_DOWN_PCT {
             Some((
                 Trigger::Loss,
-                format!("loss {:.1} %", o.loss_pct),
+                format!("loss {} %", fixed(o.loss_pct, 1)),
                 o.loss_pct >= SEVERE_LOSS_PCT,
             ))
         } else if rtt > 400.0 {
-            Some((Trigger::Rtt, format!("rtt {rtt:.0} ms"), false))
+            Some((Trigger::Rtt, format!("rtt {} ms", fixed(rtt, 0)), false))
         } else if o.jitter_ms > 50.0 {
             Some((
                 Trigger::Jitter,
-                format!("jitter {:.0} ms", o.jitter_ms),
+                format!("jitter {} ms", fixed(o.jitter_ms, 0)),
                 false,
             ))
         } else if o.bandwidth_limited && self.rung != Rung::AudioOnly {
@@ -348,7 +349,7 @@ impl Adapter {
                 .map(|b| {
                     (
                         Trigger::Bandwidth,
-                        format!("available {:.0} kbps under target", b / 1000.0),
+                        format!("available {} kbps under target", fixed(b / 1000.0, 0)),
                         b < VIDEO_FLOOR_BPS,
                     )
                 })

@@ -3,6 +3,7 @@
 //! took and a sentence a user can act on. Pure: the browser layer measures (a socket, the
 //! HTTP API, ICE gathering, the camera and microphone) and hands the results here.
 
+use super::decimal::fixed;
 use crate::error::ErrorCode;
 use serde::Serialize;
 use steadyrtc_protocol::IceServer;
@@ -374,7 +375,7 @@ pub fn loopback(result: Option<Result<Measured, String>>, ms: u64) -> Step {
     let kbps = measured.kbps;
     let rtt_text = rtt.map_or_else(
         || "round trip unknown".into(),
-        |r| format!("{} ms round trip", r.round()),
+        |r| format!("{} ms round trip", fixed(r, 0)),
     );
     let relayed = measured.local_type.as_deref() == Some("relay");
     let over = match measured.relay_protocol.as_deref() {
@@ -383,7 +384,7 @@ pub fn loopback(result: Option<Result<Measured, String>>, ms: u64) -> Step {
         Some("tls") if relayed => " over TLS",
         _ => "",
     };
-    let numbers = format!("{} kbps, {rtt_text}", kbps.round());
+    let numbers = format!("{} kbps, {rtt_text}", fixed(kbps, 0));
     let mut verdict = if kbps < LOOPBACK_MIN_KBPS || rtt.is_some_and(|r| r > LOOPBACK_MAX_RTT_MS) {
         step(
             "loopback",

@@ -6,6 +6,7 @@
 
 use super::events::RoomEvent;
 use crate::engine::adapt::Rung;
+use crate::engine::decimal::fixed;
 use crate::engine::quality::Level;
 use crate::engine::session::SessionState;
 use crate::engine::types::ConnState;
@@ -188,14 +189,15 @@ pub fn recommendations(p: &PeerDiagnostics) -> Vec<String> {
         }
         if metrics.loss_pct_in > 5.0 || metrics.loss_pct_out > 5.0 {
             out.push(format!(
-                "Packets are being lost ({:.0} % in, {:.0} % out): a wired connection or being closer to the Wi-Fi access point helps.",
-                metrics.loss_pct_in, metrics.loss_pct_out
+                "Packets are being lost ({} % in, {} % out): a wired connection or being closer to the Wi-Fi access point helps.",
+                fixed(metrics.loss_pct_in, 0),
+                fixed(metrics.loss_pct_out, 0)
             ));
         }
         if metrics.rtt_ms.is_some_and(|r| r > 300.0) {
             out.push(format!(
-                "High latency ({:.0} ms round trip): conversation will feel delayed.",
-                metrics.rtt_ms.unwrap_or(0.0)
+                "High latency ({} ms round trip): conversation will feel delayed.",
+                fixed(metrics.rtt_ms.unwrap_or(0.0), 0)
             ));
         }
         if *level <= Level::Poor && out.is_empty() {
