@@ -78,6 +78,72 @@ impl SignalEnvelope {
     pub fn from_value(value: &serde_json::Value) -> Result<Self, String> {
         crate::decode::signal_envelope(value)
     }
+
+    /// The `data` of a `signal` as JSON, written by hand as serde writes it (a test holds
+    /// the two equal): a client then needs no serializer into `serde_json::Value`.
+    pub fn to_value(&self) -> serde_json::Value {
+        use serde_json::Value;
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: Value| {
+            m.insert(k.to_owned(), v);
+        };
+        let kind = match &self.data {
+            SignalData::Offer { sdp } | SignalData::Answer { sdp } => {
+                put("sdp", sdp.as_str().into());
+                if matches!(self.data, SignalData::Offer { .. }) {
+                    "offer"
+                } else {
+                    "answer"
+                }
+            }
+            SignalData::Candidate {
+                candidate,
+                sdp_mid,
+                sdp_m_line_index,
+                username_fragment,
+            } => {
+                put("candidate", candidate.as_str().into());
+                if let Some(mid) = sdp_mid {
+                    put("sdpMid", mid.as_str().into());
+                }
+                if let Some(index) = sdp_m_line_index {
+                    put("sdpMLineIndex", (*index).into());
+                }
+                if let Some(ufrag) = username_fragment {
+                    put("usernameFragment", ufrag.as_str().into());
+                }
+                "candidate"
+            }
+            SignalData::EndOfCandidates => "endOfCandidates",
+            SignalData::Reconnect => "reconnect",
+            SignalData::MediaState {
+                video_paused,
+                reason,
+                camera,
+                microphone,
+                screen,
+            } => {
+                put("videoPaused", (*video_paused).into());
+                put("reason", reason.as_str().into());
+                if let Some(on) = camera {
+                    put("camera", (*on).into());
+                }
+                if let Some(on) = microphone {
+                    put("microphone", (*on).into());
+                }
+                if let Some(id) = screen {
+                    put("screen", id.as_str().into());
+                }
+                "mediaState"
+            }
+            SignalData::KeyFrame => "keyFrame",
+        };
+        put("kind", kind.into());
+        if self.epoch != 0 {
+            put("epoch", self.epoch.into());
+        }
+        Value::Object(m)
+    }
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -88,6 +154,57 @@ fn is_zero(n: &u32) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn to_value_writes_what_serde_writes_for_every_kind() {
+        let all = [
+            SignalData::Offer {
+                sdp: "v=0 o".into(),
+            },
+            SignalData::Answer {
+                sdp: "v=0 a".into(),
+            },
+            SignalData::Candidate {
+                candidate: "candidate:1 1 udp 1 192.0.2.1 5000 typ host".into(),
+                sdp_mid: Some("0".into()),
+                sdp_m_line_index: Some(0),
+                username_fragment: Some("uf".into()),
+            },
+            SignalData::Candidate {
+                candidate: "c".into(),
+                sdp_mid: None,
+                sdp_m_line_index: None,
+                username_fragment: None,
+            },
+            SignalData::EndOfCandidates,
+            SignalData::Reconnect,
+            SignalData::MediaState {
+                video_paused: true,
+                reason: "poorConnection".into(),
+                camera: Some(false),
+                microphone: Some(true),
+                screen: Some("s".into()),
+            },
+            SignalData::MediaState {
+                video_paused: false,
+                reason: String::new(),
+                camera: None,
+                microphone: None,
+                screen: None,
+            },
+            SignalData::KeyFrame,
+        ];
+        for data in all {
+            for epoch in [0, 3] {
+                let e = SignalEnvelope {
+                    data: data.clone(),
+                    epoch,
+                };
+                assert_eq!(e.to_value(), serde_json::to_value(&e).unwrap(), "{e:?}");
+                assert_eq!(SignalEnvelope::from_value(&e.to_value()).unwrap(), e);
+            }
+        }
+    }
 
     #[test]
     fn every_signal_round_trips() {

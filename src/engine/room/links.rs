@@ -420,15 +420,12 @@ impl RoomEngine {
 
     /// Sends `data` to `id` as a `signal`, about its link at `epoch`.
     pub(super) fn send_signal(&mut self, id: &str, data: SignalData, epoch: u32) {
-        match serde_json::to_value(SignalEnvelope { data, epoch }) {
-            Ok(data) => self.out.push(RoomAction::Send {
-                message: ClientMessage::Signal {
-                    to: id.to_owned(),
-                    data,
-                },
-            }),
-            Err(e) => self.ignored("signal", &e.to_string()),
-        }
+        self.out.push(RoomAction::Send {
+            message: ClientMessage::Signal {
+                to: id.to_owned(),
+                data: SignalEnvelope { data, epoch }.to_value(),
+            },
+        });
     }
 
     /// Signaling is up again: rebuilds that waited for it go now, and every link whose
