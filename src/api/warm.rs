@@ -33,8 +33,8 @@ thread_local! {
 /// between two connections of this page (loopback, the video of a blank canvas, no camera
 /// or microphone, no server; closed when connected, within 2 s), so that the browser has
 /// compiled the library's connection code and started its media pipeline before the
-/// real call needs them. Resolves when that is done; never
-/// rejects. Calls after the first resolve at once.
+/// real call needs them. Resolves when that is done; never rejects. Calls after the
+/// first resolve at once.
 ///
 /// The two connections are ordinary `RTCPeerConnection`s: a tool that counts the page's
 /// connections sees them made and closed.
