@@ -86,6 +86,7 @@ fn every_server_message_reads_as_serde_reads_it_even_when_one_field_is_wrong() {
     assert!(checked > 500, "{checked}");
 }
 
+/// Also: `SignalEnvelope::to_value` writes what serde writes, for every kind and epoch.
 #[test]
 fn every_signal_envelope_reads_as_serde_reads_it_even_when_one_field_is_wrong() {
     let signals = [
@@ -97,6 +98,12 @@ fn every_signal_envelope_reads_as_serde_reads_it_even_when_one_field_is_wrong() 
             sdp_m_line_index: Some(0),
             username_fragment: Some("u".into()),
         },
+        SignalData::Candidate {
+            candidate: "c".into(),
+            sdp_mid: None,
+            sdp_m_line_index: None,
+            username_fragment: None,
+        },
         SignalData::EndOfCandidates,
         SignalData::Reconnect,
         SignalData::MediaState {
@@ -106,6 +113,8 @@ fn every_signal_envelope_reads_as_serde_reads_it_even_when_one_field_is_wrong() 
             microphone: Some(true),
             screen: Some("s".into()),
         },
+        // Every optional field absent.
+        serde_json::from_value(json!({"kind": "mediaState", "videoPaused": false})).unwrap(),
         SignalData::KeyFrame,
     ];
     for data in signals {
@@ -115,6 +124,7 @@ fn every_signal_envelope_reads_as_serde_reads_it_even_when_one_field_is_wrong() 
                 epoch,
             };
             let v = serde_json::to_value(&envelope).unwrap();
+            assert_eq!(envelope.to_value(), v, "{envelope:?}");
             assert_eq!(signal_envelope(&v).as_ref(), Ok(&envelope));
             for changed in variants(&v) {
                 agree(&changed, signal_envelope);
