@@ -113,4 +113,14 @@ export async function demoLog(browser) {
   return (await browser.page.evaluate(() => document.getElementById("log")?.innerText ?? "")).split("\n").reverse();
 }
 
+/**
+ * Resolves true once a line of the demo's log matches `pattern`, false after
+ * `timeoutMs`. A recovery is told once the connection has held for 1 s
+ * (`RoomConfig.recoveredHoldMs`), so it follows the media by about a second.
+ */
+export function demoTells(browser, pattern, timeoutMs = 5_000) {
+  return browser.page.waitForFunction((source) => new RegExp(source).test(document.getElementById("log")?.innerText ?? ""), pattern.source, { timeout: timeoutMs, polling: 100 })
+    .then(() => true, () => false);
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

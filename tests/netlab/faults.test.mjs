@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { artifactDir } from "../e2e/harness.mjs";
 import { TURN_URL, turnCredential } from "./lab.mjs";
-import { connected, demoLog, libraryConnected, libraryEvents, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
+import { connected, demoLog, demoTells, libraryConnected, libraryEvents, libraryStates, sleep, startCall, statesNow, videoGrows, waitAllConnected, watchLibrary } from "./call.mjs";
 import { stateChangesAfter, useLab } from "./suite.mjs";
 import { mediaTicks, perSecond } from "./timeline.mjs";
 
@@ -350,6 +350,8 @@ test("blackout 30 s: the call comes back, the session resumes, and the page is t
     // Back means: every live connection of both pages connected, and video decoding again.
     const back = await waitAllConnected(40_000, alice, bob);
     if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 10_000), videoGrows(bob, Date.now(), 10, 10_000)]);
+    // What the pages are told: a recovery, once the connection has held for 1 s.
+    if (back) await Promise.all([demoTells(alice, /connection to Bob recovered/), demoTells(bob, /connection to Alice recovered/)]);
     await timeline.collect();
 
     const fault = timeline.find("fault");
@@ -374,6 +376,9 @@ test("blackout 30 s: the call comes back, the session resumes, and the page is t
 );
 
 /** Runs `scenario`-style recovery checks shared by the long faults below. */
+/** The demo's line for a recovery: which level brought the call back, and when. */
+const RECOVERED_BY = /recovered by (.+) after ([\d.]+) s/;
+
 async function recoveryReport(timeline, alice, bob, undone) {
   const report = {};
   for (const [name, b] of [["alice", alice], ["bob", bob]]) {
@@ -381,7 +386,7 @@ async function recoveryReport(timeline, alice, bob, undone) {
     const lines = await demoLog(b);
     report[name] = {
       mediaAfterUndo: media === undefined || media === null ? null : media - undone,
-      recoveredBy: lines.map((l) => /recovered by (.+) after ([\d.]+) s/.exec(l)).filter(Boolean).map((m) => `${m[1]} (${m[2]} s)`),
+      recoveredBy: lines.map((l) => RECOVERED_BY.exec(l)).filter(Boolean).map((m) => `${m[1]} (${m[2]} s)`),
       attempts: lines.filter((l) => l.includes("recovering ")).map((l) => l.replace(/^\S+ \S+ /, "")),
     };
   }
@@ -403,6 +408,7 @@ test("media blocked 30 s with signaling up: the ladder reaches a full reconnect 
     const undone = timeline.find("undo");
     const back = await waitAllConnected(30_000, alice, bob);
     if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 10_000), videoGrows(bob, Date.now(), 10, 10_000)]);
+    if (back) await Promise.all([alice, bob].map((b) => demoTells(b, RECOVERED_BY)));
     await timeline.collect();
     const report = await recoveryReport(timeline, alice, bob, undone);
     const fault = timeline.find("fault");
@@ -426,6 +432,7 @@ test("blackout 45 s: the call comes back by itself and the page says which level
     const undone = timeline.find("undo");
     const back = await waitAllConnected(40_000, alice, bob);
     if (back) await Promise.all([videoGrows(alice, Date.now(), 10, 10_000), videoGrows(bob, Date.now(), 10, 10_000)]);
+    if (back) await Promise.all([alice, bob].map((b) => demoTells(b, RECOVERED_BY)));
     await timeline.collect();
     const report = await recoveryReport(timeline, alice, bob, undone);
     timeline.result = { blackoutMs: undone - timeline.find("fault"), cameBack: back, ...report };
