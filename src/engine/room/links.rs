@@ -215,16 +215,7 @@ impl RoomEngine {
             return;
         };
         remote.rebuilds = 0;
-        for timer in [
-            RoomTimer::GiveUp {
-                peer_id: id.to_owned(),
-            },
-            RoomTimer::Recovered {
-                peer_id: id.to_owned(),
-            },
-        ] {
-            self.cancel(timer);
-        }
+        self.cancel_recovery_timers(id);
         let elapsed_ms = ep.back_at.unwrap_or(self.now).saturating_sub(ep.since);
         self.show(id, ConnState::Connected, "recovered");
         self.emit(RoomEvent::Recovery {
@@ -234,6 +225,15 @@ impl RoomEngine {
             attempt: 0,
             elapsed_ms,
         });
+    }
+
+    /// Cancels every recovery timer of the link to `id`: its next rebuild, its episode's
+    /// deadline and the hold before a recovery is told.
+    pub(super) fn cancel_recovery_timers(&mut self, id: &str) {
+        let peer_id = || id.to_owned();
+        self.cancel(RoomTimer::Rebuild { peer_id: peer_id() });
+        self.cancel(RoomTimer::GiveUp { peer_id: peer_id() });
+        self.cancel(RoomTimer::Recovered { peer_id: peer_id() });
     }
 
     /// The link to `id` is not back after all (dropped again while its recovery waited
@@ -359,12 +359,7 @@ impl RoomEngine {
         if let Some(remote) = self.peers.get_mut(id) {
             remote.episode = None;
         }
-        self.cancel(RoomTimer::GiveUp {
-            peer_id: id.to_owned(),
-        });
-        self.cancel(RoomTimer::Recovered {
-            peer_id: id.to_owned(),
-        });
+        self.cancel_recovery_timers(id);
         let reason = format!("recoveryExhausted: not connected again within {elapsed_ms} ms");
         self.show(id, ConnState::Failed, &reason);
         self.emit(RoomEvent::Recovery {
@@ -391,14 +386,14 @@ impl RoomEngine {
             return;
         }
         remote.rebuild_pending = false;
+        // A new episode counts its rebuilds from this one.
+        self.start_episode(id, RecoveryLevel::FullReconnect);
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
         remote.epoch = remote.epoch.wrapping_add(1);
         remote.rebuilds += 1;
         let (epoch, attempt) = (remote.epoch, remote.rebuilds);
-        let rebuilds = remote.rebuilds;
-        self.start_episode(id, RecoveryLevel::FullReconnect);
-        if let Some(remote) = self.peers.get_mut(id) {
-            remote.rebuilds = rebuilds; // a new episode starts counting at this rebuild
-        }
         self.not_back(id);
         self.raise_level(id, RecoveryLevel::FullReconnect);
         self.show(id, ConnState::Reconnecting, "fullReconnect");

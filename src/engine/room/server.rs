@@ -241,15 +241,7 @@ impl RoomEngine {
                     peer_id: id.clone(),
                 });
             }
-            self.cancel(super::RoomTimer::Rebuild {
-                peer_id: id.clone(),
-            });
-            self.cancel(super::RoomTimer::GiveUp {
-                peer_id: id.clone(),
-            });
-            self.cancel(super::RoomTimer::Recovered {
-                peer_id: id.clone(),
-            });
+            self.cancel_recovery_timers(id);
         }
         let mut joined = Vec::new();
         for info in peers {
@@ -299,15 +291,7 @@ impl RoomEngine {
         };
         let name = remote.info.name.clone();
         self.close_link(peer_id);
-        self.cancel(super::RoomTimer::Rebuild {
-            peer_id: peer_id.to_owned(),
-        });
-        self.cancel(super::RoomTimer::GiveUp {
-            peer_id: peer_id.to_owned(),
-        });
-        self.cancel(super::RoomTimer::Recovered {
-            peer_id: peer_id.to_owned(),
-        });
+        self.cancel_recovery_timers(peer_id);
         self.peers.remove(peer_id);
         self.audio_gone(peer_id);
         self.emit(RoomEvent::PeerLeft {
