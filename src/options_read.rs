@@ -199,18 +199,6 @@ impl IceServer {
             credential: f.string("credential")?,
         })
     }
-
-    /// A list of them (the server's `iceServers` for the pre-call check).
-    pub fn list_from_value(v: &Value, path: &str) -> Result<Vec<Self>, String> {
-        let items = v
-            .as_array()
-            .ok_or_else(|| format!("{path} must be a list"))?;
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Self::from_value(v, &format!("{path}[{i}]")))
-            .collect()
-    }
 }
 
 impl PeerOptions {

@@ -76,20 +76,7 @@ pub async fn ice_config(
     }
     let servers = Reflect::get(&body, &"iceServers".into())
         .ok()
-        .and_then(|list| {
-            let json = super::js::json_of(&list).ok()?;
-            let servers = crate::options::IceServer::list_from_value(&json, "iceServers").ok()?;
-            Some(
-                servers
-                    .into_iter()
-                    .map(|s| IceServer {
-                        urls: s.urls.iter().map(str::to_owned).collect(),
-                        username: s.username,
-                        credential: s.credential,
-                    })
-                    .collect(),
-            )
-        });
+        .and_then(|list| IceServer::list_from_value(&super::js::json_of(&list).ok()?).ok());
     (status, None, servers)
 }
 

@@ -233,6 +233,11 @@ fn ice_server(v: &Value) -> Result<IceServer> {
     })
 }
 
+/// A list of ICE servers.
+pub fn ice_servers(v: &Value) -> Result<Vec<IceServer>> {
+    list(v, ice_server)
+}
+
 /// A server message from its JSON object (`type` names the variant; other fields than
 /// the variant's, such as `seq`, are ignored).
 pub fn server_message(v: &Value) -> Result<ServerMessage> {
