@@ -131,30 +131,23 @@ impl Subscriber for PageLog {
         }
         let meta = event.metadata();
         let level = level_name(meta.level());
-        match SINK.with(|s| s.borrow().clone()) {
-            Some(sink) => {
-                let mut fields = Fields {
-                    message: String::new(),
-                    object: Some(js_sys::Object::new()),
-                };
-                event.record(&mut fields);
+        let sink = SINK.with(|s| s.borrow().clone());
+        let mut fields = Fields {
+            message: String::new(),
+            object: sink.is_some().then(js_sys::Object::new),
+        };
+        event.record(&mut fields);
+        match (sink, fields.object) {
+            (Some(sink), Some(object)) => {
                 let record = crate::browser::js::object(&[
                     ("level", level.into()),
                     ("target", meta.target().into()),
                     ("message", fields.message.into()),
-                    (
-                        "fields",
-                        fields.object.map(JsValue::from).unwrap_or_default(),
-                    ),
+                    ("fields", object.into()),
                 ]);
                 let _ = sink.call1(&JsValue::UNDEFINED, &record);
             }
-            None => {
-                let mut fields = Fields {
-                    message: String::new(),
-                    object: None,
-                };
-                event.record(&mut fields);
+            _ => {
                 let line = JsValue::from(format!(
                     "[steadyrtc] {} {}: {}",
                     level.to_ascii_uppercase(),
@@ -195,16 +188,24 @@ struct Fields {
 }
 
 impl Fields {
-    fn set(&mut self, field: &Field, value: JsValue, text: impl FnOnce() -> String) {
+    fn set(&mut self, field: &Field, value: JsValue) {
         match &self.object {
             Some(object) => {
                 let _ = js_sys::Reflect::set(object, &field.name().into(), &value);
             }
             None => {
+                // Numbers are written by JS's own formatting: no float formatter in the wasm.
+                let text = value.as_string().unwrap_or_else(|| match value.as_bool() {
+                    Some(b) => b.to_string(),
+                    None => js_sys::Number::from(value)
+                        .to_string_with_radix(10)
+                        .map(String::from)
+                        .unwrap_or_default(),
+                });
                 self.message.push(' ');
                 self.message.push_str(field.name());
                 self.message.push('=');
-                self.message.push_str(&text());
+                self.message.push_str(&text);
             }
         }
     }
@@ -216,7 +217,7 @@ impl Visit for Fields {
         if field.name() == "message" {
             self.message.insert_str(0, &text);
         } else {
-            self.set(field, text.clone().into(), || text);
+            self.set(field, text.into());
         }
     }
 
@@ -224,30 +225,23 @@ impl Visit for Fields {
         if field.name() == "message" {
             self.message.insert_str(0, value);
         } else {
-            self.set(field, value.into(), || value.to_owned());
+            self.set(field, value.into());
         }
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.set(field, (value as f64).into(), || value.to_string());
+        self.set(field, (value as f64).into());
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.set(field, (value as f64).into(), || value.to_string());
+        self.set(field, (value as f64).into());
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        // Written by JS's own number formatting: no float formatter in the wasm.
-        let text = || {
-            js_sys::Number::from(value)
-                .to_string_with_radix(10)
-                .map(String::from)
-                .unwrap_or_default()
-        };
-        self.set(field, value.into(), text);
+        self.set(field, value.into());
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.set(field, value.into(), || value.to_string());
+        self.set(field, value.into());
     }
 }
