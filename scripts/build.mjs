@@ -220,7 +220,9 @@ buildDemo();
 // "120 ms round trip": now engine/decimal.rs, integer arithmetic) and log fields holding
 // an f64 (now written by JS's number formatting); an LLVM-IR reference graph of the crate
 // (`cargo rustc ... -- --emit=llvm-ir`) found them: 233.6 -> 223.5 KiB.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 224, "steadyrtc.js": 17.5 };
+// 224 -> 223 KiB: a signal's data written into JSON by hand, and the log subscriber
+// recording each event's fields once: 222.1 KiB.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 223, "steadyrtc.js": 17.5 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);
