@@ -50,9 +50,20 @@ const JOIN = async ({ room, name, role = "guest" }) => {
 
 /** A server and two Firefox processes on its page, all stopped after the test. */
 async function twoFirefoxes(t) {
-  const server = await startServer();
-  t.after(() => server.stop());
   const pages = {};
+  let server;
+  // On failure, what each page's library told it (its last events) and the server's log:
+  // registered first, so it runs before the browsers and the server are stopped.
+  t.after(async () => {
+    if (t.passed !== false) return;
+    for (const [name, page] of Object.entries(pages)) {
+      const seen = await page.evaluate(() => (window.__seen ?? []).slice(-40).map((s) => JSON.stringify(s).slice(0, 300))).catch((e) => [String(e)]);
+      console.log(`${name} saw (last 40):\n${seen.join("\n")}`);
+    }
+    console.log(`server stderr:\n${server?.stderr()}`);
+  });
+  server = await startServer();
+  t.after(() => server.stop());
   for (const name of ["a", "b"]) {
     pages[name] = await launchFirefox();
     t.after(() => pages[name].close());
@@ -215,10 +226,12 @@ test("Firefox: a chat burst across a dropped socket arrives once and in order; a
       calls.push(window.__room.sendChat(`line ${i}`));
       if (i === 8) window.__sockets.at(-1).close();
     }
-    return [...new Set((await Promise.allSettled(calls)).map((s) => s.status))];
+    return [...new Set((await Promise.allSettled(calls)).map((s) => s.status === "fulfilled" ? "fulfilled" : `rejected: ${s.reason?.code ?? ""} ${s.reason?.message ?? s.reason}`))];
   });
   assert.deepEqual(settled, ["fulfilled"]);
-  await b.waitFor(() => window.__lines.length >= 20);
+  await b.waitFor(() => window.__lines.length >= 20).catch(async (e) => {
+    throw new Error(`${e.message}; the guest has ${JSON.stringify(await b.evaluate(() => window.__lines))}`);
+  });
   const lines = await b.evaluate(() => window.__lines);
   assert.deepEqual(lines, Array.from({ length: 20 }, (_, i) => `line ${i + 1}`));
 

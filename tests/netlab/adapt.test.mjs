@@ -71,11 +71,14 @@ test("loss 10 % on Alice's host: the senders' rungs step down, the call stays up
     for (const name of ["alice", "bob"]) assert.deepEqual(wentDown(timeline, name, fault), [], `${name}'s connection went down under loss`);
     for (const b of [alice, bob]) assert.ok((await statesNow(b)).every((s) => s.connectionState === "connected"), `${b.name} is not connected after the loss`);
     // Both senders see the loss (it is on both directions of Alice's port): the first step
-    // down of either within 5 s of the onset, Alice's own by 5 s after the loss ended (a
+    // down of either within 8 s of the onset, Alice's own by 5 s after the loss ended (a
     // sender hears of loss only through the remote's RTCP receiver reports, which the
-    // lossy path delays and thins).
+    // lossy path delays and thins). A step takes two lossy samples in a row (1 s apart),
+    // and a report of a few dozen packets reads anywhere from 0 to 30 % at 10 % loss: the
+    // first step came 2-5 s after the onset in this machine's runs, so 8 s is a bound
+    // for a loaded machine, not the goal (the adaptation benchmark reports the times).
     const firstDown = [...rungs.alice, ...rungs.bob].filter((e) => e.trigger === "loss").sort((x, y) => x.t - y.t)[0];
-    assert.ok(firstDown && firstDown.t <= 5_000, `the first step down for loss: ${JSON.stringify(firstDown)}`);
+    assert.ok(firstDown && firstDown.t <= 8_000, `the first step down for loss: ${JSON.stringify(firstDown)}`);
     const alicesFirst = rungs.alice.find((e) => e.trigger === "loss");
     assert.ok(alicesFirst && alicesFirst.t <= undone - fault + 5_000, `Alice's first step down for loss: ${JSON.stringify(alicesFirst)}`);
     assert.ok(rungs.alice.some((e) => e.trigger === "stable" && e.t > undone - fault), `Alice never stepped back up: ${JSON.stringify(rungs.alice)}`);
