@@ -1,8 +1,10 @@
 //! Adaptation: which encoding to send, on a ladder from 720p down to audio-only.
 //!
 //! Step down one rung when a trigger holds for two consecutive samples: loss > 5 %,
-//! RTT > 400 ms, jitter > 50 ms, the encoder limited by bandwidth, or the available
-//! outgoing bitrate under the current rung's target. Step up one rung only after 10 s
+//! RTT > 400 ms, jitter > 50 ms, the encoder limited by bandwidth or CPU, the available
+//! outgoing bitrate under 80 % of what is sent (under the rung's target when that is
+//! unknown), or a path the encoders fill (80 % of it or more) that carries less than the
+//! rung's target. Step up one rung only after 10 s
 //! without any trigger, and only when the stricter "healthy" bar holds (loss < 2 %,
 //! RTT < 300 ms, and room for the next rung's bitrate x 1.2 when the estimate is known):
 //! the gap between the two bars is the hysteresis that keeps it from flapping. A manual
@@ -342,10 +344,17 @@ impl Adapter {
             Some((Trigger::Cpu, "encoder limited by the CPU".into(), false))
         } else {
             // The path carries less than the rung needs: less than its target, or, when
-            // we know what the encoders send, clearly less than that.
+            // we know what the encoders send, clearly less than that; or the encoders
+            // already fill the path (80 % of it or more) and the rung wants more than it
+            // carries. The browser's own congestion control may keep the bitrate under a
+            // cap without ever calling the encoder limited; the rung should follow it.
             let needed = o.sending_bps.map_or(self.rung.target_bps(), |s| s * 0.8);
+            let target = self.rung.target_bps();
             o.available_outgoing_bps
-                .filter(|&b| b < needed && self.rung != Rung::AudioOnly)
+                .filter(|&b| {
+                    let full = b < target && o.sending_bps.is_some_and(|s| s >= b * 0.8);
+                    (b < needed || full) && self.rung != Rung::AudioOnly
+                })
                 .map(|b| {
                     (
                         Trigger::Bandwidth,
@@ -372,10 +381,14 @@ impl Adapter {
         self.bad_streak = 0;
         self.severe_streak = 0;
         let up = self.rung.up();
-        // Room for the next rung: its bitrate x 1.2, or (when the encoder is not short of
-        // bandwidth) 1.2 x what it sends now, since the camera may give less than a target.
+        // Room for the next rung: its bitrate x 1.2, or 1.2 x what is sent now when the
+        // camera gives clearly less than this rung's target (the next rung would then send
+        // about as much). A rung that is full would send more a rung up: its target counts.
+        let camera_limited = |s: f64| s < self.rung.target_bps() * 0.8;
         let room = o.available_outgoing_bps.is_none_or(|b| {
-            b >= up.target_bps() * 1.2 || o.sending_bps.is_some_and(|s| b >= s * 1.2)
+            b >= up.target_bps() * 1.2
+                || o.sending_bps
+                    .is_some_and(|s| camera_limited(s) && b >= s * 1.2)
         });
         let healthy = o.loss_pct < 2.0 && rtt < 300.0 && room;
         if !healthy {

@@ -374,3 +374,58 @@ fn a_cpu_limited_encoder_steps_down_to_minimum_and_never_pauses_video() {
     }
     assert_eq!(a.rung(), Rung::Minimum);
 }
+
+#[test]
+fn a_path_the_encoders_fill_under_the_rungs_target_steps_down_to_a_rung_that_fits_and_stays() {
+    // A 300 kbit/s cap: the browser's congestion control keeps what is sent under the
+    // estimate and never calls the encoder limited. What is sent follows the rung's target
+    // when that is lower than the path.
+    let mut a = Adapter::new();
+    let capped = |a: &Adapter, t: u64| {
+        let b = 250_000.0;
+        Observation {
+            available_outgoing_bps: Some(b),
+            sending_bps: Some((b * 0.9).min(a.rung().target_bps())),
+            ..good(t * 1_000)
+        }
+    };
+    let mut changes = Vec::new();
+    for t in 0..60 {
+        let o = capped(&a, t);
+        changes.extend(a.observe(&o).map(|c| (t, c.to, c.trigger)));
+    }
+    assert_eq!(
+        changes,
+        vec![
+            (1, Rung::Medium, Trigger::Bandwidth),
+            (3, Rung::Low, Trigger::Bandwidth),
+            (5, Rung::Minimum, Trigger::Bandwidth),
+        ],
+        "down to the rung under the cap, and no step up into it again"
+    );
+    // The cap lifts: the estimate grows past the next rung's target x 1.2, one rung per
+    // ten clean seconds.
+    let open = |t: u64| Observation {
+        available_outgoing_bps: Some(3_000_000.0),
+        sending_bps: Some(170_000.0),
+        ..good(t * 1_000)
+    };
+    let ups: Vec<u64> = (60..95)
+        .filter_map(|t| a.observe(&open(t)).map(|_| t))
+        .collect();
+    assert_eq!(ups, vec![70, 80, 90]);
+}
+
+#[test]
+fn a_camera_that_sends_little_on_a_clean_path_is_not_a_full_path() {
+    // The estimate of an application-limited sender stays about 1.5x what it sends.
+    let mut a = Adapter::new();
+    for t in 0..30 {
+        let o = Observation {
+            available_outgoing_bps: Some(800_000.0),
+            sending_bps: Some(520_000.0),
+            ..good(t * 1_000)
+        };
+        assert_eq!(a.observe(&o), None, "at {t} s");
+    }
+}

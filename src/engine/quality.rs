@@ -104,30 +104,20 @@ pub const UNDECODABLE_MIN_PACKETS: u64 = 10;
 /// (of its last RTCP receiver report) weighted by the packets that kind sent in the
 /// interval. The largest of them would be noise: audio's reports cover a few dozen
 /// packets, so one lost packet in a report reads as 2-50 %.
-///
-/// A report that did not change since the previous sample is not news: `getStats` keeps
-/// the last one, and audio's come about every 5 s (and may themselves be lost), so a
-/// fraction read again would count old loss for seconds after it ended. A report is new
-/// when its cumulative `packetsLost` moved (a report with loss always moves it), or when
-/// the previous sample had none of that kind.
 pub fn outbound_loss_pct(cur: &StatsSample, prev: &StatsSample) -> f64 {
     let (mut lost, mut sent) = (0.0, 0.0);
     for kind in [MediaKind::Audio, MediaKind::Video] {
-        let of_kind = |s: &StatsSample| {
-            s.remote_inbound
-                .iter()
-                .filter(|r| r.kind == kind)
-                .map(|r| (r.fraction_lost, r.packets_lost))
-                .reduce(|(f, l), (g, m)| (f.max(g), l + m))
-        };
-        let Some((fraction, packets_lost)) = of_kind(cur) else {
+        let Some(fraction) = cur
+            .remote_inbound
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.fraction_lost)
+            .reduce(f64::max)
+        else {
             continue;
         };
-        let fresh = of_kind(prev).is_none_or(|(_, before)| before != packets_lost);
         let packets = cur.totals(kind).delta(&prev.totals(kind)).packets_out as f64;
-        if fresh {
-            lost += fraction * packets;
-        }
+        lost += fraction * packets;
         sent += packets;
     }
     if sent > 0.0 {

@@ -283,8 +283,6 @@ pub(super) fn sample_with_loss(
     });
     s.remote_inbound.push(RemoteInboundRtp {
         fraction_lost: lost,
-        // Its cumulative count, which moves with each report that has loss.
-        packets_lost: (lost * (packets * 2) as f64) as i64,
         round_trip_time_s: Some(0.02),
         ..RemoteInboundRtp::with_kind(MediaKind::Video)
     });
