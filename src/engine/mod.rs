@@ -24,6 +24,7 @@ pub mod link_quality;
 pub mod media;
 mod negotiation;
 mod ops;
+pub mod outbound_loss;
 pub mod peer_call;
 pub mod quality;
 pub mod recovery;

@@ -13,6 +13,7 @@
 //! stop arriving although they did before, the score is 0 (critical) at once.
 //! Smoothing: the reported score falls at once and rises by at most 2 points a second.
 
+use super::outbound_loss::OutboundLoss;
 use super::stats::{MediaKind, StatsSample};
 use serde::{Deserialize, Serialize};
 
@@ -100,33 +101,6 @@ pub struct Quality {
 /// for a key frame (a few stray packets, e.g. padding, say nothing).
 pub const UNDECODABLE_MIN_PACKETS: u64 = 10;
 
-/// The loss the remote reports of what we send, in percent: each kind's `fractionLost`
-/// (of its last RTCP receiver report) weighted by the packets that kind sent in the
-/// interval. The largest of them would be noise: audio's reports cover a few dozen
-/// packets, so one lost packet in a report reads as 2-50 %.
-pub fn outbound_loss_pct(cur: &StatsSample, prev: &StatsSample) -> f64 {
-    let (mut lost, mut sent) = (0.0, 0.0);
-    for kind in [MediaKind::Audio, MediaKind::Video] {
-        let Some(fraction) = cur
-            .remote_inbound
-            .iter()
-            .filter(|r| r.kind == kind)
-            .map(|r| r.fraction_lost)
-            .reduce(f64::max)
-        else {
-            continue;
-        };
-        let packets = cur.totals(kind).delta(&prev.totals(kind)).packets_out as f64;
-        lost += fraction * packets;
-        sent += packets;
-    }
-    if sent > 0.0 {
-        100.0 * lost / sent
-    } else {
-        0.0
-    }
-}
-
 /// E-model R factor from RTT, jitter (ms) and loss (%).
 pub fn r_factor(rtt_ms: f64, jitter_ms: f64, loss_pct: f64) -> f64 {
     let ld = rtt_ms / 2.0 + 2.0 * jitter_ms + 10.0;
@@ -157,6 +131,8 @@ pub struct QualityMonitor {
     /// Video bitrate we aim to send, for the bitrate penalty (0: unknown).
     pub target_video_kbps: f64,
     seen_packets: [bool; 2],
+    #[serde(default)]
+    outbound_loss: OutboundLoss,
 }
 
 impl QualityMonitor {
@@ -189,7 +165,7 @@ impl QualityMonitor {
                 .iter()
                 .filter_map(|o| o.quality_limitation_reason.clone())
                 .find(|r| r != "none"),
-            outbound_loss_pct: outbound_loss_pct(cur, &prev),
+            outbound_loss_pct: self.outbound_loss.push(cur, &prev),
             ..Quality::default()
         };
         for (i, kind) in [MediaKind::Audio, MediaKind::Video].into_iter().enumerate() {

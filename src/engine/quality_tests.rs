@@ -120,35 +120,3 @@ fn counter_resets_do_not_produce_negative_rates() {
 fn the_first_sample_only_primes() {
     assert!(QualityMonitor::new().push(call(0, 0.0, 20.0, 50)).is_none());
 }
-
-#[test]
-fn outbound_loss_weighs_each_kinds_report_by_the_packets_it_sent() {
-    use crate::engine::stats::RemoteInboundRtp;
-    let at = |at_ms, audio_sent, video_sent, audio_lost, video_lost| {
-        let mut s = StatsSample {
-            at_ms,
-            ..StatsSample::default()
-        };
-        for (kind, sent, lost) in [
-            (MediaKind::Audio, audio_sent, audio_lost),
-            (MediaKind::Video, video_sent, video_lost),
-        ] {
-            s.outbound.push(OutboundRtp {
-                packets_sent: sent,
-                ..OutboundRtp::with_kind(kind)
-            });
-            s.remote_inbound.push(RemoteInboundRtp {
-                fraction_lost: lost,
-                ..RemoteInboundRtp::with_kind(kind)
-            });
-        }
-        s
-    };
-    let prev = at(0, 1_000, 10_000, 0.0, 0.0);
-    // Audio's report says 50 % (one packet of two), video's 10 % of 190 packets.
-    let cur = at(1_000, 1_010, 10_190, 0.5, 0.1);
-    let pct = outbound_loss_pct(&cur, &prev);
-    assert!((pct - 12.0).abs() < 1e-9, "{pct}");
-    // Nothing sent in the interval: no loss to speak of.
-    assert_eq!(outbound_loss_pct(&prev, &prev), 0.0);
-}
