@@ -348,8 +348,8 @@ impl Adapter {
             // already fill the path (80 % of it or more) and the rung wants more than it
             // carries. The browser's own congestion control may keep the bitrate under a
             // cap without ever calling the encoder limited; the rung should follow it.
-            let needed = o.sending_bps.map_or(self.rung.target_bps(), |s| s * 0.8);
             let target = self.rung.target_bps();
+            let needed = o.sending_bps.map_or(target, |s| s * 0.8);
             o.available_outgoing_bps
                 .filter(|&b| {
                     let full = b < target && o.sending_bps.is_some_and(|s| s >= b * 0.8);
@@ -384,11 +384,9 @@ impl Adapter {
         // Room for the next rung: its bitrate x 1.2, or 1.2 x what is sent now when the
         // camera gives clearly less than this rung's target (the next rung would then send
         // about as much). A rung that is full would send more a rung up: its target counts.
-        let camera_limited = |s: f64| s < self.rung.target_bps() * 0.8;
+        let camera_limited = o.sending_bps.filter(|&s| s < self.rung.target_bps() * 0.8);
         let room = o.available_outgoing_bps.is_none_or(|b| {
-            b >= up.target_bps() * 1.2
-                || o.sending_bps
-                    .is_some_and(|s| camera_limited(s) && b >= s * 1.2)
+            b >= up.target_bps() * 1.2 || camera_limited.is_some_and(|s| b >= s * 1.2)
         });
         let healthy = o.loss_pct < 2.0 && rtt < 300.0 && room;
         if !healthy {
