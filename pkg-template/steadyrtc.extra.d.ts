@@ -488,10 +488,13 @@ export interface GoAwayEvent {
   reconnectInMs: number;
 }
 
-/** Payload of `roomEnded`: the server ended the room; this `Room` is closed. */
+/** Payload of `roomEnded`: the room was ended; this `Room` is closed. */
 export interface RoomEndedEvent {
   room: string;
+  /** `endedByHost` (a host's `room.endRoom()`, `by` says who) or `deleted` (the server's rooms API). */
   reason: string;
+  /** The peer id of the host who ended the room, with reason `endedByHost`. */
+  by?: string;
 }
 
 /** Payload of `chat`: a line sent with `room.sendChat`, relayed by the server. */
@@ -607,7 +610,7 @@ export interface RoomEvents {
   sessionStateChange: SessionStateChangeEvent;
   /** The server is going away (a deploy); the session moves on by itself. */
   goAway: GoAwayEvent;
-  /** The server ended the room; this `Room` is closed. */
+  /** The room was ended (a host's `endRoom()`, or the server's rooms API); this `Room` is closed. */
   roomEnded: RoomEndedEvent;
   /** A chat line relayed by the server, once. */
   chat: ChatEvent;

@@ -222,7 +222,9 @@ buildDemo();
 // (`cargo rustc ... -- --emit=llvm-ir`) found them: 233.6 -> 223.5 KiB.
 // 224 -> 223 KiB: a signal's data written into JSON by hand, and the log subscriber
 // recording each event's fields once: 222.1 KiB.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 223, "steadyrtc.js": 17.5 };
+// 223 -> 224 KiB: a host ends the room for everyone (`room.endRoom()`, protocol version
+// 5): 222.5 -> 223.1 KiB.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 224, "steadyrtc.js": 17.5 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

@@ -112,6 +112,20 @@ impl Room {
             .map_err(JsValue::from)
     }
 
+    /// Ends the room for everyone (a host's right: the `admin` grant). Every participant,
+    /// you included, gets `roomEnded` with reason `endedByHost` and `by` your peer id, and
+    /// each `Room` closes then; their sessions end. A room made with the server's rooms
+    /// API keeps its definition, so it can be joined again. Throws `forbidden` without the
+    /// grant, `notConnected` while signaling is down, `serverRefused` when the server is
+    /// too old to end rooms, `roomClosed` after `leave`.
+    #[wasm_bindgen(js_name = endRoom)]
+    pub fn end_room(&self) -> Result<(), JsValue> {
+        let now = crate::browser::driver::now_ms();
+        self.driver
+            .command(|engine| engine.end_room(now))
+            .map_err(JsValue::from)
+    }
+
     /// Asks the room's hosts for the floor (`raised` true, the default) or withdraws the
     /// request; they get a `handRaised` event. Throws `notConnected` while signaling is
     /// down, `roomClosed` after `leave`.

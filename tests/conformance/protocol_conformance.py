@@ -217,10 +217,10 @@ async def walk(server, run):
     async def join_a():
         a = s["a"]
         a.auto_pong = True
-        await a.send({"type": "join", "protocolVersion": 4, "room": room, "name": "Ada", "token": s["tokA"]})
+        await a.send({"type": "join", "protocolVersion": 5, "room": room, "name": "Ada", "token": s["tokA"]})
         w = await a.expect("welcome")
         check(w.get("seq") == 1, f"welcome.seq is {w.get('seq')}, not 1")
-        check(w.get("protocolVersion") == 4, f"welcome.protocolVersion is {w.get('protocolVersion')}")
+        check(w.get("protocolVersion") == 5, f"welcome.protocolVersion is {w.get('protocolVersion')}")
         check(w.get("room") == room, f"welcome.room is {w.get('room')}")
         check(re.fullmatch(r"[A-Za-z0-9]{16}", w.get("peerId", "")), f"welcome.peerId {w.get('peerId')!r} is not 16 of A-Z a-z 0-9")
         check(isinstance(w.get("sessionId"), str) and len(w["sessionId"]) == 32, f"welcome.sessionId {w.get('sessionId')!r} is not 32 characters")
@@ -238,7 +238,7 @@ async def walk(server, run):
     async def join_b():
         b = await Client.open(server.ws_url, "B")
         s["b"] = b
-        await b.send({"type": "join", "protocolVersion": 4, "room": room, "name": "Bo", "token": s["tokB"]})
+        await b.send({"type": "join", "protocolVersion": 5, "room": room, "name": "Bo", "token": s["tokB"]})
         w = await b.expect("welcome")
         check(w.get("seq") == 1, f"B's welcome.seq is {w.get('seq')}")
         peers = w.get("peers")
@@ -301,6 +301,10 @@ async def walk(server, run):
         check(e.get("code") == "unknownPeer", f"error.code is {e.get('code')}, not unknownPeer")
         check("seq" not in e, f"an error carries no seq: {e}")
         check(isinstance(e.get("message"), str), f"error.message is not a string: {e}")
+        # Only a host (the admin grant) may end the room.
+        await a.send({"type": "endRoom"})
+        e = await a.expect("error")
+        check(e.get("code") == "forbidden", f"endRoom by a guest: {e}")
         # The connection stays usable.
         await a.send({"type": "chat", "text": "still here"})
         m = await s["b"].expect("chat")
@@ -322,10 +326,10 @@ async def walk(server, run):
             await c.ws.send("not json")
             e = await c.expect("error")
             check(e.get("code") == "badJson", f"a frame that is not JSON: {e}")
-            await c.send({"type": "resume", "protocolVersion": 4, "sessionId": "x" * 32, "lastSeq": 0})
+            await c.send({"type": "resume", "protocolVersion": 5, "sessionId": "x" * 32, "lastSeq": 0})
             e = await c.expect("error")
             check(e.get("code") == "unknownSession", f"resume of no session: {e}")
-            await c.send({"type": "join", "protocolVersion": 4, "room": room, "name": "Cy", "token": "a.b.c"})
+            await c.send({"type": "join", "protocolVersion": 5, "room": room, "name": "Cy", "token": "a.b.c"})
             e = await c.expect("error")
             check(e.get("code") == "invalidToken", f"a bad token: {e}")
         finally:
@@ -365,7 +369,7 @@ async def walk(server, run):
         await b.expect_quiet("the others see nothing while a session waits for resume")
         a2 = await Client.open(server.ws_url, "A2")
         s["a"] = a2
-        await a2.send({"type": "resume", "protocolVersion": 4, "sessionId": s["sidA"], "lastSeq": last})
+        await a2.send({"type": "resume", "protocolVersion": 5, "sessionId": s["sidA"], "lastSeq": last})
         r = await a2.expect("resumed")
         check(r == {"type": "resumed", "sessionId": s["sidA"], "peerId": s["idA"], "room": room}, f"resumed is {r}")
         for i, data in enumerate(sent):

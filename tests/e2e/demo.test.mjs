@@ -275,6 +275,41 @@ test("a full room and a room ended by the server land in the boundary, each sayi
   await bob.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
 });
 
+test("a host ends the meeting for everyone: a second click confirms, both pages say who ended it, every camera and microphone stops", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const room = uniqueRoom("end");
+  const host = await user(t, { capture: true });
+  const guest = await user(t, { capture: true });
+  await joinDemo(host.page, server.url, room, "Hana", { query: { role: "host" } });
+  await joinDemo(guest.page, server.url, room, "Gus");
+  const gusAtHost = await remoteTile(host.page, "Gus");
+  await host.page.waitForSelector(`${gusAtHost} .state[data-state=connected]`, { timeout: 20_000 });
+  assert.equal(await guest.page.isVisible("#end-btn"), false, "a guest has no End for everyone");
+
+  // The first click only asks for a second one.
+  await host.page.click("#end-btn");
+  assert.equal(await host.page.$eval("#end-btn", (b) => b.dataset.armed), "true");
+  assert.match(await host.page.innerText("#end-btn"), /again/);
+  assert.equal(await guest.page.$eval("#status", (s) => s.dataset.state), "joined");
+  await host.page.click("#end-btn");
+
+  await host.page.waitForSelector("#boundary[data-kind=roomEnded]", { state: "visible", timeout: 10_000 });
+  await guest.page.waitForSelector("#boundary[data-kind=roomEnded]", { state: "visible", timeout: 10_000 });
+  assert.match(await host.page.innerText("#boundary"), /You ended this meeting for everyone/);
+  assert.match(await guest.page.innerText("#boundary"), /Hana ended this meeting for everyone/);
+  await guest.page.screenshot({ path: join(artifactDir("e2e"), "demo-boundary-ended-by-host.png") });
+  for (const [who, b] of [["Hana", host], ["Gus", guest]]) {
+    await b.page.waitForFunction(() => window.__captured.length > 0 && window.__captured.every((t) => t.readyState === "ended"), null, { timeout: 5_000 }).catch(async () => {
+      const states = await b.page.evaluate(() => window.__captured.map((t) => `${t.kind}:${t.readyState}`));
+      assert.fail(`${who}'s captured tracks after the end: ${states.join(", ")}`);
+    });
+  }
+  // The room's name can be used again: Try Again starts it anew.
+  await guest.page.click("#try-again");
+  await guest.page.waitForSelector("#status[data-state=joined]", { timeout: 15_000 });
+});
+
 test("the debug panel: off by default; per peer a state strip, sparklines, the candidate pair, recovery counts, downloads and a rebuild", async (t) => {
   const server = await startServer();
   t.after(() => server.stop());

@@ -1,4 +1,5 @@
-// The call controls: microphone, camera, screen share, record (hosts), quality, leave.
+// The call controls: microphone, camera, screen share, record (hosts), quality, end for
+// everyone (hosts), leave.
 // Each button shows a loading state while its operation runs (or while the library says
 // the source is `pending`). M and V toggle the microphone and the camera.
 import type { LocalMediaState, QualityPreference, Room } from "steadyrtc";
@@ -66,6 +67,37 @@ function toggleCamera(): void {
   void busy($("cam-btn"), on ? "turning the camera on" : "turning the camera off", () => room.setCameraEnabled(on));
 }
 
+const END_LABEL = "End for everyone";
+let endArmed: ReturnType<typeof setTimeout> | undefined;
+
+function disarmEnd(): void {
+  clearTimeout(endArmed);
+  endArmed = undefined;
+  const button = $("end-btn");
+  button.dataset.armed = "false";
+  button.querySelector(".label")!.textContent = END_LABEL;
+}
+
+/** The first click asks for a second one within 4 s: ending a meeting cannot be undone. */
+function endForEveryone(): void {
+  const room = current();
+  if (!room) return;
+  const button = $("end-btn");
+  if (endArmed === undefined) {
+    button.dataset.armed = "true";
+    button.querySelector(".label")!.textContent = "Click again to end the meeting";
+    endArmed = setTimeout(disarmEnd, 4_000);
+    return;
+  }
+  disarmEnd();
+  try {
+    room.endRoom();
+    log("ending the meeting for everyone");
+  } catch (err) {
+    say("ending the meeting", err);
+  }
+}
+
 export function setupControls(room: () => Room | undefined): void {
   current = room;
   $("mic-btn").addEventListener("click", toggleMic);
@@ -90,6 +122,7 @@ export function setupControls(room: () => Room | undefined): void {
       void busy(button, "starting the recording", () => r.startRecording({}));
     }
   });
+  $("end-btn").addEventListener("click", endForEveryone);
   $<HTMLSelectElement>("quality-select").addEventListener("change", (e) => {
     const r = current();
     const value = (e.target as HTMLSelectElement).value as QualityPreference;
@@ -118,6 +151,9 @@ export function enableControls(joined: boolean, role: string): void {
   $<HTMLSelectElement>("quality-select").disabled = !publishes;
   $("record-btn").hidden = role !== "host";
   $<HTMLButtonElement>("record-btn").disabled = !joined;
+  $("end-btn").hidden = role !== "host";
+  $<HTMLButtonElement>("end-btn").disabled = !joined;
+  disarmEnd();
   $<HTMLButtonElement>("leave").disabled = !joined;
   $<HTMLInputElement>("message-text").disabled = !joined;
   $<HTMLButtonElement>("send").disabled = !joined;

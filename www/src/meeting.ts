@@ -196,9 +196,15 @@ function wire(current: Room, s: JoinSettings): void {
     }
   }));
   current.on("goAway", guard(({ reason }) => log(`server going away (${reason}): moving the session`)));
-  current.on("roomEnded", guard(({ reason }) => {
-    log(`the room was ended (${reason})`);
-    if (room === current) showFailure(failure("roomEnded", `the room was ended (${reason})`));
+  current.on("roomEnded", guard(({ reason, by }) => {
+    const mine = by !== undefined && by === current.peerId;
+    const detail = mine ? "you ended the meeting for everyone" : `the room was ended (${reason}${by ? ` by ${who(by)}` : ""})`;
+    log(detail);
+    if (room !== current) return;
+    const ended = failure("roomEnded", detail);
+    if (mine) ended.what = "You ended this meeting for everyone.";
+    else if (by) ended.what = `${who(by)} ended this meeting for everyone.`;
+    showFailure(ended);
   }));
   current.on("error", guard((e) => {
     log(`error ${e.code}${e.serverCode ? ` (${e.serverCode})` : ""}: ${e.message}`);

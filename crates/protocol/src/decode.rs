@@ -311,6 +311,7 @@ pub fn server_message(v: &Value) -> Result<ServerMessage> {
         "roomEnded" => ServerMessage::RoomEnded {
             room: f.string("room")?,
             reason: f.string("reason")?,
+            by: f.opt_string("by")?,
         },
         "error" => ServerMessage::Error {
             code: error_code(f.required("code")?)?,

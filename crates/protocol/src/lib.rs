@@ -30,8 +30,8 @@ pub use signal::{SignalData, SignalEnvelope};
 /// The protocol version a client announces in `join` and the server echoes in `welcome`.
 /// Version 2 added the link `epoch` and the `reconnect` kind to signal payloads; version
 /// 4 added `promote`, `demote`, `raiseHand`, `roleChanged`, `handRaised` and the queue
-/// `position` of `queued`.
-pub const PROTOCOL_VERSION: u32 = 4;
+/// `position` of `queued`; version 5 `endRoom` and the `by` of `roomEnded`.
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// The oldest version a server still accepts: the server only relays signal payloads, so
 /// version 1 clients keep working beside version 2 ones.

@@ -134,6 +134,10 @@ pub enum ClientMessage {
     /// Ask the room's hosts for the floor (`raised: true`) or withdraw (version 4). The
     /// participants with the admin grant hear `handRaised`.
     RaiseHand { raised: bool },
+    /// End the room for everyone (version 5). Needs the admin grant. Every participant,
+    /// the sender included, gets `roomEnded` with reason `endedByHost` and `by`, and its
+    /// session ends.
+    EndRoom {},
 }
 
 /// Server to client.
@@ -237,8 +241,14 @@ pub enum ServerMessage {
         reason: String,
         reconnect_in_ms: u64,
     },
-    /// The room was ended (deleted through the API); your session ends with it.
-    RoomEnded { room: String, reason: String },
+    /// The room was ended: `deleted` through the rooms API, or `endedByHost` by the
+    /// participant `by` (version 5). Your session ends with it.
+    RoomEnded {
+        room: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<PeerId>,
+    },
     /// A frame of yours was refused; the connection stays usable.
     Error {
         code: ErrorCode,
@@ -250,7 +260,7 @@ pub enum ServerMessage {
 }
 
 /// The `type` strings of [`ClientMessage`].
-const CLIENT_TYPES: [&str; 15] = [
+const CLIENT_TYPES: [&str; 16] = [
     "join",
     "resume",
     "signal",
@@ -266,6 +276,7 @@ const CLIENT_TYPES: [&str; 15] = [
     "promote",
     "demote",
     "raiseHand",
+    "endRoom",
 ];
 /// The `type` strings of [`ServerMessage`].
 const SERVER_TYPES: [&str; 15] = [
@@ -316,6 +327,7 @@ impl ClientMessage {
             ClientMessage::Promote { .. } => "promote",
             ClientMessage::Demote { .. } => "demote",
             ClientMessage::RaiseHand { .. } => "raiseHand",
+            ClientMessage::EndRoom {} => "endRoom",
         }
     }
 }
@@ -480,6 +492,7 @@ pub(crate) mod tests {
                 peer_id: "p3".into(),
             },
             ClientMessage::RaiseHand { raised: true },
+            ClientMessage::EndRoom {},
         ]
     }
 
@@ -563,6 +576,12 @@ pub(crate) mod tests {
             ServerMessage::RoomEnded {
                 room: "demo".into(),
                 reason: "deleted".into(),
+                by: None,
+            },
+            ServerMessage::RoomEnded {
+                room: "demo".into(),
+                reason: "endedByHost".into(),
+                by: Some("p1".into()),
             },
             ServerMessage::error(ErrorCode::UnknownPeer, "no such peer"),
         ]
@@ -580,7 +599,12 @@ pub(crate) mod tests {
     #[test]
     fn every_server_message_round_trips() {
         let examples = server_examples();
-        assert_eq!(examples.len(), SERVER_TYPES.len());
+        let mut named: Vec<_> = examples.iter().map(ServerMessage::type_name).collect();
+        named.dedup();
+        assert_eq!(
+            named, SERVER_TYPES,
+            "one example or more of every type, in order"
+        );
         for msg in examples {
             assert_eq!(ServerMessage::parse(&msg.to_json()).unwrap(), msg);
         }

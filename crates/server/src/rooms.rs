@@ -272,6 +272,22 @@ impl Rooms {
         members
     }
 
+    /// The name of the room that `by` asks to end (`endRoom`). Refused with `notJoined`
+    /// and `forbidden` (no admin grant).
+    pub fn room_to_end(&self, by: &str) -> Result<String, Refusal> {
+        let (_, me) = self.sender_and_room(by)?;
+        if !me.grants.admin {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "endRoom needs the admin grant (a host's token)",
+            ));
+        }
+        self.peer_rooms
+            .get(by)
+            .cloned()
+            .ok_or_else(|| Refusal::new(ErrorCode::NotJoined, "join a room first"))
+    }
+
     fn sender_and_room(&self, from: &str) -> Result<(&Room, &Member), Refusal> {
         let room = self
             .peer_rooms

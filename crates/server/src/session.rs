@@ -556,6 +556,11 @@ pub(crate) async fn dispatch(
         ClientMessage::Promote { peer_id } => state.set_publish(&me, &peer_id, true),
         ClientMessage::Demote { peer_id } => state.set_publish(&me, &peer_id, false),
         ClientMessage::RaiseHand { raised } => state.raise_hand(&me, raised),
+        ClientMessage::EndRoom {} => {
+            state.end_room_by(&me)?;
+            *attached.lock() = None;
+            Ok(())
+        }
         ClientMessage::Leave {} => {
             state.leave(&me);
             *attached.lock() = None;

@@ -582,20 +582,36 @@ impl AppState {
     /// connection is closed normally. Returns how many participants there were.
     pub fn end_room(&self, name: &str, reason: &str) -> usize {
         let mut hub = self.hub();
+        self.end_room_in(&mut hub, name, reason, None)
+    }
+
+    /// `endRoom`: the host `by` ends its room for everyone, itself included (reason
+    /// `endedByHost`). The room's definition, if the rooms API made one, stays. Refused
+    /// with `notJoined` and `forbidden` (no admin grant).
+    pub fn end_room_by(&self, by: &str) -> Result<(), Refusal> {
+        let mut hub = self.hub();
+        let name = hub.rooms.room_to_end(by)?;
+        let ended = self.end_room_in(&mut hub, &name, "endedByHost", Some(by));
+        tracing::info!(by, room = %name, participants = ended, "room ended by a host");
+        Ok(())
+    }
+
+    fn end_room_in(&self, hub: &mut Hub, name: &str, reason: &str, by: Option<&str>) -> usize {
         let members = hub.rooms.members(name).to_vec();
         for m in &members {
             let ended = ServerMessage::RoomEnded {
                 room: name.to_owned(),
                 reason: reason.to_owned(),
+                by: by.map(str::to_owned),
             };
-            self.deliver(&mut hub, vec![Delivery::new(&m.id, ended)]);
+            self.deliver(hub, vec![Delivery::new(&m.id, ended)]);
             if let Some(link) = hub.sessions.get(&m.id).and_then(|s| s.link.clone()) {
                 let _ = link.tx.try_send(Outgoing::Close(1000, "room ended"));
             }
         }
         hub.rooms.remove_room(name);
         for m in &members {
-            self.forget_session(&mut hub, &m.id);
+            self.forget_session(hub, &m.id);
         }
         hub.empty_since.remove(name);
         members.len()

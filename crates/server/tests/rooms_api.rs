@@ -120,7 +120,8 @@ async fn rooms_are_created_read_and_deleted_with_the_api_key_only(backend: Backe
         ada.recv().await,
         ServerMessage::RoomEnded {
             room: "r1".into(),
-            reason: "deleted".into()
+            reason: "deleted".into(),
+            by: None,
         }
     );
     assert_eq!(

@@ -168,8 +168,14 @@ pub enum RoomEvent {
         reason: String,
         reconnect_in_ms: u64,
     },
-    /// The room was ended by the server; the room is closed.
-    RoomEnded { room: String, reason: String },
+    /// The room was ended by the server (`deleted`) or by the host `by`
+    /// (`endedByHost`); the room is closed.
+    RoomEnded {
+        room: String,
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// A chat line relayed by the server, once (a line sent again across a dropped
     /// socket is shown once). `sentAt`: when the server took it, Unix milliseconds.
     Chat {

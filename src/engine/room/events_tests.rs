@@ -110,7 +110,8 @@ fn samples() -> Vec<RoomEvent> {
         },
         RoomEvent::RoomEnded {
             room: "r".into(),
-            reason: "deleted".into(),
+            reason: "endedByHost".into(),
+            by: Some("h".into()),
         },
         RoomEvent::Chat {
             id: "x-1".into(),

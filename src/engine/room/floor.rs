@@ -10,6 +10,9 @@ use super::{trace, RoomAction, RoomEngine, RoomEvent};
 use crate::error::{ErrorCode, SteadyError};
 use steadyrtc_protocol::{ClientMessage, Grants, Role, SignalData};
 
+/// The protocol version that brought `endRoom`.
+const END_ROOM_VERSION: u32 = 5;
+
 impl RoomEngine {
     /// `promote` (`publish: true`) or `demote` the participant `peer_id`. Errors:
     /// `roomClosed`, `notConnected`, `forbidden` without the admin grant,
@@ -46,6 +49,35 @@ impl RoomEngine {
             } else {
                 ClientMessage::Demote { peer_id }
             },
+        });
+        Ok(std::mem::take(&mut self.out))
+    }
+
+    /// Ends the room for everyone (a host's right): the server sends every participant,
+    /// this one included, `roomEnded` with reason `endedByHost`, and the room closes
+    /// then. Errors: `roomClosed`, `notConnected`, `forbidden` without the admin grant,
+    /// `serverRefused` when the server predates protocol version 5.
+    pub fn end_room(&mut self, now_ms: u64) -> Result<Vec<RoomAction>, SteadyError> {
+        self.trace.record(now_ms, trace::RoomStep::EndRoom);
+        self.now = self.now.max(now_ms);
+        self.require_signaling("ending the room goes through the server")?;
+        if !self.me.can_admin {
+            return Err(SteadyError::new(
+                ErrorCode::Forbidden,
+                "endRoom needs the admin grant (a host's token)",
+            ));
+        }
+        if self.me.server_version < END_ROOM_VERSION {
+            return Err(SteadyError::new(
+                ErrorCode::ServerRefused,
+                format!(
+                    "the server speaks protocol version {}; ending a room needs version {END_ROOM_VERSION}",
+                    self.me.server_version
+                ),
+            ));
+        }
+        self.out.push(RoomAction::Send {
+            message: ClientMessage::EndRoom {},
         });
         Ok(std::mem::take(&mut self.out))
     }

@@ -65,8 +65,10 @@ struct Me {
     session_id: String,
     can_publish: bool,
     can_record: bool,
-    /// May promote and demote others (`admin` grant).
+    /// May promote and demote others and end the room (`admin` grant).
     can_admin: bool,
+    /// The protocol version the server announced in `welcome`.
+    server_version: u32,
     /// This participant records the room now.
     recording: bool,
 }

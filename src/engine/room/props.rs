@@ -190,6 +190,7 @@ fn run_traced(cfg: RoomConfig, steps: &[Step]) -> (Vec<RoomAction>, super::trace
                 message: ServerMessage::RoomEnded {
                     room: "r".into(),
                     reason: "deleted".into(),
+                    by: None,
                 },
             },
             Step::Chat => {

@@ -175,8 +175,8 @@ impl RoomEngine {
                 });
                 self.run_session(SessionInput::GoAway { reconnect_in_ms });
             }
-            ServerMessage::RoomEnded { room, reason } => {
-                self.emit(RoomEvent::RoomEnded { room, reason });
+            ServerMessage::RoomEnded { room, reason, by } => {
+                self.emit(RoomEvent::RoomEnded { room, reason, by });
                 self.out.push(RoomAction::CloseSocket);
                 self.finish();
             }
@@ -203,6 +203,7 @@ impl RoomEngine {
     /// are reported as left, new ones as joined).
     fn welcome(&mut self, welcome: ServerMessage) {
         let ServerMessage::Welcome {
+            protocol_version,
             peer_id,
             peers,
             session_id,
@@ -225,6 +226,7 @@ impl RoomEngine {
             can_publish: grants.publish,
             can_record: grants.record,
             can_admin: grants.admin,
+            server_version: protocol_version,
             recording: false,
         };
         self.forget_wait();

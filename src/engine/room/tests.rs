@@ -359,10 +359,12 @@ fn room_ended_is_an_event_and_no_reconnect_follows() {
     let acts = sim.server(ServerMessage::RoomEnded {
         room: "r".into(),
         reason: "deleted".into(),
+        by: None,
     });
     assert!(events(&acts).contains(&RoomEvent::RoomEnded {
         room: "r".into(),
-        reason: "deleted".into()
+        reason: "deleted".into(),
+        by: None,
     }));
     assert!(acts.contains(&RoomAction::CloseLink {
         peer_id: "a".into()

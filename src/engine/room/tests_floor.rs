@@ -250,3 +250,57 @@ fn the_host_takes_a_promoted_peers_new_connection_as_a_renewal_not_a_recovery() 
     });
     assert!(names(&acts).contains(&"recovery"));
 }
+
+#[test]
+fn a_host_ends_the_room_and_it_closes_when_the_server_says_so() {
+    let mut host = joined_as(Role::Host, vec![peer("g", Role::Guest, false)]);
+    let acts = host.room.end_room(host.now).unwrap();
+    assert_eq!(sent(&acts), vec![ClientMessage::EndRoom {}]);
+    assert!(
+        !acts.contains(&RoomAction::Finished),
+        "the room stays up until the server ends it"
+    );
+    let acts = host.server(ServerMessage::RoomEnded {
+        room: "r".into(),
+        reason: "endedByHost".into(),
+        by: Some("me".into()),
+    });
+    assert!(events(&acts).contains(&RoomEvent::RoomEnded {
+        room: "r".into(),
+        reason: "endedByHost".into(),
+        by: Some("me".into()),
+    }));
+    assert!(acts.contains(&RoomAction::CloseLink {
+        peer_id: "g".into()
+    }));
+    assert_eq!(acts.last(), Some(&RoomAction::Finished));
+    let err = host.room.end_room(host.now).unwrap_err();
+    assert_eq!(err.code, crate::error::ErrorCode::RoomClosed);
+}
+
+#[test]
+fn only_a_connected_host_of_a_version_5_server_may_end_the_room() {
+    let mut early = Sim::new(config());
+    let err = early.room.end_room(0).unwrap_err();
+    assert_eq!(err.code, crate::error::ErrorCode::NotConnected);
+
+    let mut guest = joined_as(Role::Guest, vec![peer("h", Role::Host, true)]);
+    let err = guest.room.end_room(guest.now).unwrap_err();
+    assert_eq!(err.code, crate::error::ErrorCode::Forbidden);
+    assert!(err.message.contains("admin"), "{}", err.message);
+
+    let mut old = Sim::new(config());
+    old.feed(RoomInput::Connect);
+    old.feed(RoomInput::SocketOpened);
+    let mut welcome = welcome_as("me", vec![], Role::Host);
+    if let ServerMessage::Welcome {
+        protocol_version, ..
+    } = &mut welcome
+    {
+        *protocol_version = 4;
+    }
+    old.server(welcome);
+    let err = old.room.end_room(old.now).unwrap_err();
+    assert_eq!(err.code, crate::error::ErrorCode::ServerRefused);
+    assert!(err.message.contains("version 4"), "{}", err.message);
+}

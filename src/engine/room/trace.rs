@@ -45,6 +45,7 @@ pub enum RoomStep {
     RaiseHand {
         raised: bool,
     },
+    EndRoom,
     MatchNext,
 }
 
@@ -125,6 +126,7 @@ pub fn replay(trace: &RoomTrace) -> Result<Vec<Vec<RoomAction>>, ReplayError> {
                 .set_publish(e.at_ms, peer_id, *publish)
                 .unwrap_or_default(),
             RoomStep::RaiseHand { raised } => room.raise_hand(e.at_ms, *raised).unwrap_or_default(),
+            RoomStep::EndRoom => room.end_room(e.at_ms).unwrap_or_default(),
             RoomStep::MatchNext => room.match_next(e.at_ms).unwrap_or_default(),
         })
         .collect())
