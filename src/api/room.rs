@@ -319,6 +319,8 @@ impl Room {
     /// What to send: `"auto"` (adapt to each connection, the default), or a fixed
     /// `"high"`, `"medium"`, `"low"` or `"audioOnly"`, for every connection or, with
     /// `peerId`, for the one to that peer. Each change is a `qualityLevelChange` event.
+    /// Back to `"auto"`, a connection returns at once to the rung adaptation had reached
+    /// before (within the presets' cap).
     /// Throws `invalidArgument` for another value or an unknown peer, `roomClosed` after
     /// `leave`.
     #[wasm_bindgen(js_name = setQuality)]

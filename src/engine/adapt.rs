@@ -230,11 +230,19 @@ pub const UP_AFTER_MS: u64 = 10_000;
 pub struct Adapter {
     rung: Rung,
     preference: Preference,
+    /// The rung automatic adaptation had reached when a manual one was chosen: `auto`
+    /// goes back there at once.
+    #[serde(default = "best_rung")]
+    auto_rung: Rung,
     presets: Presets,
     bad_streak: u32,
     /// Severe samples in a row (they alone may pause video).
     severe_streak: u32,
     healthy_since: Option<u64>,
+}
+
+fn best_rung() -> Rung {
+    Rung::High
 }
 
 impl Default for Adapter {
@@ -248,6 +256,7 @@ impl Adapter {
         Self {
             rung: Rung::High,
             preference: Preference::Auto,
+            auto_rung: Rung::High,
             presets: Presets::default(),
             bad_streak: 0,
             severe_streak: 0,
@@ -279,11 +288,22 @@ impl Adapter {
         })
     }
 
-    /// Sets the application's choice; a manual rung applies at once.
+    /// Sets the application's choice; a manual rung applies at once. Back to `auto`
+    /// from a manual rung, the ladder returns at once to the rung it had reached before
+    /// (within the presets' cap), not climbing from the manual one 10 s a rung: a call
+    /// whose path got worse meanwhile steps down again within a few samples.
     pub fn set_preference(&mut self, preference: Preference) -> Option<Change> {
-        self.preference = preference;
+        let was = std::mem::replace(&mut self.preference, preference);
+        if was == Preference::Auto && preference != Preference::Auto {
+            self.auto_rung = self.rung;
+        }
         let to = match preference {
-            Preference::Auto => return None,
+            Preference::Auto if was == Preference::Auto => return None,
+            Preference::Auto => {
+                self.healthy_since = None;
+                let to = self.auto_rung.max(self.best_allowed());
+                return self.moved(to, Trigger::Preference, "preference Auto".into());
+            }
             Preference::High => Rung::High,
             Preference::Medium => Rung::Medium,
             Preference::Low => Rung::Low,

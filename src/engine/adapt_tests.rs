@@ -194,18 +194,58 @@ fn alternating_signals_never_flap() {
 }
 
 #[test]
-fn manual_override_pins_the_rung_and_auto_resumes() {
+fn manual_override_pins_the_rung_and_auto_returns_at_once_to_where_it_was() {
     let mut a = Adapter::new();
     assert_eq!(a.set_preference(Preference::Low).unwrap().to, Rung::Low);
     for t in 0..30 {
         assert_eq!(a.observe(&good(t * 1_000)), None);
     }
-    a.set_preference(Preference::Auto);
-    let mut up = None;
+    let back = a.set_preference(Preference::Auto).unwrap();
+    assert_eq!((back.from, back.to), (Rung::Low, Rung::High));
+    assert_eq!(back.trigger, Trigger::Preference);
+    assert_eq!(
+        a.set_preference(Preference::Auto),
+        None,
+        "auto again is no change"
+    );
     for t in 30..50 {
-        up = up.or(a.observe(&good(t * 1_000)));
+        assert_eq!(a.observe(&good(t * 1_000)), None, "already at the top");
     }
-    assert_eq!(up.unwrap().to, Rung::Medium);
+}
+
+#[test]
+fn auto_after_a_manual_rung_returns_to_the_rung_the_network_had_allowed_within_the_cap() {
+    let mut a = Adapter::new();
+    let mut down = Vec::new();
+    for t in 0..6 {
+        down.extend(a.observe(&Observation {
+            loss_pct: 8.0,
+            ..good(t * 1_000)
+        }));
+    }
+    let reached = a.rung();
+    assert!(
+        reached > Rung::High,
+        "the loss stepped the ladder down: {down:?}"
+    );
+    assert_eq!(a.set_preference(Preference::High).unwrap().to, Rung::High);
+    let back = a.set_preference(Preference::Auto).unwrap();
+    assert_eq!((back.from, back.to), (Rung::High, reached));
+
+    // A manual rung better than the automatic one, then a cap below both: the cap wins.
+    let mut capped = Adapter::new();
+    capped.set_preference(Preference::AudioOnly);
+    capped.set_presets(Presets {
+        forced: Some(Rung::Low),
+        ..Presets::default()
+    });
+    assert_eq!(
+        capped.rung(),
+        Rung::AudioOnly,
+        "a manual rung is kept under presets"
+    );
+    let back = capped.set_preference(Preference::Auto).unwrap();
+    assert_eq!((back.from, back.to), (Rung::AudioOnly, Rung::Low));
 }
 
 #[test]
