@@ -35,6 +35,10 @@ pub struct PeerDiagnostics {
     pub quality: Option<RoomEvent>,
     /// What is sent to this peer now.
     pub rung: Option<Rung>,
+    /// The rung is the app's choice (`setQuality`), not the network's.
+    pub rung_chosen: bool,
+    /// Full reconnects the app asked for (`reconnectPeer`).
+    pub manual_rebuilds: u32,
     /// Recovery attempts started, per level: ICE restart, signaling reset, full reconnect.
     pub recovery_attempts: [u32; 3],
     pub recoveries: u32,
@@ -117,14 +121,27 @@ impl DiagnosticsLog {
                 }
             }
             RoomEvent::Quality { peer_id, .. } => self.entry(peer_id).quality = Some(event.clone()),
-            RoomEvent::QualityLevelChange { peer_id, to, .. } => {
-                self.entry(peer_id).rung = Some(*to)
+            RoomEvent::QualityLevelChange {
+                peer_id,
+                to,
+                trigger,
+                ..
+            } => {
+                let p = self.entry(peer_id);
+                p.rung = Some(*to);
+                p.rung_chosen = *trigger == crate::engine::adapt::Trigger::Preference;
             }
             RoomEvent::PeerLeft { id, .. } => {
                 self.peers.remove(id);
             }
             _ => {}
         }
+    }
+
+    /// The app asked for the connection to `peer_id` to be rebuilt: its full reconnect
+    /// says nothing about the network.
+    pub fn manual_rebuild(&mut self, peer_id: &str) {
+        self.entry(peer_id).manual_rebuilds += 1;
     }
 
     fn entry(&mut self, id: &str) -> &mut PeerDiagnostics {
@@ -204,12 +221,14 @@ pub fn recommendations(p: &PeerDiagnostics) -> Vec<String> {
             out.push("The connection is poor; the numbers above show where.".into());
         }
     }
-    if p.rung == Some(Rung::AudioOnly) {
+    if p.rung == Some(Rung::AudioOnly) && p.rung_chosen {
+        out.push("Video to this peer is paused: audio only was chosen (setQuality).".into());
+    } else if p.rung == Some(Rung::AudioOnly) {
         out.push(
             "Video to this peer is paused to keep the call going on a poor connection.".into(),
         );
     }
-    if p.recovery_attempts[2] > 0 {
+    if p.recovery_attempts[2] > p.manual_rebuilds {
         out.push("The connection had to be rebuilt from scratch at least once: the network dropped for a long time.".into());
     }
     out

@@ -325,6 +325,7 @@ impl RoomEngine {
                 format!("no peer {peer_id:?} in the room"),
             ));
         }
+        self.diagnostics.manual_rebuild(peer_id);
         self.rebuild(peer_id);
         Ok(std::mem::take(&mut self.out))
     }

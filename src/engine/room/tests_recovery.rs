@@ -438,6 +438,23 @@ fn an_app_asked_reconnect_rebuilds_one_link_and_leaves_the_others_alone() {
 }
 
 #[test]
+fn diagnostics_blame_the_network_for_neither_an_asked_rebuild_nor_a_chosen_audio_only() {
+    let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
+    sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
+    sim.room.reconnect_peer(sim.now, "a").unwrap();
+    sim.room
+        .set_quality(crate::engine::adapt::Preference::AudioOnly, None)
+        .unwrap();
+    let report = sim.room.diagnostics(sim.now);
+    let a = &report.peers[0];
+    assert_eq!(a.recovery_attempts[2], 1, "the rebuild is still counted");
+    let text = a.recommendations.join(" ");
+    assert!(!text.contains("rebuilt from scratch"), "{text}");
+    assert!(!text.contains("poor connection"), "{text}");
+    assert!(text.contains("audio only was chosen"), "{text}");
+}
+
+#[test]
 fn a_link_that_recovers_by_itself_is_not_rebuilt_when_signaling_returns() {
     let mut sim = Sim::joined(vec![peer("a", Role::Guest, true)]);
     sim.state("a", 0, ConnState::Connecting, ConnState::Connected);
