@@ -1,6 +1,12 @@
 //! Recording a room with `MediaRecorder`: every audio track mixed on the page's one
 //! `AudioContext` into a destination node, plus one video track, into a webm `Blob`.
 //! Audio tracks that arrive during the recording join the mix.
+//!
+//! A suspended context (the autoplay policy before any user gesture, or a page without an
+//! audio device) produces no samples, and Firefox's `MediaRecorder` then writes nothing
+//! at all, not even the video (measured: a 0-byte file after 2 s). The recording then
+//! takes the microphone's own track instead of the mix: remote voices are left out, but
+//! the file is never empty.
 
 use super::audio::{self, release};
 use super::js::browser_error;
@@ -11,14 +17,15 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{
-    Blob, BlobPropertyBag, MediaRecorder, MediaStreamAudioDestinationNode,
-    MediaStreamAudioSourceNode, MediaStreamTrack,
+    AudioContextState, Blob, BlobPropertyBag, MediaRecorder, MediaStream,
+    MediaStreamAudioDestinationNode, MediaStreamAudioSourceNode, MediaStreamTrack,
 };
 
 /// A recording under way. Dropping it stops it and releases its nodes.
 pub struct Recorder {
     recorder: MediaRecorder,
-    mix: MediaStreamAudioDestinationNode,
+    /// The mix, while the page's audio runs; `None` records the microphone alone.
+    mix: Option<MediaStreamAudioDestinationNode>,
     sources: RefCell<Vec<(MediaStreamAudioSourceNode, Option<JsValue>)>>,
     chunks: Rc<RefCell<Vec<JsValue>>>,
     stopped: RefCell<Option<oneshot::Receiver<()>>>,
@@ -32,10 +39,23 @@ impl Recorder {
         video: Option<&MediaStreamTrack>,
     ) -> Result<Self, SteadyError> {
         let ctx = audio::context()?;
-        let mix = ctx
-            .create_media_stream_destination()
-            .map_err(|e| browser_error("createMediaStreamDestination", &e))?;
-        let stream = mix.stream();
+        let (mix, stream) = if ctx.state() == AudioContextState::Running {
+            let mix = ctx
+                .create_media_stream_destination()
+                .map_err(|e| browser_error("createMediaStreamDestination", &e))?;
+            let stream = mix.stream();
+            (Some(mix), stream)
+        } else {
+            let stream = MediaStream::new().map_err(|e| browser_error("new MediaStream", &e))?;
+            let mic = audio.iter().find(|(_, remote)| !remote);
+            if let Some((track, _)) = mic {
+                stream.add_track(track);
+            }
+            tracing::warn!(
+                "the page's audio is suspended (no user gesture yet): the recording has the microphone alone"
+            );
+            (None, stream)
+        };
         if let Some(video) = video {
             stream.add_track(video);
         }
@@ -65,8 +85,10 @@ impl Recorder {
             stopped: RefCell::new(Some(rx)),
             _listeners: listeners,
         };
-        for (track, remote) in audio {
-            this.add_audio_track(track, *remote);
+        if this.mix.is_some() {
+            for (track, remote) in audio {
+                this.add_audio_track(track, *remote);
+            }
         }
         this.recorder
             .start_with_time_slice(1_000)
@@ -80,9 +102,10 @@ impl Recorder {
     }
 
     fn add_audio_track(&self, track: &MediaStreamTrack, remote: bool) {
+        let Some(mix) = &self.mix else { return };
         match audio::source_node(track, remote) {
             Ok((source, sink)) => {
-                if source.connect_with_audio_node(&self.mix).is_ok() {
+                if source.connect_with_audio_node(mix).is_ok() {
                     self.sources.borrow_mut().push((source, sink));
                 }
             }

@@ -113,6 +113,45 @@ test("Firefox: handlers before connect see every event; video decodes both ways;
   await a.waitFor((id) => window.__seen.some((s) => s.event === "peerLeft" && s.id === id && s.reason === "left"), bob.peerId);
 });
 
+test("Firefox: a recording made while the page's audio is still suspended (no user gesture) is not empty", { timeout: 60_000 }, async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const ff = await launchFirefox();
+  t.after(() => ff.close());
+  await ff.goto(`${server.url}/`);
+  const result = await ff.evaluate(async (room) => {
+    // As the autoplay policy holds a context made before any user gesture: suspended.
+    const Native = window.AudioContext;
+    window.AudioContext = class extends Native {
+      constructor(...args) {
+        super(...args);
+        void this.suspend();
+      }
+    };
+    const m = await import("/pkg/steadyrtc.js");
+    await m.default();
+    const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name: "Host", role: "host" }) });
+    const { token } = await res.json();
+    const r = new m.Room({ logLevel: "warn" });
+    await r.connect({ url: `ws://${location.host}/ws`, room, token, name: "Host", media: { audio: true, video: true } });
+    await r.startRecording({ video: "local" });
+    await new Promise((ok) => setTimeout(ok, 2_000)); // the length of the recording
+    const blob = await r.stopRecording();
+    const video = document.createElement("video");
+    video.muted = true;
+    video.src = URL.createObjectURL(blob);
+    const decoded = await new Promise((resolve) => {
+      video.onloadeddata = () => resolve({ width: video.videoWidth });
+      video.onerror = () => resolve({ error: String(video.error?.message ?? video.error?.code) });
+      setTimeout(() => resolve({ error: "no loadeddata within 10 s" }), 10_000);
+    });
+    await r.leave();
+    return { size: blob.size, type: blob.type, decoded };
+  }, `ff-rec-${process.pid}-${Date.now()}`);
+  assert.ok(result.size > 1_000 && /^video\/webm/.test(result.type), JSON.stringify(result));
+  assert.ok(result.decoded.width > 0, JSON.stringify(result));
+});
+
 test("Chromium and Firefox in one call: Firefox warmed up first, video both ways and a chat line", { timeout: 120_000 }, async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
