@@ -103,6 +103,11 @@ impl CandidateBuffer {
         self.held.len()
     }
 
+    /// The generation of the remote description applied now, if it named one.
+    pub fn current(&self) -> Option<&str> {
+        self.current.as_deref()
+    }
+
     /// Whether a remote description of generation `ufrag` is applied now.
     pub fn is_current(&self, ufrag: Option<&str>) -> bool {
         self.applied

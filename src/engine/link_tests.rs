@@ -1098,3 +1098,40 @@ fn a_budget_timer_that_fires_a_millisecond_early_by_the_driver_clock_still_escal
         a.log
     );
 }
+
+#[test]
+fn crossing_ice_restarts_restart_ice_once_the_polite_side_does_not_restart_again() {
+    let mut p = Pair::connected();
+    p.now = 5_000;
+    // The network drops for both at once: each restarts ICE, and the offers cross.
+    for side in [&mut p.a, &mut p.b] {
+        side.feed(
+            5_000,
+            Input::IceConnectionStateChanged {
+                state: TransportState::Disconnected,
+            },
+        );
+    }
+    p.a.complete_all(5_000);
+    p.b.complete_all(5_000);
+    p.settle();
+    assert!(p.a.model.errors.is_empty() && p.b.model.errors.is_empty());
+    assert!(p.a.engine.is_settled() && p.b.engine.is_settled());
+    assert!(
+        p.a.log
+            .iter()
+            .any(|a| matches!(a, Action::Run { op: PcOp::Rollback })),
+        "the polite side yielded"
+    );
+    // Its yielded offer was its only ICE restart: answering the remote one renewed its
+    // credentials too, and its offer again (it still owes one) keeps them.
+    assert_eq!(restarts(&p.a.log), 1, "{:?}", p.a.log);
+    assert_eq!(restarts(&p.b.log), 1);
+    assert_ne!(
+        p.a.pc.remote_ufrag.as_deref(),
+        Some("b1"),
+        "new credentials"
+    );
+    assert_eq!(p.a.pc.remote_ufrag.as_deref(), p.b.pc.local_ufrag());
+    assert_eq!(p.b.pc.remote_ufrag.as_deref(), p.a.pc.local_ufrag());
+}

@@ -67,6 +67,13 @@ impl PeerEngine {
     }
 
     fn remote_offer(&mut self, sdp: String) {
+        // An offer with new ICE credentials restarts ICE for both sides: answering it
+        // gives ours new ones too. A restart we wanted (our own offer yielding to it in
+        // glare, or one not yet made) is done by it; making ours as well would restart
+        // the checks a second time, and Firefox then stayed `checking` (lab, Firefox
+        // blacked out: both sides' restarts crossing after the network came back).
+        let remote_restarts = self.candidates.current().is_some()
+            && ice_ufrag(&sdp).is_some_and(|u| Some(u.as_str()) != self.candidates.current());
         // An answer being applied brings us back to stable before this offer is handled
         // (the W3C pattern's isSettingRemoteAnswerPending).
         let answer_pending = self.ops.any(|op| {
@@ -91,9 +98,10 @@ impl PeerEngine {
             );
         }
         if collision {
-            // Polite: our offer yields, and is made again once stable.
+            // Polite: our offer yields, and is made again once stable (without its ICE
+            // restart when the remote offer restarts ICE).
             self.neg.wanted = true;
-            self.neg.restart_wanted |= self.neg.last_offer_restart;
+            self.neg.restart_wanted |= self.neg.last_offer_restart && !remote_restarts;
             let queued = self
                 .ops
                 .remove_queued(|op| matches!(op, PcOp::CreateOffer { .. }))
@@ -107,6 +115,9 @@ impl PeerEngine {
                 self.neg.offer_outstanding = false;
                 self.ops.push(PcOp::Rollback);
             }
+        }
+        if remote_restarts {
+            self.neg.restart_wanted = false;
         }
         self.ops.push(PcOp::SetRemoteDescription {
             kind: SdpKind::Offer,
