@@ -42,12 +42,22 @@ test("fifty connects and leaves in one page leave no connection, track, listener
     for (let i = 1; i <= 50; i++) {
       const { token } = await (await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name: `Guest ${i}`, role: "guest" }) })).json();
       const r = new m.Room();
+      // The bound leaves room for the library's own recovery of a setup that stalls (seen
+      // twice in many full runs, in a late cycle): a cycle that needs it is reported
+      // below with its states, and one that never connects fails with them.
+      const started = performance.now();
+      const states = [];
       const connected = new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`cycle ${i}: not connected within 15 s`)), 15_000);
-        r.on("stateChange", ({ to }) => { if (to === "connected") { clearTimeout(timer); resolve(); } });
+        const timer = setTimeout(() => reject(new Error(`cycle ${i}: not connected within 45 s: ${states.join(", ")}`)), 45_000);
+        r.on("stateChange", ({ to, reason }) => {
+          states.push(`${Math.round(performance.now() - started)} ms ${to} (${reason})`);
+          if (to === "connected") { clearTimeout(timer); resolve(); }
+        });
+        r.on("recovery", ({ phase, level, attempt }) => states.push(`${Math.round(performance.now() - started)} ms recovery ${phase} ${level} ${attempt}`));
       });
       await r.connect({ url: `ws://${location.host}/ws`, room, name: `Guest ${i}`, token, media: { audio: true, video: true } });
       await connected;
+      if (performance.now() - started > 5_000) (samples.slow ??= []).push({ cycle: i, states });
       await r.leave();
       r.free();
       if (i === 5) samples.at5 = memory();
@@ -58,7 +68,8 @@ test("fifty connects and leaves in one page leave no connection, track, listener
     return { ...window.__leftOver(baseline), ...samples };
   }, room);
   console.log(`after 50 cycles: ${JSON.stringify(result)}`);
-  assert.equal(result.pcs, 50, "one peer connection per cycle");
+  if (result.slow) assert.ok(result.pcs >= 50, `${result.pcs} peer connections for 50 cycles, some recovered`);
+  else assert.equal(result.pcs, 50, "one peer connection per cycle");
   assert.equal(result.open, 0, "peer connections left open");
   assert.equal(result.tracks, 100, "two tracks per cycle");
   assert.equal(result.live, 0, "tracks left live");
