@@ -225,7 +225,10 @@ buildDemo();
 // 223 -> 224 KiB: a host ends the room for everyone (`room.endRoom()`, protocol version
 // 5): 222.5 -> 223.1 KiB; then the recorder's microphone-alone fallback for a suspended
 // AudioContext: 223.7 KiB.
-const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 224, "steadyrtc.js": 17.5 };
+// 224 -> 226 KiB: a send made while the data channels are still opening (right after
+// `connected`) waits for them instead of failing (engine/data_plan.rs, browser/data.rs):
+// 225.5 KiB.
+const BUDGET_GZIP_KIB = { "steadyrtc_bg.wasm": 226, "steadyrtc.js": 17.5 };
 let overBudget = false;
 for (const [name, budget] of Object.entries(BUDGET_GZIP_KIB)) {
   const file = join(pkg, name);

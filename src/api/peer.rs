@@ -139,7 +139,9 @@ impl Peer {
 
     /// Sends text or binary (`ArrayBuffer`, a typed array; at most 256 KiB) over the data
     /// channel; the other side gets a `message` event. Waits while the channel buffers
-    /// over 1 MiB. Rejects with `notConnected` while the channel is not open,
+    /// over 1 MiB. Sent while the channel is still opening (right after `connected`), it
+    /// waits for it, at most 10 s. Rejects with `notConnected` when no channel is open or
+    /// opening,
     /// `invalidArgument` for another type or size, `roomClosed` after `close()`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn send(
@@ -154,14 +156,12 @@ impl Peer {
         if self.driver.read(PeerCallEngine::is_over) {
             return js_sys::Promise::reject(&closed().into());
         }
-        let link = self.driver.ctx.link();
-        let Some(link) = link.filter(|l| l.is_channel_open()) else {
-            let err = SteadyError::new(ErrorCode::NotConnected, "the data channel is not open");
-            return js_sys::Promise::reject(&err.into());
-        };
-        let channel = link.channel();
+        let channels: Vec<web_sys::RtcDataChannel> =
+            self.driver.ctx.link().iter().map(|l| l.channel()).collect();
         wasm_bindgen_futures::future_to_promise(async move {
-            data::send(&channel, &payload).await?;
+            for channel in data::targets(channels).await? {
+                data::send(&channel, &payload).await?;
+            }
             Ok(JsValue::UNDEFINED)
         })
     }

@@ -196,9 +196,10 @@ impl Room {
     /// Sends app data to every peer (or to `to`) over the peer-to-peer data channel:
     /// text, or binary (`ArrayBuffer` or a typed array); the others get a `message` event
     /// (`binary: true` and `data` for bytes). Waits while a channel's buffer is over 1 MiB
-    /// (backpressure), so a loop of awaited `sendData` calls never floods memory. Resolves
-    /// with how many peers it went to. Rejects with `notConnected` when no channel (or
-    /// `to`'s) is open, `invalidArgument` over 256 KiB or for another type, `roomClosed`
+    /// (backpressure), so a loop of awaited `sendData` calls never floods memory. Sent
+    /// while no channel is open yet but one is opening (right after `connected`), it waits
+    /// for it, at most 10 s. Resolves with how many peers it went to. Rejects with
+    /// `notConnected` when no channel (or `to`'s) is open or opening, `invalidArgument` over 256 KiB or for another type, `roomClosed`
     /// after `leave`.
     #[wasm_bindgen(js_name = sendData, unchecked_return_type = "Promise<number>")]
     pub fn send_data(
@@ -220,14 +221,10 @@ impl Room {
             None => self.driver.ctx.all_links(),
         }
         .iter()
-        .filter(|l| l.is_channel_open())
         .map(|l| l.channel())
         .collect();
-        if channels.is_empty() {
-            let err = SteadyError::new(ErrorCode::NotConnected, "no open data channel to send on");
-            return js_sys::Promise::reject(&err.into());
-        }
         wasm_bindgen_futures::future_to_promise(async move {
+            let channels = data::targets(channels).await?;
             let mut sent = 0u32;
             for channel in &channels {
                 if data::send(channel, &payload).await.is_ok() {

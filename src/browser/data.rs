@@ -1,9 +1,11 @@
 //! App data over the data channels with backpressure: a send waits while a channel's
 //! buffer is above the high-water mark, until the browser's `bufferedamountlow` says it
 //! drained, so a fast sender neither grows memory without bound nor gets the channel
-//! closed for an overflowing buffer. Text and binary alike.
+//! closed for an overflowing buffer. Text and binary alike. A send made while the
+//! channels are still opening waits for them (`engine::data_plan`).
 
 use super::js::error_message;
+use crate::engine::data_plan::{self, ChannelState, Plan, OPEN_WAIT_MS};
 use crate::error::{ErrorCode, SteadyError};
 use futures::channel::oneshot;
 use gloo_events::EventListener;
@@ -89,4 +91,66 @@ pub async fn send(channel: &RtcDataChannel, payload: &Payload) -> Result<(), Ste
         Payload::Binary(bytes) => channel.send_with_array_buffer_view(bytes),
     };
     sent.map_err(|e: JsValue| SteadyError::new(ErrorCode::NotConnected, error_message(&e)))
+}
+
+fn state(channel: &RtcDataChannel) -> ChannelState {
+    match channel.ready_state() {
+        RtcDataChannelState::Connecting => ChannelState::Connecting,
+        RtcDataChannelState::Open => ChannelState::Open,
+        _ => ChannelState::Closed,
+    }
+}
+
+/// The channels a send goes on (see [`crate::engine::data_plan`]): the open ones, or,
+/// with none open, the ones that open within [`OPEN_WAIT_MS`] while it waits. Error:
+/// `notConnected` when none is open or opens.
+pub async fn targets(channels: Vec<RtcDataChannel>) -> Result<Vec<RtcDataChannel>, SteadyError> {
+    let deadline = super::driver::now_ms() + u64::from(OPEN_WAIT_MS);
+    loop {
+        let states: Vec<ChannelState> = channels.iter().map(state).collect();
+        let now = super::driver::now_ms();
+        let plan = if now < deadline {
+            data_plan::plan(&states)
+        } else {
+            data_plan::after_wait(&states)
+        };
+        match plan {
+            Plan::Send(open) => return Ok(open.into_iter().map(|i| channels[i].clone()).collect()),
+            Plan::NotConnected => {
+                return Err(SteadyError::new(
+                    ErrorCode::NotConnected,
+                    "no data channel is open or opening",
+                ))
+            }
+            Plan::Wait(opening) => {
+                let waiting: Vec<&RtcDataChannel> = opening.iter().map(|&i| &channels[i]).collect();
+                let left = u32::try_from(deadline.saturating_sub(now)).unwrap_or(OPEN_WAIT_MS);
+                wait_for_change(&waiting, left).await;
+            }
+        }
+    }
+}
+
+/// Returns when one of `channels` opens or closes, or after `ms`.
+async fn wait_for_change(channels: &[&RtcDataChannel], ms: u32) {
+    let (tx, rx) = oneshot::channel::<()>();
+    let tx = Rc::new(RefCell::new(Some(tx)));
+    let mut listeners = Vec::with_capacity(channels.len() * 2);
+    for channel in channels {
+        for event in ["open", "close"] {
+            let tx = tx.clone();
+            listeners.push(EventListener::new(channel, event, move |_| {
+                if let Some(tx) = tx.borrow_mut().take() {
+                    let _ = tx.send(());
+                }
+            }));
+        }
+    }
+    let _timeout = gloo_timers::callback::Timeout::new(ms, move || {
+        if let Some(tx) = tx.borrow_mut().take() {
+            let _ = tx.send(());
+        }
+    });
+    let _ = rx.await;
+    drop(listeners);
 }

@@ -18,6 +18,7 @@ pub mod adapt;
 pub mod candidates;
 pub mod config;
 pub mod connectivity;
+pub mod data_plan;
 pub mod decimal;
 pub mod link;
 pub mod link_quality;

@@ -75,6 +75,34 @@ test("handlers attached before connect see every event, and errors are SteadyErr
   assert.deepEqual(errors.peer, { steady: true, code: "invalidArgument" });
 });
 
+test("sendData from the connected handler waits for the data channel to open instead of failing", async (t) => {
+  const server = await startServer();
+  t.after(() => server.stop());
+  const [alice, bob] = [await browser(t, server), await browser(t, server)];
+  const room = uniqueRoom("api-data-early");
+  await connectApi(alice.page, room, "Alice");
+  await alice.page.evaluate(() => {
+    window.__early = new Promise((resolve) => {
+      window.__room.on("stateChange", ({ peerId, to }) => {
+        if (to === "connected") window.__room.sendData("sent from the connected handler", peerId).then(resolve, (e) => resolve(`rejected: ${e.code} ${e.message}`));
+      });
+    });
+  });
+  // Bob listens for messages before he connects, so nothing can arrive unheard.
+  await bob.page.evaluate(async (room) => {
+    const m = await import("/pkg/steadyrtc.js");
+    await m.default();
+    const res = await fetch("/api/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ room, name: "Bob", role: "guest" }) });
+    const { token } = await res.json();
+    const r = new m.Room({ logLevel: "warn" });
+    window.__texts = [];
+    r.on("message", ({ text }) => window.__texts.push(text));
+    await r.connect({ url: `ws://${location.host}/ws`, room, name: "Bob", token, media: { audio: true, video: true } });
+  }, room);
+  assert.equal(await alice.page.evaluate(() => window.__early), 1, "sent to one peer");
+  await bob.page.waitForFunction(() => window.__texts.includes("sent from the connected handler"), null, { timeout: 10_000 });
+});
+
 test("connect opens the socket while the camera starts and joins once both are ready; a denied camera rejects it and joins nobody", async (t) => {
   const server = await startServer();
   t.after(() => server.stop());
