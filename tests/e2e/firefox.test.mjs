@@ -72,6 +72,18 @@ async function twoFirefoxes(t) {
   return pages;
 }
 
+/** Installs `window.__decode(blob)`: plays a recording in a muted <video>, `{width}` or `{error}`. */
+const DECODER = () => {
+  window.__decode = (blob) => new Promise((resolve) => {
+    const video = document.createElement("video");
+    video.muted = true;
+    video.src = URL.createObjectURL(blob);
+    video.onloadeddata = () => resolve({ width: video.videoWidth });
+    video.onerror = () => resolve({ error: String(video.error?.message ?? video.error?.code) });
+    setTimeout(() => resolve({ error: "no loadeddata within 10 s" }), 10_000);
+  });
+};
+
 const CONNECTED_TO = (id) => window.__room.peers().some((p) => p.id === id && p.connectionState === "connected");
 
 /**
@@ -119,6 +131,7 @@ test("Firefox: a recording made while the page's audio is still suspended (no us
   const ff = await launchFirefox();
   t.after(() => ff.close());
   await ff.goto(`${server.url}/`);
+  await ff.evaluate(DECODER);
   const result = await ff.evaluate(async (room) => {
     // As the autoplay policy holds a context made before any user gesture: suspended.
     const Native = window.AudioContext;
@@ -137,14 +150,7 @@ test("Firefox: a recording made while the page's audio is still suspended (no us
     await r.startRecording({ video: "local" });
     await new Promise((ok) => setTimeout(ok, 2_000)); // the length of the recording
     const blob = await r.stopRecording();
-    const video = document.createElement("video");
-    video.muted = true;
-    video.src = URL.createObjectURL(blob);
-    const decoded = await new Promise((resolve) => {
-      video.onloadeddata = () => resolve({ width: video.videoWidth });
-      video.onerror = () => resolve({ error: String(video.error?.message ?? video.error?.code) });
-      setTimeout(() => resolve({ error: "no loadeddata within 10 s" }), 10_000);
-    });
+    const decoded = await window.__decode(blob);
     await r.leave();
     return { size: blob.size, type: blob.type, decoded };
   }, `ff-rec-${process.pid}-${Date.now()}`);
@@ -274,19 +280,13 @@ test("Firefox: a chat burst across a dropped socket arrives once and in order; a
   const lines = await b.evaluate(() => window.__lines);
   assert.deepEqual(lines, Array.from({ length: 20 }, (_, i) => `line ${i + 1}`));
 
+  await a.evaluate(DECODER);
   await a.evaluate(() => window.__room.startRecording({ video: "local" }));
   await b.waitFor((by) => window.__seen.some((s) => s.event === "recording" && s.by === by && s.active), host.peerId);
   await new Promise((r) => setTimeout(r, 2_000)); // the length of the recording
   const file = await a.evaluate(async () => {
     const blob = await window.__room.stopRecording();
-    const video = document.createElement("video");
-    video.muted = true;
-    video.src = URL.createObjectURL(blob);
-    const decoded = await new Promise((resolve) => {
-      video.onloadeddata = () => resolve({ width: video.videoWidth });
-      video.onerror = () => resolve({ error: String(video.error?.message ?? video.error?.code) });
-      setTimeout(() => resolve({ error: "no loadeddata within 10 s" }), 10_000);
-    });
+    const decoded = await window.__decode(blob);
     return { size: blob.size, type: blob.type, decoded };
   });
   assert.ok(file.size > 1_000 && /^video\/webm/.test(file.type), JSON.stringify(file));
