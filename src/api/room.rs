@@ -643,7 +643,7 @@ pub(super) async fn connect_to(
         .map_err(|e| SteadyError::new(ErrorCode::InvalidOptions, e))?;
     options.validate()?;
     let capturing = given.is_none() && (options.media.audio || options.media.video);
-    let cfg = RoomConfig {
+    let mut cfg = RoomConfig {
         room: options.room.clone(),
         name: options.name.clone(),
         token: options.token.clone(),
@@ -659,6 +659,9 @@ pub(super) async fn connect_to(
         capturing,
         ..RoomConfig::default()
     };
+    // Firefox needs its own ICE restart to come last when restarts cross; Chromium
+    // does not (LinkConfig::restart_again_after_yield).
+    cfg.link.restart_again_after_yield = !crate::browser::page::is_chromium();
     driver.command(|engine| engine.prepare(cfg).map(|()| Vec::new()))?;
     let (mic, cam) = driver.read(|e| e.chosen_devices());
     *driver.ctx.url.borrow_mut() = options.url.clone();

@@ -29,6 +29,13 @@ pub fn current() -> (bool, bool) {
     (online, visible)
 }
 
+/// Whether this is a Chromium-based browser: only those have `navigator.userAgentData`.
+pub fn is_chromium() -> bool {
+    web_sys::window()
+        .and_then(|w| get(&w.navigator().into(), "userAgentData"))
+        .is_some_and(|v| v.is_object())
+}
+
 /// What the browser says of the device and the network, for the adaptation presets:
 /// `navigator.connection` (`effectiveType`, `saveData`), `navigator.userAgentData`
 /// (`mobile`) and the battery (`level`, `charging` of a `BatteryManager`), where they

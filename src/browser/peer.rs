@@ -196,9 +196,7 @@ impl PeerLink {
     /// restarts it with a key frame. Chromium is told apart by `navigator.userAgentData`,
     /// which only Chromium-based browsers have.
     pub fn force_key_frame(&self) {
-        let chromium = web_sys::window()
-            .and_then(|w| Reflect::get(&w.navigator(), &"userAgentData".into()).ok())
-            .is_some_and(|v| v.is_object());
+        let chromium = super::page::is_chromium();
         for sender in self.driver.ctx.pc.get_senders().iter() {
             if !carries_video(&sender) {
                 continue;

@@ -56,6 +56,12 @@ pub struct LinkConfig {
     pub recovery: RecoveryConfig,
     /// Entries kept in the trace (0 disables recording).
     pub trace_capacity: usize,
+    /// When both sides' ICE restarts cross and this (polite) side yields, whether it
+    /// restarts ICE again after answering the remote restart. Firefox needs its own
+    /// restart to come last: after answering a Chromium restart it can stay `checking`
+    /// until it restarts itself (BROWSERS.md), so a Firefox page restarts again and a
+    /// Chromium page does not (the driver sets it; on by default).
+    pub restart_again_after_yield: bool,
 }
 
 impl Default for LinkConfig {
@@ -69,6 +75,7 @@ impl Default for LinkConfig {
             outbox_capacity: 512,
             recovery: RecoveryConfig::default(),
             trace_capacity: 4_096,
+            restart_again_after_yield: true,
         }
     }
 }

@@ -68,11 +68,14 @@ impl PeerEngine {
 
     fn remote_offer(&mut self, sdp: String) {
         // An offer with new ICE credentials restarts ICE for both sides: answering it
-        // gives ours new ones too. A restart we wanted (our own offer yielding to it in
-        // glare, or one not yet made) is done by it; making ours as well would restart
-        // the checks a second time, and Firefox then stayed `checking` (lab, Firefox
-        // blacked out: both sides' restarts crossing after the network came back).
-        let remote_restarts = self.candidates.current().is_some()
+        // gives ours new ones too, so a restart we wanted (our own offer yielding to it
+        // in glare, or one not yet made) is done by it, unless this side's own restart
+        // must come last (`restart_again_after_yield`: Firefox). Restarting again from a
+        // Chromium page made its Firefox peer answer the second restart and stay
+        // `checking` (lab, Firefox blacked out: both sides' restarts crossing after the
+        // network came back, round after round).
+        let restart_done = !self.cfg.restart_again_after_yield
+            && self.candidates.current().is_some()
             && ice_ufrag(&sdp).is_some_and(|u| Some(u.as_str()) != self.candidates.current());
         // An answer being applied brings us back to stable before this offer is handled
         // (the W3C pattern's isSettingRemoteAnswerPending).
@@ -99,9 +102,9 @@ impl PeerEngine {
         }
         if collision {
             // Polite: our offer yields, and is made again once stable (without its ICE
-            // restart when the remote offer restarts ICE).
+            // restart when the remote offer's restart does for it).
             self.neg.wanted = true;
-            self.neg.restart_wanted |= self.neg.last_offer_restart && !remote_restarts;
+            self.neg.restart_wanted |= self.neg.last_offer_restart && !restart_done;
             let queued = self
                 .ops
                 .remove_queued(|op| matches!(op, PcOp::CreateOffer { .. }))
@@ -116,7 +119,7 @@ impl PeerEngine {
                 self.ops.push(PcOp::Rollback);
             }
         }
-        if remote_restarts {
+        if restart_done {
             self.neg.restart_wanted = false;
         }
         self.ops.push(PcOp::SetRemoteDescription {

@@ -283,13 +283,20 @@ pub struct Pair {
 
 impl Pair {
     pub fn new() -> Self {
+        Self::configured(|_| {})
+    }
+
+    /// A new pair whose polite side `a` has its config adjusted by `adjust`.
+    pub fn configured(adjust: impl FnOnce(&mut super::config::LinkConfig)) -> Self {
         let cfg = |polite, initiator| super::config::LinkConfig {
             polite,
             initiator,
             ..Default::default()
         };
+        let mut a_cfg = cfg(true, true);
+        adjust(&mut a_cfg);
         Self {
-            a: Side::new("a", cfg(true, true), 1),
+            a: Side::new("a", a_cfg, 1),
             b: Side::new("b", cfg(false, false), 2),
             now: 0,
             to_a: Default::default(),
@@ -308,7 +315,15 @@ impl Pair {
 
     /// Started, settled and both transports connected.
     pub fn connected() -> Self {
-        let mut p = Self::started();
+        Self::connected_with(|_| {})
+    }
+
+    /// [`Pair::connected`], with `a`'s config adjusted by `adjust`.
+    pub fn connected_with(adjust: impl FnOnce(&mut super::config::LinkConfig)) -> Self {
+        let mut p = Self::configured(adjust);
+        p.a.feed(0, Input::Start);
+        p.b.feed(0, Input::Start);
+        p.settle();
         p.connect();
         p
     }
