@@ -1099,12 +1099,12 @@ fn a_budget_timer_that_fires_a_millisecond_early_by_the_driver_clock_still_escal
     );
 }
 
-#[test]
-fn crossing_ice_restarts_restart_ice_once_when_the_polite_side_need_not_restart_again() {
-    // The polite side is a Chromium page.
-    let mut p = Pair::connected_with(|cfg| cfg.restart_again_after_yield = false);
+/// The network drops for both sides at once: each restarts ICE, the offers cross, and
+/// everything settles without an error. Returns the pair with `a` (polite) configured by
+/// `adjust`, and checks that both ended on the same credentials.
+fn crossing_restarts(adjust: impl FnOnce(&mut LinkConfig)) -> Pair {
+    let mut p = Pair::connected_with(adjust);
     p.now = 5_000;
-    // The network drops for both at once: each restarts ICE, and the offers cross.
     for side in [&mut p.a, &mut p.b] {
         side.feed(
             5_000,
@@ -1124,10 +1124,6 @@ fn crossing_ice_restarts_restart_ice_once_when_the_polite_side_need_not_restart_
             .any(|a| matches!(a, Action::Run { op: PcOp::Rollback })),
         "the polite side yielded"
     );
-    // Its yielded offer was its only ICE restart: answering the remote one renewed its
-    // credentials too, and its offer again (it still owes one) keeps them.
-    assert_eq!(restarts(&p.a.log), 1, "{:?}", p.a.log);
-    assert_eq!(restarts(&p.b.log), 1);
     assert_ne!(
         p.a.pc.remote_ufrag.as_deref(),
         Some("b1"),
@@ -1135,33 +1131,28 @@ fn crossing_ice_restarts_restart_ice_once_when_the_polite_side_need_not_restart_
     );
     assert_eq!(p.a.pc.remote_ufrag.as_deref(), p.b.pc.local_ufrag());
     assert_eq!(p.b.pc.remote_ufrag.as_deref(), p.a.pc.local_ufrag());
+    p
+}
+
+#[test]
+fn crossing_ice_restarts_restart_ice_once_when_the_polite_side_need_not_restart_again() {
+    // The polite side is a Chromium page. Its yielded offer was its only ICE restart:
+    // answering the remote one renewed its credentials too, and its offer again (it
+    // still owes one) keeps them.
+    let p = crossing_restarts(|cfg| cfg.restart_again_after_yield = false);
+    assert_eq!(restarts(&p.a.log), 1, "{:?}", p.a.log);
+    assert_eq!(restarts(&p.b.log), 1);
 }
 
 #[test]
 fn crossing_ice_restarts_end_with_the_polite_sides_own_restart_when_it_needs_one() {
     // The default (a Firefox page): after yielding and answering, its own restart
     // follows, so its ICE restart is the last one.
-    let mut p = Pair::connected();
-    p.now = 5_000;
-    for side in [&mut p.a, &mut p.b] {
-        side.feed(
-            5_000,
-            Input::IceConnectionStateChanged {
-                state: TransportState::Disconnected,
-            },
-        );
-    }
-    p.a.complete_all(5_000);
-    p.b.complete_all(5_000);
-    p.settle();
-    assert!(p.a.model.errors.is_empty() && p.b.model.errors.is_empty());
-    assert!(p.a.engine.is_settled() && p.b.engine.is_settled());
+    let p = crossing_restarts(|_| {});
     assert_eq!(
         restarts(&p.a.log),
         2,
         "the yielded restart, then its own again"
     );
     assert_eq!(restarts(&p.b.log), 1);
-    assert_eq!(p.a.pc.remote_ufrag.as_deref(), p.b.pc.local_ufrag());
-    assert_eq!(p.b.pc.remote_ufrag.as_deref(), p.a.pc.local_ufrag());
 }
