@@ -141,8 +141,7 @@ impl Peer {
     /// channel; the other side gets a `message` event. Waits while the channel buffers
     /// over 1 MiB. Sent while the channel is still opening (right after `connected`), it
     /// waits for it, at most 10 s. Rejects with `notConnected` when no channel is open or
-    /// opening,
-    /// `invalidArgument` for another type or size, `roomClosed` after `close()`.
+    /// opening, `invalidArgument` for another type or size, `roomClosed` after `close()`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn send(
         &self,

@@ -199,8 +199,8 @@ impl Room {
     /// (backpressure), so a loop of awaited `sendData` calls never floods memory. Sent
     /// while no channel is open yet but one is opening (right after `connected`), it waits
     /// for it, at most 10 s. Resolves with how many peers it went to. Rejects with
-    /// `notConnected` when no channel (or `to`'s) is open or opening, `invalidArgument` over 256 KiB or for another type, `roomClosed`
-    /// after `leave`.
+    /// `notConnected` when no channel (or `to`'s) is open or opening, `invalidArgument`
+    /// over 256 KiB or for another type, `roomClosed` after `leave`.
     #[wasm_bindgen(js_name = sendData, unchecked_return_type = "Promise<number>")]
     pub fn send_data(
         &self,

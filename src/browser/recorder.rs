@@ -85,10 +85,8 @@ impl Recorder {
             stopped: RefCell::new(Some(rx)),
             _listeners: listeners,
         };
-        if this.mix.is_some() {
-            for (track, remote) in audio {
-                this.add_audio_track(track, *remote);
-            }
+        for (track, remote) in audio {
+            this.add_audio_track(track, *remote);
         }
         this.recorder
             .start_with_time_slice(1_000)
@@ -101,6 +99,8 @@ impl Recorder {
         self.add_audio_track(track, true);
     }
 
+    /// Into the mix; without one (the page's audio suspended) the microphone is already
+    /// in the recording and the rest is left out.
     fn add_audio_track(&self, track: &MediaStreamTrack, remote: bool) {
         let Some(mix) = &self.mix else { return };
         match audio::source_node(track, remote) {

@@ -14,9 +14,12 @@ use super::decimal::fixed;
 use serde::{Deserialize, Serialize};
 
 /// Rungs of the ladder, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Rung {
+    #[default]
     High,
     Medium,
     Low,
@@ -232,17 +235,13 @@ pub struct Adapter {
     preference: Preference,
     /// The rung automatic adaptation had reached when a manual one was chosen: `auto`
     /// goes back there at once.
-    #[serde(default = "best_rung")]
+    #[serde(default)]
     auto_rung: Rung,
     presets: Presets,
     bad_streak: u32,
     /// Severe samples in a row (they alone may pause video).
     severe_streak: u32,
     healthy_since: Option<u64>,
-}
-
-fn best_rung() -> Rung {
-    Rung::High
 }
 
 impl Default for Adapter {

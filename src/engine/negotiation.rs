@@ -102,9 +102,9 @@ impl PeerEngine {
         }
         if collision {
             // Polite: our offer yields, and is made again once stable (without its ICE
-            // restart when the remote offer's restart does for it).
+            // restart when the remote offer's restart does for it: cleared below).
             self.neg.wanted = true;
-            self.neg.restart_wanted |= self.neg.last_offer_restart && !restart_done;
+            self.neg.restart_wanted |= self.neg.last_offer_restart;
             let queued = self
                 .ops
                 .remove_queued(|op| matches!(op, PcOp::CreateOffer { .. }))
